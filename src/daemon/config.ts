@@ -1,0 +1,308 @@
+/**
+ * `influxd` configuration: one schema table drives defaults, TOML parsing and validation,
+ * `INFLUXDB_<SECTION>_<KEY>` environment overrides and `influxd config` output, so the four can
+ * never disagree. Precedence: defaults < TOML file < environment < command-line flags.
+ */
+
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { parse as parseToml, TomlError } from "smol-toml";
+import { formatDuration, parseDuration } from "../util/duration.ts";
+
+type Kind = "string" | "bool" | "duration" | "int" | "address";
+interface KeySpec {
+  kind: Kind;
+  default: string | boolean | number;
+  help: string;
+}
+
+const str = (d: string, help: string) => ({ kind: "string" as const, default: d, help });
+const bool = (d: boolean, help: string) => ({ kind: "bool" as const, default: d, help });
+const dur = (d: string, help: string) => ({ kind: "duration" as const, default: parseDuration(d), help });
+const int = (d: number, help: string) => ({ kind: "int" as const, default: d, help });
+const addr = (d: string, help: string) => ({ kind: "address" as const, default: d, help });
+
+/** Top-level keys live under the "" section. Key names are InfluxDB's. */
+export const SCHEMA = {
+  "": {
+    hostname: str("localhost", "advertised host for bind addresses with an empty host"),
+  },
+  meta: {
+    dir: str("~/.influxdb/meta", "Raft log, snapshots and node identity"),
+    "bind-address": addr(":8089", "Raft transport"),
+    "http-bind-address": addr(":8091", "meta service HTTP API"),
+    "election-timeout": dur("1s", "upper bound of the randomized election timeout"),
+    "heartbeat-timeout": dur("1s", "a follower with no leader contact for this long may campaign"),
+    "leader-lease-timeout": dur("500ms", "a leader without quorum contact for this long steps down"),
+    "commit-timeout": dur("50ms", "interval of leader heartbeats that carry the commit index"),
+    "snapshot-threshold": int(8192, "applied entries between snapshots"),
+    "trailing-logs": int(10240, "log entries kept after a snapshot, so followers can catch up"),
+    "max-body-size": int(32 * 1024 * 1024, "largest accepted HTTP request body, in bytes"),
+    "https-enabled": bool(false, "serve the meta API over HTTPS"),
+    "https-certificate": str("", "PEM certificate for HTTPS"),
+    "https-private-key": str("", "PEM private key for HTTPS"),
+    "auth-enabled": bool(false, "require credentials on the meta API"),
+    "shared-secret": str("", "JWT (HS512) secret for influxd-ctl and the TUI"),
+    "internal-shared-secret": str("", "JWT secret for node-to-node calls"),
+  },
+  admin_cluster: {
+    enabled: bool(true, "run the admin service"),
+    "bind-address": addr(":8084", "admin service HTTP API"),
+    "ping-timeout": dur("2s", "how long remove-meta waits for the target's /ping"),
+    "https-enabled": bool(false, "serve the admin API over HTTPS"),
+    "https-certificate": str("", "PEM certificate for HTTPS (default: the meta certificate)"),
+    "https-private-key": str("", "PEM private key for HTTPS (default: the meta key)"),
+  },
+  logging: {
+    level: str("info", "one of error, warn, info, debug"),
+  },
+} as const satisfies Record<string, Record<string, KeySpec>>;
+
+type Schema = typeof SCHEMA;
+type ValueOf<S> = S extends { kind: "bool" }
+  ? boolean
+  : S extends { kind: "duration" | "int" }
+    ? number
+    : string;
+type SectionValues<S> = { -readonly [K in keyof S]: ValueOf<S[K]> };
+
+/** Durations are milliseconds. Top-level keys are flattened onto the object. */
+export type Config = SectionValues<Schema[""]> & {
+  meta: SectionValues<Schema["meta"]>;
+  admin_cluster: SectionValues<Schema["admin_cluster"]>;
+  logging: SectionValues<Schema["logging"]>;
+};
+
+type SectionName = Exclude<keyof Schema, "">;
+const SECTIONS = Object.keys(SCHEMA).filter((s) => s !== "") as SectionName[];
+
+/** A configuration mistake; the message names the source, the key and (when known) the line. */
+export class ConfigError extends Error {}
+
+export function defaultConfig(): Config {
+  const cfg: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(SCHEMA[""])) cfg[key] = spec.default;
+  for (const section of SECTIONS) {
+    cfg[section] = Object.fromEntries(Object.entries(SCHEMA[section]).map(([k, s]) => [k, s.default]));
+  }
+  return cfg as Config;
+}
+
+function keySpec(section: string, key: string): KeySpec | undefined {
+  const specs = (SCHEMA as Record<string, Record<string, KeySpec>>)[section];
+  return specs ? specs[key] : undefined;
+}
+
+function setValue(cfg: Config, section: string, key: string, value: unknown): void {
+  const target = (
+    section === "" ? cfg : (cfg as unknown as Record<string, Record<string, unknown>>)[section]
+  ) as Record<string, unknown>;
+  target[key] = value;
+}
+
+/** Checks and converts one value; `where` names its origin for the error message. */
+function coerce(spec: KeySpec, value: unknown, where: string): string | boolean | number {
+  switch (spec.kind) {
+    case "bool":
+      if (typeof value === "boolean") return value;
+      if (value === "true" || value === "false") return value === "true";
+      throw new ConfigError(`${where}: expected true or false, got ${JSON.stringify(value)}`);
+    case "int":
+      if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
+      if (typeof value === "bigint" && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER))
+        return Number(value);
+      if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
+      throw new ConfigError(
+        `${where}: expected a non-negative integer, got ${JSON.stringify(String(value))}`,
+      );
+    case "duration":
+      if (typeof value !== "string") {
+        throw new ConfigError(`${where}: expected a duration string such as "1s", got ${String(value)}`);
+      }
+      try {
+        return parseDuration(value);
+      } catch (err) {
+        throw new ConfigError(`${where}: ${(err as Error).message}`);
+      }
+    case "address":
+      if (typeof value !== "string")
+        throw new ConfigError(`${where}: expected "host:port", got ${String(value)}`);
+      try {
+        splitHostPort(value);
+      } catch (err) {
+        throw new ConfigError(`${where}: ${(err as Error).message}`);
+      }
+      return value;
+    case "string":
+      if (typeof value !== "string")
+        throw new ConfigError(`${where}: expected a string, got ${String(value)}`);
+      return value;
+  }
+}
+
+/** Finds the line of `key` inside `[section]` of a TOML text, for error messages. */
+function lineOf(text: string, section: string, key: string): number | undefined {
+  let current = "";
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    const header = /^\[\s*([^\]\s]+)\s*\]/.exec(line);
+    if (header) current = header[1];
+    else if (current === section && new RegExp(`^"?${key.replace(/[-.]/g, "\\$&")}"?\\s*=`).test(line))
+      return i + 1;
+  }
+  return undefined;
+}
+
+/** Applies a TOML document over `cfg`. `file` is only used in messages. */
+export function applyToml(cfg: Config, text: string, file: string): void {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof TomlError) {
+      const first = err.message.split("\n")[0];
+      throw new ConfigError(`${file}:${err.line}:${err.column}: ${first}`);
+    }
+    throw new ConfigError(`${file}: ${(err as Error).message}`);
+  }
+  const where = (section: string, key: string): string => {
+    const line = lineOf(text, section, key);
+    const name = section ? `[${section}] ${key}` : key;
+    return `${file}${line ? `:${line}` : ""}: ${name}`;
+  };
+  for (const [name, value] of Object.entries(doc)) {
+    const isSection =
+      value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date);
+    if (isSection) {
+      if (!(SECTIONS as string[]).includes(name)) {
+        const line =
+          lineOf(text, "", `[${name}]`) ??
+          text.split("\n").findIndex((l) => l.trim().startsWith(`[${name}]`)) + 1;
+        throw new ConfigError(`${file}${line ? `:${line}` : ""}: unknown section [${name}]`);
+      }
+      for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        const spec = keySpec(name, key);
+        if (!spec) throw new ConfigError(`${where(name, key)}: unknown key`);
+        setValue(cfg, name, key, coerce(spec, v, where(name, key)));
+      }
+    } else {
+      const spec = keySpec("", name);
+      if (!spec) throw new ConfigError(`${where("", name)}: unknown key`);
+      setValue(cfg, "", name, coerce(spec, value, where("", name)));
+    }
+  }
+}
+
+/** `INFLUXDB_META_HTTP_BIND_ADDRESS` for ("meta", "http-bind-address"); top level: `INFLUXDB_HOSTNAME`. */
+export function envName(section: string, key: string): string {
+  return ["INFLUXDB", section, key].filter(Boolean).join("_").toUpperCase().replace(/-/g, "_");
+}
+
+/** Applies `INFLUXDB_*` variables that name a known key; others are left alone (other tools use the prefix too). */
+export function applyEnv(cfg: Config, env: NodeJS.ProcessEnv): void {
+  for (const section of ["", ...SECTIONS]) {
+    for (const [key, spec] of Object.entries((SCHEMA as Record<string, Record<string, KeySpec>>)[section])) {
+      const name = envName(section, key);
+      const value = env[name];
+      if (value !== undefined) setValue(cfg, section, key, coerce(spec, value, `environment ${name}`));
+    }
+  }
+}
+
+/** Cross-field rules (as hashicorp/raft's ValidateConfig) and path expansion. */
+export function finalize(cfg: Config): Config {
+  const m = cfg.meta;
+  if (m.dir.trim() === "") throw new ConfigError("[meta] dir: must be specified");
+  if (m.dir.startsWith("~/") || m.dir === "~") m.dir = homedir() + m.dir.slice(1);
+  for (const key of [
+    "election-timeout",
+    "heartbeat-timeout",
+    "leader-lease-timeout",
+    "commit-timeout",
+  ] as const) {
+    if (m[key] < 5)
+      throw new ConfigError(`[meta] ${key}: must be at least 5ms, got ${formatDuration(m[key])}`);
+  }
+  if (m["leader-lease-timeout"] > m["heartbeat-timeout"]) {
+    throw new ConfigError("[meta] leader-lease-timeout: must not exceed heartbeat-timeout");
+  }
+  if (m["commit-timeout"] * 2 > m["election-timeout"]) {
+    throw new ConfigError("[meta] commit-timeout: must be at most half of election-timeout");
+  }
+  if (m["https-enabled"] && (!m["https-certificate"] || !m["https-private-key"])) {
+    throw new ConfigError("[meta] https-enabled: needs https-certificate and https-private-key");
+  }
+  if (m["auth-enabled"] && !m["shared-secret"]) {
+    throw new ConfigError("[meta] auth-enabled: needs shared-secret");
+  }
+  if (!["error", "warn", "info", "debug"].includes(cfg.logging.level)) {
+    throw new ConfigError(
+      `[logging] level: must be one of error, warn, info, debug, got "${cfg.logging.level}"`,
+    );
+  }
+  if (cfg.hostname.trim() === "") throw new ConfigError("hostname: must not be empty");
+  return cfg;
+}
+
+export interface LoadOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Flag overrides, already parsed. */
+  hostname?: string;
+}
+
+export function loadConfig(opts: LoadOptions): Config {
+  const cfg = defaultConfig();
+  if (opts.file) {
+    let text: string;
+    try {
+      text = readFileSync(opts.file, "utf8");
+    } catch (err) {
+      throw new ConfigError(
+        `${opts.file}: cannot read config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+    applyToml(cfg, text, opts.file);
+  }
+  applyEnv(cfg, opts.env ?? {});
+  if (opts.hostname !== undefined) cfg.hostname = opts.hostname;
+  return finalize(cfg);
+}
+
+/** The full configuration as TOML, with each key's purpose; `influxd config` prints this. */
+export function formatConfig(cfg: Config): string {
+  const render = (spec: KeySpec, value: unknown): string => {
+    if (spec.kind === "bool" || spec.kind === "int") return String(value);
+    if (spec.kind === "duration") return JSON.stringify(formatDuration(value as number));
+    return JSON.stringify(value);
+  };
+  const out: string[] = [];
+  for (const [key, spec] of Object.entries(SCHEMA[""])) {
+    out.push(`# ${spec.help}`, `${key} = ${render(spec, (cfg as unknown as Record<string, unknown>)[key])}`);
+  }
+  for (const section of SECTIONS) {
+    out.push("", `[${section}]`);
+    const values = cfg[section] as Record<string, unknown>;
+    for (const [key, spec] of Object.entries(SCHEMA[section] as Record<string, KeySpec>)) {
+      out.push(`  # ${spec.help}`, `  ${key} = ${render(spec, values[key])}`);
+    }
+  }
+  return out.join("\n") + "\n";
+}
+
+/** Splits "host:port" / ":port" / "[::1]:port"; throws with the reason. */
+export function splitHostPort(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(address);
+  if (!m) throw new Error(`invalid address "${address}" (expected host:port)`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`invalid port in "${address}"`);
+  return { host: m[1] ?? m[2] ?? "", port };
+}
+
+/** The address other nodes use to reach a bind address: an empty or wildcard host → `hostname`. */
+export function advertised(bindAddress: string, hostname: string): string {
+  const { host, port } = splitHostPort(bindAddress);
+  const h = host === "" || host === "0.0.0.0" || host === "::" ? hostname : host;
+  return h.includes(":") ? `[${h}]:${port}` : `${h}:${port}`;
+}
