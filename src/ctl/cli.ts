@@ -1,19 +1,299 @@
-import { VERSION } from "../version.ts";
+/**
+ * `influxd-ctl`: InfluxDB Enterprise's operator commands, sent to an admin service. Errors are one
+ * line, `<command>: <message>`, exit 1; usage errors print the command's usage and exit 2.
+ */
 
-const HELP = `influxd-ctl ${VERSION}: operator commands for the cluster, sent to an admin service (-bind, default localhost:8084).
+import { Buffer } from "node:buffer";
+import { AdminClient } from "../admin/client.ts";
+import type { RemoveMetaResult } from "../admin/api-types.ts";
+import { VERSION } from "../version.ts";
+import { formatFlags, parseFlags, UsageError, type FlagSpecs, type FlagValues } from "../util/flags.ts";
+import { HttpStatusError } from "../util/http-client.ts";
+import { signJwt } from "../util/jwt.ts";
+import { formatShow } from "./format.ts";
+import { confirm } from "./prompt.ts";
+
+const GLOBAL_FLAGS: FlagSpecs = {
+  bind: { kind: "string", arg: "host:port", help: "admin service to talk to", default: "localhost:8084" },
+  "bind-tls": { kind: "bool", help: "use TLS to reach the admin service" },
+  k: { kind: "bool", help: "skip certificate verification (with -bind-tls)" },
+  "auth-type": { kind: "string", arg: "none|basic|jwt", help: "authentication", default: "none" },
+  user: { kind: "string", arg: "name", help: "user name for basic or jwt authentication" },
+  pwd: { kind: "string", arg: "password", help: "password for basic authentication" },
+  secret: { kind: "string", arg: "secret", help: "shared secret for jwt authentication" },
+  timeout: { kind: "duration", help: "timeout of each request", default: 10_000 },
+  json: { kind: "bool", help: "print the admin service's JSON instead of text" },
+};
+
+interface Context {
+  admin: AdminClient;
+  json: boolean;
+  out: (text: string) => void;
+}
+
+interface Command {
+  args: string;
+  summary: string;
+  flags: FlagSpecs;
+  /** Exact number of positional arguments, or [min, max]. */
+  arity: number | [number, number];
+  run(ctx: Context, flags: FlagValues, args: string[]): Promise<void>;
+  examples: string[];
+}
+
+const YES: FlagSpecs = { y: { kind: "bool", help: "assume yes to the confirmation prompt" } };
+
+function printResult(ctx: Context, result: unknown, text: string): void {
+  ctx.out(ctx.json ? JSON.stringify(result, null, 2) : text);
+}
+
+function warnings(list: string[]): string {
+  return list.map((w) => `\nWarning: ${w}`).join("");
+}
+
+const COMMANDS: Record<string, Command> = {
+  show: {
+    args: "",
+    summary: "show the data and meta nodes and the Raft status",
+    flags: {},
+    arity: 0,
+    examples: ["influxd-ctl show", "influxd-ctl -bind node2:8084 -json show"],
+    async run(ctx) {
+      const show = await ctx.admin.show();
+      printResult(ctx, show, formatShow(show).trimEnd());
+    },
+  },
+  "add-meta": {
+    args: "<httpAddr>",
+    summary: "add a blank meta node to the cluster (or bootstrap the node beside -bind on itself)",
+    flags: {},
+    arity: 1,
+    examples: ["influxd-ctl add-meta node1:8091   # on node1: bootstrap", "influxd-ctl add-meta node2:8091"],
+    async run(ctx, _flags, [addr]) {
+      const node = await ctx.admin.addMeta(addr);
+      printResult(ctx, node, `Added meta node ${node.id} at ${node.addr}`);
+    },
+  },
+  "remove-meta": {
+    args: "<httpAddr>",
+    summary: "remove a meta node from the cluster and wipe its metadata",
+    flags: {
+      force: { kind: "bool", help: "remove a node that cannot be reached (its data is not wiped)" },
+      tcpAddr: { kind: "string", arg: "host:port", help: "the node's Raft address, to find a node missing from the metadata" },
+      ...YES,
+    },
+    arity: 1,
+    examples: [
+      "influxd-ctl remove-meta node3:8091",
+      "influxd-ctl remove-meta -force -tcpAddr node3:8089 node3:8091",
+      "influxd-ctl -bind node1:8084 remove-meta -y node3:8091",
+    ],
+    async run(ctx, flags, [addr]) {
+      const force = Boolean(flags.force);
+      const tcpAddr = flags.tcpAddr as string | undefined;
+      if (!flags.y) {
+        // Show the safety checks before asking, and do not ask for what will be refused.
+        const plan = await ctx.admin.planRemoveMeta(addr, force);
+        if (plan.refusal) throw new Error(plan.refusal);
+        const facts = [
+          `meta node ${plan.node.id} at ${addr}${plan.node.isLeader ? " (the leader)" : ""}`,
+          `voters after removal: ${plan.votersAfter}, reachable: ${plan.reachableVotersAfter}, quorum: ${plan.quorumAfter}`,
+        ];
+        process.stderr.write(facts.join("\n") + warnings(plan.warnings) + "\n");
+        if (!(await confirm(`${force ? "Force remove" : "Remove"} ${addr} from the cluster`))) {
+          process.stderr.write("Cancelled: nothing was changed.\n");
+          return;
+        }
+      }
+      const result = await ctx.admin.removeMeta(addr, { force, tcpAddr });
+      printResult(ctx, result, removedText(result));
+    },
+  },
+  "add-data": {
+    args: "<tcpAddr>",
+    summary: "register a data node (its TCP address, e.g. host:8088)",
+    flags: { http: { kind: "string", arg: "host:port", help: "the data node's HTTP address (default: its host, port 8086)" } },
+    arity: 1,
+    examples: ["influxd-ctl add-data data1:8088", "influxd-ctl add-data -http data1:18086 data1:8088"],
+    async run(ctx, flags, [tcpAddr]) {
+      const http = (flags.http as string | undefined) ?? tcpAddr.replace(/:\d+$/, ":8086");
+      const node = await ctx.admin.addData(http, tcpAddr);
+      printResult(ctx, node, `Added data node ${node.id} at ${node.tcpAddr}`);
+    },
+  },
+  "remove-data": {
+    args: "<tcpAddr>",
+    summary: "remove a data node's registration",
+    flags: { force: { kind: "bool", help: "remove a data node that cannot be reached" }, ...YES },
+    arity: 1,
+    examples: ["influxd-ctl remove-data data1:8088", "influxd-ctl remove-data -force -y data1:8088"],
+    async run(ctx, flags, [addr]) {
+      const force = Boolean(flags.force);
+      if (!flags.y && !(await confirm(`${force ? "Force remove" : "Remove"} data node ${addr} from the cluster`))) {
+        process.stderr.write("Cancelled: nothing was changed.\n");
+        return;
+      }
+      const node = await ctx.admin.removeData(addr, force);
+      printResult(ctx, node, `Removed data node ${node.id} at ${node.tcpAddr}`);
+    },
+  },
+  "update-data": {
+    args: "<old tcpAddr> <new tcpAddr>",
+    summary: "change the TCP address of a registered data node",
+    flags: {},
+    arity: 2,
+    examples: ["influxd-ctl update-data data1:8088 data9:8088"],
+    async run(ctx, _flags, [oldAddr, newAddr]) {
+      if (oldAddr === newAddr) throw new UsageError("new-addr and old-addr are the same");
+      const node = await ctx.admin.updateData(oldAddr, newAddr);
+      printResult(ctx, node, `Updated data node ${node.id} to ${node.tcpAddr}`);
+    },
+  },
+  leave: {
+    args: "",
+    summary: "remove the meta node beside -bind from its cluster and wipe its metadata",
+    flags: YES,
+    arity: 0,
+    examples: ["influxd-ctl leave", "influxd-ctl leave -y"],
+    async run(ctx, flags) {
+      if (!flags.y) {
+        const show = await ctx.admin.show();
+        if (!(await confirm(`Remove meta node ${show.self.httpAddr} from the cluster`))) {
+          process.stderr.write("Cancelled: nothing was changed.\n");
+          return;
+        }
+      }
+      const result = await ctx.admin.leave();
+      printResult(ctx, result, `Successfully left cluster\n  * Removed meta node ${result.id} at ${result.addr} from cluster${warnings(result.warnings)}`);
+    },
+  },
+  join: {
+    args: "<httpAddr of any member>",
+    summary: "join the blank meta node beside -bind to the cluster of the given member",
+    flags: {},
+    arity: 1,
+    examples: ["influxd-ctl join node1:8091"],
+    async run(ctx, _flags, [via]) {
+      const node = await ctx.admin.join(via);
+      printResult(ctx, node, `Successfully joined cluster\n  * Added meta node ${node.id} at ${node.addr}`);
+    },
+  },
+};
+
+function removedText(r: RemoveMetaResult): string {
+  const cleanup = r.cleanup === "done" ? "" : r.cleanup === "skipped" ? "\nIts meta dir was not wiped (the node was unreachable)." : "";
+  return `Removed meta node ${r.id} at ${r.addr}${cleanup}${warnings(r.warnings)}`;
+}
+
+function usageOf(name: string): string {
+  const c = COMMANDS[name];
+  const flags = Object.keys(c.flags).length ? `\n\nFlags:\n${formatFlags(c.flags)}` : "";
+  return `Usage: influxd-ctl [global flags] ${name}${Object.keys(c.flags).length ? " [flags]" : ""}${c.args ? " " + c.args : ""}\n\n${c.summary}.${flags}\n\nExamples:\n${c.examples.map((e) => "  " + e).join("\n")}`;
+}
+
+const HELP = `influxd-ctl ${VERSION}: operator commands for the cluster, sent to an admin service.
 
 Usage:
   influxd-ctl [global flags] <command> [flags] [args]
 
-The commands (show, add-meta, remove-meta, add-data, remove-data, update-data, leave, join)
-arrive with the admin service.`;
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(13)}${c.summary}`)
+  .join("\n")}
+  version      print the version
+
+Global flags:
+${formatFlags(GLOBAL_FLAGS)}
+
+Run 'influxd-ctl <command> -h' for a command's flags and examples.`;
+
+/** Levenshtein distance, to suggest the command a typo meant. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}
+
+function suggestion(name: string): string {
+  const [best] = Object.keys(COMMANDS)
+    .map((c) => [c, distance(name, c)] as const)
+    .sort((x, y) => x[1] - y[1]);
+  return best && best[1] <= 3 ? `; did you mean "${best[0]}"?` : "";
+}
+
+function authHeaders(flags: FlagValues): Record<string, string> {
+  const type = flags["auth-type"];
+  if (type === "none") return {};
+  const user = (flags.user as string | undefined) ?? "";
+  if (type === "basic") {
+    if (!user) throw new UsageError("-auth-type basic needs -user");
+    return { authorization: "Basic " + Buffer.from(`${user}:${(flags.pwd as string | undefined) ?? ""}`).toString("base64") };
+  }
+  if (type === "jwt") {
+    const secret = flags.secret as string | undefined;
+    if (!secret) throw new UsageError("-auth-type jwt needs -secret");
+    return { authorization: "Bearer " + signJwt({ username: user }, secret, 60) };
+  }
+  throw new UsageError(`invalid -auth-type: ${String(type)} (expected none, basic or jwt)`);
+}
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === "version" || argv[0] === "-version") {
+  const err = (text: string) => process.stderr.write(text + "\n");
+  let global;
+  try {
+    global = parseFlags(argv, GLOBAL_FLAGS);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`influxd-ctl: ${e.message}\n\n${HELP}`);
+    return 2;
+  }
+  const [name, ...rest] = global.rest;
+  if (name === undefined || name === "help" || name === "-h" || name === "--help" || name === "-help") {
+    const asked = name !== undefined;
+    (asked ? process.stdout : process.stderr).write(HELP + "\n");
+    return asked ? 0 : 2;
+  }
+  if (name === "version") {
     process.stdout.write(`influxd-ctl ${VERSION}\n`);
     return 0;
   }
-  const asked = argv.length === 0 || ["-h", "--help", "help"].includes(argv[0]);
-  (asked ? process.stdout : process.stderr).write(HELP + "\n");
-  return asked ? 0 : 2;
+  const command = COMMANDS[name];
+  if (!command) {
+    err(`influxd-ctl: unknown command "${name}"${suggestion(name)}\nRun 'influxd-ctl help' for usage.`);
+    return 2;
+  }
+  if (rest.some((a) => a === "-h" || a === "--help" || a === "-help")) {
+    process.stdout.write(usageOf(name) + "\n");
+    return 0;
+  }
+  let parsed;
+  let headers;
+  try {
+    parsed = parseFlags(rest, command.flags);
+    const [min, max] = typeof command.arity === "number" ? [command.arity, command.arity] : command.arity;
+    if (parsed.rest.length < min) throw new UsageError(`missing argument ${command.args}`);
+    if (parsed.rest.length > max) throw new UsageError(`unexpected argument "${parsed.rest[max]}"`);
+    headers = authHeaders(global.flags);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`${name}: ${e.message}\n\n${usageOf(name)}`);
+    return 2;
+  }
+  const tls = global.flags["bind-tls"] ? { rejectUnauthorized: !global.flags.k } : undefined;
+  const admin = new AdminClient({ bind: global.flags.bind as string, tls, timeoutMs: global.flags.timeout as number, headers });
+  try {
+    await command.run({ admin, json: Boolean(global.flags.json), out: (t) => process.stdout.write(t + "\n") }, parsed.flags, parsed.rest);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${name}: ${e.message}\n\n${usageOf(name)}`);
+      return 2;
+    }
+    const message = e instanceof HttpStatusError ? e.message : (e as Error).message;
+    err(`${name}: ${message}`);
+    return 1;
+  }
 }

@@ -1,0 +1,54 @@
+/** JSON shapes of the admin service (docs/http-api.md), shared by the service, the CLI and the TUI. */
+
+export type NodeRaftState = "leader" | "follower" | "candidate" | "removed" | "unbootstrapped" | "shutdown";
+
+export interface MetaNodeView {
+  id: number;
+  httpAddr: string;
+  raftAddr: string;
+  version: string;
+  reachable: boolean;
+  state: NodeRaftState | "unreachable";
+  suffrage: "voter" | "nonvoter";
+}
+
+export interface DataNodeView {
+  id: number;
+  httpAddr: string;
+  tcpAddr: string;
+  version: string;
+  reachable: boolean;
+}
+
+export interface ShowResult {
+  /** The meta node this admin service runs beside. */
+  self: { httpAddr: string; raftAddr: string };
+  leader: { raftAddr: string; httpAddr: string } | null;
+  meta: MetaNodeView[];
+  data: DataNodeView[];
+}
+
+export interface RemovalPlan {
+  node: { id: number; httpAddr: string; raftAddr: string; reachable: boolean; isLeader: boolean };
+  votersBefore: number;
+  votersAfter: number;
+  reachableVotersAfter: number;
+  quorumAfter: number;
+  forceRequired: boolean;
+  /** The error remove-meta would return with these parameters; null when it would proceed. */
+  refusal: string | null;
+  warnings: string[];
+}
+
+export interface RemoveMetaResult {
+  id: number;
+  addr: string;
+  cleanup: "done" | "skipped" | "failed";
+  warnings: string[];
+}
+
+export interface NodeResult {
+  id: number;
+  addr: string;
+  tcpAddr: string;
+}

@@ -1,0 +1,73 @@
+/** Client of the admin service (8084), used by `influxd-ctl` and the TUI. */
+
+import { requestJson, type RequestOptions } from "../util/http-client.ts";
+import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "./api-types.ts";
+
+export interface AdminClientOptions {
+  /** host:port of the admin service. */
+  bind: string;
+  tls?: { rejectUnauthorized: boolean };
+  timeoutMs: number;
+  /** Added to every request (e.g. Authorization). */
+  headers?: Record<string, string>;
+}
+
+export class AdminClient {
+  private readonly base: string;
+
+  constructor(private readonly opts: AdminClientOptions) {
+    this.base = `${opts.tls ? "https" : "http"}://${opts.bind}`;
+  }
+
+  private call<T>(path: string, extra: Partial<RequestOptions> = {}): Promise<T> {
+    return requestJson<T>(this.base + path, {
+      timeoutMs: this.opts.timeoutMs,
+      tls: this.opts.tls,
+      headers: this.opts.headers,
+      ...extra,
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.call("/ping");
+  }
+
+  show(): Promise<ShowResult> {
+    return this.call("/show");
+  }
+
+  planRemoveMeta(httpAddr: string, force: boolean): Promise<RemovalPlan> {
+    return this.call("/remove-meta/plan", { query: { metahttp: httpAddr, force: String(force) } });
+  }
+
+  removeMeta(httpAddr: string, opts: { force: boolean; tcpAddr?: string }): Promise<RemoveMetaResult> {
+    return this.call("/remove-meta", {
+      method: "POST",
+      form: { metahttp: httpAddr, force: String(opts.force), tcpAddr: opts.tcpAddr },
+    });
+  }
+
+  leave(): Promise<RemoveMetaResult> {
+    return this.call("/leave", { method: "POST" });
+  }
+
+  join(via: string): Promise<NodeResult> {
+    return this.call("/join", { method: "POST", form: { addr: via } });
+  }
+
+  addMeta(httpAddr: string): Promise<NodeResult> {
+    return this.call("/add-meta", { method: "POST", form: { addr: httpAddr } });
+  }
+
+  addData(httpAddr: string, tcpAddr: string): Promise<NodeResult> {
+    return this.call("/add-data", { method: "POST", form: { addr: httpAddr, tcpAddr } });
+  }
+
+  removeData(httpAddr: string, force: boolean): Promise<NodeResult> {
+    return this.call("/remove-data", { method: "POST", form: { addr: httpAddr, force: String(force) } });
+  }
+
+  updateData(oldAddr: string, newAddr: string): Promise<NodeResult> {
+    return this.call("/update-data", { method: "POST", form: { old: oldAddr, new: newAddr } });
+  }
+}

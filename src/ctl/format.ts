@@ -1,0 +1,39 @@
+/** influxd-ctl's text output, in InfluxDB Enterprise's layout. */
+
+import type { ShowResult } from "../admin/api-types.ts";
+
+/** Columns padded like Go's tabwriter (minimum width, two spaces between columns). */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] + 2)))
+        .join("")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+function section(title: string, body: string): string {
+  return `${title}\n${"=".repeat(title.length)}\n${body}\n`;
+}
+
+export function formatShow(show: ShowResult): string {
+  const data = table([
+    ["ID", "TCP Address", "HTTP Address", "Version", "Labels", "Passive"],
+    ...show.data.map((n) => [String(n.id), n.tcpAddr, n.httpAddr, n.version || "unknown", "{}", "false"]),
+  ]);
+  const meta = table([
+    ["ID", "Raft Address", "HTTP Address", "Version", "Labels"],
+    ...show.meta.map((n) => [String(n.id), n.raftAddr, n.httpAddr, n.reachable ? n.version : "DOWN", "{}"]),
+  ]);
+  const leader = show.leader?.raftAddr ?? "";
+  const peers = show.meta.filter((n) => n.raftAddr !== leader).map((n) => n.raftAddr);
+  const raft = table([
+    ["Leader", leader || "(none)"],
+    ["Peers", JSON.stringify(peers)],
+  ]);
+  return [section("Data Nodes", data), section("Meta Nodes", meta), section("Raft Status", raft)].join("\n");
+}

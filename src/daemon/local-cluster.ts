@@ -1,0 +1,235 @@
+/**
+ * A cluster of real `influxd` processes on loopback, in one directory: what `influx-cluster demo`,
+ * `npm run screenshots`, the multi-process tests and the benchmarks all start. Each node gets free
+ * ports, its own meta dir and log file; the cluster is formed the way an operator would do it
+ * (`add-meta` on the first node bootstraps it, then `add-meta` of each other node).
+ */
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { AdminClient } from "../admin/client.ts";
+import { request } from "../util/http-client.ts";
+
+export interface LocalNode {
+  name: string;
+  httpAddr: string;
+  raftAddr: string;
+  adminAddr: string;
+  dir: string;
+  configFile: string;
+  logFile: string;
+  pid: number | undefined;
+}
+
+export interface LocalClusterOptions {
+  size?: number;
+  /** Where node directories go; default a new temporary directory, removed by stop(). */
+  baseDir?: string;
+  /** Form the cluster (default true); false leaves every node blank. */
+  form?: boolean;
+  /** Extra [meta] settings written into every node's config, e.g. { "election-timeout": "1s" }. */
+  meta?: Record<string, string | number | boolean>;
+  /** Extra environment for every node. */
+  env?: Record<string, string>;
+}
+
+// This module runs from src/daemon (tsx) or from a dist/ chunk (bundled): find the executable from either.
+const BIN = ["../../bin/influx-cluster.js", "../bin/influx-cluster.js"]
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((path) => existsSync(path)) as string;
+const HOST = "127.0.0.1";
+
+/** Ports the kernel says are free now (bound to port 0, then released). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import("node:net").Server>((resolve, reject) => {
+          const s = createServer();
+          s.once("error", reject);
+          s.listen(0, HOST, () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+function tomlValue(v: string | number | boolean): string {
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+
+export class LocalCluster {
+  readonly nodes: LocalNode[] = [];
+  private readonly procs = new Map<number, ChildProcess>();
+  private stopped = false;
+
+  private constructor(
+    readonly baseDir: string,
+    private readonly ownsDir: boolean,
+    private readonly opts: LocalClusterOptions,
+  ) {}
+
+  static async start(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
+    const ownsDir = !opts.baseDir;
+    const baseDir = opts.baseDir ?? mkdtempSync(join(tmpdir(), "influx-cluster-"));
+    const cluster = new LocalCluster(baseDir, ownsDir, opts);
+    try {
+      for (let i = 0; i < (opts.size ?? 3); i++) await cluster.addNode();
+      if (opts.form ?? true) await cluster.form();
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** Starts one more blank node (not yet a member); returns its index. */
+  async addNode(): Promise<number> {
+    const index = this.nodes.length;
+    const name = `node${index + 1}`;
+    const [raft, http, admin] = await freePorts(3);
+    const dir = join(this.baseDir, name);
+    mkdirSync(dir, { recursive: true });
+    const configFile = join(dir, "influxdb-meta.conf");
+    const meta = { dir: join(dir, "meta"), "bind-address": `${HOST}:${raft}`, "http-bind-address": `${HOST}:${http}`, ...this.opts.meta };
+    writeFileSync(
+      configFile,
+      [
+        `hostname = "${HOST}"`,
+        "[meta]",
+        ...Object.entries(meta).map(([k, v]) => `  ${k} = ${tomlValue(v)}`),
+        "[admin_cluster]",
+        `  bind-address = "${HOST}:${admin}"`,
+        "",
+      ].join("\n"),
+    );
+    const node: LocalNode = {
+      name,
+      httpAddr: `${HOST}:${http}`,
+      raftAddr: `${HOST}:${raft}`,
+      adminAddr: `${HOST}:${admin}`,
+      dir,
+      configFile,
+      logFile: join(dir, "influxd.log"),
+      pid: undefined,
+    };
+    this.nodes.push(node);
+    await this.spawn(index);
+    return index;
+  }
+
+  private async spawn(index: number): Promise<void> {
+    const node = this.nodes[index];
+    const log = openSync(node.logFile, "a");
+    const child = spawn(process.execPath, [BIN, "influxd", "-config", node.configFile], {
+      stdio: ["ignore", log, log],
+      env: { ...process.env, ...this.opts.env },
+    });
+    closeSync(log);
+    node.pid = child.pid;
+    this.procs.set(index, child);
+    child.once("exit", () => {
+      if (this.procs.get(index) === child) this.procs.delete(index);
+    });
+    await this.waitFor(`${node.name} to serve /ping`, async () => {
+      if (child.exitCode !== null) throw new Error(`${node.name} exited with code ${child.exitCode}; see ${node.logFile}`);
+      const res = await request(`http://${node.httpAddr}/ping`, { timeoutMs: 500 }).catch(() => null);
+      return res !== null && res.status === 200;
+    });
+  }
+
+  admin(index: number, timeoutMs = 10_000): AdminClient {
+    return new AdminClient({ bind: this.nodes[index].adminAddr, timeoutMs });
+  }
+
+  /** Bootstraps node 1 on itself, then adds every other node through it. */
+  async form(): Promise<void> {
+    await this.admin(0).addMeta(this.nodes[0].httpAddr);
+    for (let i = 1; i < this.nodes.length; i++) await this.admin(0).addMeta(this.nodes[i].httpAddr);
+    await this.waitFor("every node to be a voter with a leader", async () => {
+      const show = await this.admin(0).show().catch(() => null);
+      return (
+        show !== null &&
+        show.leader !== null &&
+        show.meta.length === this.nodes.length &&
+        show.meta.every((m) => m.suffrage === "voter" && m.reachable)
+      );
+    });
+  }
+
+  /** Index of the node whose Raft address is the leader's, per any reachable node. */
+  async leaderIndex(): Promise<number> {
+    let found = -1;
+    await this.waitFor("a leader", async () => {
+      for (const [i, node] of this.nodes.entries()) {
+        if (!this.procs.has(i)) continue;
+        const res = await request(`http://${node.httpAddr}/ping`, { timeoutMs: 500 }).catch(() => null);
+        const leader = res?.status === 200 ? res.body.toString() : "";
+        found = this.nodes.findIndex((n) => n.raftAddr === leader);
+        if (found !== -1 && this.procs.has(found)) return true;
+      }
+      return false;
+    });
+    return found;
+  }
+
+  isRunning(index: number): boolean {
+    return this.procs.has(index);
+  }
+
+  /** Sends a signal (default SIGKILL) and waits for the process to exit (not for SIGSTOP). */
+  async kill(index: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const child = this.procs.get(index);
+    if (!child) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill(signal);
+    if (signal !== "SIGSTOP" && signal !== "SIGCONT") await exited;
+  }
+
+  /** Starts a stopped node again with its existing meta dir. */
+  async restart(index: number): Promise<void> {
+    if (this.procs.has(index)) await this.kill(index, "SIGTERM");
+    await this.spawn(index);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(
+      [...this.procs.entries()].map(async ([i, child]) => {
+        child.kill("SIGCONT");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await this.kill(i, "SIGTERM");
+        clearTimeout(timer);
+      }),
+    );
+    if (this.ownsDir) rmSync(this.baseDir, { recursive: true, force: true });
+  }
+
+  /** Polls `check` every 50 ms until it returns true; fails after `timeoutMs`. */
+  async waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        if (await check()) return;
+      } catch (err) {
+        lastError = err;
+        if ((err as Error).message.includes("exited with code")) throw err;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ""}`);
+  }
+}
+
+export function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
+  return LocalCluster.start(opts);
+}

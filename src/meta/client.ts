@@ -1,0 +1,159 @@
+/**
+ * Client of the meta service, used by the admin service, the CLI and the TUI. `execute` follows
+ * Go's retryUntilExec: up to 10 tries, following 307 redirects to the leader, waiting and moving
+ * to the next server when there is no leader or a node is unreachable, stopping at once on an FSM
+ * error, and returning only once its cached Data has caught up with the applied index — so a read
+ * right after a write sees it. Every request has a timeout.
+ */
+
+import {
+  decodeData,
+  decodeResponse,
+  encodeCommand,
+  type MetaCommand,
+  type MetaData,
+  type NodeInfo,
+} from "../proto/index.ts";
+import { errorText, request, requestJson, UnreachableError, type HttpResponse } from "../util/http-client.ts";
+import type { StatusJson } from "./service.ts";
+
+export interface MetaClientOptions {
+  /** HTTP addresses (host:port) of meta nodes to try, in order. */
+  servers: string[];
+  timeoutMs: number;
+  /** Pause between tries when there is no leader or a node is unreachable. */
+  retryDelayMs?: number;
+  maxTries?: number;
+  headers?: Record<string, string>;
+}
+
+/** The FSM refused the command (e.g. "node not found"): retrying cannot help. */
+export class MetaCommandError extends Error {}
+
+export class MetaClient {
+  private cache: MetaData | null = null;
+  private preferred = 0;
+
+  constructor(private readonly opts: MetaClientOptions) {
+    if (opts.servers.length === 0) throw new Error("meta client needs at least one meta server");
+  }
+
+  private get tries(): number {
+    return this.opts.maxTries ?? 10;
+  }
+
+  private url(addr: string, path: string): string {
+    return `http://${addr}${path}`;
+  }
+
+  private post(url: string, body: Uint8Array, contentType: string): Promise<HttpResponse> {
+    return request(url, { method: "POST", body, contentType, timeoutMs: this.opts.timeoutMs, headers: this.opts.headers });
+  }
+
+  /**
+   * Sends `body` to `path` on the leader: follows 307s, retries through the server list on 503
+   * and unreachable nodes. Returns the leader's successful response.
+   */
+  private async toLeader(path: string, body: Uint8Array, contentType: string): Promise<HttpResponse> {
+    let url = this.url(this.opts.servers[this.preferred], path);
+    let lastError = "no meta server answered";
+    for (let attempt = 0; attempt < this.tries; attempt++) {
+      let res: HttpResponse;
+      try {
+        res = await this.post(url, body, contentType);
+      } catch (err) {
+        if (!(err instanceof UnreachableError)) throw err;
+        lastError = err.message;
+        url = this.nextServer(path);
+        await this.pause();
+        continue;
+      }
+      if (res.status === 307 && typeof res.headers.location === "string") {
+        url = res.headers.location;
+        continue;
+      }
+      if (res.status === 503) {
+        lastError = `${new URL(url).host}: ${errorText(res)}`;
+        url = this.nextServer(path);
+        await this.pause();
+        continue;
+      }
+      if (res.status >= 400) throw new Error(`${new URL(url).host}: ${errorText(res)}`);
+      return res;
+    }
+    throw new Error(`gave up after ${this.tries} tries: ${lastError}`);
+  }
+
+  private nextServer(path: string): string {
+    this.preferred = (this.preferred + 1) % this.opts.servers.length;
+    return this.url(this.opts.servers[this.preferred], path);
+  }
+
+  private pause(): Promise<void> {
+    return new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 200));
+  }
+
+  /** Applies a command through the leader; resolves with the applied index once our cache has it. */
+  async execute(command: MetaCommand): Promise<{ index: number }> {
+    const res = await this.toLeader("/execute", encodeCommand(command), "application/octet-stream");
+    const response = decodeResponse(res.body);
+    if (!response.ok) throw new MetaCommandError(response.error ?? "command failed");
+    const index = response.index ?? 0;
+    await this.data(index);
+    return { index };
+  }
+
+  /** Asks the leader to add a meta node (nonvoter first; Raft promotes it once caught up). */
+  async join(node: { addr: string; raftAddr: string; serverId: string }): Promise<NodeInfo> {
+    const form = new URLSearchParams({ addr: node.addr, raftAddr: node.raftAddr, serverId: node.serverId });
+    const res = await this.toLeader("/join", Buffer.from(form.toString()), "application/x-www-form-urlencoded");
+    return JSON.parse(res.body.toString("utf8")) as NodeInfo;
+  }
+
+  /**
+   * The metadata at index `minIndex` or later: served from the cache when it is fresh enough,
+   * else long-polled (`GET /?index=…`) from the servers in turn.
+   */
+  async data(minIndex = 0): Promise<MetaData> {
+    if (this.cache && this.cache.index >= minIndex && minIndex > 0) return this.cache;
+    let lastError = "no meta server answered";
+    for (let attempt = 0; attempt < this.tries; attempt++) {
+      const addr = this.opts.servers[this.preferred];
+      try {
+        const res = await request(this.url(addr, `/?index=${Math.max(0, minIndex - 1)}&timeout=${this.opts.timeoutMs}ms`), {
+          timeoutMs: this.opts.timeoutMs + 1000,
+          headers: this.opts.headers,
+        });
+        if (res.status !== 200) throw new Error(`${addr}: ${errorText(res)}`);
+        const data = decodeData(res.body);
+        if (!this.cache || data.index >= this.cache.index) this.cache = data;
+        if (data.index >= minIndex) return data;
+        lastError = `${addr}: metadata still at index ${data.index}, waiting for ${minIndex}`;
+      } catch (err) {
+        lastError = (err as Error).message;
+      }
+      this.nextServer("/");
+    }
+    throw new Error(`could not read metadata at index ${minIndex}: ${lastError}`);
+  }
+
+  async metaNodeByAddr(httpAddr: string): Promise<NodeInfo | undefined> {
+    return (await this.data()).metaNodes.find((n) => n.addr === httpAddr);
+  }
+
+  deleteMetaNode(id: number): Promise<{ index: number }> {
+    return this.execute({ type: "DeleteMetaNodeCommand", id });
+  }
+
+  /** GET /ping on one node: the leader's Raft address it reports, and the round trip. */
+  async ping(httpAddr: string, timeoutMs = this.opts.timeoutMs): Promise<{ leader: string; ms: number }> {
+    const started = performance.now();
+    const res = await request(this.url(httpAddr, "/ping"), { timeoutMs, headers: this.opts.headers });
+    if (res.status !== 200) throw new Error(`${httpAddr}: ${errorText(res)}`);
+    return { leader: res.body.toString("utf8"), ms: performance.now() - started };
+  }
+
+  status(httpAddr: string, timeoutMs = this.opts.timeoutMs): Promise<StatusJson> {
+    return requestJson<StatusJson>(this.url(httpAddr, "/status"), { timeoutMs, headers: this.opts.headers });
+  }
+}

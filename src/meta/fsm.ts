@@ -1,0 +1,292 @@
+/**
+ * The meta store's Raft state machine: applies committed commands to the metadata (protobuf
+ * `Data`) with the Go meta service's semantics and error texts.
+ *
+ * - Deterministic: the result depends only on the entries (no clock, no randomness; times and
+ *   random IDs come from the commands).
+ * - Every applied entry, refused or not, copies its term and index into the data and wakes the
+ *   change listeners (long polls), as Go's storeFSM.Apply does.
+ * - A refused command returns `{ error }` (sent to the client as Response.Error) and changes
+ *   nothing else; commands run on a copy that is kept only on success.
+ * - Published data is deeply frozen and never changed afterwards: `data()` and the listeners'
+ *   argument can be handed to readers as is, and stay a consistent view of one index.
+ */
+import type { Entry, StateMachine } from "../raft/types.ts";
+import { EntryType } from "../raft/types.ts";
+import { decodeCommand, decodeData, encodeData, ProtoError } from "../proto/index.ts";
+import type { MetaCommand, MetaData, NodeInfo } from "../proto/index.ts";
+import { cloneData, deepFreeze, emptyData } from "./data.ts";
+import { MetaError } from "./errors.ts";
+import {
+  createDatabase,
+  createContinuousQuery,
+  createRetentionPolicy,
+  createSubscription,
+  dropContinuousQuery,
+  dropDatabase,
+  dropRetentionPolicy,
+  dropSubscription,
+  setDefaultRetentionPolicy,
+  updateRetentionPolicy,
+} from "./databases.ts";
+import {
+  createDataNode,
+  createLegacyNode,
+  createMetaNode,
+  deleteDataNode,
+  deleteMetaNode,
+  setMetaNode,
+  updateDataNode,
+} from "./nodes.ts";
+import {
+  copyShardOwner,
+  createShardGroup,
+  deleteShardGroup,
+  dropShard,
+  pruneShardGroups,
+  removeShardOwner,
+  truncateShardGroups,
+} from "./shards.ts";
+import { createUser, dropUser, setAdminPrivilege, setPrivilege, updateUser } from "./users.ts";
+
+export interface FsmResult {
+  error?: string;
+}
+
+export interface MetaStateMachineOptions {
+  /** `[meta] retention-autocreate`: CreateDatabaseCommand without a policy adds "autogen".
+   *  Must be the same on every server. Default true. */
+  retentionAutoCreate?: boolean;
+  /** Where an exception thrown by a change listener goes (it must not break apply).
+   *  Default: a process warning. */
+  onListenerError?: (err: unknown) => void;
+}
+
+export type ChangeListener = (data: MetaData) => void;
+
+/**
+ * What POST /execute accepts: a Command that decodes completely, of a known type, with its
+ * payload. Throws ProtoError ("unknown command type 99", "malformed command: …") otherwise, so
+ * such bytes never reach the log.
+ */
+export function validateCommand(bytes: Uint8Array): MetaCommand {
+  return decodeCommand(bytes);
+}
+
+export class MetaStateMachine implements StateMachine<FsmResult> {
+  private current: MetaData = deepFreeze(emptyData());
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly retentionAutoCreate: boolean;
+  private readonly onListenerError: (err: unknown) => void;
+
+  constructor(options: MetaStateMachineOptions = {}) {
+    this.retentionAutoCreate = options.retentionAutoCreate ?? true;
+    this.onListenerError =
+      options.onListenerError ??
+      ((err) => process.emitWarning(`meta change listener failed: ${String(err)}`));
+  }
+
+  apply(entry: Entry): FsmResult {
+    let next = this.current;
+    let result: FsmResult = {};
+    // A Config entry may carry no command; a Noop never does. Both still advance the index.
+    if (entry.type !== EntryType.Noop && entry.data.length > 0) {
+      try {
+        next = this.execute(decodeCommand(entry.data));
+      } catch (err) {
+        // Bytes that got into the log without validation are refused alike on every server.
+        // Anything else is a bug here: let it surface rather than guess at a result.
+        if (!(err instanceof MetaError || err instanceof ProtoError)) throw err;
+        result = { error: err.message };
+      }
+    }
+    this.publish({ ...next, term: entry.term, index: entry.index });
+    return result;
+  }
+
+  snapshot(): Uint8Array {
+    return encodeData(this.current);
+  }
+
+  /** Replaces the state with a snapshot; throws ProtoError (state unchanged) on bad bytes. */
+  restore(bytes: Uint8Array): void {
+    this.publish(decodeData(bytes));
+  }
+
+  /** The current metadata (frozen: read it, never change it). */
+  data(): MetaData {
+    return this.current;
+  }
+
+  index(): number {
+    return this.current.index;
+  }
+
+  metaNodeByAddr(httpAddr: string): NodeInfo | undefined {
+    return this.current.metaNodes.find((n) => n.addr === httpAddr);
+  }
+
+  metaNodeById(id: number): NodeInfo | undefined {
+    return this.current.metaNodes.find((n) => n.id === id);
+  }
+
+  /** A data node by its TCP (RPC) address, the name influxd-ctl uses for data nodes. */
+  dataNodeByAddr(tcpAddr: string): NodeInfo | undefined {
+    return this.current.dataNodes.find((n) => n.tcpAddr === tcpAddr);
+  }
+
+  dataNodeById(id: number): NodeInfo | undefined {
+    return this.current.dataNodes.find((n) => n.id === id);
+  }
+
+  /** Called after every applied entry and restore, with the new data. Returns an unsubscribe. */
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private publish(data: MetaData): void {
+    this.current = deepFreeze(data);
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(data);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
+  }
+
+  /** Runs the command on a copy of the data and returns the copy; throws MetaError to refuse. */
+  private execute(cmd: MetaCommand): MetaData {
+    if (cmd.type === "SetDataCommand") return cmd.data;
+    const d = cloneData(this.current);
+    switch (cmd.type) {
+      // Pre-0.10 node commands: creation is converted, the others are no-ops as in Go.
+      case "CreateNodeCommand":
+        createLegacyNode(d, cmd.host);
+        adoptClusterId(d, cmd.rand);
+        break;
+      case "DeleteNodeCommand":
+      case "UpdateNodeCommand":
+        break;
+      // Membership is changed by the Raft configuration entry itself; the command only stays
+      // decodable for logs written by the Go service.
+      case "RemovePeerCommand":
+        break;
+      case "CreateMetaNodeCommand":
+        // A duplicate address is accepted: joining is retried until it succeeds (idempotent).
+        try {
+          createMetaNode(d, cmd.httpAddr, cmd.tcpAddr);
+        } catch (err) {
+          if (!(err instanceof MetaError)) throw err;
+        }
+        adoptClusterId(d, cmd.rand);
+        break;
+      case "SetMetaNodeCommand":
+        setMetaNode(d, cmd.httpAddr, cmd.tcpAddr);
+        adoptClusterId(d, cmd.rand);
+        break;
+      case "DeleteMetaNodeCommand":
+        deleteMetaNode(d, cmd.id);
+        break;
+      case "CreateDataNodeCommand":
+        createDataNode(d, cmd.httpAddr, cmd.tcpAddr);
+        break;
+      case "UpdateDataNodeCommand":
+        updateDataNode(d, cmd.id, cmd.httpAddr, cmd.tcpAddr);
+        break;
+      case "DeleteDataNodeCommand":
+        deleteDataNode(d, cmd.id);
+        break;
+      case "CreateDatabaseCommand":
+        createDatabase(d, cmd.name, cmd.retentionPolicy, this.retentionAutoCreate);
+        break;
+      case "DropDatabaseCommand":
+        dropDatabase(d, cmd.name);
+        break;
+      case "CreateRetentionPolicyCommand":
+        createRetentionPolicy(d, cmd.database, cmd.retentionPolicy, cmd.default ?? false);
+        break;
+      case "DropRetentionPolicyCommand":
+        dropRetentionPolicy(d, cmd.database, cmd.name);
+        break;
+      case "SetDefaultRetentionPolicyCommand":
+        setDefaultRetentionPolicy(d, cmd.database, cmd.name);
+        break;
+      case "UpdateRetentionPolicyCommand":
+        updateRetentionPolicy(
+          d,
+          cmd.database,
+          cmd.name,
+          {
+            name: cmd.newName,
+            duration: cmd.duration,
+            replicaN: cmd.replicaN,
+            shardGroupDuration: cmd.shardGroupDuration,
+          },
+          cmd.default ?? false,
+        );
+        break;
+      case "CreateShardGroupCommand":
+        createShardGroup(d, cmd.database, cmd.policy, cmd.timestamp);
+        break;
+      case "DeleteShardGroupCommand":
+        deleteShardGroup(d, cmd.database, cmd.policy, cmd.shardGroupId);
+        break;
+      case "DropShardCommand":
+        dropShard(d, cmd.id);
+        break;
+      case "TruncateShardGroupsCommand":
+        truncateShardGroups(d, cmd.timestamp);
+        break;
+      case "PruneShardGroupsCommand":
+        pruneShardGroups(d);
+        break;
+      case "CopyShardOwnerCommand":
+        copyShardOwner(d, cmd.id, cmd.nodeId);
+        break;
+      case "RemoveShardOwnerCommand":
+        removeShardOwner(d, cmd.id, cmd.nodeId);
+        break;
+      case "CreateContinuousQueryCommand":
+        createContinuousQuery(d, cmd.database, cmd.name, cmd.query);
+        break;
+      case "DropContinuousQueryCommand":
+        dropContinuousQuery(d, cmd.database, cmd.name);
+        break;
+      case "CreateSubscriptionCommand":
+        createSubscription(d, cmd.database, cmd.retentionPolicy, cmd.name, cmd.mode, cmd.destinations);
+        break;
+      case "DropSubscriptionCommand":
+        dropSubscription(d, cmd.database, cmd.retentionPolicy, cmd.name);
+        break;
+      case "CreateUserCommand":
+        createUser(d, cmd.name, cmd.hash, cmd.admin);
+        break;
+      case "DropUserCommand":
+        dropUser(d, cmd.name);
+        break;
+      case "UpdateUserCommand":
+        updateUser(d, cmd.name, cmd.hash);
+        break;
+      case "SetPrivilegeCommand":
+        setPrivilege(d, cmd.username, cmd.database, cmd.privilege);
+        break;
+      case "SetAdminPrivilegeCommand":
+        setAdminPrivilege(d, cmd.username, cmd.admin);
+        break;
+      default:
+        return assertNever(cmd);
+    }
+    return d;
+  }
+}
+
+/** The first node registered fixes the cluster ID from its command's random number. */
+function adoptClusterId(data: MetaData, rand: bigint): void {
+  if (data.clusterId === 0n) data.clusterId = rand;
+}
+
+function assertNever(cmd: never): never {
+  throw new Error(`unhandled command ${JSON.stringify((cmd as { type: unknown }).type)}`);
+}

@@ -1,0 +1,119 @@
+/** Routes of the meta service's HTTP API (8091): SPEC §4, shapes in docs/http-api.md. */
+
+import { encodeResponse } from "../proto/index.ts";
+import { validateCommand } from "./fsm.ts";
+import { HttpError, sendBytes, sendJson, type RequestContext, type Routes } from "../util/http-server.ts";
+import { parseDuration } from "../util/duration.ts";
+import { NotLeader, type MetaService } from "./service.ts";
+
+export interface MetaRouteOptions {
+  /** Wipes this node after its removal; resolves with the recreated meta dir. */
+  cleanupAfterRemoval: () => Promise<string>;
+  /** Whether the cluster (not just this node's log) no longer lists this node. */
+  confirmRemoved: () => Promise<boolean>;
+}
+
+const LONG_POLL_DEFAULT_MS = 30_000;
+const LONG_POLL_MAX_MS = 120_000;
+
+function notLeader(ctx: RequestContext, err: NotLeader, path: string): void {
+  if (err.leaderHttp) {
+    const location = `http://${err.leaderHttp}${path}`;
+    sendJson(ctx.res, 307, { error: err.message }, { location });
+  } else sendJson(ctx.res, 503, { error: "no leader" });
+}
+
+function requireParam(params: URLSearchParams, name: string): string {
+  const value = params.get(name);
+  if (!value) throw new HttpError(400, `missing parameter "${name}"`);
+  return value;
+}
+
+export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes {
+  return {
+    "GET /ping": (ctx) => sendBytes(ctx.res, 200, service.leaderRaftAddr(), "text/plain"),
+
+    "GET /status": (ctx) => sendJson(ctx.res, 200, service.status()),
+
+    "GET /peers": (ctx) => sendJson(ctx.res, 200, service.status().peers),
+
+    "GET /": async (ctx) => {
+      const raw = ctx.url.searchParams.get("index") ?? "0";
+      if (!/^\d+$/.test(raw)) throw new HttpError(400, `invalid index "${raw}"`);
+      let timeoutMs = LONG_POLL_DEFAULT_MS;
+      const t = ctx.url.searchParams.get("timeout");
+      if (t) {
+        try {
+          timeoutMs = Math.min(parseDuration(t), LONG_POLL_MAX_MS);
+        } catch (err) {
+          throw new HttpError(400, (err as Error).message);
+        }
+      }
+      const abort = new AbortController();
+      ctx.res.once("close", () => abort.abort());
+      const data = await service.waitForIndex(Number(raw), timeoutMs, abort.signal);
+      if (!ctx.res.destroyed) sendBytes(ctx.res, 200, data, "application/octet-stream");
+    },
+
+    "POST /execute": async (ctx) => {
+      const body = await ctx.body();
+      // Reject malformed or unknown commands before they can reach the log.
+      let command;
+      try {
+        command = validateCommand(body);
+      } catch (err) {
+        throw new HttpError(400, (err as Error).message);
+      }
+      try {
+        const result = await service.execute(command, body);
+        const response = encodeResponse({ ok: !result.error, error: result.error, index: result.index });
+        sendBytes(ctx.res, 200, response, "application/octet-stream");
+      } catch (err) {
+        if (err instanceof NotLeader) return notLeader(ctx, err, "/execute");
+        throw err;
+      }
+    },
+
+    "POST /join": async (ctx) => {
+      const params = await ctx.params();
+      const addr = requireParam(params, "addr");
+      const raftAddr = requireParam(params, "raftAddr");
+      const serverId = requireParam(params, "serverId");
+      try {
+        const node = await service.join(addr, raftAddr, serverId);
+        sendJson(ctx.res, 200, { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr });
+      } catch (err) {
+        if (err instanceof NotLeader) return notLeader(ctx, err, "/join");
+        throw new HttpError(409, (err as Error).message);
+      }
+    },
+
+    "POST /remove-meta": async (ctx) => {
+      const state = service.state();
+      if (state === "unbootstrapped") {
+        throw new HttpError(409, `meta node ${service.httpAddr} is blank: nothing to clean up`);
+      }
+      if (state !== "removed" && !(await opts.confirmRemoved())) {
+        throw new HttpError(
+          409,
+          `meta node ${service.httpAddr} is still a member of the cluster; remove it with influxd-ctl remove-meta first`,
+        );
+      }
+      const wiped = await opts.cleanupAfterRemoval();
+      sendJson(ctx.res, 200, { removed: true, wiped });
+    },
+
+    // Used by the admin service before it removes the leader: hand leadership to an up-to-date voter.
+    "POST /leadership-transfer": async (ctx) => {
+      if (service.state() !== "leader") throw new HttpError(409, `meta node ${service.httpAddr} is not the leader`);
+      await service.raft.leadershipTransfer();
+      sendJson(ctx.res, 200, { leader: service.leaderRaftAddr() });
+    },
+
+    "GET /show-cluster": (ctx) => {
+      const data = service.data();
+      const view = (n: { id: number; addr: string; tcpAddr: string }) => ({ id: n.id, addr: n.addr, tcpAddr: n.tcpAddr });
+      sendJson(ctx.res, 200, { meta: data.metaNodes.map(view), data: data.dataNodes.map(view) });
+    },
+  };
+}

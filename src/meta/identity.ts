@@ -1,0 +1,51 @@
+/**
+ * `node.json` in the meta dir: `{"ID":<meta node id>}` as InfluxDB writes it. It survives the
+ * wipe of a removed node (SPEC §2 step 4) so the operator can still tell which node this was.
+ * Written to a temporary name, fsynced, renamed, and the directory fsynced.
+ */
+
+import { open, readFile, rename } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface NodeIdentity {
+  ID: number;
+}
+
+export const IDENTITY_FILE = "node.json";
+
+export async function readIdentity(dir: string): Promise<NodeIdentity | null> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, IDENTITY_FILE), "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+  const parsed = JSON.parse(text) as { ID?: unknown };
+  if (typeof parsed.ID !== "number" || !Number.isSafeInteger(parsed.ID) || parsed.ID < 0) {
+    throw new Error(`${join(dir, IDENTITY_FILE)}: malformed node identity`);
+  }
+  return { ID: parsed.ID };
+}
+
+export async function writeIdentity(dir: string, identity: NodeIdentity): Promise<void> {
+  const tmp = join(dir, IDENTITY_FILE + "tmp");
+  const file = await open(tmp, "w", 0o644);
+  try {
+    await file.writeFile(JSON.stringify(identity) + "\n");
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, join(dir, IDENTITY_FILE));
+  await fsyncDir(dir);
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

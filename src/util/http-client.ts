@@ -1,0 +1,165 @@
+/**
+ * A small HTTP client over node:http/https for the CLI, the admin service and the meta client.
+ * Built on the built-ins rather than undici because `influxd-ctl` must start fast, and every
+ * call has a hard deadline: connect, headers and body all count against `timeoutMs`, so a dead or
+ * stalled node can never hang the caller.
+ */
+
+import http from "node:http";
+import https from "node:https";
+
+export interface RequestOptions {
+  method?: string;
+  /** Query parameters, appended to the URL. */
+  query?: Record<string, string | undefined>;
+  /** A form body (application/x-www-form-urlencoded) or raw bytes. */
+  form?: Record<string, string | undefined>;
+  body?: Uint8Array;
+  contentType?: string;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  /** Largest response body accepted; larger ones fail the request. */
+  maxBodyBytes?: number;
+  tls?: { rejectUnauthorized: boolean; ca?: string };
+  agent?: http.Agent;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** The request did not complete: refused, reset, timed out, or DNS failed. `code` is e.g. ECONNREFUSED or ETIMEDOUT. */
+export class UnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A non-2xx answer; `message` is the server's `{"error":…}` text when it sent one. */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly response: HttpResponse,
+  ) {
+    super(message);
+  }
+}
+
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 16 });
+const keepAliveTls = new https.Agent({ keepAlive: true, maxSockets: 16 });
+
+export function buildUrl(base: string, path: string, query?: Record<string, string | undefined>): string {
+  const url = new URL(path, base);
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+export function request(url: string, opts: RequestOptions): Promise<HttpResponse> {
+  const target = new URL(opts.query ? buildUrl(url, "", opts.query) : url);
+  const isTls = target.protocol === "https:";
+  let payload: Uint8Array | undefined = opts.body;
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.form) {
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.form)) if (v !== undefined) form.set(k, v);
+    payload = Buffer.from(form.toString());
+    headers["content-type"] = "application/x-www-form-urlencoded";
+  } else if (payload && opts.contentType) {
+    headers["content-type"] = opts.contentType;
+  }
+  if (payload) headers["content-length"] = String(payload.byteLength);
+  const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+
+  return new Promise((resolve, reject) => {
+    const lib = isTls ? https : http;
+    const req = lib.request(target, {
+      method: opts.method ?? (payload ? "POST" : "GET"),
+      headers,
+      agent: opts.agent ?? (isTls ? (opts.tls ? undefined : keepAliveTls) : keepAlive),
+      rejectUnauthorized: opts.tls?.rejectUnauthorized ?? true,
+      ca: opts.tls?.ca,
+    });
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () =>
+        fail(new UnreachableError(target.href, "ETIMEDOUT", `${target.host}: no answer within ${opts.timeoutMs}ms`)),
+      opts.timeoutMs,
+    );
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      fail(new UnreachableError(target.href, err.code ?? "EIO", `${target.host}: ${describe(err)}`)),
+    );
+    req.on("response", (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBody) fail(new Error(`${target.host}: response larger than ${maxBody} bytes`));
+        else chunks.push(chunk);
+      });
+      res.on("error", (err: NodeJS.ErrnoException) =>
+        fail(new UnreachableError(target.href, err.code ?? "EIO", `${target.host}: ${describe(err)}`)),
+      );
+      res.on("end", () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+      });
+    });
+    req.end(payload);
+  });
+}
+
+function describe(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host not found";
+    case "ECONNRESET":
+      return "connection reset";
+    case "EHOSTUNREACH":
+      return "host unreachable";
+    default:
+      return err.message;
+  }
+}
+
+/** The `error` field of a JSON error body, else the body's first line, else the status text. */
+export function errorText(res: HttpResponse): string {
+  const text = res.body.toString("utf8").trim();
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown };
+    if (typeof parsed.error === "string") return parsed.error;
+  } catch {
+    // not JSON: fall through to the plain text
+  }
+  return text.split("\n")[0] || http.STATUS_CODES[res.status] || `HTTP ${res.status}`;
+}
+
+/** Request expecting a 2xx JSON answer (or 204 → undefined); other statuses throw HttpStatusError. */
+export async function requestJson<T>(url: string, opts: RequestOptions): Promise<T> {
+  const res = await request(url, opts);
+  if (res.status < 200 || res.status > 299) throw new HttpStatusError(res.status, errorText(res), res);
+  if (res.status === 204 || res.body.length === 0) return undefined as T;
+  try {
+    return JSON.parse(res.body.toString("utf8")) as T;
+  } catch {
+    throw new Error(`${new URL(url).host}: answered with malformed JSON`);
+  }
+}

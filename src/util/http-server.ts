@@ -1,0 +1,180 @@
+/**
+ * The HTTP plumbing shared by the meta service (8091) and the admin service (8084): a route
+ * table, request ids, JSON errors, body limits (413 before a large body is read), 405 naming the
+ * right method, slow-client cut-offs, and a graceful close that ends in-flight requests in bounded
+ * time.
+ */
+
+import http from "node:http";
+import https from "node:https";
+import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
+
+/** Thrown by a handler to answer with a JSON error. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface RequestContext {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  url: URL;
+  requestId: string;
+  /** The request body, at most the server's limit (413 otherwise). */
+  body(): Promise<Buffer>;
+  /** Parameters from the query string and, for form bodies, the body (body wins). */
+  params(): Promise<URLSearchParams>;
+}
+
+export type Handler = (ctx: RequestContext) => Promise<void> | void;
+
+/** Keys are "METHOD /path", e.g. "GET /ping". "GET" routes also answer HEAD. */
+export type Routes = Record<string, Handler>;
+
+export interface HttpServiceOptions {
+  name: string;
+  routes: Routes;
+  maxBodyBytes: number;
+  logger: Logger;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Called before routing; may throw HttpError (authentication). */
+  guard?: (ctx: RequestContext) => void | Promise<void>;
+}
+
+export function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) {
+  const body = Buffer.from(JSON.stringify(value) + "\n");
+  res.writeHead(status, { "content-type": "application/json", "content-length": body.length, ...headers });
+  res.end(body);
+}
+
+export function sendBytes(res: http.ServerResponse, status: number, body: Uint8Array | string, type: string) {
+  const buf = typeof body === "string" ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  res.writeHead(status, { "content-type": type, "content-length": buf.length });
+  res.end(buf);
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > limit) return Promise.reject(new HttpError(413, `request body larger than ${limit} bytes`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new HttpError(413, `request body larger than ${limit} bytes`));
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+export class HttpService {
+  readonly server: http.Server;
+  private readonly byPath = new Map<string, Map<string, Handler>>();
+
+  constructor(private readonly opts: HttpServiceOptions) {
+    for (const [key, handler] of Object.entries(opts.routes)) {
+      const [method, path] = key.split(" ");
+      const methods = this.byPath.get(path) ?? new Map<string, Handler>();
+      methods.set(method, handler);
+      if (method === "GET") methods.set("HEAD", handler);
+      this.byPath.set(path, methods);
+    }
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
+    // A client that trickles its headers or body is cut off instead of holding a socket forever.
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 30_000;
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  /** Binds; rejects with a message naming the address when it is in use or not permitted. */
+  listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        const where = `${host || "*"}:${port}`;
+        const why = err.code === "EADDRINUSE" ? "address already in use" : err.code === "EACCES" ? "permission denied" : err.message;
+        reject(new Error(`${this.opts.name}: cannot listen on ${where}: ${why}`));
+      };
+      this.server.once("error", onError);
+      this.server.listen(port, host || undefined, () => {
+        this.server.off("error", onError);
+        const addr = this.server.address() as { address: string; port: number };
+        resolve({ host: addr.address, port: addr.port });
+      });
+    });
+  }
+
+  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts the rest. */
+  async close(graceMs = 2000): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const given = req.headers["x-request-id"];
+    const requestId = typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : randomBytes(8).toString("hex");
+    res.setHeader("x-request-id", requestId);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      sendJson(res, 400, { error: "malformed request URL" });
+      return;
+    }
+    let bodyPromise: Promise<Buffer> | undefined;
+    const ctx: RequestContext = {
+      req,
+      res,
+      url,
+      requestId,
+      body: () => (bodyPromise ??= readBody(req, this.opts.maxBodyBytes)),
+      params: async () => {
+        const params = new URLSearchParams(url.search);
+        if ((req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
+          for (const [k, v] of new URLSearchParams((await ctx.body()).toString("utf8"))) params.set(k, v);
+        }
+        return params;
+      },
+    };
+    const started = performance.now();
+    try {
+      const methods = this.byPath.get(url.pathname);
+      if (!methods) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
+      const handler = methods.get(req.method ?? "GET");
+      if (!handler) {
+        const allowed = [...methods.keys()].filter((m) => m !== "HEAD");
+        throw new HttpError(405, `use ${allowed.join(" or ")} ${url.pathname}`, { allow: allowed.join(", ") });
+      }
+      await this.opts.guard?.(ctx);
+      await handler(ctx);
+    } catch (err) {
+      const status = err instanceof HttpError ? err.status : 500;
+      if (status >= 500) this.opts.logger.error({ err, requestId, path: url.pathname }, "request failed");
+      if (!res.headersSent) {
+        sendJson(res, status, { error: (err as Error).message }, err instanceof HttpError ? err.headers : {});
+      } else res.destroy();
+      // An unread body (e.g. after 413 or 405) must not poison a keep-alive connection.
+      if (status === 413) res.once("finish", () => req.socket.destroy());
+    } finally {
+      this.opts.logger.debug(
+        { requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: +(performance.now() - started).toFixed(2) },
+        "request",
+      );
+    }
+  }
+}
