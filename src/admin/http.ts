@@ -6,7 +6,8 @@ import type { AdminService } from "./service.ts";
 function required(params: URLSearchParams, name: string): string {
   const value = params.get(name)?.trim();
   if (!value) throw new HttpError(400, `missing parameter "${name}"`);
-  if (!/^[^\s/?#@]+:\d{1,5}$/.test(value)) throw new HttpError(400, `parameter "${name}": invalid address "${value}" (expected host:port)`);
+  if (!/^[^\s/?#@]+:\d{1,5}$/.test(value))
+    throw new HttpError(400, `parameter "${name}": invalid address "${value}" (expected host:port)`);
   return value;
 }
 
@@ -35,11 +36,17 @@ export function adminRoutes(admin: AdminService): Routes {
     "POST /remove-meta": async (ctx) => {
       const params = await ctx.params();
       const tcpAddr = params.get("tcpAddr") ? required(params, "tcpAddr") : undefined;
-      sendJson(ctx.res, 200, await admin.removeMeta(required(params, "metahttp"), flag(params, "force"), tcpAddr));
+      sendJson(
+        ctx.res,
+        200,
+        await admin.removeMeta(required(params, "metahttp"), flag(params, "force"), tcpAddr),
+      );
     },
     "POST /leave": async (ctx) => sendJson(ctx.res, 200, await admin.leave()),
-    "POST /add-meta": async (ctx) => sendJson(ctx.res, 200, await admin.addMeta(required(await ctx.params(), "addr"))),
-    "POST /join": async (ctx) => sendJson(ctx.res, 200, await admin.joinVia(required(await ctx.params(), "addr"))),
+    "POST /add-meta": async (ctx) =>
+      sendJson(ctx.res, 200, await admin.addMeta(required(await ctx.params(), "addr"))),
+    "POST /join": async (ctx) =>
+      sendJson(ctx.res, 200, await admin.joinVia(required(await ctx.params(), "addr"))),
     "POST /add-data": async (ctx) => {
       const params = await ctx.params();
       sendJson(ctx.res, 200, await admin.addData(required(params, "addr"), required(params, "tcpAddr")));

@@ -12,7 +12,14 @@ import type { MetaService, StatusJson } from "../meta/service.ts";
 import type { MetaData, NodeInfo } from "../proto/index.ts";
 import { errorText, request, requestJson } from "../util/http-client.ts";
 import { HttpError } from "../util/http-server.ts";
-import type { DataNodeView, MetaNodeView, NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "./api-types.ts";
+import type {
+  DataNodeView,
+  MetaNodeView,
+  NodeResult,
+  RemovalPlan,
+  RemoveMetaResult,
+  ShowResult,
+} from "./api-types.ts";
 
 export interface AdminOptions {
   pingTimeoutMs: number;
@@ -55,12 +62,17 @@ export class AdminService {
 
   private async view(): Promise<ClusterView> {
     if (this.meta.state() === "unbootstrapped") {
-      throw new HttpError(409, `meta node ${this.meta.httpAddr} is not part of a cluster; bootstrap it with influxd-ctl add-meta ${this.meta.httpAddr}`);
+      throw new HttpError(
+        409,
+        `meta node ${this.meta.httpAddr} is not part of a cluster; bootstrap it with influxd-ctl add-meta ${this.meta.httpAddr}`,
+      );
     }
     const data = await this.client.data();
     const statuses = new Map<string, StatusJson | null>();
     await Promise.all(
-      data.metaNodes.map(async (n) => statuses.set(n.addr, await this.status(n.addr, this.opts.pingTimeoutMs))),
+      data.metaNodes.map(async (n) =>
+        statuses.set(n.addr, await this.status(n.addr, this.opts.pingTimeoutMs)),
+      ),
     );
     const leader = [...statuses.values()].find((s) => s?.raft.state === "leader") ?? null;
     return { data, leader, statuses };
@@ -99,19 +111,28 @@ export class AdminService {
   }
 
   private async reachable(httpAddr: string): Promise<boolean> {
-    const res = await request(`http://${httpAddr}/ping`, { timeoutMs: this.opts.pingTimeoutMs }).catch(() => null);
+    const res = await request(`http://${httpAddr}/ping`, { timeoutMs: this.opts.pingTimeoutMs }).catch(
+      () => null,
+    );
     return res !== null && res.status < 500;
   }
 
   /** What remove-meta would do, and the refusal it would give; changes nothing. */
-  async plan(httpAddr: string, force: boolean, tcpAddr?: string): Promise<RemovalPlan & { record: NodeInfo }> {
+  async plan(
+    httpAddr: string,
+    force: boolean,
+    tcpAddr?: string,
+  ): Promise<RemovalPlan & { record: NodeInfo }> {
     const [reachable, view] = await Promise.all([this.reachable(httpAddr), this.view()]);
     const record =
       view.data.metaNodes.find((n) => n.addr === httpAddr) ??
       (tcpAddr ? view.data.metaNodes.find((n) => n.tcpAddr === tcpAddr) : undefined);
     if (!record) throw new HttpError(404, `meta node ${httpAddr} does not exist in cluster`);
     if (!view.leader) {
-      throw new HttpError(503, `the cluster has no leader; meta node ${httpAddr} cannot be removed until a quorum of meta nodes is back`);
+      throw new HttpError(
+        503,
+        `the cluster has no leader; meta node ${httpAddr} cannot be removed until a quorum of meta nodes is back`,
+      );
     }
     const voters = view.leader.raft.voters;
     const isVoter = voters.includes(record.tcpAddr);
@@ -136,14 +157,17 @@ export class AdminService {
         `${quorumAfter} for ${votersAfter} voters; bring the other meta nodes back first, or use -force`;
       forceRequired = true;
     }
-    if (isLeader) warnings.push(`meta node ${httpAddr} is the leader: leadership moves to another voter first`);
+    if (isLeader)
+      warnings.push(`meta node ${httpAddr} is the leader: leadership moves to another voter first`);
     if (!reachable) {
       warnings.push(
         `meta node ${httpAddr} is unreachable: its meta dir will not be wiped; do not restart it with its old data`,
       );
     }
     if (reachableVotersAfter < quorumAfter && force) {
-      warnings.push(`after removal only ${reachableVotersAfter} of ${votersAfter} voters are reachable: the cluster has no quorum until more return`);
+      warnings.push(
+        `after removal only ${reachableVotersAfter} of ${votersAfter} voters are reachable: the cluster has no quorum until more return`,
+      );
     }
     return {
       record,
@@ -178,7 +202,11 @@ export class AdminService {
         const res = await request(`http://${httpAddr}/remove-meta`, {
           method: "POST",
           timeoutMs: this.opts.requestTimeoutMs,
-        }).catch((err: Error) => ({ status: 0, body: Buffer.from(JSON.stringify({ error: err.message })), headers: {} }));
+        }).catch((err: Error) => ({
+          status: 0,
+          body: Buffer.from(JSON.stringify({ error: err.message })),
+          headers: {},
+        }));
         if (res.status === 200) cleanup = "done";
         else {
           cleanup = "failed";
@@ -197,10 +225,16 @@ export class AdminService {
       method: "POST",
       timeoutMs: this.opts.requestTimeoutMs,
     }).catch((err: Error) => {
-      throw new HttpError(503, `could not move leadership away from meta node ${leader.addr}: ${err.message}`);
+      throw new HttpError(
+        503,
+        `could not move leadership away from meta node ${leader.addr}: ${err.message}`,
+      );
     });
     if (res.status !== 200) {
-      throw new HttpError(503, `could not move leadership away from meta node ${leader.addr}: ${errorText(res)}`);
+      throw new HttpError(
+        503,
+        `could not move leadership away from meta node ${leader.addr}: ${errorText(res)}`,
+      );
     }
   }
 
@@ -218,14 +252,22 @@ export class AdminService {
         );
       }
       const target = await this.status(httpAddr, this.opts.pingTimeoutMs);
-      if (!target) throw new HttpError(502, `meta node ${httpAddr} could not be reached; start it and try again`);
+      if (!target)
+        throw new HttpError(502, `meta node ${httpAddr} could not be reached; start it and try again`);
       const existing = (await this.client.data()).metaNodes.find((n) => n.addr === httpAddr);
       if (existing && target.raft.state !== "unbootstrapped") return existing;
       if (target.raft.state !== "unbootstrapped") {
-        throw new HttpError(409, `meta node ${httpAddr} already belongs to another cluster; wipe it (influxd-ctl leave) before adding it`);
+        throw new HttpError(
+          409,
+          `meta node ${httpAddr} already belongs to another cluster; wipe it (influxd-ctl leave) before adding it`,
+        );
       }
       try {
-        return await this.client.join({ addr: httpAddr, raftAddr: target.raftAddr, serverId: target.serverId });
+        return await this.client.join({
+          addr: httpAddr,
+          raftAddr: target.raftAddr,
+          serverId: target.serverId,
+        });
       } catch (err) {
         throw new HttpError(409, `adding meta node ${httpAddr} failed: ${(err as Error).message}`);
       }
@@ -245,7 +287,11 @@ export class AdminService {
     const client = new MetaClient({ servers: [via], timeoutMs: this.opts.requestTimeoutMs });
     const status = this.meta.status();
     try {
-      return await client.join({ addr: this.meta.httpAddr, raftAddr: this.meta.raftAddr, serverId: status.serverId });
+      return await client.join({
+        addr: this.meta.httpAddr,
+        raftAddr: this.meta.raftAddr,
+        serverId: status.serverId,
+      });
     } catch (err) {
       throw new HttpError(502, `joining the cluster through ${via} failed: ${(err as Error).message}`);
     }
@@ -278,16 +324,26 @@ export class AdminService {
   async removeData(addr: string, force: boolean): Promise<NodeResult> {
     const node = await this.dataNode(addr);
     if (!force && !(await this.reachable(node.addr))) {
-      throw new HttpError(409, `data node ${addr} could not be reached; use -force to remove an unreachable node`);
+      throw new HttpError(
+        409,
+        `data node ${addr} could not be reached; use -force to remove an unreachable node`,
+      );
     }
-    await this.runCommand(`removing data node ${addr}`, () => this.client.execute({ type: "DeleteDataNodeCommand", id: node.id }));
+    await this.runCommand(`removing data node ${addr}`, () =>
+      this.client.execute({ type: "DeleteDataNodeCommand", id: node.id }),
+    );
     return node;
   }
 
   async updateData(oldAddr: string, newAddr: string): Promise<NodeResult> {
     const node = await this.dataNode(oldAddr);
     await this.runCommand(`updating data node ${oldAddr}`, () =>
-      this.client.execute({ type: "UpdateDataNodeCommand", id: node.id, httpAddr: node.addr, tcpAddr: newAddr }),
+      this.client.execute({
+        type: "UpdateDataNodeCommand",
+        id: node.id,
+        httpAddr: node.addr,
+        tcpAddr: newAddr,
+      }),
     );
     return { id: node.id, addr: node.addr, tcpAddr: newAddr };
   }

@@ -79,7 +79,11 @@ const COMMANDS: Record<string, Command> = {
     summary: "remove a meta node from the cluster and wipe its metadata",
     flags: {
       force: { kind: "bool", help: "remove a node that cannot be reached (its data is not wiped)" },
-      tcpAddr: { kind: "string", arg: "host:port", help: "the node's Raft address, to find a node missing from the metadata" },
+      tcpAddr: {
+        kind: "string",
+        arg: "host:port",
+        help: "the node's Raft address, to find a node missing from the metadata",
+      },
       ...YES,
     },
     arity: 1,
@@ -112,7 +116,13 @@ const COMMANDS: Record<string, Command> = {
   "add-data": {
     args: "<tcpAddr>",
     summary: "register a data node (its TCP address, e.g. host:8088)",
-    flags: { http: { kind: "string", arg: "host:port", help: "the data node's HTTP address (default: its host, port 8086)" } },
+    flags: {
+      http: {
+        kind: "string",
+        arg: "host:port",
+        help: "the data node's HTTP address (default: its host, port 8086)",
+      },
+    },
     arity: 1,
     examples: ["influxd-ctl add-data data1:8088", "influxd-ctl add-data -http data1:18086 data1:8088"],
     async run(ctx, flags, [tcpAddr]) {
@@ -129,7 +139,10 @@ const COMMANDS: Record<string, Command> = {
     examples: ["influxd-ctl remove-data data1:8088", "influxd-ctl remove-data -force -y data1:8088"],
     async run(ctx, flags, [addr]) {
       const force = Boolean(flags.force);
-      if (!flags.y && !(await confirm(`${force ? "Force remove" : "Remove"} data node ${addr} from the cluster`))) {
+      if (
+        !flags.y &&
+        !(await confirm(`${force ? "Force remove" : "Remove"} data node ${addr} from the cluster`))
+      ) {
         process.stderr.write("Cancelled: nothing was changed.\n");
         return;
       }
@@ -164,7 +177,11 @@ const COMMANDS: Record<string, Command> = {
         }
       }
       const result = await ctx.admin.leave();
-      printResult(ctx, result, `Successfully left cluster\n  * Removed meta node ${result.id} at ${result.addr} from cluster${warnings(result.warnings)}`);
+      printResult(
+        ctx,
+        result,
+        `Successfully left cluster\n  * Removed meta node ${result.id} at ${result.addr} from cluster${warnings(result.warnings)}`,
+      );
     },
   },
   join: {
@@ -181,7 +198,12 @@ const COMMANDS: Record<string, Command> = {
 };
 
 function removedText(r: RemoveMetaResult): string {
-  const cleanup = r.cleanup === "done" ? "" : r.cleanup === "skipped" ? "\nIts meta dir was not wiped (the node was unreachable)." : "";
+  const cleanup =
+    r.cleanup === "done"
+      ? ""
+      : r.cleanup === "skipped"
+        ? "\nIts meta dir was not wiped (the node was unreachable)."
+        : "";
   return `Removed meta node ${r.id} at ${r.addr}${cleanup}${warnings(r.warnings)}`;
 }
 
@@ -230,7 +252,10 @@ function authHeaders(flags: FlagValues): Record<string, string> {
   const user = (flags.user as string | undefined) ?? "";
   if (type === "basic") {
     if (!user) throw new UsageError("-auth-type basic needs -user");
-    return { authorization: "Basic " + Buffer.from(`${user}:${(flags.pwd as string | undefined) ?? ""}`).toString("base64") };
+    return {
+      authorization:
+        "Basic " + Buffer.from(`${user}:${(flags.pwd as string | undefined) ?? ""}`).toString("base64"),
+    };
   }
   if (type === "jwt") {
     const secret = flags.secret as string | undefined;
@@ -283,9 +308,18 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const tls = global.flags["bind-tls"] ? { rejectUnauthorized: !global.flags.k } : undefined;
-  const admin = new AdminClient({ bind: global.flags.bind as string, tls, timeoutMs: global.flags.timeout as number, headers });
+  const admin = new AdminClient({
+    bind: global.flags.bind as string,
+    tls,
+    timeoutMs: global.flags.timeout as number,
+    headers,
+  });
   try {
-    await command.run({ admin, json: Boolean(global.flags.json), out: (t) => process.stdout.write(t + "\n") }, parsed.flags, parsed.rest);
+    await command.run(
+      { admin, json: Boolean(global.flags.json), out: (t) => process.stdout.write(t + "\n") },
+      parsed.flags,
+      parsed.rest,
+    );
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {

@@ -64,7 +64,13 @@ async function openReplica(config: Config, transport: TcpTransport, logger: Logg
   await mkdir(join(raftDir, "snapshots"), { recursive: true, mode: 0o755 });
   const fsm = new MetaStateMachine();
   const raft = await RaftNode.open({
-    clock: { now: () => performance.now(), setInterval: (fn, ms) => { const t = setInterval(fn, ms); return { cancel: () => clearInterval(t) }; } },
+    clock: {
+      now: () => performance.now(),
+      setInterval: (fn, ms) => {
+        const t = setInterval(fn, ms);
+        return { cancel: () => clearInterval(t) };
+      },
+    },
     transport: new TransportLease(transport),
     logStore: await SegmentedWal.open(fs, join(raftDir, "wal")),
     stableStore: await FileStableStore.open(fs, raftDir),
@@ -121,7 +127,12 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
   try {
     await prepareMetaDir(config.meta.dir);
     const raftBind = splitHostPort(config.meta["bind-address"]);
-    transport = await TcpTransport.listen({ bindHost: raftBind.host, port: raftBind.port, advertiseAddress: raftAddr, logger: logger.child({ module: "transport" }) });
+    transport = await TcpTransport.listen({
+      bindHost: raftBind.host,
+      port: raftBind.port,
+      advertiseAddress: raftAddr,
+      logger: logger.child({ module: "transport" }),
+    });
     const replica = await openReplica(config, transport, logger);
     meta = new MetaService(replica, httpAddr, raftAddr, VERSION, logger.child({ module: "meta" }));
     const service = meta;
@@ -133,7 +144,9 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
         const id = r.fsm.data().metaNodes.find((n) => n.tcpAddr === raftAddr)?.id;
         if (id && id !== knownId) {
           knownId = id;
-          writeIdentity(config.meta.dir, { ID: id }).catch((err) => logger.error({ err }, "cannot write node identity"));
+          writeIdentity(config.meta.dir, { ID: id }).catch((err) =>
+            logger.error({ err }, "cannot write node identity"),
+          );
         }
       });
     let knownId = (await readIdentity(config.meta.dir))?.ID ?? 0;
@@ -178,7 +191,10 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       await adminHttp.listen(adminBind.host, adminBind.port);
       servers.push(adminHttp);
     }
-    logger.info({ httpAddr, raftAddr, dir: config.meta.dir, version: VERSION, state: service.state() }, "influxd started");
+    logger.info(
+      { httpAddr, raftAddr, dir: config.meta.dir, version: VERSION, state: service.state() },
+      "influxd started",
+    );
     if (opts.join.length > 0) void joinCluster(service, opts.join, logger);
   } catch (err) {
     logger.error({ err }, "start-up failed");
@@ -219,7 +235,9 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
 async function confirmRemoved(service: MetaService): Promise<boolean> {
   const others = service.data().metaNodes.filter((n) => n.addr !== service.httpAddr);
   const answers = await Promise.all(
-    others.map((n) => requestJson<StatusJson>(`http://${n.addr}/status`, { timeoutMs: 2_000 }).catch(() => null)),
+    others.map((n) =>
+      requestJson<StatusJson>(`http://${n.addr}/status`, { timeoutMs: 2_000 }).catch(() => null),
+    ),
   );
   const leader = answers.find((s) => s?.raft.state === "leader");
   if (!leader) return false;
@@ -235,7 +253,11 @@ async function joinCluster(service: MetaService, via: string[], logger: Logger):
   const client = new MetaClient({ servers: via, timeoutMs: 5_000 });
   for (let attempt = 1; service.state() === "unbootstrapped"; attempt++) {
     try {
-      const node = await client.join({ addr: service.httpAddr, raftAddr: service.raftAddr, serverId: service.status().serverId });
+      const node = await client.join({
+        addr: service.httpAddr,
+        raftAddr: service.raftAddr,
+        serverId: service.status().serverId,
+      });
       logger.info({ id: node.id, via }, "joined the cluster");
       return;
     } catch (err) {

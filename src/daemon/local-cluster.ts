@@ -98,7 +98,12 @@ export class LocalCluster {
     const dir = join(this.baseDir, name);
     mkdirSync(dir, { recursive: true });
     const configFile = join(dir, "influxdb-meta.conf");
-    const meta = { dir: join(dir, "meta"), "bind-address": `${HOST}:${raft}`, "http-bind-address": `${HOST}:${http}`, ...this.opts.meta };
+    const meta = {
+      dir: join(dir, "meta"),
+      "bind-address": `${HOST}:${raft}`,
+      "http-bind-address": `${HOST}:${http}`,
+      ...this.opts.meta,
+    };
     writeFileSync(
       configFile,
       [
@@ -139,7 +144,8 @@ export class LocalCluster {
       if (this.procs.get(index) === child) this.procs.delete(index);
     });
     await this.waitFor(`${node.name} to serve /ping`, async () => {
-      if (child.exitCode !== null) throw new Error(`${node.name} exited with code ${child.exitCode}; see ${node.logFile}`);
+      if (child.exitCode !== null)
+        throw new Error(`${node.name} exited with code ${child.exitCode}; see ${node.logFile}`);
       const res = await request(`http://${node.httpAddr}/ping`, { timeoutMs: 500 }).catch(() => null);
       return res !== null && res.status === 200;
     });
@@ -154,7 +160,9 @@ export class LocalCluster {
     await this.admin(0).addMeta(this.nodes[0].httpAddr);
     for (let i = 1; i < this.nodes.length; i++) await this.admin(0).addMeta(this.nodes[i].httpAddr);
     await this.waitFor("every node to be a voter with a leader", async () => {
-      const show = await this.admin(0).show().catch(() => null);
+      const show = await this.admin(0)
+        .show()
+        .catch(() => null);
       return (
         show !== null &&
         show.leader !== null &&
@@ -226,7 +234,9 @@ export class LocalCluster {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ""}`);
+    throw new Error(
+      `timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ""}`,
+    );
   }
 }
 

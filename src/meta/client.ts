@@ -21,7 +21,8 @@ export interface MetaClientOptions {
   /** HTTP addresses (host:port) of meta nodes to try, in order. */
   servers: string[];
   timeoutMs: number;
-  /** Pause between tries when there is no leader or a node is unreachable. */
+  /** First pause between tries when there is no leader or a node is unreachable; it doubles
+   *  up to 1 s, so ten tries span a leader election (about 6 s in all). */
   retryDelayMs?: number;
   maxTries?: number;
   headers?: Record<string, string>;
@@ -47,7 +48,13 @@ export class MetaClient {
   }
 
   private post(url: string, body: Uint8Array, contentType: string): Promise<HttpResponse> {
-    return request(url, { method: "POST", body, contentType, timeoutMs: this.opts.timeoutMs, headers: this.opts.headers });
+    return request(url, {
+      method: "POST",
+      body,
+      contentType,
+      timeoutMs: this.opts.timeoutMs,
+      headers: this.opts.headers,
+    });
   }
 
   /**
@@ -65,7 +72,7 @@ export class MetaClient {
         if (!(err instanceof UnreachableError)) throw err;
         lastError = err.message;
         url = this.nextServer(path);
-        await this.pause();
+        await this.pause(attempt);
         continue;
       }
       if (res.status === 307 && typeof res.headers.location === "string") {
@@ -75,7 +82,7 @@ export class MetaClient {
       if (res.status === 503) {
         lastError = `${new URL(url).host}: ${errorText(res)}`;
         url = this.nextServer(path);
-        await this.pause();
+        await this.pause(attempt);
         continue;
       }
       if (res.status >= 400) throw new Error(`${new URL(url).host}: ${errorText(res)}`);
@@ -89,8 +96,9 @@ export class MetaClient {
     return this.url(this.opts.servers[this.preferred], path);
   }
 
-  private pause(): Promise<void> {
-    return new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 200));
+  private pause(attempt: number): Promise<void> {
+    const ms = Math.min(1000, (this.opts.retryDelayMs ?? 100) * 2 ** attempt);
+    return new Promise((r) => setTimeout(r, ms));
   }
 
   /** Applies a command through the leader; resolves with the applied index once our cache has it. */
@@ -106,7 +114,11 @@ export class MetaClient {
   /** Asks the leader to add a meta node (nonvoter first; Raft promotes it once caught up). */
   async join(node: { addr: string; raftAddr: string; serverId: string }): Promise<NodeInfo> {
     const form = new URLSearchParams({ addr: node.addr, raftAddr: node.raftAddr, serverId: node.serverId });
-    const res = await this.toLeader("/join", Buffer.from(form.toString()), "application/x-www-form-urlencoded");
+    const res = await this.toLeader(
+      "/join",
+      Buffer.from(form.toString()),
+      "application/x-www-form-urlencoded",
+    );
     return JSON.parse(res.body.toString("utf8")) as NodeInfo;
   }
 
@@ -120,10 +132,13 @@ export class MetaClient {
     for (let attempt = 0; attempt < this.tries; attempt++) {
       const addr = this.opts.servers[this.preferred];
       try {
-        const res = await request(this.url(addr, `/?index=${Math.max(0, minIndex - 1)}&timeout=${this.opts.timeoutMs}ms`), {
-          timeoutMs: this.opts.timeoutMs + 1000,
-          headers: this.opts.headers,
-        });
+        const res = await request(
+          this.url(addr, `/?index=${Math.max(0, minIndex - 1)}&timeout=${this.opts.timeoutMs}ms`),
+          {
+            timeoutMs: this.opts.timeoutMs + 1000,
+            headers: this.opts.headers,
+          },
+        );
         if (res.status !== 200) throw new Error(`${addr}: ${errorText(res)}`);
         const data = decodeData(res.body);
         if (!this.cache || data.index >= this.cache.index) this.cache = data;

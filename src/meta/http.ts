@@ -105,14 +105,19 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
 
     // Used by the admin service before it removes the leader: hand leadership to an up-to-date voter.
     "POST /leadership-transfer": async (ctx) => {
-      if (service.state() !== "leader") throw new HttpError(409, `meta node ${service.httpAddr} is not the leader`);
+      if (service.state() !== "leader")
+        throw new HttpError(409, `meta node ${service.httpAddr} is not the leader`);
       await service.raft.leadershipTransfer();
       sendJson(ctx.res, 200, { leader: service.leaderRaftAddr() });
     },
 
     "GET /show-cluster": (ctx) => {
       const data = service.data();
-      const view = (n: { id: number; addr: string; tcpAddr: string }) => ({ id: n.id, addr: n.addr, tcpAddr: n.tcpAddr });
+      const view = (n: { id: number; addr: string; tcpAddr: string }) => ({
+        id: n.id,
+        addr: n.addr,
+        tcpAddr: n.tcpAddr,
+      });
       sendJson(ctx.res, 200, { meta: data.metaNodes.map(view), data: data.dataNodes.map(view) });
     },
   };

@@ -101,7 +101,7 @@ export class MetaService {
 
   status(): StatusJson {
     const stats = this.raft.stats();
-    const { latest } = this.raft.configuration();
+    const latest = this.raft.configuration().latest.config;
     const voters = latest.servers.filter((s) => s.suffrage === "voter").map((s) => s.address);
     const nonvoters = latest.servers.filter((s) => s.suffrage === "nonvoter").map((s) => s.address);
     return {
@@ -164,7 +164,7 @@ export class MetaService {
   }
 
   private serverByAddress(address: string) {
-    return this.raft.configuration().latest.servers.find((s) => s.address === address);
+    return this.raft.configuration().latest.config.servers.find((s) => s.address === address);
   }
 
   /**

@@ -96,7 +96,13 @@ export function request(url: string, opts: RequestOptions): Promise<HttpResponse
     };
     const timer = setTimeout(
       () =>
-        fail(new UnreachableError(target.href, "ETIMEDOUT", `${target.host}: no answer within ${opts.timeoutMs}ms`)),
+        fail(
+          new UnreachableError(
+            target.href,
+            "ETIMEDOUT",
+            `${target.host}: no answer within ${opts.timeoutMs}ms`,
+          ),
+        ),
       opts.timeoutMs,
     );
     req.on("error", (err: NodeJS.ErrnoException) =>

@@ -47,14 +47,20 @@ export interface HttpServiceOptions {
   guard?: (ctx: RequestContext) => void | Promise<void>;
 }
 
-export function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) {
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+) {
   const body = Buffer.from(JSON.stringify(value) + "\n");
   res.writeHead(status, { "content-type": "application/json", "content-length": body.length, ...headers });
   res.end(body);
 }
 
 export function sendBytes(res: http.ServerResponse, status: number, body: Uint8Array | string, type: string) {
-  const buf = typeof body === "string" ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const buf =
+    typeof body === "string" ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   res.writeHead(status, { "content-type": type, "content-length": buf.length });
   res.end(buf);
 }
@@ -91,7 +97,9 @@ export class HttpService {
       this.byPath.set(path, methods);
     }
     const listener = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
-    this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener) : http.createServer(listener);
+    this.server = opts.tls
+      ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener)
+      : http.createServer(listener);
     // A client that trickles its headers or body is cut off instead of holding a socket forever.
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 30_000;
@@ -103,7 +111,12 @@ export class HttpService {
     return new Promise((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         const where = `${host || "*"}:${port}`;
-        const why = err.code === "EADDRINUSE" ? "address already in use" : err.code === "EACCES" ? "permission denied" : err.message;
+        const why =
+          err.code === "EADDRINUSE"
+            ? "address already in use"
+            : err.code === "EACCES"
+              ? "permission denied"
+              : err.message;
         reject(new Error(`${this.opts.name}: cannot listen on ${where}: ${why}`));
       };
       this.server.once("error", onError);
@@ -127,7 +140,8 @@ export class HttpService {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const given = req.headers["x-request-id"];
-    const requestId = typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : randomBytes(8).toString("hex");
+    const requestId =
+      typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : randomBytes(8).toString("hex");
     res.setHeader("x-request-id", requestId);
     let url: URL;
     try {
@@ -158,21 +172,33 @@ export class HttpService {
       const handler = methods.get(req.method ?? "GET");
       if (!handler) {
         const allowed = [...methods.keys()].filter((m) => m !== "HEAD");
-        throw new HttpError(405, `use ${allowed.join(" or ")} ${url.pathname}`, { allow: allowed.join(", ") });
+        throw new HttpError(405, `use ${allowed.join(" or ")} ${url.pathname}`, {
+          allow: allowed.join(", "),
+        });
       }
       await this.opts.guard?.(ctx);
       await handler(ctx);
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
       if (status >= 500) this.opts.logger.error({ err, requestId, path: url.pathname }, "request failed");
-      if (!res.headersSent) {
-        sendJson(res, status, { error: (err as Error).message }, err instanceof HttpError ? err.headers : {});
-      } else res.destroy();
-      // An unread body (e.g. after 413 or 405) must not poison a keep-alive connection.
-      if (status === 413) res.once("finish", () => req.socket.destroy());
+      const headers = err instanceof HttpError ? { ...err.headers } : {};
+      if (status === 413) {
+        // The client may still be sending: drain (and discard) the rest for a short while so it
+        // can read our answer (closing now would hit it with EPIPE mid-upload), then close.
+        req.resume();
+        setTimeout(() => req.socket.destroy(), 5_000).unref();
+      }
+      if (!res.headersSent) sendJson(res, status, { error: (err as Error).message }, headers);
+      else res.destroy();
     } finally {
       this.opts.logger.debug(
-        { requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: +(performance.now() - started).toFixed(2) },
+        {
+          requestId,
+          method: req.method,
+          path: url.pathname,
+          status: res.statusCode,
+          ms: +(performance.now() - started).toFixed(2),
+        },
         "request",
       );
     }

@@ -14,14 +14,25 @@ function signature(input: string, secret: string): Buffer {
 }
 
 /** A token for `claims`, valid for `ttlSeconds` from `nowSeconds`. */
-export function signJwt(claims: Record<string, unknown>, secret: string, ttlSeconds: number, nowSeconds = Date.now() / 1000): string {
-  const payload = Buffer.from(JSON.stringify({ ...claims, exp: Math.floor(nowSeconds + ttlSeconds) })).toString("base64url");
+export function signJwt(
+  claims: Record<string, unknown>,
+  secret: string,
+  ttlSeconds: number,
+  nowSeconds = Date.now() / 1000,
+): string {
+  const payload = Buffer.from(
+    JSON.stringify({ ...claims, exp: Math.floor(nowSeconds + ttlSeconds) }),
+  ).toString("base64url");
   const input = `${HEADER}.${payload}`;
   return `${input}.${signature(input, secret).toString("base64url")}`;
 }
 
 /** The verified claims; throws a short reason on a malformed, wrongly signed or expired token. */
-export function verifyJwt(token: string, secret: string, nowSeconds = Date.now() / 1000): Record<string, unknown> {
+export function verifyJwt(
+  token: string,
+  secret: string,
+  nowSeconds = Date.now() / 1000,
+): Record<string, unknown> {
   const parts = token.split(".");
   if (parts.length !== 3) throw new Error("malformed token");
   const [header, payload, sig] = parts;
@@ -34,7 +45,8 @@ export function verifyJwt(token: string, secret: string, nowSeconds = Date.now()
   if (alg !== "HS512") throw new Error("token must be signed with HS512");
   const expected = signature(`${header}.${payload}`, secret);
   const given = Buffer.from(sig, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new Error("bad token signature");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw new Error("bad token signature");
   let claims: Record<string, unknown>;
   try {
     claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;

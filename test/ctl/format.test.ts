@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { formatShow, table } from "../../src/ctl/format.ts";
 
 test("columns are padded to the widest cell, two spaces apart, no trailing blanks", () => {
-  assert.equal(table([["ID", "Address"], ["10", "a:1"]]), "ID  Address\n10  a:1");
+  assert.equal(
+    table([
+      ["ID", "Address"],
+      ["10", "a:1"],
+    ]),
+    "ID  Address\n10  a:1",
+  );
 });
 
 test("show prints Enterprise's three sections with = underlines", () => {
@@ -11,8 +17,24 @@ test("show prints Enterprise's three sections with = underlines", () => {
     self: { httpAddr: "n1:8091", raftAddr: "n1:8089" },
     leader: { raftAddr: "n1:8089", httpAddr: "n1:8091" },
     meta: [
-      { id: 1, httpAddr: "n1:8091", raftAddr: "n1:8089", version: "0.1.0", reachable: true, state: "leader", suffrage: "voter" },
-      { id: 2, httpAddr: "n2:8091", raftAddr: "n2:8089", version: "", reachable: false, state: "unreachable", suffrage: "voter" },
+      {
+        id: 1,
+        httpAddr: "n1:8091",
+        raftAddr: "n1:8089",
+        version: "0.1.0",
+        reachable: true,
+        state: "leader",
+        suffrage: "voter",
+      },
+      {
+        id: 2,
+        httpAddr: "n2:8091",
+        raftAddr: "n2:8089",
+        version: "",
+        reachable: false,
+        state: "unreachable",
+        suffrage: "voter",
+      },
     ],
     data: [{ id: 4, httpAddr: "d1:8086", tcpAddr: "d1:8088", version: "", reachable: false }],
   });

@@ -1,0 +1,137 @@
+// /execute throughput and latency on three real influxd processes over loopback (CreateDatabase
+// commands), failover time after kill -9 of the leader, and, when etcd is installed, the same
+// load generator against a three-member etcd in the same run.
+// Targets (issue 4): >= 1.25x etcd's throughput at concurrency 64; p50 at concurrency 1 no worse
+// than etcd's; failover under 1.5 s median with default timeouts.
+import http from "node:http";
+import { LocalCluster } from "../src/daemon/local-cluster.ts";
+import { encodeCommand, decodeResponse } from "../src/proto/index.ts";
+import { request } from "../src/util/http-client.ts";
+import { EtcdCluster, etcdAvailable } from "./lib/etcd.ts";
+import { median, printTable, runLoad, type LoadResult } from "./lib/load.ts";
+import { saveResults } from "./lib/results.ts";
+
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
+const LEVELS = [1, 16, 64];
+const FAILOVERS = Number(process.env.BENCH_FAILOVERS ?? 5);
+// A bounded key space keeps the state small, so the figures measure consensus, not state growth.
+const KEYS = 100;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+
+async function influxLoad(cluster: LocalCluster): Promise<LoadResult[]> {
+  const leader = cluster.nodes[await cluster.leaderIndex()].httpAddr;
+  const bodies = Array.from({ length: KEYS }, (_, i) =>
+    encodeCommand({ type: "CreateDatabaseCommand", name: `bench-${i}` }),
+  );
+  const results: LoadResult[] = [];
+  for (const c of LEVELS) {
+    results.push(
+      await runLoad(c, DURATION_MS, async (w, seq) => {
+        const res = await request(`http://${leader}/execute`, {
+          method: "POST",
+          body: bodies[(w * 7919 + seq) % KEYS],
+          contentType: "application/octet-stream",
+          timeoutMs: 10_000,
+          agent,
+        });
+        if (res.status !== 200 || !decodeResponse(res.body).ok) throw new Error(`status ${res.status}`);
+      }),
+    );
+  }
+  return results;
+}
+
+async function etcdLoad(etcd: EtcdCluster): Promise<LoadResult[]> {
+  const leader = await etcd.leaderUrl();
+  const bodies = Array.from({ length: KEYS }, (_, i) =>
+    Buffer.from(
+      JSON.stringify({
+        key: Buffer.from(`bench-${i}`).toString("base64"),
+        value: Buffer.from("x").toString("base64"),
+      }),
+    ),
+  );
+  const results: LoadResult[] = [];
+  for (const c of LEVELS) {
+    results.push(
+      await runLoad(c, DURATION_MS, async (w, seq) => {
+        const res = await request(`${leader}/v3/kv/put`, {
+          method: "POST",
+          body: bodies[(w * 7919 + seq) % KEYS],
+          contentType: "application/json",
+          timeoutMs: 10_000,
+          agent,
+        });
+        if (res.status !== 200) throw new Error(`status ${res.status}`);
+      }),
+    );
+  }
+  return results;
+}
+
+/** kill -9 of the leader → first write acknowledged by the new leader, in ms. */
+async function failover(cluster: LocalCluster): Promise<number> {
+  const old = await cluster.leaderIndex();
+  const body = encodeCommand({ type: "CreateDatabaseCommand", name: "failover" });
+  const survivors = cluster.nodes.filter((_, i) => i !== old);
+  const killedAt = performance.now();
+  await cluster.kill(old, "SIGKILL");
+  for (;;) {
+    for (const n of survivors) {
+      const res = await request(`http://${n.httpAddr}/execute`, {
+        method: "POST",
+        body,
+        contentType: "application/octet-stream",
+        timeoutMs: 500,
+      }).catch(() => null);
+      if (res?.status === 200 && decodeResponse(res.body).ok) {
+        const ms = performance.now() - killedAt;
+        await cluster.restart(old);
+        await cluster.leaderIndex();
+        return ms;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const cluster = await LocalCluster.start({ size: 3 });
+let influx: LoadResult[];
+const failovers: number[] = [];
+try {
+  influx = await influxLoad(cluster);
+  for (let i = 0; i < FAILOVERS; i++) failovers.push(await failover(cluster));
+} finally {
+  await cluster.stop();
+}
+printTable(
+  "influx-cluster /execute (3 influxd processes, loopback, CreateDatabaseCommand)",
+  influx.map((r) => ({ ...r })),
+);
+const failoverMedian = median(failovers);
+console.log(
+  `\nfailover (kill -9 leader → next committed write): ${failovers.map((f) => f.toFixed(0)).join(", ")} ms; median ${failoverMedian.toFixed(0)} ms (target < 1500)`,
+);
+
+let etcd: LoadResult[] | null = null;
+if (etcdAvailable()) {
+  const e = await EtcdCluster.start(3);
+  try {
+    etcd = await etcdLoad(e);
+  } finally {
+    await e.stop();
+  }
+  printTable(
+    "etcd 3-member /v3/kv/put (same load generator)",
+    etcd.map((r) => ({ ...r })),
+  );
+  const ratios = LEVELS.map((c, i) => ({
+    concurrency: c,
+    throughputRatio: +(influx[i].opsPerSec / etcd![i].opsPerSec).toFixed(2),
+    p50Ratio: +(influx[i].p50Ms / etcd![i].p50Ms).toFixed(2),
+  }));
+  printTable("influx-cluster / etcd (targets: throughput >= 1.25 at 64; p50 <= 1.0 at 1)", ratios);
+} else {
+  console.log("\netcd not on the PATH (apt-get install etcd-server): no comparison this run");
+}
+saveResults("meta", { influx, etcd, failoverMs: failovers, failoverMedianMs: failoverMedian });

@@ -1,0 +1,21 @@
+// `npm run bench`: runs every bench/*.bench.ts (or those whose name contains an argument) one
+// after another, each writing bench/results/<name>.json. Benchmarks are not tests: they print
+// figures and compare them with the targets, they do not fail on them.
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+
+const filters = process.argv.slice(2);
+const files = readdirSync("bench")
+  .filter((f) => f.endsWith(".bench.ts"))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+let failed = 0;
+for (const file of files) {
+  console.log(`\n=== bench/${file}`);
+  const r = spawnSync(process.execPath, ["--import", "tsx", `bench/${file}`], { stdio: "inherit" });
+  if (r.status !== 0) {
+    failed++;
+    console.error(`bench/${file} exited with ${r.status}`);
+  }
+}
+process.exit(failed ? 1 : 0);

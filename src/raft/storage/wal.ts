@@ -1,0 +1,457 @@
+/**
+ * SegmentedWal: the Raft log as a segmented append-only write-ahead log (the raft-wal design,
+ * simplified for a meta store: every live entry is also kept decoded in memory).
+ *
+ * Files in `dir`: `<segmentId:20>-<base:20>.wal`. Segment ids are unique and consecutive
+ * (each new segment gets previous + 1), so listing order = creation order.
+ *
+ * Segment layout:
+ *   header (32 B): magic "RWAL" u32 | version u32 | segmentId u64 | base u64 | 0 u32 | crc32c u32
+ *   frames, each 8-byte aligned: type u8 | 3 zero bytes | payload length u32 | payload | pad
+ *     Entry  (1): payload = encodeEntry(entry)
+ *     Commit (2): payload = crc32c u32 over the batch's entry frames | entry count u32
+ * One append() = one batch of entry frames + its commit frame = one write + one fdatasync
+ * (group commit). A batch is valid only if its commit frame is present and its CRC matches.
+ *
+ * The `base` in the header carries the truncation protocol:
+ *   - base 0: the log restarts here (fresh log or reset()): everything in older segments is void
+ *     and the first entry may have any index;
+ *   - base b > 0: entries ≥ b from older segments are void and this segment continues at b.
+ *     Rotation creates a segment with b = next index (voids nothing); truncateAfter(i) creates
+ *     one with b = i + 1 (voids the conflicting suffix). So a suffix truncation is one durable
+ *     segment creation, and a half-done one is never ambiguous (a new id, even at the same base).
+ *
+ * Recovery (open): segments are scanned in id order; only the newest segment can end in a torn
+ * batch (every older one was fsynced before its successor was created), so the tail is cut
+ * back to its last valid commit (durably); an invalid batch in an older segment, or an invalid
+ * header anywhere but in the newest segment, is corruption of acknowledged data and open()
+ * throws WalCorruptionError rather than silently dropping entries. Segments before a gap in
+ * the id sequence are leftovers of a non-durable head deletion (truncateBefore/reset deletes
+ * whole segments oldest first without fsyncing the directory; a crash may resurrect any
+ * subset) and are ignored and deleted.
+ * Because a process crash (unlike a power loss) leaves written-but-unsynced data readable in
+ * the page cache, open() fdatasyncs the tail and fsyncs the directory before anything recovered
+ * is served: nothing the node reads back (and may act upon) can still be lost later.
+ */
+import { crc32c } from "./crc32c.ts";
+import { decodeEntry, encodeEntry } from "../entry-codec.ts";
+import { BinaryWriter } from "../binary.ts";
+import { ensureDurableDir, isNotFound, type FileHandle, type FileSystem } from "./fs.ts";
+import { LogEntries, checkIndexArg } from "./log-entries.ts";
+import type { Entry, LogStore } from "../types.ts";
+import { join } from "node:path";
+
+export const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
+
+const HEADER_SIZE = 32;
+const MAGIC = 0x4c415752; // "RWAL" little-endian
+const VERSION = 1;
+const FRAME_HEADER_SIZE = 8;
+const FRAME_ENTRY = 1;
+const FRAME_COMMIT = 2;
+const COMMIT_PAYLOAD_SIZE = 8;
+const SEGMENT_NAME = /^(\d{20})-(\d{20})\.wal$/;
+
+export interface WalOptions {
+  /** Soft size limit of a segment file; a batch that would cross it starts a new segment. */
+  segmentSize?: number;
+  /** Non-fatal events worth logging: what recovery cut or removed, failed clean-ups. */
+  onWarning?: (message: string) => void;
+}
+
+export interface WalRecoveryReport {
+  /** Bytes of torn/invalid batches cut from the tail segment. */
+  truncatedBytes: number;
+  /** Files deleted: an incomplete newest segment, stale segments before a gap or a reset. */
+  removedFiles: string[];
+  /** Files in the directory that are not segments (e.g. stray temp files); left alone. */
+  ignoredFiles: string[];
+}
+
+/** Acknowledged data is damaged: refusing to guess. */
+export class WalCorruptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WalCorruptionError";
+  }
+}
+
+interface Segment {
+  id: number;
+  base: number;
+  name: string;
+  /** Highest entry index stored in the file (0 if none): decides head deletion. */
+  maxIndex: number;
+}
+
+interface Tail {
+  segment: Segment;
+  handle: FileHandle;
+  /** Bytes of valid data; the next batch is written here. */
+  size: number;
+}
+
+const pad20 = (n: number): string => String(n).padStart(20, "0");
+const align8 = (n: number): number => (n + 7) & ~7;
+
+export function segmentFileName(id: number, base: number): string {
+  return `${pad20(id)}-${pad20(base)}.wal`;
+}
+
+function encodeHeader(id: number, base: number): Uint8Array {
+  const b = new Uint8Array(HEADER_SIZE);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, MAGIC, true);
+  v.setUint32(4, VERSION, true);
+  v.setBigUint64(8, BigInt(id), true);
+  v.setBigUint64(16, BigInt(base), true);
+  v.setUint32(28, crc32c(b.subarray(0, 28)), true);
+  return b;
+}
+
+/** True if `buf` starts with a valid header for segment (id, base). */
+function headerMatches(buf: Uint8Array, id: number, base: number): boolean {
+  if (buf.length < HEADER_SIZE) return false;
+  const v = new DataView(buf.buffer, buf.byteOffset, HEADER_SIZE);
+  return (
+    v.getUint32(0, true) === MAGIC &&
+    v.getUint32(4, true) === VERSION &&
+    v.getBigUint64(8, true) === BigInt(id) &&
+    v.getBigUint64(16, true) === BigInt(base) &&
+    v.getUint32(24, true) === 0 &&
+    v.getUint32(28, true) === crc32c(buf.subarray(0, 28))
+  );
+}
+
+function frameHeader(w: BinaryWriter, type: number, length: number): void {
+  w.u8(type).u8(0).u8(0).u8(0).u32(length);
+}
+
+/** One append batch: entry frames followed by the commit frame. */
+function encodeBatch(entries: readonly Entry[]): Uint8Array {
+  const w = new BinaryWriter(1024);
+  for (const e of entries) {
+    const payload = encodeEntry(e);
+    frameHeader(w, FRAME_ENTRY, payload.length);
+    w.raw(payload).raw(new Uint8Array(align8(payload.length) - payload.length));
+  }
+  const crc = crc32c(w.finish());
+  frameHeader(w, FRAME_COMMIT, COMMIT_PAYLOAD_SIZE);
+  w.u32(crc).u32(entries.length);
+  return w.finish();
+}
+
+/** The valid batches of a segment, and where valid data ends (torn/garbage after it). */
+function scanSegment(buf: Uint8Array, name: string): { batches: Entry[][]; validEnd: number } {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const batches: Entry[][] = [];
+  let batchStart = HEADER_SIZE;
+  let pos = HEADER_SIZE;
+  let payloads: Uint8Array[] = [];
+  while (pos + FRAME_HEADER_SIZE <= buf.length) {
+    const type = buf[pos];
+    const length = view.getUint32(pos + 4, true);
+    const end = pos + FRAME_HEADER_SIZE + align8(length);
+    if (buf[pos + 1] !== 0 || buf[pos + 2] !== 0 || buf[pos + 3] !== 0 || end > buf.length) break;
+    const payload = buf.subarray(pos + FRAME_HEADER_SIZE, pos + FRAME_HEADER_SIZE + length);
+    if (type === FRAME_ENTRY) {
+      payloads.push(payload);
+      pos = end;
+      continue;
+    }
+    if (type !== FRAME_COMMIT || length !== COMMIT_PAYLOAD_SIZE) break;
+    const crc = view.getUint32(pos + FRAME_HEADER_SIZE, true);
+    const count = view.getUint32(pos + FRAME_HEADER_SIZE + 4, true);
+    if (count === 0 || count !== payloads.length) break;
+    if (crc !== crc32c(buf.subarray(batchStart, pos))) break;
+    // The CRC vouches these bytes are exactly what we wrote: a decode failure now is not a
+    // torn write but a bug or an incompatible file, so it must not be cut away silently.
+    batches.push(
+      payloads.map((p, k) => {
+        try {
+          return decodeEntry(p);
+        } catch (err) {
+          throw new WalCorruptionError(
+            `${name}: checksummed entry ${k} at offset ${batchStart} does not decode: ${(err as Error).message}`,
+          );
+        }
+      }),
+    );
+    pos = end;
+    batchStart = pos;
+    payloads = [];
+  }
+  return { batches, validEnd: batchStart };
+}
+
+export class SegmentedWal implements LogStore {
+  private readonly log = new LogEntries();
+  /** Live segments, oldest first; the last one is the tail. */
+  private segments: Segment[] = [];
+  /** Segments superseded by a reset that could not be deleted yet. */
+  private obsolete: Segment[] = [];
+  private tail!: Tail;
+  private nextId = 1;
+  private queue: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
+  private closed = false;
+  private readonly segmentSize: number;
+  private readonly warn: (message: string) => void;
+  readonly recovery: WalRecoveryReport = { truncatedBytes: 0, removedFiles: [], ignoredFiles: [] };
+
+  private constructor(
+    private readonly fs: FileSystem,
+    private readonly dir: string,
+    options: WalOptions,
+  ) {
+    this.segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
+    if (!Number.isSafeInteger(this.segmentSize) || this.segmentSize <= HEADER_SIZE) {
+      throw new RangeError(`segmentSize must be an integer > ${HEADER_SIZE}, got ${options.segmentSize}`);
+    }
+    this.warn = options.onWarning ?? (() => {});
+  }
+
+  /** Opens (creating if needed) the WAL in `dir` and recovers it; see the file comment. */
+  static async open(fs: FileSystem, dir: string, options: WalOptions = {}): Promise<SegmentedWal> {
+    const wal = new SegmentedWal(fs, dir, options);
+    await wal.recover();
+    return wal;
+  }
+
+  // --- reads (from memory) ------------------------------------------------------------------
+
+  firstIndex(): number {
+    return this.log.firstIndex();
+  }
+
+  lastIndex(): number {
+    return this.log.lastIndex();
+  }
+
+  entries(from: number, to: number): Entry[] {
+    return this.log.entries(from, to);
+  }
+
+  /** Names of the live segment files, oldest first (for tests and diagnostics). */
+  segmentNames(): string[] {
+    return this.segments.map((s) => s.name);
+  }
+
+  // --- mutations (serialized) ----------------------------------------------------------------
+
+  append(entries: Entry[]): Promise<void> {
+    return this.serialize("append", async () => {
+      if (entries.length === 0) return;
+      this.log.validateAppend(entries);
+      const batch = encodeBatch(entries); // throws on a malformed entry, before any I/O
+      const last = entries[entries.length - 1].index;
+      await this.io(async () => {
+        const t = this.tail;
+        if (t.size > HEADER_SIZE && t.size + batch.length > this.segmentSize) {
+          await this.startSegment(entries[0].index);
+        }
+        await this.tail.handle.write(batch, this.tail.size);
+        await this.tail.handle.datasync();
+        this.tail.size += batch.length;
+        this.tail.segment.maxIndex = last;
+      });
+      this.log.append(entries);
+    });
+  }
+
+  truncateAfter(index: number): Promise<void> {
+    return this.serialize("truncateAfter", async () => {
+      checkIndexArg("truncateAfter", index);
+      if (!this.log.wouldTruncateAfter(index)) return;
+      await this.io(() => this.startSegment(index + 1));
+      this.log.truncateAfter(index);
+    });
+  }
+
+  /** Drops entries < index from memory and deletes the oldest segments holding only such
+   *  entries. Not durable by design (see the file comment); deletion failures are retried on
+   *  the next call. */
+  truncateBefore(index: number): Promise<void> {
+    return this.serialize("truncateBefore", async () => {
+      checkIndexArg("truncateBefore", index);
+      this.log.truncateBefore(index);
+      let n = 0;
+      while (n < this.segments.length - 1 && this.segments[n].maxIndex < index) n++;
+      const doomed = this.segments.splice(0, n);
+      await this.deleteSegments([...this.obsolete.splice(0), ...doomed]);
+    });
+  }
+
+  reset(): Promise<void> {
+    return this.serialize("reset", async () => {
+      await this.io(() => this.startSegment(0));
+      this.log.reset();
+      this.obsolete.push(...this.segments.splice(0, this.segments.length - 1));
+      await this.deleteSegments(this.obsolete.splice(0));
+    });
+  }
+
+  close(): Promise<void> {
+    return this.serialize("close", async () => {
+      this.closed = true;
+      await this.tail.handle.close();
+    });
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  /** Runs mutations one at a time, in call order, on a usable WAL. */
+  private serialize(what: string, fn: () => Promise<void>): Promise<void> {
+    const result = this.queue.then(() => {
+      if (this.closed) throw new Error(`WAL ${this.dir}: ${what} after close`);
+      if (this.failure) {
+        throw new Error(
+          `WAL ${this.dir}: ${what} refused, the WAL is unusable after an earlier I/O error ` +
+            `(${this.failure.message}); reopen it to recover`,
+        );
+      }
+      return fn();
+    });
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  /** Any I/O error leaves the files in an unknown state (a partial batch may be on disk), so
+   *  the WAL refuses further work until reopened: recovery then decides what is valid. */
+  private async io(fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+  }
+
+  /** Seals the tail (if any) and durably creates the next segment with `base`. */
+  private async startSegment(base: number): Promise<void> {
+    if (this.tail) {
+      await this.tail.handle.sync();
+      await this.tail.handle.close();
+    }
+    const segment: Segment = { id: this.nextId, base, name: segmentFileName(this.nextId, base), maxIndex: 0 };
+    const handle = await this.fs.open(join(this.dir, segment.name), "create");
+    this.nextId++;
+    this.tail = { segment, handle, size: 0 };
+    this.segments.push(segment);
+    await handle.write(encodeHeader(segment.id, base), 0);
+    await handle.datasync();
+    this.tail.size = HEADER_SIZE;
+    await this.fs.fsyncDir(this.dir);
+  }
+
+  private async deleteSegments(segments: Segment[]): Promise<void> {
+    for (let k = 0; k < segments.length; k++) {
+      try {
+        await this.fs.unlink(join(this.dir, segments[k].name));
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        // Keep the rest for the next attempt; a stale segment is harmless (see recovery).
+        this.obsolete.push(...segments.slice(k));
+        this.warn(`WAL ${this.dir}: could not delete ${segments[k].name}: ${(err as Error).message}`);
+        return;
+      }
+    }
+  }
+
+  private async recover(): Promise<void> {
+    const { fs, dir } = this;
+    await ensureDurableDir(fs, dir);
+
+    const found: Segment[] = [];
+    for (const name of await fs.readdir(dir)) {
+      const m = SEGMENT_NAME.exec(name);
+      if (m) found.push({ id: Number(m[1]), base: Number(m[2]), name, maxIndex: 0 });
+      else this.recovery.ignoredFiles.push(name);
+    }
+    found.sort((a, b) => a.id - b.id);
+
+    // Only the newest segment may have an incomplete header: its creation was interrupted,
+    // so it was never written to (and, if it was a reset, the reset never happened).
+    const stale: Segment[] = [];
+    const newest = found[found.length - 1];
+    if (newest && !headerMatches(await fs.readFile(join(dir, newest.name)), newest.id, newest.base)) {
+      stale.push(found.pop()!);
+    }
+    // Reusing the removed segment's id keeps ids consecutive (a gap would void the whole log
+    // on the next recovery); its unlink is made durable before any new segment is created.
+    this.nextId = found.length > 0 ? found[found.length - 1].id + 1 : 1;
+    // Live segments start after the last id gap and at the last reset (base 0).
+    let start = 0;
+    for (let k = 0; k < found.length; k++) {
+      if ((k > 0 && found[k].id !== found[k - 1].id + 1) || found[k].base === 0) start = k;
+    }
+    stale.push(...found.slice(0, start));
+    const live = found.slice(start);
+
+    let validEnd = HEADER_SIZE;
+    for (let k = 0; k < live.length; k++) {
+      const s = live[k];
+      const contents = await fs.readFile(join(dir, s.name));
+      const isTail = k === live.length - 1;
+      if (!headerMatches(contents, s.id, s.base)) {
+        throw new WalCorruptionError(`WAL ${dir}: sealed segment ${s.name} has an invalid header`);
+      }
+      this.applyBase(s);
+      const scan = scanSegment(contents, s.name);
+      if (scan.validEnd < contents.length && !isTail) {
+        throw new WalCorruptionError(
+          `WAL ${dir}: sealed segment ${s.name} has invalid data at offset ${scan.validEnd} ` +
+            `(${contents.length - scan.validEnd} bytes)`,
+        );
+      }
+      for (const batch of scan.batches) {
+        try {
+          this.log.validateAppend(batch);
+        } catch (err) {
+          throw new WalCorruptionError(`WAL ${dir}: segment ${s.name}: ${(err as Error).message}`);
+        }
+        this.log.append(batch);
+        s.maxIndex = batch[batch.length - 1].index;
+      }
+      validEnd = scan.validEnd;
+    }
+
+    for (const s of stale) {
+      await fs.unlink(join(dir, s.name));
+      this.recovery.removedFiles.push(s.name);
+    }
+    if (stale.length > 0) this.warn(`WAL ${dir}: removed ${stale.map((s) => s.name).join(", ")}`);
+
+    this.segments = live;
+    if (live.length === 0) {
+      await this.startSegment(0);
+      return;
+    }
+    const tailSegment = live[live.length - 1];
+    const handle = await fs.open(join(dir, tailSegment.name), "readwrite");
+    this.tail = { segment: tailSegment, handle, size: validEnd };
+    const size = await handle.size();
+    if (size > validEnd) {
+      await handle.truncate(validEnd);
+      this.recovery.truncatedBytes = size - validEnd;
+      this.warn(`WAL ${dir}: cut ${size - validEnd} bytes of torn/invalid data from ${tailSegment.name}`);
+    }
+    await handle.datasync();
+    await fs.fsyncDir(dir);
+  }
+
+  /** Recovery: a segment's base voids later entries of older segments (see file comment). */
+  private applyBase(s: Segment): void {
+    if (s.base === 0) {
+      this.log.reset();
+      return;
+    }
+    const next = this.log.nextIndex();
+    if (next !== null && s.base > next) {
+      throw new WalCorruptionError(
+        `WAL ${this.dir}: segment ${s.name} continues at ${s.base} but the log before it ends at ${next - 1}`,
+      );
+    }
+    this.log.continueAt(s.base);
+  }
+}
