@@ -31,8 +31,14 @@ export const SCHEMA = {
     dir: str("~/.influxdb/meta", "Raft log, snapshots and node identity"),
     "bind-address": addr(":8089", "Raft transport"),
     "http-bind-address": addr(":8091", "meta service HTTP API"),
-    "election-timeout": dur("1s", "upper bound of the randomized election timeout"),
-    "heartbeat-timeout": dur("1s", "a follower with no leader contact for this long may campaign"),
+    "election-timeout": dur(
+      "1s",
+      "a follower campaigns after a random silence in [T/2, T), T = min(election, heartbeat)",
+    ),
+    "heartbeat-timeout": dur(
+      "1s",
+      "upper bound of leader silence a follower tolerates (see election-timeout)",
+    ),
     "leader-lease-timeout": dur("500ms", "a leader without quorum contact for this long steps down"),
     "commit-timeout": dur("50ms", "interval of leader heartbeats that carry the commit index"),
     "snapshot-threshold": int(8192, "applied entries between snapshots"),

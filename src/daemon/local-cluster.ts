@@ -35,6 +35,8 @@ export interface LocalClusterOptions {
   meta?: Record<string, string | number | boolean>;
   /** Extra environment for every node. */
   env?: Record<string, string>;
+  /** Extra Node.js flags for every node (e.g. --cpu-prof when profiling a benchmark). */
+  nodeArgs?: string[];
 }
 
 // This module runs from src/daemon (tsx) or from a dist/ chunk (bundled): find the executable from either.
@@ -133,10 +135,14 @@ export class LocalCluster {
   private async spawn(index: number): Promise<void> {
     const node = this.nodes[index];
     const log = openSync(node.logFile, "a");
-    const child = spawn(process.execPath, [BIN, "influxd", "-config", node.configFile], {
-      stdio: ["ignore", log, log],
-      env: { ...process.env, ...this.opts.env },
-    });
+    const child = spawn(
+      process.execPath,
+      [...(this.opts.nodeArgs ?? []), BIN, "influxd", "-config", node.configFile],
+      {
+        stdio: ["ignore", log, log],
+        env: { ...process.env, ...this.opts.env },
+      },
+    );
     closeSync(log);
     node.pid = child.pid;
     this.procs.set(index, child);

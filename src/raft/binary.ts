@@ -174,7 +174,9 @@ export class BinaryReader {
   /** `n` raw bytes (copied, so the result does not pin the whole input buffer). */
   raw(n: number, what = "raw bytes"): Uint8Array {
     this.need(n, what);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    // A copy, and a plain Uint8Array even when buf is a Buffer (whose slice() is a view that
+    // would keep the whole frame alive and alias it).
+    const out = Uint8Array.prototype.slice.call(this.buf, this.pos, this.pos + n);
     this.pos += n;
     return out;
   }

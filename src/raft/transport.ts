@@ -1,0 +1,612 @@
+/**
+ * TCP (optionally TLS) transport for Raft messages: the production `Transport`.
+ *
+ * Wire: a connection carries length-prefixed frames (u32 little-endian length, then payload).
+ * The first frame is a hello (codec.ts) with the sender's advertised address and protocol
+ * version; every later frame is one encoded Message.
+ *
+ * Connections are one-directional: each node dials one outbound connection per peer address and
+ * only writes to it; replies travel on the peer's own outbound connection back to us. That keeps
+ * each direction's ordering and flow independent (a slow reply stream never stalls requests) and
+ * needs no request/response matching, which Raft does not need anyway.
+ *
+ * Sending is fire-and-forget and pipelined: messages are queued per peer and every message
+ * queued during one event-loop turn goes out in a single socket write, without waiting for
+ * replies. The queue (including what the socket itself still buffers) is bounded; beyond the
+ * bound messages are dropped, because Raft retransmits and a queue to a dead peer must not grow.
+ */
+import * as net from "node:net";
+import * as tls from "node:tls";
+import {
+  decodeHello,
+  decodeMessage,
+  encodeHello,
+  encodeMessage,
+  TRANSPORT_PROTOCOL_VERSION,
+} from "./codec.ts";
+import type { Message, ServerId, Transport } from "./types.ts";
+
+/** Structured logger; a pino logger fits. */
+export interface TransportLogger {
+  debug(fields: object, msg: string): void;
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
+export interface TransportTlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** Trusted CA(s) for peer certificates; the system roots when absent. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Verify peers' certificates (both directions). Default true. */
+  rejectUnauthorized?: boolean;
+}
+
+export interface TcpTransportOptions {
+  /** Interface to listen on; "" listens on all interfaces (bind-address ":8089"). */
+  bindHost: string;
+  /** 0 picks a free port; a ":0" advertiseAddress then gets the real port. */
+  port: number;
+  /** host:port other nodes dial to reach us; sent in every connection's hello. */
+  advertiseAddress: string;
+  /** Mutual TLS on both the listening and the dialing side. */
+  tls?: TransportTlsOptions;
+  /** Limit for connecting (TCP + TLS handshake) and for an inbound connection's hello. */
+  dialTimeoutMs?: number;
+  /** Largest accepted frame; bigger inbound frames close the connection, bigger outbound
+   *  messages are dropped. */
+  maxFrameBytes?: number;
+  /** Bound on bytes waiting for one peer (our queue plus the socket's buffer). */
+  maxQueuedBytesPerPeer?: number;
+  /** Reconnect delay: doubles from initialMs after each failure, capped at maxMs. */
+  backoff?: { initialMs: number; maxMs: number };
+  logger?: TransportLogger;
+}
+
+export type PeerState = "idle" | "dialing" | "open" | "backoff";
+
+export interface PeerStatus {
+  address: string;
+  state: PeerState;
+  /** Bytes waiting: our queue plus what the socket has not yet handed to the kernel. */
+  queuedBytes: number;
+  /** Messages written to a connection / dropped (queue full, peer unreachable, too large). */
+  sentMessages: number;
+  droppedMessages: number;
+}
+
+export const DEFAULT_RAFT_PORT = 8089;
+const DEFAULT_DIAL_TIMEOUT_MS = 2_000;
+const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_QUEUED_BYTES_PER_PEER = 16 * 1024 * 1024;
+const DEFAULT_BACKOFF = { initialMs: 50, maxMs: 2_000 };
+/** A hello is an address and a few bytes; a larger first frame is not a Raft peer. */
+const MAX_HELLO_BYTES = 4 * 1024;
+const KEEPALIVE_INITIAL_DELAY_MS = 5_000;
+const FRAME_HEADER_BYTES = 4;
+
+const stderrLogger: TransportLogger = {
+  debug() {},
+  info() {},
+  warn: (fields, msg) => console.warn(`raft transport: ${msg}`, fields),
+  error: (fields, msg) => console.error(`raft transport: ${msg}`, fields),
+};
+
+/** Splits "host:port" or "[v6]:port"; the port must be a valid TCP port (0 when allowed). */
+export function splitHostPort(address: string, allowPortZero = false): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(address);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535 || (port === 0 && !allowPortZero)) {
+    throw new Error(`invalid Raft address "${address}": expected host:port`);
+  }
+  return { host: m[1] ?? m[2], port };
+}
+
+function joinHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A malformed byte stream: the connection cannot be trusted any further. */
+class FrameError extends Error {}
+
+/**
+ * Reassembles length-prefixed frames from socket chunks. The length is checked against the
+ * caller's limit as soon as the header arrives, so a hostile length never makes us buffer more
+ * than the limit, and each frame is copied at most once.
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  /** The next complete frame's payload, or null until more bytes arrive. */
+  next(maxFrameBytes: number): Buffer | null {
+    if (this.buffered < FRAME_HEADER_BYTES) return null;
+    if (this.chunks[0].length < FRAME_HEADER_BYTES) this.chunks = [Buffer.concat(this.chunks)];
+    const length = this.chunks[0].readUInt32LE(0);
+    if (length > maxFrameBytes) {
+      throw new FrameError(`frame of ${length} bytes exceeds the limit of ${maxFrameBytes}`);
+    }
+    if (this.buffered < FRAME_HEADER_BYTES + length) return null;
+    this.take(FRAME_HEADER_BYTES);
+    return this.take(length);
+  }
+
+  private take(n: number): Buffer {
+    this.buffered -= n;
+    const first = this.chunks[0];
+    if (first === undefined) return Buffer.alloc(0); // n === 0 with nothing buffered
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0];
+      const k = Math.min(c.length, n - filled);
+      c.copy(out, filled, 0, k);
+      filled += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    return out;
+  }
+}
+
+function frameHeader(length: number): Buffer {
+  const h = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  h.writeUInt32LE(length, 0);
+  return h;
+}
+
+interface LinkSettings {
+  localAddress: string;
+  tls?: TransportTlsOptions;
+  dialTimeoutMs: number;
+  maxQueuedBytes: number;
+  backoff: { initialMs: number; maxMs: number };
+  logger: TransportLogger;
+}
+
+/**
+ * The outbound side for one peer address: a bounded queue and at most one connection, dialed
+ * on demand and re-dialed with capped exponential backoff.
+ */
+class PeerLink {
+  private state: PeerState = "idle";
+  /** Frame pieces (headers and payloads) not yet written, and how many messages they hold. */
+  private queue: Uint8Array[] = [];
+  private queueBytes = 0;
+  private queueMessages = 0;
+  private socket: net.Socket | null = null;
+  /** Dial timeout while dialing, reconnect delay while in backoff. */
+  private timer: NodeJS.Timeout | null = null;
+  private flushPending: NodeJS.Immediate | null = null;
+  private failures = 0;
+  private openedAt = 0;
+  private closed = false;
+  /** Log an outage and a full queue once per episode, not once per dropped message. */
+  private outageLogged = false;
+  private overflowLogged = false;
+  sent = 0;
+  dropped = 0;
+
+  constructor(
+    readonly address: string,
+    private readonly host: string,
+    private readonly port: number,
+    private readonly settings: LinkSettings,
+  ) {}
+
+  status(): PeerStatus {
+    return {
+      address: this.address,
+      state: this.state,
+      queuedBytes: this.pendingBytes(),
+      sentMessages: this.sent,
+      droppedMessages: this.dropped,
+    };
+  }
+
+  private pendingBytes(): number {
+    return this.queueBytes + (this.socket?.writableLength ?? 0);
+  }
+
+  enqueue(payload: Uint8Array): void {
+    const size = FRAME_HEADER_BYTES + payload.length;
+    const pending = this.pendingBytes();
+    // An empty queue always takes one message, so a message bigger than the bound (a large
+    // snapshot) can still go out; the memory bound is then max(bound, maxFrameBytes).
+    if (pending > 0 && pending + size > this.settings.maxQueuedBytes) {
+      this.dropped++;
+      if (!this.overflowLogged) {
+        this.overflowLogged = true;
+        this.settings.logger.warn(
+          { peer: this.address, queuedBytes: pending, limit: this.settings.maxQueuedBytes },
+          "send queue to raft peer is full; dropping messages until it drains",
+        );
+      }
+      return;
+    }
+    this.queue.push(frameHeader(payload.length), payload);
+    this.queueBytes += size;
+    this.queueMessages++;
+    if (this.state === "idle") this.dial();
+    else if (this.state === "open") this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushPending !== null) return;
+    // setImmediate, not a microtask: everything sent during this turn, across awaits on
+    // already-resolved work, is batched into one write.
+    this.flushPending = setImmediate(() => {
+      this.flushPending = null;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    const socket = this.socket;
+    if (this.state !== "open" || socket === null || this.queueMessages === 0) return;
+    // Respect backpressure: while the socket is saturated, messages wait in our bounded queue
+    // (and are dropped beyond it) rather than piling up in the socket's unbounded buffer.
+    if (socket.writableNeedDrain) return;
+    const data = Buffer.concat(this.queue, this.queueBytes);
+    this.sent += this.queueMessages;
+    this.queue = [];
+    this.queueBytes = 0;
+    this.queueMessages = 0;
+    this.overflowLogged = false;
+    socket.write(data);
+  }
+
+  private dial(): void {
+    this.state = "dialing";
+    const { tls: tlsOpts, dialTimeoutMs } = this.settings;
+    const socket = tlsOpts
+      ? tls.connect({
+          host: this.host,
+          port: this.port,
+          // SNI must not carry an IP address (RFC 6066); identity is still checked against host.
+          servername: net.isIP(this.host) ? undefined : this.host,
+          key: tlsOpts.key,
+          cert: tlsOpts.cert,
+          ca: tlsOpts.ca,
+          rejectUnauthorized: tlsOpts.rejectUnauthorized ?? true,
+        })
+      : net.connect({ host: this.host, port: this.port });
+    this.socket = socket;
+    let lastError: unknown = null;
+    this.timer = setTimeout(() => {
+      socket.destroy(new Error(`dial timed out after ${dialTimeoutMs} ms`));
+    }, dialTimeoutMs);
+    socket.once(tlsOpts ? "secureConnect" : "connect", () => this.onOpen(socket));
+    socket.on("error", (err) => {
+      lastError = err;
+    });
+    socket.on("drain", () => this.flush());
+    socket.on("data", () => {
+      // Nothing is ever sent back on an outbound connection; data means a confused peer.
+      this.settings.logger.warn(
+        { peer: this.address },
+        "raft peer sent data on a one-way connection; closing it",
+      );
+      socket.destroy();
+    });
+    socket.on("close", () => this.onClose(socket, lastError));
+  }
+
+  private onOpen(socket: net.Socket): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.state = "open";
+    this.openedAt = Date.now();
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_INITIAL_DELAY_MS);
+    if (this.outageLogged) {
+      this.outageLogged = false;
+      this.settings.logger.info(
+        { peer: this.address, droppedMessages: this.dropped },
+        "raft peer reachable again",
+      );
+    }
+    const hello = encodeHello({
+      protocolVersion: TRANSPORT_PROTOCOL_VERSION,
+      address: this.settings.localAddress,
+    });
+    socket.write(Buffer.concat([frameHeader(hello.length), hello]));
+    this.flush();
+  }
+
+  private onClose(socket: net.Socket, err: unknown): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.closed) return;
+    const wasOpen = this.state === "open";
+    // A connection that lasted resets the backoff; one that drops right away (e.g. the peer
+    // refuses our protocol version) keeps growing it, so we never reconnect in a tight loop.
+    if (wasOpen && Date.now() - this.openedAt >= this.settings.backoff.maxMs) this.failures = 0;
+    this.failures++;
+    if (!wasOpen) {
+      // These messages waited for a peer that is not there; Raft will send fresh ones.
+      this.dropped += this.queueMessages;
+      this.queue = [];
+      this.queueBytes = 0;
+      this.queueMessages = 0;
+    }
+    if (!this.outageLogged) {
+      this.outageLogged = true;
+      this.settings.logger.warn(
+        { peer: this.address, error: err === null ? "connection closed" : errorText(err) },
+        wasOpen ? "connection to raft peer lost" : "raft peer unreachable",
+      );
+    }
+    const { initialMs, maxMs } = this.settings.backoff;
+    const delay = Math.min(maxMs, initialMs * 2 ** Math.min(this.failures - 1, 30));
+    this.state = "backoff";
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.queueMessages > 0) this.dial();
+      else this.state = "idle";
+    }, delay);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.flushPending) clearImmediate(this.flushPending);
+    this.timer = null;
+    this.flushPending = null;
+    this.queue = [];
+    this.queueBytes = 0;
+    this.queueMessages = 0;
+    this.socket?.destroy();
+  }
+}
+
+export class TcpTransport implements Transport {
+  private handler: ((message: Message, fromAddress: string) => void) | null = null;
+  private readonly peers = new Map<string, PeerLink>();
+  /** Raw accepted sockets (under TLS too), so close() can tear down half-open handshakes. */
+  private readonly inbound = new Set<net.Socket>();
+  private closing: Promise<void> | null = null;
+  private readonly logger: TransportLogger;
+  private readonly maxFrameBytes: number;
+  private readonly linkSettings: LinkSettings;
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly localAddress: string,
+    /** The port actually bound (useful with port 0). */
+    readonly port: number,
+    opts: TcpTransportOptions,
+  ) {
+    this.logger = opts.logger ?? stderrLogger;
+    this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.linkSettings = {
+      localAddress,
+      tls: opts.tls,
+      dialTimeoutMs: opts.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+      maxQueuedBytes: opts.maxQueuedBytesPerPeer ?? DEFAULT_MAX_QUEUED_BYTES_PER_PEER,
+      backoff: opts.backoff ?? DEFAULT_BACKOFF,
+      logger: this.logger,
+    };
+    server.on("connection", (raw: net.Socket) => this.track(raw));
+    if (opts.tls) {
+      server.on("secureConnection", (socket: tls.TLSSocket) => this.serve(socket));
+      server.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
+        this.logger.warn(
+          { remote: `${socket.remoteAddress}:${socket.remotePort}`, error: err.message },
+          "rejected raft connection: TLS handshake failed",
+        );
+      });
+    } else {
+      server.on("connection", (socket: net.Socket) => this.serve(socket));
+    }
+    server.on("error", (err) => {
+      this.logger.error({ address: localAddress, error: err.message }, "raft listener error");
+    });
+  }
+
+  /** Binds the listener; rejects with an error naming the address when that fails. */
+  static async listen(opts: TcpTransportOptions): Promise<TcpTransport> {
+    validatePositive("dialTimeoutMs", opts.dialTimeoutMs);
+    validatePositive("maxFrameBytes", opts.maxFrameBytes);
+    validatePositive("maxQueuedBytesPerPeer", opts.maxQueuedBytesPerPeer);
+    if ((opts.maxFrameBytes ?? 0) > 0xffffffff) {
+      throw new Error(`maxFrameBytes must fit in a u32 frame header, got ${opts.maxFrameBytes}`);
+    }
+    const advertised = splitHostPort(opts.advertiseAddress, true);
+    if (advertised.host === "") {
+      throw new Error(`invalid advertise address "${opts.advertiseAddress}": the host is empty`);
+    }
+    const bindLabel = joinHostPort(opts.bindHost, opts.port);
+    const server = opts.tls
+      ? tls.createServer({
+          key: opts.tls.key,
+          cert: opts.tls.cert,
+          ca: opts.tls.ca,
+          requestCert: true,
+          rejectUnauthorized: opts.tls.rejectUnauthorized ?? true,
+        })
+      : net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        const why =
+          err.code === "EADDRINUSE"
+            ? "address already in use"
+            : err.code === "EACCES"
+              ? "permission denied"
+              : err.code === "EADDRNOTAVAIL"
+                ? "address not available on this machine"
+                : err.message;
+        reject(new Error(`cannot listen for Raft on ${bindLabel}: ${why}`, { cause: err }));
+      };
+      server.once("error", onError);
+      server.listen({ host: opts.bindHost === "" ? undefined : opts.bindHost, port: opts.port }, () => {
+        server.off("error", onError);
+        resolve();
+      });
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    const localAddress = advertised.port === 0 ? joinHostPort(advertised.host, port) : opts.advertiseAddress;
+    return new TcpTransport(server, localAddress, port, opts);
+  }
+
+  onMessage(handler: (message: Message, fromAddress: string) => void): void {
+    this.handler = handler;
+  }
+
+  send(to: { id: ServerId; address: string }, messages: Message[]): void {
+    if (this.closing !== null || messages.length === 0) return;
+    const link = this.link(to.address);
+    if (link === null) return;
+    for (const m of messages) {
+      let payload: Uint8Array;
+      try {
+        payload = encodeMessage(m);
+      } catch (err) {
+        // A message we cannot encode is a bug upstream; sending must still never throw.
+        this.logger.error({ peer: to.address, error: errorText(err) }, "cannot encode raft message");
+        link.dropped++;
+        continue;
+      }
+      if (payload.length > this.maxFrameBytes) {
+        this.logger.error(
+          { peer: to.address, bytes: payload.length, limit: this.maxFrameBytes },
+          "raft message larger than the frame limit; dropped",
+        );
+        link.dropped++;
+        continue;
+      }
+      link.enqueue(payload);
+    }
+  }
+
+  /** Outbound state per peer address, for status pages and tests. */
+  peerStatus(): PeerStatus[] {
+    return [...this.peers.values()].map((l) => l.status());
+  }
+
+  close(): Promise<void> {
+    if (this.closing === null) {
+      this.closing = new Promise<void>((resolve) => {
+        // close() stops accepting; its callback fires once every tracked socket has gone.
+        this.server.close(() => resolve());
+        for (const link of this.peers.values()) link.close();
+        this.peers.clear();
+        for (const socket of this.inbound) socket.destroy();
+      });
+    }
+    return this.closing;
+  }
+
+  private link(address: string): PeerLink | null {
+    let link = this.peers.get(address);
+    if (link === undefined) {
+      let target: { host: string; port: number };
+      try {
+        target = splitHostPort(address);
+        if (target.host === "") throw new Error(`invalid Raft address "${address}": the host is empty`);
+      } catch (err) {
+        this.logger.error({ peer: address, error: errorText(err) }, "cannot send to raft peer");
+        return null;
+      }
+      link = new PeerLink(address, target.host, target.port, this.linkSettings);
+      this.peers.set(address, link);
+    }
+    return link;
+  }
+
+  private track(raw: net.Socket): void {
+    if (this.closing !== null) {
+      raw.destroy();
+      return;
+    }
+    this.inbound.add(raw);
+    raw.on("close", () => this.inbound.delete(raw));
+    raw.setNoDelay(true);
+    raw.setKeepAlive(true, KEEPALIVE_INITIAL_DELAY_MS);
+  }
+
+  /** Reads one inbound connection: a hello, then messages, until it closes or misbehaves. */
+  private serve(socket: net.Socket): void {
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const decoder = new FrameDecoder();
+    let peerAddress: string | null = null;
+    const helloTimer = setTimeout(() => {
+      this.logger.warn({ remote }, "closing raft connection: no hello received in time");
+      socket.destroy();
+    }, this.linkSettings.dialTimeoutMs);
+    const reject = (reason: string) => {
+      this.logger.warn({ remote, peer: peerAddress, reason }, "closing raft connection");
+      socket.destroy();
+    };
+    socket.on("data", (chunk: Buffer) => {
+      decoder.push(chunk);
+      while (!socket.destroyed) {
+        let frame: Buffer | null;
+        try {
+          frame = decoder.next(peerAddress === null ? MAX_HELLO_BYTES : this.maxFrameBytes);
+          if (frame === null) return;
+          if (peerAddress === null) {
+            const hello = decodeHello(frame);
+            if (hello.protocolVersion !== TRANSPORT_PROTOCOL_VERSION) {
+              reject(
+                `peer ${hello.address} speaks transport protocol version ` +
+                  `${hello.protocolVersion}, this node speaks ${TRANSPORT_PROTOCOL_VERSION}`,
+              );
+              return;
+            }
+            clearTimeout(helloTimer);
+            peerAddress = hello.address;
+            continue;
+          }
+          // A plain Uint8Array view: Buffer#slice does not copy, so decoding a Buffer would hand
+          // out byte fields that alias (and pin) the whole frame.
+          this.deliver(
+            decodeMessage(new Uint8Array(frame.buffer, frame.byteOffset, frame.length)),
+            peerAddress,
+          );
+        } catch (err) {
+          reject(`malformed frame: ${errorText(err)}`);
+          return;
+        }
+      }
+    });
+    socket.on("error", (err) => {
+      this.logger.debug({ remote, peer: peerAddress, error: err.message }, "raft connection error");
+    });
+    socket.on("close", () => clearTimeout(helloTimer));
+  }
+
+  private deliver(message: Message, fromAddress: string): void {
+    if (this.handler === null || this.closing !== null) return;
+    try {
+      this.handler(message, fromAddress);
+    } catch (err) {
+      // The handler's bug must not be blamed on, or kill, the connection.
+      this.logger.error({ peer: fromAddress, error: errorText(err) }, "raft message handler threw");
+    }
+  }
+}
+
+function validatePositive(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+    throw new Error(`${name} must be a positive integer, got ${value}`);
+  }
+}
