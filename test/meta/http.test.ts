@@ -1,0 +1,110 @@
+// The meta service's HTTP API (SPEC §4) on a real influxd process.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { decodeData, decodeResponse, encodeCommand } from "../../src/proto/index.ts";
+import { request } from "../../src/util/http-client.ts";
+import type { StatusJson } from "../../src/meta/service.ts";
+
+let cluster: LocalCluster;
+let base: string;
+before(async () => {
+  cluster = await LocalCluster.start({ size: 2, form: false });
+  base = `http://${cluster.nodes[0].httpAddr}`;
+});
+after(() => cluster?.stop());
+
+const get = (path: string, timeoutMs = 5000) => request(base + path, { timeoutMs });
+const post = (path: string, body: Uint8Array, contentType = "application/octet-stream") =>
+  request(base + path, { method: "POST", body, contentType, timeoutMs: 10_000 });
+const json = (res: { body: Buffer }) => JSON.parse(res.body.toString()) as Record<string, unknown>;
+
+test("a blank node: empty /ping, unbootstrapped /status, /execute answers 503 no leader", async () => {
+  const ping = await get("/ping");
+  assert.equal(ping.status, 200);
+  assert.equal(ping.body.toString(), "");
+  const head = await request(base + "/ping", { method: "HEAD", timeoutMs: 2000 });
+  assert.equal(head.status, 200);
+  const status = json(await get("/status")) as unknown as StatusJson;
+  assert.equal(status.raft.state, "unbootstrapped");
+  assert.equal(status.nodeType, "meta");
+  assert.equal(status.httpAddr, cluster.nodes[0].httpAddr);
+  assert.equal(status.raftAddr, cluster.nodes[0].raftAddr);
+  const exec = await post("/execute", encodeCommand({ type: "CreateDatabaseCommand", name: "x" }));
+  assert.equal(exec.status, 503);
+  assert.deepEqual(json(exec), { error: "no leader" });
+});
+
+test("after bootstrap: /ping names the leader, /execute applies and returns the index, /peers and /show-cluster agree", async () => {
+  await cluster.admin(0).addMeta(cluster.nodes[0].httpAddr);
+  assert.equal((await get("/ping")).body.toString(), cluster.nodes[0].raftAddr);
+  const exec = await post("/execute", encodeCommand({ type: "CreateDatabaseCommand", name: "db1" }));
+  assert.equal(exec.status, 200);
+  const response = decodeResponse(exec.body);
+  assert.equal(response.ok, true);
+  assert.ok((response.index ?? 0) > 0);
+  const failed = decodeResponse(
+    (await post("/execute", encodeCommand({ type: "DropUserCommand", name: "nobody" }))).body,
+  );
+  assert.deepEqual([failed.ok, failed.error], [false, "user not found"]);
+  assert.deepEqual(json(await get("/peers")), [cluster.nodes[0].raftAddr] as unknown as Record<
+    string,
+    unknown
+  >);
+  const show = json(await get("/show-cluster")) as {
+    meta: { id: number; addr: string; tcpAddr: string }[];
+    data: unknown[];
+  };
+  assert.deepEqual(show.meta, [
+    { id: 1, addr: cluster.nodes[0].httpAddr, tcpAddr: cluster.nodes[0].raftAddr },
+  ]);
+  assert.deepEqual(show.data, []);
+});
+
+test("long poll: GET /?index=N answers at once when newer data exists, else when the next write lands", async () => {
+  const now = decodeData((await get("/?index=0")).body);
+  assert.ok(now.databases.some((d) => d.name === "db1"));
+  const started = performance.now();
+  const waiting = get(`/?index=${now.index}&timeout=10s`, 15_000);
+  await new Promise((r) => setTimeout(r, 200));
+  await post("/execute", encodeCommand({ type: "CreateDatabaseCommand", name: "db2" }));
+  const woke = decodeData((await waiting).body);
+  assert.ok(woke.index > now.index);
+  assert.ok(woke.databases.some((d) => d.name === "db2"));
+  assert.ok(performance.now() - started < 10_000, "woken by the write, not by the timeout");
+  const timedOut = await get(`/?index=${woke.index}&timeout=100ms`);
+  assert.equal(decodeData(timedOut.body).index, woke.index, "at the timeout it answers with what it has");
+  assert.equal((await get("/?index=abc")).status, 400);
+});
+
+test("a follower answers /execute with 307 to the leader's /execute", async () => {
+  await cluster.admin(0).addMeta(cluster.nodes[1].httpAddr);
+  await cluster.waitFor("node 2 to follow", async () => {
+    const s = json(
+      await request(`http://${cluster.nodes[1].httpAddr}/status`, { timeoutMs: 1000 }),
+    ) as unknown as StatusJson;
+    return s.leader === cluster.nodes[0].raftAddr;
+  });
+  const res = await request(`http://${cluster.nodes[1].httpAddr}/execute`, {
+    method: "POST",
+    body: encodeCommand({ type: "CreateDatabaseCommand", name: "db3" }),
+    contentType: "application/octet-stream",
+    timeoutMs: 5000,
+  });
+  assert.equal(res.status, 307);
+  assert.equal(res.headers.location, `${base}/execute`);
+});
+
+test("errors are JSON, with request ids; wrong method 405; unknown path 404; missing join parameters 400", async () => {
+  const res = await request(base + "/execute", { timeoutMs: 2000, headers: { "x-request-id": "req-42" } });
+  assert.equal(res.status, 405);
+  assert.deepEqual(json(res), { error: "use POST /execute" });
+  assert.equal(res.headers["x-request-id"], "req-42");
+  assert.equal((await get("/nope")).status, 404);
+  const join = await request(base + "/join", { method: "POST", form: { addr: "x:1" }, timeoutMs: 2000 });
+  assert.equal(join.status, 400);
+  assert.deepEqual(json(join), { error: 'missing parameter "raftAddr"' });
+  const stray = await post("/remove-meta", new Uint8Array());
+  assert.equal(stray.status, 409);
+  assert.match(String(json(stray).error), /is still a member of the cluster/);
+});
