@@ -1,12 +1,14 @@
 /**
  * Opens a RaftNode on real parts: the segmented WAL, the stable store and the snapshot store in
  * `dir` (wal/, stable.bin, snapshots/), real timers. Shared by the daemon and the benchmarks so
- * both run exactly the same storage stack.
+ * both run exactly the same storage stack. A `peers.json` in `dir` triggers the offline recovery
+ * of src/raft/recover.ts first, and is deleted once it has been applied.
  */
 
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { RaftNode, type RaftLogger, type RaftNodeOptions } from "./host.ts";
+import { PEERS_FILE, parsePeers, recoverCluster } from "./recover.ts";
 import { NodeFileSystem } from "./storage/fs.ts";
 import { FileSnapshotStore } from "./storage/snapshots.ts";
 import { FileStableStore } from "./storage/stable.ts";
@@ -37,12 +39,27 @@ export async function openRaftNode(
 ): Promise<RaftNode> {
   const fs = new NodeFileSystem();
   await mkdir(join(dir, "snapshots"), { recursive: true, mode: 0o755 });
+  const logStore = await SegmentedWal.open(fs, join(dir, "wal"));
+  const snapshotStore = await FileSnapshotStore.open(fs, join(dir, "snapshots"));
+  const peersText = await readFile(join(dir, PEERS_FILE), "utf8").catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return null;
+    throw err;
+  });
+  if (peersText !== null) {
+    const recovered = await recoverCluster({ logStore, snapshotStore }, opts.fsm, parsePeers(peersText));
+    await unlink(join(dir, PEERS_FILE));
+    await fs.fsyncDir(dir);
+    opts.logger?.warn(
+      { servers: recovered.config.servers.map((s) => s.address), index: recovered.index },
+      "found peers.json: recovered the Raft configuration and deleted the file",
+    );
+  }
   return RaftNode.open({
     clock: realClock,
     transport: opts.transport,
-    logStore: await SegmentedWal.open(fs, join(dir, "wal")),
+    logStore,
     stableStore: await FileStableStore.open(fs, dir),
-    snapshotStore: await FileSnapshotStore.open(fs, join(dir, "snapshots")),
+    snapshotStore,
     fsm: opts.fsm,
     logger: opts.logger,
     ...opts.timing,
