@@ -52,7 +52,7 @@ async function open(i: number, port = 0): Promise<Member> {
     bindHost: "127.0.0.1",
     port,
     advertiseAddress: `127.0.0.1:${port}`,
-    logger: { info() {}, warn() {}, error() {} },
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
   });
   const dir = join(base, `n${i}`);
   const raft = await openRaftNode(dir, { transport, fsm: new Counter(), timing });

@@ -1,0 +1,158 @@
+/**
+ * Configuration helpers: validation, single-server changes, quorum arithmetic, and the history
+ * of configurations in the log (needed because a configuration takes effect when appended and
+ * must be rolled back if its entry is truncated).
+ */
+import { InvalidConfigChangeError, InvalidConfigurationError } from "./errors.ts";
+import type { Configuration, Server, ServerId } from "./types.ts";
+
+export type ConfChangeOp = "addVoter" | "addNonvoter" | "promote" | "remove";
+
+export interface ConfChange {
+  op: ConfChangeOp;
+  id: ServerId;
+  address?: string;
+}
+
+export interface IndexedConfig {
+  index: number;
+  config: Configuration;
+}
+
+export const EMPTY_CONFIG: Configuration = { servers: [] };
+
+export function findServer(config: Configuration, id: ServerId): Server | undefined {
+  return config.servers.find((s) => s.id === id);
+}
+
+export function isVoter(config: Configuration, id: ServerId): boolean {
+  return findServer(config, id)?.suffrage === "voter";
+}
+
+export function voters(config: Configuration): ServerId[] {
+  return config.servers.filter((s) => s.suffrage === "voter").map((s) => s.id);
+}
+
+export function quorumSize(voterCount: number): number {
+  return Math.floor(voterCount / 2) + 1;
+}
+
+export function cloneConfig(config: Configuration): Configuration {
+  return { servers: config.servers.map((s) => ({ ...s })) };
+}
+
+/** Throws InvalidConfigurationError unless the configuration is usable. */
+export function validateConfig(config: Configuration): void {
+  if (!config || !Array.isArray(config.servers) || config.servers.length === 0) {
+    throw new InvalidConfigurationError("it has no servers");
+  }
+  const seen = new Set<string>();
+  for (const s of config.servers) {
+    if (typeof s.id !== "string" || s.id === "")
+      throw new InvalidConfigurationError("a server has an empty id");
+    if (typeof s.address !== "string" || s.address === "") {
+      throw new InvalidConfigurationError(`server ${s.id} has an empty address`);
+    }
+    if (s.suffrage !== "voter" && s.suffrage !== "nonvoter") {
+      throw new InvalidConfigurationError(`server ${s.id} has unknown suffrage ${String(s.suffrage)}`);
+    }
+    if (seen.has(s.id)) throw new InvalidConfigurationError(`server id ${s.id} appears twice`);
+    seen.add(s.id);
+  }
+  if (!config.servers.some((s) => s.suffrage === "voter"))
+    throw new InvalidConfigurationError("it has no voter");
+}
+
+/** The configuration that results from one single-server change, or InvalidConfigChangeError. */
+export function applyConfChange(current: Configuration, change: ConfChange): Configuration {
+  const next = cloneConfig(current);
+  const existing = findServer(next, change.id);
+  const needAddress = (): string => {
+    if (typeof change.address !== "string" || change.address === "") {
+      throw new InvalidConfigChangeError(`${change.op} ${change.id}: an address is required`);
+    }
+    return change.address;
+  };
+  switch (change.op) {
+    case "addVoter": {
+      const address = needAddress();
+      if (existing?.suffrage === "voter")
+        throw new InvalidConfigChangeError(`server ${change.id} is already a voter`);
+      if (existing) {
+        existing.suffrage = "voter";
+        existing.address = address;
+      } else {
+        next.servers.push({ id: change.id, address, suffrage: "voter" });
+      }
+      break;
+    }
+    case "addNonvoter": {
+      const address = needAddress();
+      if (existing) throw new InvalidConfigChangeError(`server ${change.id} is already a member`);
+      next.servers.push({ id: change.id, address, suffrage: "nonvoter" });
+      break;
+    }
+    case "promote":
+      if (!existing) throw new InvalidConfigChangeError(`server ${change.id} is not in the configuration`);
+      if (existing.suffrage === "voter")
+        throw new InvalidConfigChangeError(`server ${change.id} is already a voter`);
+      existing.suffrage = "voter";
+      break;
+    case "remove":
+      if (!existing) throw new InvalidConfigChangeError(`server ${change.id} is not in the configuration`);
+      if (existing.suffrage === "voter" && voters(next).length === 1) {
+        throw new InvalidConfigChangeError(`server ${change.id} is the last voter and cannot be removed`);
+      }
+      next.servers = next.servers.filter((s) => s.id !== change.id);
+      break;
+    default:
+      throw new InvalidConfigChangeError(`unknown configuration change ${String((change as ConfChange).op)}`);
+  }
+  return next;
+}
+
+/**
+ * Configurations found in the log, oldest first. The first element is the base: the newest
+ * configuration known committed when older history was dropped (or the snapshot's).
+ */
+export class ConfigHistory {
+  private list: IndexedConfig[];
+
+  constructor(base: IndexedConfig) {
+    this.list = [base];
+  }
+
+  latest(): IndexedConfig {
+    return this.list[this.list.length - 1];
+  }
+
+  /** Configuration in force at `index` (the newest one appended at or before it). */
+  at(index: number): IndexedConfig {
+    for (let i = this.list.length - 1; i > 0; i--) if (this.list[i].index <= index) return this.list[i];
+    return this.list[0];
+  }
+
+  /** Configurations whose entries lie in (after, upTo]. */
+  between(after: number, upTo: number): IndexedConfig[] {
+    return this.list.filter((c) => c.index > after && c.index <= upTo);
+  }
+
+  push(entry: IndexedConfig): void {
+    this.list.push(entry);
+  }
+
+  /** Forget configurations whose entries were truncated (index >= from); never the base. */
+  truncateFrom(from: number): void {
+    while (this.list.length > 1 && this.list[this.list.length - 1].index >= from) this.list.pop();
+  }
+
+  /** Drop history older than the configuration in force at `committedIndex`. */
+  compact(committedIndex: number): void {
+    const keep = this.at(committedIndex);
+    this.list = [keep, ...this.list.filter((c) => c.index > keep.index)];
+  }
+
+  reset(base: IndexedConfig): void {
+    this.list = [base];
+  }
+}
