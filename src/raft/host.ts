@@ -22,6 +22,7 @@ import {
 import type { ConfChange } from "./membership.ts";
 import {
   EntryType,
+  MessageType,
   type Clock,
   type Configuration,
   type Entry,
@@ -450,6 +451,15 @@ export class RaftNode {
 
   private async handleReady(rd: Ready): Promise<void> {
     const { stableStore, snapshotStore, logStore, fsm } = this.opts;
+    // A leader may send its appends while it writes the same entries to its own disk (Raft
+    // thesis §10.2.1): it counts itself towards the commit quorum only after advance(), i.e.
+    // after its own fdatasync, so commit latency becomes max(own sync, follower round trip)
+    // instead of their sum. Anything that depends on our durable term or vote waits.
+    let messages = rd.messages;
+    if (!rd.hardState && !rd.snapshot && rd.truncateFrom === undefined && rd.entries.length > 0) {
+      this.sendAll(messages.filter((m) => m.type === MessageType.Append));
+      messages = messages.filter((m) => m.type !== MessageType.Append);
+    }
     // 1. Durable first.
     if (rd.hardState) await stableStore.save(rd.hardState, this.id);
     if (rd.snapshot) {
@@ -469,7 +479,7 @@ export class RaftNode {
     if (rd.entries.length > 0) await logStore.append(rd.entries);
     if (this.stopped) return;
     // 2. Then tell the others.
-    this.sendAll(rd.messages);
+    this.sendAll(messages);
     // 3. Apply.
     for (const e of rd.committed) this.applyEntry(e);
     // 4. Let the core know.

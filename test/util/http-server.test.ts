@@ -29,7 +29,10 @@ const base = `http://127.0.0.1:${port}`;
 after(() => service.close(0));
 
 test("routes answer with JSON and a request id (echoed when given)", async () => {
-  const res = await request(`${base}/hello?name=x`, { timeoutMs: 2000, headers: { "x-request-id": "abc-1" } });
+  const res = await request(`${base}/hello?name=x`, {
+    timeoutMs: 2000,
+    headers: { "x-request-id": "abc-1" },
+  });
   assert.equal(res.status, 200);
   assert.deepEqual(JSON.parse(res.body.toString()), { hello: "x" });
   assert.equal(res.headers["x-request-id"], "abc-1");
@@ -44,9 +47,14 @@ test("form bodies and query strings both give parameters", async () => {
 
 test("errors are JSON with the right status: handler errors, 404, 405 naming the method, 500", async () => {
   await assert.rejects(requestJson(`${base}/fail`, { method: "POST", timeoutMs: 2000 }), (e) => {
-    return e instanceof HttpStatusError && e.status === 409 && e.message === "meta node x:8091 is busy; try again";
+    return (
+      e instanceof HttpStatusError && e.status === 409 && e.message === "meta node x:8091 is busy; try again"
+    );
   });
-  await assert.rejects(requestJson(`${base}/nope`, { timeoutMs: 2000 }), { status: 404, message: "no such endpoint: /nope" });
+  await assert.rejects(requestJson(`${base}/nope`, { timeoutMs: 2000 }), {
+    status: 404,
+    message: "no such endpoint: /nope",
+  });
   const res = await request(`${base}/fail`, { timeoutMs: 2000 });
   assert.equal(res.status, 405);
   assert.deepEqual(JSON.parse(res.body.toString()), { error: "use POST /fail" });
@@ -56,13 +64,23 @@ test("errors are JSON with the right status: handler errors, 404, 405 naming the
 
 test("an oversized body is refused with 413 before it is read, by declared or actual size", async () => {
   const big = new Uint8Array(4096);
-  await assert.rejects(requestJson(`${base}/echo`, { method: "POST", body: big, contentType: "application/x-www-form-urlencoded", timeoutMs: 2000 }), {
-    status: 413,
-  });
+  await assert.rejects(
+    requestJson(`${base}/echo`, {
+      method: "POST",
+      body: big,
+      contentType: "application/x-www-form-urlencoded",
+      timeoutMs: 2000,
+    }),
+    {
+      status: 413,
+    },
+  );
   // Chunked upload with no content-length: counted as it arrives.
   const status = await new Promise<string>((resolve) => {
     const socket = connect(port, "127.0.0.1", () => {
-      socket.write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n");
+      socket.write(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n",
+      );
       socket.write(`800\r\n${"a".repeat(0x800)}\r\n`);
     });
     socket.once("data", (d) => resolve(d.toString().split("\r\n")[0]));
@@ -72,14 +90,27 @@ test("an oversized body is refused with 413 before it is read, by declared or ac
 
 test("client: unreachable and timed-out requests fail with a message naming the host", async () => {
   await assert.rejects(request("http://127.0.0.1:1/ping", { timeoutMs: 2000 }), (e) => {
-    return e instanceof UnreachableError && e.code === "ECONNREFUSED" && /127\.0\.0\.1:1: connection refused/.test(e.message);
+    return (
+      e instanceof UnreachableError &&
+      e.code === "ECONNREFUSED" &&
+      /127\.0\.0\.1:1: connection refused/.test(e.message)
+    );
   });
   await assert.rejects(request(`${base}/slow`, { timeoutMs: 100 }), (e) => {
-    return e instanceof UnreachableError && e.code === "ETIMEDOUT" && /no answer within 100ms/.test(e.message);
+    return (
+      e instanceof UnreachableError && e.code === "ETIMEDOUT" && /no answer within 100ms/.test(e.message)
+    );
   });
 });
 
 test("a busy port is a clear start-up error", async () => {
-  const other = new HttpService({ name: "second", maxBodyBytes: 1, logger: pino({ level: "silent" }), routes: {} });
-  await assert.rejects(other.listen("127.0.0.1", port), { message: `second: cannot listen on 127.0.0.1:${port}: address already in use` });
+  const other = new HttpService({
+    name: "second",
+    maxBodyBytes: 1,
+    logger: pino({ level: "silent" }),
+    routes: {},
+  });
+  await assert.rejects(other.listen("127.0.0.1", port), {
+    message: `second: cannot listen on 127.0.0.1:${port}: address already in use`,
+  });
 });
