@@ -1,5 +1,4 @@
 /** Databases, retention policies, continuous queries and subscriptions (Go: Data.CreateDatabase & co.). */
-import type { MetaData, RetentionPolicyInfo } from "../proto/index.ts";
 import {
   invalidSubscriptionUrl,
   MetaError,
@@ -9,10 +8,14 @@ import {
 } from "./errors.ts";
 import {
   checkNameLength,
+  editDatabase,
+  editRetentionPolicy,
   findDatabase,
   findRetentionPolicy,
   requireDatabase,
   requireRetentionPolicy,
+  type MetaDraft,
+  type RetentionPolicyState,
 } from "./data.ts";
 import { MIN_RETENTION_POLICY_DURATION, normalisedShardGroupDuration } from "./durations.ts";
 
@@ -34,19 +37,21 @@ const MAX_AUTOGEN_REPLICA_N = 3;
  * default policy has changed is a conflict, as in Go.
  */
 export function createDatabase(
-  data: MetaData,
+  draft: MetaDraft,
   name: string,
   policy: RetentionPolicySettings | undefined,
   autoCreatePolicy: boolean,
 ): void {
   if (name === "") throw metaError("databaseNameRequired");
   checkNameLength(name);
-  if (!findDatabase(data, name)) {
-    data.databases.push({ name, defaultRetentionPolicy: "", retentionPolicies: [], continuousQueries: [] });
+  if (!findDatabase(draft.data, name)) {
+    draft
+      .edit(draft.data, "databases")
+      .push({ name, defaultRetentionPolicy: "", retentionPolicies: [], continuousQueries: [] });
   }
   if (policy) {
     try {
-      createRetentionPolicy(data, name, policy, true);
+      createRetentionPolicy(draft, name, policy, true);
     } catch (err) {
       if (err instanceof MetaError && err.message === META_ERRORS.retentionPolicyExists) {
         throw metaError("retentionPolicyConflict");
@@ -54,9 +59,9 @@ export function createDatabase(
       throw err;
     }
   } else if (autoCreatePolicy) {
-    const replicaN = Math.min(Math.max(data.dataNodes.length, 1), MAX_AUTOGEN_REPLICA_N);
+    const replicaN = Math.min(Math.max(draft.data.dataNodes.length, 1), MAX_AUTOGEN_REPLICA_N);
     createRetentionPolicy(
-      data,
+      draft,
       name,
       { name: AUTOGEN_POLICY, replicaN, duration: 0n, shardGroupDuration: 0n },
       true,
@@ -65,14 +70,18 @@ export function createDatabase(
 }
 
 /** Removes the database and every privilege on it; an unknown name is not an error. */
-export function dropDatabase(data: MetaData, name: string): void {
-  data.databases = data.databases.filter((db) => db.name !== name);
-  for (const user of data.users) user.privileges = user.privileges.filter((p) => p.database !== name);
+export function dropDatabase(draft: MetaDraft, name: string): void {
+  draft.data.databases = draft.data.databases.filter((db) => db.name !== name);
+  draft.data.users.forEach((user, index) => {
+    if (!user.privileges.some((p) => p.database === name)) return;
+    const edited = draft.edit(draft.edit(draft.data, "users"), index);
+    edited.privileges = user.privileges.filter((p) => p.database !== name);
+  });
 }
 
 /** Creating a policy identical to an existing one succeeds without change (idempotent). */
 export function createRetentionPolicy(
-  data: MetaData,
+  draft: MetaDraft,
   database: string,
   settings: RetentionPolicySettings,
   makeDefault: boolean,
@@ -84,7 +93,7 @@ export function createRetentionPolicy(
   if (settings.duration > 0n && settings.duration < shardGroupDuration)
     throw metaError("incompatibleDurations");
 
-  const db = requireDatabase(data, database);
+  const db = requireDatabase(draft.data, database);
   const existing = findRetentionPolicy(db, settings.name);
   if (existing) {
     if (
@@ -98,7 +107,8 @@ export function createRetentionPolicy(
       throw metaError("retentionPolicyConflict");
     return;
   }
-  db.retentionPolicies.push({
+  const edited = editDatabase(draft, database);
+  draft.edit(edited, "retentionPolicies").push({
     name: settings.name,
     replicaN: settings.replicaN,
     duration: settings.duration,
@@ -106,20 +116,20 @@ export function createRetentionPolicy(
     shardGroups: [],
     subscriptions: [],
   });
-  if (makeDefault) db.defaultRetentionPolicy = settings.name;
+  if (makeDefault) edited.defaultRetentionPolicy = settings.name;
 }
 
 /** An unknown database or policy is not an error (the drop is already done). */
-export function dropRetentionPolicy(data: MetaData, database: string, name: string): void {
-  const db = findDatabase(data, database);
-  if (db) db.retentionPolicies = db.retentionPolicies.filter((rp) => rp.name !== name);
+export function dropRetentionPolicy(draft: MetaDraft, database: string, name: string): void {
+  const db = findDatabase(draft.data, database);
+  if (!db?.retentionPolicies.some((rp) => rp.name === name)) return;
+  editDatabase(draft, database).retentionPolicies = db.retentionPolicies.filter((rp) => rp.name !== name);
 }
 
-export function setDefaultRetentionPolicy(data: MetaData, database: string, name: string): void {
-  const db = requireDatabase(data, database);
-  const rp = findRetentionPolicy(db, name);
+export function setDefaultRetentionPolicy(draft: MetaDraft, database: string, name: string): void {
+  const rp = findRetentionPolicy(requireDatabase(draft.data, database), name);
   if (!rp) throw retentionPolicyNotFound(name);
-  db.defaultRetentionPolicy = rp.name;
+  editDatabase(draft, database).defaultRetentionPolicy = rp.name;
 }
 
 /** The fields an UpdateRetentionPolicyCommand sets; absent ones are left as they are. */
@@ -131,15 +141,15 @@ export interface RetentionPolicyUpdate {
 }
 
 export function updateRetentionPolicy(
-  data: MetaData,
+  draft: MetaDraft,
   database: string,
   name: string,
   update: RetentionPolicyUpdate,
   makeDefault: boolean,
 ): void {
-  const db = requireDatabase(data, database);
-  const rp = findRetentionPolicy(db, name);
-  if (!rp) throw retentionPolicyNotFound(name);
+  const db = requireDatabase(draft.data, database);
+  const current = findRetentionPolicy(db, name);
+  if (!current) throw retentionPolicyNotFound(name);
   if (update.name !== undefined && update.name !== name && findRetentionPolicy(db, update.name)) {
     throw metaError("retentionPolicyNameExists");
   }
@@ -147,20 +157,22 @@ export function updateRetentionPolicy(
   if (duration !== undefined && duration !== 0n && duration < MIN_RETENTION_POLICY_DURATION) {
     throw metaError("retentionPolicyDurationTooLow");
   }
-  if (shortensBelowShardGroups(rp, duration, shardGroupDuration)) throw metaError("incompatibleDurations");
+  if (shortensBelowShardGroups(current, duration, shardGroupDuration))
+    throw metaError("incompatibleDurations");
 
+  const rp = editRetentionPolicy(draft, database, name);
   if (update.name !== undefined) rp.name = update.name;
   if (duration !== undefined) rp.duration = duration;
   if (update.replicaN !== undefined) rp.replicaN = update.replicaN;
   if (shardGroupDuration !== undefined) {
     rp.shardGroupDuration = normalisedShardGroupDuration(shardGroupDuration, rp.duration);
   }
-  if (makeDefault) db.defaultRetentionPolicy = rp.name;
+  if (makeDefault) editDatabase(draft, database).defaultRetentionPolicy = rp.name;
 }
 
 /** A finite retention must not be shorter than the shard group duration (new or current). */
 function shortensBelowShardGroups(
-  rp: RetentionPolicyInfo,
+  rp: RetentionPolicyState,
   duration: bigint | undefined,
   shardGroupDuration: bigint | undefined,
 ): boolean {
@@ -170,24 +182,25 @@ function shortensBelowShardGroups(
 }
 
 /** Re-creating a query with the same text (ignoring case) succeeds without change. */
-export function createContinuousQuery(data: MetaData, database: string, name: string, query: string): void {
-  const db = requireDatabase(data, database);
+export function createContinuousQuery(draft: MetaDraft, database: string, name: string, query: string): void {
+  const db = requireDatabase(draft.data, database);
   const existing = db.continuousQueries.find((cq) => cq.name === name);
   if (existing) {
     if (existing.query.toLowerCase() === query.toLowerCase()) return;
     throw metaError("continuousQueryExists");
   }
-  db.continuousQueries.push({ name, query });
+  draft.edit(editDatabase(draft, database), "continuousQueries").push({ name, query });
 }
 
 /** An unknown database or query is not an error. */
-export function dropContinuousQuery(data: MetaData, database: string, name: string): void {
-  const db = findDatabase(data, database);
-  if (db) db.continuousQueries = db.continuousQueries.filter((cq) => cq.name !== name);
+export function dropContinuousQuery(draft: MetaDraft, database: string, name: string): void {
+  const db = findDatabase(draft.data, database);
+  if (!db?.continuousQueries.some((cq) => cq.name === name)) return;
+  editDatabase(draft, database).continuousQueries = db.continuousQueries.filter((cq) => cq.name !== name);
 }
 
 export function createSubscription(
-  data: MetaData,
+  draft: MetaDraft,
   database: string,
   policy: string,
   name: string,
@@ -195,16 +208,18 @@ export function createSubscription(
   destinations: string[],
 ): void {
   for (const destination of destinations) checkSubscriptionUrl(destination);
-  const rp = requireRetentionPolicy(data, database, policy);
+  const rp = requireRetentionPolicy(draft.data, database, policy);
   if (rp.subscriptions.some((s) => s.name === name)) throw metaError("subscriptionExists");
-  rp.subscriptions.push({ name, mode, destinations: [...destinations] });
+  draft
+    .edit(editRetentionPolicy(draft, database, policy), "subscriptions")
+    .push({ name, mode, destinations: [...destinations] });
 }
 
-export function dropSubscription(data: MetaData, database: string, policy: string, name: string): void {
-  const rp = requireRetentionPolicy(data, database, policy);
+export function dropSubscription(draft: MetaDraft, database: string, policy: string, name: string): void {
+  const rp = requireRetentionPolicy(draft.data, database, policy);
   const index = rp.subscriptions.findIndex((s) => s.name === name);
   if (index < 0) throw metaError("subscriptionNotFound");
-  rp.subscriptions.splice(index, 1);
+  draft.edit(editRetentionPolicy(draft, database, policy), "subscriptions").splice(index, 1);
 }
 
 /** A destination is udp://, http:// or https:// with an explicit port (Go's validateURL). */

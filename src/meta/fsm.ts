@@ -7,15 +7,18 @@
  * - Every applied entry, refused or not, copies its term and index into the data and wakes the
  *   change listeners (long polls), as Go's storeFSM.Apply does.
  * - A refused command returns `{ error }` (sent to the client as Response.Error) and changes
- *   nothing else; commands run on a copy that is kept only on success.
- * - Published data is deeply frozen and never changed afterwards: `data()` and the listeners'
- *   argument can be handed to readers as is, and stay a consistent view of one index.
+ *   nothing else; commands write into a draft that is kept only on success.
+ * - Applying costs what the command changes: the draft copies only the objects on the path to
+ *   its changes and shares the rest with the previous state (see MetaDraft in data.ts).
+ * - Published data is never changed afterwards: `data()` and the listeners' argument can be
+ *   handed to readers as is, and stay a consistent view of one index. Their type is deeply
+ *   read-only, which is what keeps readers from writing into state other states share.
  */
 import type { Entry, StateMachine } from "../raft/types.ts";
 import { EntryType } from "../raft/types.ts";
 import { decodeCommand, decodeData, encodeData, ProtoError } from "../proto/index.ts";
 import type { MetaCommand, MetaData, NodeInfo } from "../proto/index.ts";
-import { cloneData, deepFreeze, emptyData } from "./data.ts";
+import { emptyData, MetaDraft, type MetaState } from "./data.ts";
 import { MetaError } from "./errors.ts";
 import {
   createDatabase,
@@ -62,7 +65,7 @@ export interface MetaStateMachineOptions {
   onListenerError?: (err: unknown) => void;
 }
 
-export type ChangeListener = (data: MetaData) => void;
+export type ChangeListener = (data: MetaState) => void;
 
 /**
  * What POST /execute accepts: a Command that decodes completely, of a known type, with its
@@ -74,7 +77,7 @@ export function validateCommand(bytes: Uint8Array): MetaCommand {
 }
 
 export class MetaStateMachine implements StateMachine<FsmResult> {
-  private current: MetaData = deepFreeze(emptyData());
+  private current: MetaState = emptyData();
   private readonly listeners = new Set<ChangeListener>();
   private readonly retentionAutoCreate: boolean;
   private readonly onListenerError: (err: unknown) => void;
@@ -105,7 +108,8 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
   }
 
   snapshot(): Uint8Array {
-    return encodeData(this.current);
+    // The encoder only reads; its parameter type is the writable protobuf shape.
+    return encodeData(this.current as MetaData);
   }
 
   /** Replaces the state with a snapshot; throws ProtoError (state unchanged) on bad bytes. */
@@ -113,8 +117,8 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
     this.publish(decodeData(bytes));
   }
 
-  /** The current metadata (frozen: read it, never change it). */
-  data(): MetaData {
+  /** The current metadata (shared with other states: read it, never change it). */
+  data(): MetaState {
     return this.current;
   }
 
@@ -145,8 +149,8 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
     return () => this.listeners.delete(listener);
   }
 
-  private publish(data: MetaData): void {
-    this.current = deepFreeze(data);
+  private publish(data: MetaState): void {
+    this.current = data;
     for (const listener of [...this.listeners]) {
       try {
         listener(data);
@@ -156,10 +160,10 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
     }
   }
 
-  /** Runs the command on a copy of the data and returns the copy; throws MetaError to refuse. */
-  private execute(cmd: MetaCommand): MetaData {
+  /** Runs the command on a draft of the data and returns the new state; throws MetaError to refuse. */
+  private execute(cmd: MetaCommand): MetaState {
     if (cmd.type === "SetDataCommand") return cmd.data;
-    const d = cloneData(this.current);
+    const d = new MetaDraft(this.current);
     switch (cmd.type) {
       // Pre-0.10 node commands: creation is converted, the others are no-ops as in Go.
       case "CreateNodeCommand":
@@ -278,13 +282,13 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
       default:
         return assertNever(cmd);
     }
-    return d;
+    return d.data;
   }
 }
 
 /** The first node registered fixes the cluster ID from its command's random number. */
-function adoptClusterId(data: MetaData, rand: bigint): void {
-  if (data.clusterId === 0n) data.clusterId = rand;
+function adoptClusterId(draft: MetaDraft, rand: bigint): void {
+  if (draft.data.clusterId === 0n) draft.data.clusterId = rand;
 }
 
 function assertNever(cmd: never): never {

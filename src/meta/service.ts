@@ -7,10 +7,11 @@
 
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import { encodeCommand, type MetaCommand, type MetaData, type NodeInfo } from "../proto/index.ts";
+import { encodeCommand, type MetaCommand, type NodeInfo } from "../proto/index.ts";
 import type { RaftNode } from "../raft/host.ts";
 import { NotLeaderError } from "../raft/errors.ts";
 import type { Configuration } from "../raft/types.ts";
+import type { MetaState } from "./data.ts";
 import type { MetaStateMachine } from "./fsm.ts";
 
 export type PublicRaftState = "leader" | "follower" | "candidate" | "removed" | "unbootstrapped" | "shutdown";
@@ -78,7 +79,7 @@ export class MetaService {
     this.replica = replica;
   }
 
-  data(): MetaData {
+  data(): MetaState {
     return this.fsm.data();
   }
 

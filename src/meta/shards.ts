@@ -9,9 +9,22 @@
  * - PruneShardGroupsCommand removes every group marked deleted (whoever issues it owns the delay);
  * - an orphaned shard goes to the node owning the fewest shards of its group, lowest ID on a tie.
  */
-import type { MetaData, RetentionPolicyInfo, ShardGroupInfo, ShardInfo } from "../proto/index.ts";
+import type { ShardGroupInfo, ShardInfo, ShardOwner } from "../proto/index.ts";
 import { metaError } from "./errors.ts";
-import { requireRetentionPolicy } from "./data.ts";
+import {
+  editRetentionPolicy,
+  editRetentionPolicyAt,
+  requireRetentionPolicy,
+  type DeepReadonly,
+  type MetaDraft,
+  type MetaState,
+  type RetentionPolicyState,
+  type Writable,
+} from "./data.ts";
+
+type ShardGroupState = DeepReadonly<ShardGroupInfo>;
+type ShardState = DeepReadonly<ShardInfo>;
+type OwnerState = DeepReadonly<ShardOwner>;
 
 /** Nanoseconds from Go's zero time (0001-01-01T00:00:00Z) to the Unix epoch. */
 const GO_ZERO_TO_UNIX_NS = 62_135_596_800n * 1_000_000_000n;
@@ -27,48 +40,85 @@ export function truncateTime(timestamp: bigint, duration: bigint): bigint {
   return timestamp - ((timestamp + GO_ZERO_TO_UNIX_NS) % duration);
 }
 
-function isDeleted(group: ShardGroupInfo): boolean {
+function isDeleted(group: ShardGroupState): boolean {
   return group.deletedAt !== 0n;
 }
 
-function isTruncated(group: ShardGroupInfo): boolean {
+function isTruncated(group: ShardGroupState): boolean {
   return group.truncatedAt !== 0n;
 }
 
-function effectiveEnd(group: ShardGroupInfo): bigint {
+function effectiveEnd(group: ShardGroupState): bigint {
   return isTruncated(group) ? group.truncatedAt : group.endTime;
 }
 
-function markDeleted(group: ShardGroupInfo): void {
-  group.deletedAt = group.endTime !== 0n ? group.endTime : 1n;
+/** The DeletedAt a group gets when it is marked deleted (see the module comment). */
+function deletionTime(group: ShardGroupState): bigint {
+  return group.endTime !== 0n ? group.endTime : 1n;
 }
 
 /** Order Go keeps shard groups in: by (truncated) end time, then start time. */
-function compareGroups(a: ShardGroupInfo, b: ShardGroupInfo): number {
+function compareGroups(a: ShardGroupState, b: ShardGroupState): number {
   const ea = effectiveEnd(a);
   const eb = effectiveEnd(b);
   if (ea !== eb) return ea < eb ? -1 : 1;
   return a.startTime < b.startTime ? -1 : a.startTime > b.startTime ? 1 : 0;
 }
 
-function allGroups(data: MetaData): ShardGroupInfo[] {
-  return data.databases.flatMap((db) => db.retentionPolicies.flatMap((rp) => rp.shardGroups));
+/** Where a shard group is: indices of its database, policy and itself. */
+interface GroupLocation {
+  database: number;
+  policy: number;
+  group: number;
 }
 
-function findShard(data: MetaData, shardId: number): { group: ShardGroupInfo; shard: ShardInfo } | undefined {
-  for (const group of allGroups(data)) {
-    const shard = group.shards.find((s) => s.id === shardId);
-    if (shard) return { group, shard };
+/** Every shard group with its location, in database, policy and group order. */
+function* allGroups(data: MetaState): Generator<{ at: GroupLocation; group: ShardGroupState }> {
+  for (const [database, db] of data.databases.entries()) {
+    for (const [policy, rp] of db.retentionPolicies.entries()) {
+      for (const [group, g] of rp.shardGroups.entries()) yield { at: { database, policy, group }, group: g };
+    }
+  }
+}
+
+function editGroup(draft: MetaDraft, at: GroupLocation): Writable<ShardGroupState> {
+  const rp = editRetentionPolicyAt(draft, at.database, at.policy);
+  return draft.edit(draft.edit(rp, "shardGroups"), at.group);
+}
+
+function editShard(draft: MetaDraft, at: GroupLocation, shard: number): Writable<ShardState> {
+  return draft.edit(draft.edit(editGroup(draft, at), "shards"), shard);
+}
+
+/** Marks the group deleted; copies it only if that changes it. */
+function markDeleted(draft: MetaDraft, at: GroupLocation, group: ShardGroupState): void {
+  const deletedAt = deletionTime(group);
+  if (group.deletedAt !== deletedAt) editGroup(draft, at).deletedAt = deletedAt;
+}
+
+interface ShardLocation {
+  at: GroupLocation;
+  group: ShardGroupState;
+  /** Index of the shard in its group. */
+  index: number;
+  shard: ShardState;
+}
+
+function findShard(data: MetaState, shardId: number): ShardLocation | undefined {
+  for (const { at, group } of allGroups(data)) {
+    const index = group.shards.findIndex((s) => s.id === shardId);
+    if (index >= 0) return { at, group, index, shard: group.shards[index] };
   }
   return undefined;
 }
 
-function removeShard(group: ShardGroupInfo, shard: ShardInfo): void {
-  group.shards.splice(group.shards.indexOf(shard), 1);
-  if (group.shards.length === 0) markDeleted(group);
+function removeShard(draft: MetaDraft, found: ShardLocation): void {
+  const group = editGroup(draft, found.at);
+  draft.edit(group, "shards").splice(found.index, 1);
+  if (group.shards.length === 0) group.deletedAt = deletionTime(group);
 }
 
-function groupContaining(rp: RetentionPolicyInfo, timestamp: bigint): ShardGroupInfo | undefined {
+function groupContaining(rp: RetentionPolicyState, timestamp: bigint): ShardGroupState | undefined {
   return rp.shardGroups.find(
     (g) =>
       g.startTime <= timestamp &&
@@ -79,7 +129,13 @@ function groupContaining(rp: RetentionPolicyInfo, timestamp: bigint): ShardGroup
 }
 
 /** Creates the group covering `timestamp`, unless one exists or there is no data node. */
-export function createShardGroup(data: MetaData, database: string, policy: string, timestamp: bigint): void {
+export function createShardGroup(
+  draft: MetaDraft,
+  database: string,
+  policy: string,
+  timestamp: bigint,
+): void {
+  const data = draft.data;
   if (data.dataNodes.length === 0) return;
   const rp = requireRetentionPolicy(data, database, policy);
   if (groupContaining(rp, timestamp)) return;
@@ -121,81 +177,99 @@ export function createShardGroup(data: MetaData, database: string, policy: strin
     }
     group.shards.push(shard);
   }
-  rp.shardGroups.push(group);
-  rp.shardGroups.sort(compareGroups);
+  const groups = draft.edit(editRetentionPolicy(draft, database, policy), "shardGroups");
+  groups.push(group);
+  groups.sort(compareGroups);
 }
 
-export function deleteShardGroup(data: MetaData, database: string, policy: string, groupId: number): void {
-  const rp = requireRetentionPolicy(data, database, policy);
-  const group = rp.shardGroups.find((g) => g.id === groupId);
-  if (!group) throw metaError("shardGroupNotFound");
-  markDeleted(group);
+export function deleteShardGroup(draft: MetaDraft, database: string, policy: string, groupId: number): void {
+  const index = requireRetentionPolicy(draft.data, database, policy).shardGroups.findIndex(
+    (g) => g.id === groupId,
+  );
+  if (index < 0) throw metaError("shardGroupNotFound");
+  const groups = draft.edit(editRetentionPolicy(draft, database, policy), "shardGroups");
+  const group = draft.edit(groups, index);
+  group.deletedAt = deletionTime(group);
 }
 
 /** Removes a shard; unknown IDs are ignored so the command can be re-run. */
-export function dropShard(data: MetaData, shardId: number): void {
-  const found = findShard(data, shardId);
-  if (found) removeShard(found.group, found.shard);
+export function dropShard(draft: MetaDraft, shardId: number): void {
+  const found = findShard(draft.data, shardId);
+  if (found) removeShard(draft, found);
 }
 
 /** Stops every group that could hold points after `timestamp` from accepting more. */
-export function truncateShardGroups(data: MetaData, timestamp: bigint): void {
-  for (const g of allGroups(data)) {
+export function truncateShardGroups(draft: MetaDraft, timestamp: bigint): void {
+  for (const { at, group: g } of allGroups(draft.data)) {
     if (timestamp >= g.endTime || isDeleted(g) || (isTruncated(g) && g.truncatedAt < timestamp)) continue;
-    g.truncatedAt = timestamp <= g.startTime ? g.startTime : timestamp;
+    const truncatedAt = timestamp <= g.startTime ? g.startTime : timestamp;
+    if (g.truncatedAt !== truncatedAt) editGroup(draft, at).truncatedAt = truncatedAt;
   }
 }
 
-export function pruneShardGroups(data: MetaData): void {
-  for (const db of data.databases) {
-    for (const rp of db.retentionPolicies) rp.shardGroups = rp.shardGroups.filter((g) => !isDeleted(g));
+export function pruneShardGroups(draft: MetaDraft): void {
+  for (const [database, db] of draft.data.databases.entries()) {
+    for (const [policy, rp] of db.retentionPolicies.entries()) {
+      if (!rp.shardGroups.some(isDeleted)) continue;
+      editRetentionPolicyAt(draft, database, policy).shardGroups = rp.shardGroups.filter(
+        (g) => !isDeleted(g),
+      );
+    }
   }
 }
 
 /** Adds `nodeId` to the shard's owners (kept in ID order); unknown shards are ignored. */
-export function copyShardOwner(data: MetaData, shardId: number, nodeId: number): void {
-  const found = findShard(data, shardId);
+export function copyShardOwner(draft: MetaDraft, shardId: number, nodeId: number): void {
+  const found = findShard(draft.data, shardId);
   if (!found || found.shard.owners.some((o) => o.nodeId === nodeId)) return;
-  const owners = found.shard.owners;
+  const owners = draft.edit(editShard(draft, found.at, found.index), "owners");
   const at = owners.findIndex((o) => o.nodeId > nodeId);
   owners.splice(at < 0 ? owners.length : at, 0, { nodeId });
 }
 
 /** Removes `nodeId` from the shard's owners; a shard left without owners is dropped. */
-export function removeShardOwner(data: MetaData, shardId: number, nodeId: number): void {
-  const found = findShard(data, shardId);
+export function removeShardOwner(draft: MetaDraft, shardId: number, nodeId: number): void {
+  const found = findShard(draft.data, shardId);
   if (!found) return;
   const owners = found.shard.owners;
   const at = owners.findIndex((o) => o.nodeId === nodeId);
-  if (at >= 0) owners.splice(at, 1);
-  if (owners.length === 0) removeShard(found.group, found.shard);
+  const left = at < 0 ? owners.length : owners.length - 1;
+  if (left === 0) removeShard(draft, found);
+  else if (at >= 0) draft.edit(editShard(draft, found.at, found.index), "owners").splice(at, 1);
 }
 
 /**
  * A data node leaves: it gives up every shard it owns. A group whose shards are all left without
  * owners (or that has no shard) is marked deleted; otherwise each orphaned shard gets a new owner.
+ * Only the shards and groups this changes are copied.
  */
-export function releaseShardsOf(data: MetaData, nodeId: number): void {
-  for (const group of allGroups(data)) {
+export function releaseShardsOf(draft: MetaDraft, nodeId: number): void {
+  for (const { at, group } of allGroups(draft.data)) {
     const shardsPerNode = new Map<number, number>();
-    const orphans: ShardInfo[] = [];
     for (const shard of group.shards) {
       for (const o of shard.owners) shardsPerNode.set(o.nodeId, (shardsPerNode.get(o.nodeId) ?? 0) + 1);
-      shard.owners = shard.owners.filter((o) => o.nodeId !== nodeId);
-      if (shard.owners.length === 0) orphans.push(shard);
     }
-    if (orphans.length === group.shards.length) {
-      markDeleted(group);
-      continue;
+    const kept = group.shards.map((shard) => shard.owners.filter((o) => o.nodeId !== nodeId));
+    const allOrphaned = kept.every((owners) => owners.length === 0);
+    if (!allOrphaned) {
+      shardsPerNode.delete(nodeId);
+      for (const owners of kept) {
+        if (owners.length > 0) continue;
+        // Never undefined: a shard that kept an owner put that owner in the map.
+        const newOwner = leastLoaded(shardsPerNode)!;
+        shardsPerNode.set(newOwner, (shardsPerNode.get(newOwner) ?? 0) + 1);
+        owners.push({ nodeId: newOwner });
+      }
     }
-    shardsPerNode.delete(nodeId);
-    for (const orphan of orphans) {
-      // Never undefined: a shard that kept an owner put that owner in the map.
-      const newOwner = leastLoaded(shardsPerNode)!;
-      shardsPerNode.set(newOwner, (shardsPerNode.get(newOwner) ?? 0) + 1);
-      orphan.owners.push({ nodeId: newOwner });
-    }
+    kept.forEach((owners, index) => {
+      if (!sameOwners(owners, group.shards[index].owners)) editShard(draft, at, index).owners = owners;
+    });
+    if (allOrphaned) markDeleted(draft, at, group);
   }
+}
+
+function sameOwners(a: readonly OwnerState[], b: readonly OwnerState[]): boolean {
+  return a.length === b.length && a.every((o, i) => o.nodeId === b[i].nodeId);
 }
 
 function leastLoaded(shardsPerNode: Map<number, number>): number | undefined {

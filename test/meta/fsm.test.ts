@@ -2,10 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EntryType } from "../../src/raft/types.ts";
 import type { Entry } from "../../src/raft/types.ts";
-import { decodeData, encodeCommand, ProtoError } from "../../src/proto/index.ts";
+import fc from "fast-check";
+import { decodeData, encodeCommand, encodeData, ProtoError } from "../../src/proto/index.ts";
 import type { MetaCommand, MetaData, RetentionPolicyInfo } from "../../src/proto/index.ts";
 import { MetaStateMachine, validateCommand } from "../../src/meta/fsm.ts";
-import type { MetaStateMachineOptions } from "../../src/meta/fsm.ts";
+import type { FsmResult, MetaStateMachineOptions } from "../../src/meta/fsm.ts";
+import type { MetaState } from "../../src/meta/data.ts";
 
 const HOUR = 3_600_000_000_000n;
 const DAY = 24n * HOUR;
@@ -31,8 +33,12 @@ function harness(options?: MetaStateMachineOptions) {
   /** Applies, asserts the error, and that nothing but term/index changed. */
   const refused = (cmd: MetaCommand, error: string) => {
     const before = fsm.data();
+    const beforeBytes = fsm.snapshot();
     assert.deepEqual(run(cmd), { error });
     assert.deepEqual({ ...fsm.data(), term: before.term, index: before.index }, before);
+    assertOnlyTermAndIndexChanged(before, fsm.data());
+    // The refused command wrote nothing into the state it started from either.
+    assert.deepEqual(decodeData(beforeBytes), before);
   };
   return { fsm, run, ok, refused, applyEntry, entries, data: () => fsm.data() };
 }
@@ -59,7 +65,14 @@ const dataNode = (n: number): MetaCommand => ({
   tcpAddr: `d${n}:8088`,
 });
 
-function policy(data: MetaData, db: string, rp: string) {
+/** Not merely equal: every field but term and index is the very same object as before. */
+function assertOnlyTermAndIndexChanged(before: MetaState, after: MetaState): void {
+  for (const key of Object.keys(before) as (keyof MetaState)[]) {
+    if (key !== "term" && key !== "index") assert.equal(after[key], before[key], `${key} is shared`);
+  }
+}
+
+function policy(data: MetaState, db: string, rp: string) {
   const found = data.databases.find((d) => d.name === db)?.retentionPolicies.find((r) => r.name === rp);
   assert.ok(found, `${db}.${rp} exists`);
   return found;
@@ -835,7 +848,7 @@ test("SetDataCommand replaces the whole metadata (term and index from the entry)
   source.ok(metaNode(1), dataNode(1), { type: "CreateDatabaseCommand", name: "db" });
   const h = harness();
   h.ok(metaNode(5), metaNode(6));
-  h.ok({ type: "SetDataCommand", data: source.data() });
+  h.ok({ type: "SetDataCommand", data: source.data() as MetaData });
   assert.deepEqual({ ...h.data(), term: 0, index: 0 }, { ...source.data(), term: 0, index: 0 });
   assert.equal(h.data().index, 3);
 });
@@ -935,18 +948,227 @@ test("onChange fires after every applied entry and restore; unsubscribe stops it
   assert.equal(h.data().metaNodes.length, 2);
 });
 
-test("published data is frozen and stays a consistent view of its index", () => {
+test("structural sharing: a command copies only the path to what it changes; old states stay valid views of their index", () => {
   const h = harness();
-  h.ok(metaNode(1));
-  const view = h.fsm.data();
-  assert.throws(() => {
-    (view.metaNodes as { id: number }[]).push({ id: 9 });
-  }, TypeError);
-  assert.throws(() => {
-    (view.metaNodes[0] as { addr: string }).addr = "x";
-  }, TypeError);
-  h.ok(metaNode(2));
-  assert.equal(view.index, 1);
-  assert.equal(view.metaNodes.length, 1);
-  assert.equal(h.data().metaNodes.length, 2);
+  h.ok(metaNode(1), dataNode(1), { type: "CreateDatabaseCommand", name: "a" });
+  h.ok({ type: "CreateShardGroupCommand", database: "a", policy: "", timestamp: ms("2024-02-01T00:00:00Z") });
+  h.ok({ type: "CreateUserCommand", name: "u", hash: "h", admin: false });
+  const v1 = h.data();
+  const v1Bytes = h.fsm.snapshot();
+
+  h.ok({ type: "CreateDatabaseCommand", name: "b" });
+  const v2 = h.data();
+  assert.notEqual(v2.databases, v1.databases);
+  assert.equal(v2.databases[0], v1.databases[0], "untouched database a is the same object");
+  assert.equal(v2.metaNodes, v1.metaNodes);
+  assert.equal(v2.dataNodes, v1.dataNodes);
+  assert.equal(v2.users, v1.users);
+  assert.deepEqual(
+    v2.databases.map((db) => db.name),
+    ["a", "b"],
+  );
+  // The old state is exactly what it was at its index.
+  assert.deepEqual(decodeData(v1Bytes), v1);
+  assert.equal(v1.index, 5);
+  assert.equal(v1.databases.length, 1);
+
+  // A change deep inside "a" copies a, its policy list and that policy, and nothing else.
+  const v2Bytes = h.fsm.snapshot();
+  h.ok({
+    type: "CreateSubscriptionCommand",
+    name: "s",
+    database: "a",
+    retentionPolicy: "autogen",
+    mode: "ANY",
+    destinations: ["udp://x:1"],
+  });
+  const v3 = h.data();
+  const [a2, a3] = [v2.databases[0], v3.databases[0]];
+  assert.notEqual(a3, a2);
+  assert.notEqual(a3.retentionPolicies[0], a2.retentionPolicies[0]);
+  assert.equal(a3.retentionPolicies[0].shardGroups, a2.retentionPolicies[0].shardGroups);
+  assert.equal(a3.continuousQueries, a2.continuousQueries);
+  assert.equal(v3.databases[1], v2.databases[1], "database b is shared");
+  assert.equal(v3.users, v2.users);
+  assert.deepEqual(
+    a3.retentionPolicies[0].subscriptions.map((s) => s.name),
+    ["s"],
+  );
+  assert.deepEqual(a2.retentionPolicies[0].subscriptions, []);
+  assert.deepEqual(decodeData(v2Bytes), v2);
+  assert.deepEqual(decodeData(v1Bytes), v1);
+});
+
+test("a command refused after a partial change publishes nothing but the new term and index", () => {
+  const h = harness();
+  h.ok(metaNode(1), dataNode(1), { type: "CreateDatabaseCommand", name: "a" });
+  const before = h.data();
+  const beforeBytes = h.fsm.snapshot();
+  // CreateDatabase adds the database, then refuses its policy: the database must not appear.
+  const result = h.run({
+    type: "CreateDatabaseCommand",
+    name: "new",
+    retentionPolicy: rpSettings("rp", { replicaN: 0 }),
+  });
+  assert.deepEqual(result, { error: "replication factor must be greater than 0" });
+  assertOnlyTermAndIndexChanged(before, h.data());
+  assert.deepEqual([h.data().term, h.data().index], [1, 4]);
+  assert.deepEqual(
+    h.data().databases.map((db) => db.name),
+    ["a"],
+  );
+  assert.deepEqual(decodeData(beforeBytes), before);
+});
+
+// Small pools of names and IDs, so that random commands keep hitting what earlier ones made.
+const DATABASES = ["a", "b", "c"];
+const POLICIES = ["autogen", "rp1", "rp2", ""];
+const arbDatabase = fc.constantFrom(...DATABASES);
+const arbPolicy = fc.constantFrom(...POLICIES);
+const arbUser = fc.constantFrom("u", "v");
+const arbNodeId = fc.integer({ min: 0, max: 6 });
+const arbShardId = fc.integer({ min: 1, max: 25 });
+const arbTime = fc.integer({ min: 0, max: 90 }).map((d) => ms("2024-01-01T00:00:00Z") + BigInt(d) * DAY);
+const arbDuration = fc.constantFrom(0n, HOUR, 2n * DAY, WEEK, 30n * DAY);
+const arbSettings = fc.record({
+  name: fc.constantFrom("rp1", "rp2", "autogen"),
+  duration: arbDuration,
+  shardGroupDuration: fc.constantFrom(0n, HOUR, DAY),
+  replicaN: fc.integer({ min: 0, max: 3 }),
+});
+/** Commands that make or touch shard groups come more often, so that groups exist to work on. */
+const often = (weight: number, arbitrary: fc.Arbitrary<MetaCommand>) => ({ weight, arbitrary });
+const arbCommand: fc.Arbitrary<MetaCommand> = fc.oneof(
+  arbNodeId.map((n): MetaCommand => metaNode(n)),
+  arbNodeId.map((n): MetaCommand => dataNode(n)),
+  arbNodeId.map((id): MetaCommand => ({ type: "DeleteMetaNodeCommand", id })),
+  arbNodeId.map((id): MetaCommand => ({ type: "DeleteDataNodeCommand", id })),
+  arbNodeId.map((id): MetaCommand => ({
+    type: "UpdateDataNodeCommand",
+    id,
+    httpAddr: "x:1",
+    tcpAddr: `x${id}:2`,
+  })),
+  often(
+    4,
+    fc
+      .record({ name: arbDatabase, rp: fc.option(arbSettings, { nil: undefined }) })
+      .map(({ name, rp }): MetaCommand => ({
+        type: "CreateDatabaseCommand",
+        name,
+        retentionPolicy: rp && rpSettings(rp.name, rp),
+      })),
+  ),
+  arbDatabase.map((name): MetaCommand => ({ type: "DropDatabaseCommand", name })),
+  fc.record({ database: arbDatabase, rp: arbSettings, default: fc.boolean() }).map((c): MetaCommand => ({
+    type: "CreateRetentionPolicyCommand",
+    database: c.database,
+    retentionPolicy: rpSettings(c.rp.name, c.rp),
+    default: c.default,
+  })),
+  fc
+    .record({ database: arbDatabase, name: arbPolicy })
+    .map((c): MetaCommand => ({ type: "DropRetentionPolicyCommand", ...c })),
+  fc
+    .record({ database: arbDatabase, name: arbPolicy })
+    .map((c): MetaCommand => ({ type: "SetDefaultRetentionPolicyCommand", ...c })),
+  fc
+    .record({
+      database: arbDatabase,
+      name: arbPolicy,
+      newName: fc.option(arbPolicy, { nil: undefined }),
+      duration: fc.option(arbDuration, { nil: undefined }),
+      replicaN: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+      default: fc.boolean(),
+    })
+    .map((c): MetaCommand => ({ type: "UpdateRetentionPolicyCommand", ...c })),
+  often(
+    10,
+    fc
+      .record({ database: arbDatabase, policy: arbPolicy, timestamp: arbTime })
+      .map((c): MetaCommand => ({ type: "CreateShardGroupCommand", ...c })),
+  ),
+  often(
+    2,
+    fc
+      .record({ database: arbDatabase, policy: arbPolicy, shardGroupId: fc.integer({ min: 1, max: 12 }) })
+      .map((c): MetaCommand => ({ type: "DeleteShardGroupCommand", ...c })),
+  ),
+  often(
+    2,
+    arbShardId.map((id): MetaCommand => ({ type: "DropShardCommand", id })),
+  ),
+  arbTime.map((timestamp): MetaCommand => ({ type: "TruncateShardGroupsCommand", timestamp })),
+  fc.constant<MetaCommand>({ type: "PruneShardGroupsCommand" }),
+  often(
+    3,
+    fc
+      .record({ id: arbShardId, nodeId: arbNodeId })
+      .map((c): MetaCommand => ({ type: "CopyShardOwnerCommand", ...c })),
+  ),
+  often(
+    3,
+    fc
+      .record({ id: arbShardId, nodeId: arbNodeId })
+      .map((c): MetaCommand => ({ type: "RemoveShardOwnerCommand", ...c })),
+  ),
+  fc
+    .record({
+      database: arbDatabase,
+      name: fc.constantFrom("cq1", "cq2"),
+      query: fc.constantFrom("q", "Q", "r"),
+    })
+    .map((c): MetaCommand => ({ type: "CreateContinuousQueryCommand", ...c })),
+  fc
+    .record({ database: arbDatabase, name: fc.constantFrom("cq1", "cq2") })
+    .map((c): MetaCommand => ({ type: "DropContinuousQueryCommand", ...c })),
+  fc
+    .record({ database: arbDatabase, retentionPolicy: arbPolicy, name: fc.constantFrom("s1", "s2") })
+    .map((c): MetaCommand => ({
+      type: "CreateSubscriptionCommand",
+      ...c,
+      mode: "ALL",
+      destinations: ["http://h:1"],
+    })),
+  fc
+    .record({ database: arbDatabase, retentionPolicy: arbPolicy, name: fc.constantFrom("s1", "s2") })
+    .map((c): MetaCommand => ({ type: "DropSubscriptionCommand", ...c })),
+  fc
+    .record({ name: arbUser, admin: fc.boolean() })
+    .map((c): MetaCommand => ({ type: "CreateUserCommand", ...c, hash: "h" })),
+  arbUser.map((name): MetaCommand => ({ type: "DropUserCommand", name })),
+  arbUser.map((name): MetaCommand => ({ type: "UpdateUserCommand", name, hash: "h2" })),
+  fc
+    .record({ username: arbUser, database: arbDatabase, privilege: fc.integer({ min: 0, max: 3 }) })
+    .map((c): MetaCommand => ({ type: "SetPrivilegeCommand", ...c })),
+  fc
+    .record({ username: arbUser, admin: fc.boolean() })
+    .map((c): MetaCommand => ({ type: "SetAdminPrivilegeCommand", ...c })),
+);
+
+test("determinism and sharing over long random command sequences: same entries, identical snapshots; no state is changed after it is published", () => {
+  const setup: MetaCommand[] = [metaNode(1), dataNode(1), dataNode(2), dataNode(3)];
+  fc.assert(
+    fc.property(fc.array(arbCommand, { minLength: 50, maxLength: 200 }), (commands) => {
+      const a = harness();
+      const results: FsmResult[] = [];
+      const views: { view: MetaState; bytes: Uint8Array }[] = [];
+      for (const cmd of [...setup, ...commands]) {
+        const before = a.data();
+        results.push(a.run(cmd));
+        if (results.at(-1)!.error !== undefined) assertOnlyTermAndIndexChanged(before, a.data());
+        views.push({ view: a.data(), bytes: a.fsm.snapshot() });
+      }
+      // Every published state still encodes as it did when it was published.
+      for (const { view, bytes } of views) assert.deepEqual(encodeData(view as MetaData), bytes);
+
+      const b = new MetaStateMachine();
+      assert.deepEqual(
+        a.entries.map((entry) => b.apply(entry)),
+        results,
+      );
+      assert.deepEqual(b.snapshot(), a.fsm.snapshot());
+    }),
+    { numRuns: 40 },
+  );
 });

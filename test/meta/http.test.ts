@@ -83,7 +83,8 @@ test("a follower answers /execute with 307 to the leader's /execute", async () =
     const s = json(
       await request(`http://${cluster.nodes[1].httpAddr}/status`, { timeoutMs: 1000 }),
     ) as unknown as StatusJson;
-    return s.leader === cluster.nodes[0].raftAddr;
+    // It must also have applied the leader's MetaNodes record to know where to redirect.
+    return s.leader === cluster.nodes[0].raftAddr && s.leaderHttp === cluster.nodes[0].httpAddr;
   });
   const res = await request(`http://${cluster.nodes[1].httpAddr}/execute`, {
     method: "POST",
