@@ -35,6 +35,9 @@ export interface LocalClusterOptions {
   meta?: Record<string, string | number | boolean>;
   /** Extra environment for every node. */
   env?: Record<string, string>;
+  /** Give node i its own loopback address 127.0.0.(i+1) (default: all on 127.0.0.1), so that
+   *  per-link firewall rules can tell nodes apart (the fault-injection suite). */
+  distinctHosts?: boolean;
   /** Extra Node.js flags for every node (e.g. --cpu-prof when profiling a benchmark). */
   nodeArgs?: string[];
 }
@@ -43,10 +46,10 @@ export interface LocalClusterOptions {
 const BIN = ["../../bin/influx-cluster.js", "../bin/influx-cluster.js"]
   .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
   .find((path) => existsSync(path)) as string;
-const HOST = "127.0.0.1";
+const DEFAULT_HOST = "127.0.0.1";
 
 /** Ports the kernel says are free now (bound to port 0, then released). */
-async function freePorts(count: number): Promise<number[]> {
+async function freePorts(host: string, count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },
@@ -54,7 +57,7 @@ async function freePorts(count: number): Promise<number[]> {
         new Promise<import("node:net").Server>((resolve, reject) => {
           const s = createServer();
           s.once("error", reject);
-          s.listen(0, HOST, () => resolve(s));
+          s.listen(0, host, () => resolve(s));
         }),
     ),
   );
@@ -96,32 +99,33 @@ export class LocalCluster {
   async addNode(): Promise<number> {
     const index = this.nodes.length;
     const name = `node${index + 1}`;
-    const [raft, http, admin] = await freePorts(3);
+    const host = this.opts.distinctHosts ? `127.0.0.${index + 1}` : DEFAULT_HOST;
+    const [raft, http, admin] = await freePorts(host, 3);
     const dir = join(this.baseDir, name);
     mkdirSync(dir, { recursive: true });
     const configFile = join(dir, "influxdb-meta.conf");
     const meta = {
       dir: join(dir, "meta"),
-      "bind-address": `${HOST}:${raft}`,
-      "http-bind-address": `${HOST}:${http}`,
+      "bind-address": `${host}:${raft}`,
+      "http-bind-address": `${host}:${http}`,
       ...this.opts.meta,
     };
     writeFileSync(
       configFile,
       [
-        `hostname = "${HOST}"`,
+        `hostname = "${host}"`,
         "[meta]",
         ...Object.entries(meta).map(([k, v]) => `  ${k} = ${tomlValue(v)}`),
         "[admin_cluster]",
-        `  bind-address = "${HOST}:${admin}"`,
+        `  bind-address = "${host}:${admin}"`,
         "",
       ].join("\n"),
     );
     const node: LocalNode = {
       name,
-      httpAddr: `${HOST}:${http}`,
-      raftAddr: `${HOST}:${raft}`,
-      adminAddr: `${HOST}:${admin}`,
+      httpAddr: `${host}:${http}`,
+      raftAddr: `${host}:${raft}`,
+      adminAddr: `${host}:${admin}`,
       dir,
       configFile,
       logFile: join(dir, "influxd.log"),

@@ -173,6 +173,8 @@ function frameHeader(length: number): Buffer {
 
 interface LinkSettings {
   localAddress: string;
+  /** Source IP for outbound connections: the listener's own IP when it is bound to one. */
+  sourceHost?: string;
   tls?: TransportTlsOptions;
   dialTimeoutMs: number;
   maxQueuedBytes: number;
@@ -274,11 +276,13 @@ class PeerLink {
 
   private dial(): void {
     this.state = "dialing";
-    const { tls: tlsOpts, dialTimeoutMs } = this.settings;
+    const { tls: tlsOpts, dialTimeoutMs, sourceHost } = this.settings;
     const socket = tlsOpts
       ? tls.connect({
           host: this.host,
           port: this.port,
+          // tls.connect hands net options such as localAddress to the socket it creates.
+          ...({ localAddress: sourceHost } as object),
           // SNI must not carry an IP address (RFC 6066); identity is still checked against host.
           servername: net.isIP(this.host) ? undefined : this.host,
           key: tlsOpts.key,
@@ -286,7 +290,7 @@ class PeerLink {
           ca: tlsOpts.ca,
           rejectUnauthorized: tlsOpts.rejectUnauthorized ?? true,
         })
-      : net.connect({ host: this.host, port: this.port });
+      : net.connect({ host: this.host, port: this.port, localAddress: sourceHost });
     this.socket = socket;
     let lastError: unknown = null;
     this.timer = setTimeout(() => {
@@ -399,6 +403,10 @@ export class TcpTransport implements Transport {
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.linkSettings = {
       localAddress,
+      // Bound to a specific IP, we also dial from it: that IP is certainly local, and peers (and
+      // a firewall rule per link, as the fault-injection suite uses) see which node is calling.
+      sourceHost:
+        net.isIP(opts.bindHost) && !/^(0\.0\.0\.0|::)$/.test(opts.bindHost) ? opts.bindHost : undefined,
       tls: opts.tls,
       dialTimeoutMs: opts.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
       maxQueuedBytes: opts.maxQueuedBytesPerPeer ?? DEFAULT_MAX_QUEUED_BYTES_PER_PEER,
