@@ -8,8 +8,7 @@ import { EntryType } from "../src/raft/types.ts";
 import { encodeCommand, encodeData } from "../src/proto/index.ts";
 import type { DatabaseInfo, MetaCommand, MetaData } from "../src/proto/index.ts";
 import { MetaStateMachine } from "../src/meta/fsm.ts";
-import { printTable } from "./lib/load.ts";
-import { saveResults } from "./lib/results.ts";
+import { Report } from "./lib/results.ts";
 
 const SIZES = [100, 1_000, 10_000];
 const GROUPS_PER_DATABASE = 4;
@@ -107,8 +106,9 @@ for (const size of SIZES) {
     })),
   );
 }
-printTable(
+const report = new Report("fsm", "Meta store FSM: cost of one applied command as the metadata grows");
+report.table(
   "MetaStateMachine.apply (µs per applied entry)",
   figures.map((f) => ({ ...f })),
 );
-saveResults("fsm", figures);
+report.save(figures);

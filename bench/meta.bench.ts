@@ -8,8 +8,8 @@ import { LocalCluster } from "../src/daemon/local-cluster.ts";
 import { encodeCommand, decodeResponse } from "../src/proto/index.ts";
 import { request } from "../src/util/http-client.ts";
 import { EtcdCluster, etcdAvailable } from "./lib/etcd.ts";
-import { median, printTable, runLoad, type LoadResult } from "./lib/load.ts";
-import { saveResults } from "./lib/results.ts";
+import { median, runLoad, type LoadResult } from "./lib/load.ts";
+import { Report } from "./lib/results.ts";
 
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
 const LEVELS = [1, 16, 64];
@@ -104,13 +104,17 @@ try {
 } finally {
   await cluster.stop();
 }
-printTable(
-  "influx-cluster /execute (3 influxd processes, loopback, CreateDatabaseCommand)",
+const report = new Report("meta", "Meta service: /execute on three influxd processes, next to etcd");
+report.table(
+  "influx-cluster POST /execute, CreateDatabaseCommand (3 influxd processes, loopback)",
   influx.map((r) => ({ ...r })),
 );
 const failoverMedian = median(failovers);
-console.log(
-  `\nfailover (kill -9 leader → next committed write): ${failovers.map((f) => f.toFixed(0)).join(", ")} ms; median ${failoverMedian.toFixed(0)} ms (target < 1500)`,
+report.target(
+  "failover: kill -9 of the leader → next committed write (median)",
+  `${failoverMedian.toFixed(0)} ms (${failovers.map((f) => f.toFixed(0)).join(", ")})`,
+  "< 1500 ms",
+  failoverMedian < 1500,
 );
 
 let etcd: LoadResult[] | null = null;
@@ -121,8 +125,8 @@ if (etcdAvailable()) {
   } finally {
     await e.stop();
   }
-  printTable(
-    "etcd 3-member /v3/kv/put (same load generator)",
+  report.table(
+    "etcd 3.4, 3 members, POST /v3/kv/put (same load generator, same machine)",
     etcd.map((r) => ({ ...r })),
   );
   const ratios = LEVELS.map((c, i) => ({
@@ -130,8 +134,22 @@ if (etcdAvailable()) {
     throughputRatio: +(influx[i].opsPerSec / etcd![i].opsPerSec).toFixed(2),
     p50Ratio: +(influx[i].p50Ms / etcd![i].p50Ms).toFixed(2),
   }));
-  printTable("influx-cluster / etcd (targets: throughput >= 1.25 at 64; p50 <= 1.0 at 1)", ratios);
+  report.table("influx-cluster / etcd", ratios);
+  const at64 = ratios[LEVELS.indexOf(64)];
+  const at1 = ratios[LEVELS.indexOf(1)];
+  report.target(
+    "throughput at concurrency 64, relative to etcd",
+    `${at64.throughputRatio}x`,
+    ">= 1.25x",
+    at64.throughputRatio >= 1.25,
+  );
+  report.target(
+    "p50 latency at concurrency 1, relative to etcd",
+    `${at1.p50Ratio}x`,
+    "<= 1.0x",
+    at1.p50Ratio <= 1.0,
+  );
 } else {
-  console.log("\netcd not on the PATH (apt-get install etcd-server): no comparison this run");
+  report.note("etcd is not on the PATH (apt-get install etcd-server): no comparison in this run.");
 }
-saveResults("meta", { influx, etcd, failoverMs: failovers, failoverMedianMs: failoverMedian });
+report.save({ influx, etcd, failoverMs: failovers });

@@ -10,8 +10,8 @@ import type { RaftNode } from "../src/raft/host.ts";
 import { openRaftNode, type RaftTiming } from "../src/raft/open.ts";
 import { TcpTransport } from "../src/raft/transport.ts";
 import type { Configuration, Entry, StateMachine } from "../src/raft/types.ts";
-import { median, printTable, runLoad, type LoadResult } from "./lib/load.ts";
-import { saveResults } from "./lib/results.ts";
+import { median, runLoad, type LoadResult } from "./lib/load.ts";
+import { Report } from "./lib/results.ts";
 
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
 const FAILOVERS = Number(process.env.BENCH_FAILOVERS ?? 5);
@@ -108,13 +108,17 @@ for (let k = 0; k < FAILOVERS; k++) {
   members[idx] = await open(idx, victim.port);
 }
 
-printTable(
-  "Raft engine: 3 in-process nodes, loopback TCP, real WAL (64-byte entries)",
+const report = new Report("raft", "Raft engine: three in-process nodes over loopback TCP with the real WAL");
+report.table(
+  "Committed 64-byte entries (fdatasync on every batch)",
   load.map((r) => ({ ...r })),
 );
-console.log(
-  `\nleader killed → next committed entry: ${failovers.map((f) => f.toFixed(0)).join(", ")} ms; median ${median(failovers).toFixed(0)} ms`,
+report.target(
+  "leader killed → next committed entry (median)",
+  `${median(failovers).toFixed(0)} ms (${failovers.map((f) => f.toFixed(0)).join(", ")})`,
+  "< 1500 ms",
+  median(failovers) < 1500,
 );
-saveResults("raft", { load, failoverMs: failovers, failoverMedianMs: median(failovers), timing });
+report.save({ load, failoverMs: failovers, timing });
 await Promise.all(members.map(async (m) => (await m.raft.shutdown(), await m.transport.close())));
 rmSync(base, { recursive: true, force: true });

@@ -14,6 +14,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ctl: async () => (await import("./ctl/cli.ts")).main,
   tui: async () => (await import("./tui/cli.ts")).main,
   demo: async () => (await import("./tui/demo.ts")).main,
+  // TUI settings: `influx-cluster config path|show`.
+  config: async () => {
+    const { main } = await import("./tui/cli.ts");
+    return (argv) => main(["config", ...argv]);
+  },
 };
 const ALIASES: Record<string, string> = { "influxd-ctl": "ctl", influxd_ctl: "ctl" };
 
@@ -24,6 +29,7 @@ Usage:
   influx-cluster demo               start a local 3-node cluster and open the view on it
   influx-cluster influxd [...]      run a node daemon            (also installed as: influxd)
   influx-cluster ctl [...]          operator commands            (also: influxd-ctl, influxd_ctl)
+  influx-cluster config path|show   where the TUI's settings and profiles live, and what they hold
   influx-cluster version            print the version
 
 Examples:

@@ -19,7 +19,10 @@ export async function runLoad(
   concurrency: number,
   durationMs: number,
   op: (worker: number, seq: number) => Promise<void>,
+  /** Stop once this many operations were started (default: run for the whole duration). */
+  maxOps = Infinity,
 ): Promise<LoadResult> {
+  let issued = 0;
   const latencies: number[] = [];
   let errors = 0;
   let firstError: unknown;
@@ -27,7 +30,7 @@ export async function runLoad(
   const deadline = started + durationMs;
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
-      for (let seq = 0; performance.now() < deadline; seq++) {
+      for (let seq = 0; performance.now() < deadline && issued++ < maxOps; seq++) {
         const t0 = performance.now();
         try {
           await op(worker, seq);

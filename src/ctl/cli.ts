@@ -4,11 +4,12 @@
  */
 
 import { Buffer } from "node:buffer";
+import { readFileSync } from "node:fs";
 import { AdminClient } from "../admin/client.ts";
 import type { RemoveMetaResult } from "../admin/api-types.ts";
 import { VERSION } from "../version.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs, type FlagValues } from "../util/flags.ts";
-import { HttpStatusError } from "../util/http-client.ts";
+import { HttpStatusError, UnreachableError } from "../util/http-client.ts";
 import { signJwt } from "../util/jwt.ts";
 import { formatShow } from "./format.ts";
 import { confirm } from "./prompt.ts";
@@ -19,10 +20,17 @@ const GLOBAL_FLAGS: FlagSpecs = {
   k: { kind: "bool", help: "skip certificate verification (with -bind-tls)" },
   "auth-type": { kind: "string", arg: "none|basic|jwt", help: "authentication", default: "none" },
   user: { kind: "string", arg: "name", help: "user name for basic or jwt authentication" },
-  pwd: { kind: "string", arg: "password", help: "password for basic authentication" },
-  secret: { kind: "string", arg: "secret", help: "shared secret for jwt authentication" },
+  pwd: { kind: "string", arg: "password", help: "password for basic authentication (prefer -pwd-file)" },
+  "pwd-file": { kind: "string", arg: "FILE", help: "read the password from FILE" },
+  secret: {
+    kind: "string",
+    arg: "secret",
+    help: "shared secret for jwt authentication (prefer -secret-file)",
+  },
+  "secret-file": { kind: "string", arg: "FILE", help: "read the shared secret from FILE" },
   timeout: { kind: "duration", help: "timeout of each request", default: 10_000 },
   json: { kind: "bool", help: "print the admin service's JSON instead of text" },
+  h: { kind: "bool", help: "show this help", aliases: ["help"] },
 };
 
 interface Context {
@@ -246,6 +254,28 @@ function suggestion(name: string): string {
   return best && best[1] <= 3 ? `; did you mean "${best[0]}"?` : "";
 }
 
+/**
+ * A secret from `-<name>` or, better (it stays out of `ps` and shell history), from the file
+ * named by `-<name>-file`, without its trailing newline.
+ */
+function secretFlag(flags: FlagValues, name: string): string | undefined {
+  const inline = flags[name] as string | undefined;
+  const file = flags[`${name}-file`] as string | undefined;
+  if (file === undefined) return inline;
+  if (inline !== undefined) throw new UsageError(`use -${name} or -${name}-file, not both`);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(
+      `-${name}-file: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  const value = text.replace(/[\r\n]+$/, "");
+  if (!value) throw new UsageError(`-${name}-file: ${file} is empty`);
+  return value;
+}
+
 function authHeaders(flags: FlagValues): Record<string, string> {
   const type = flags["auth-type"];
   if (type === "none") return {};
@@ -253,20 +283,36 @@ function authHeaders(flags: FlagValues): Record<string, string> {
   if (type === "basic") {
     if (!user) throw new UsageError("-auth-type basic needs -user");
     return {
-      authorization:
-        "Basic " + Buffer.from(`${user}:${(flags.pwd as string | undefined) ?? ""}`).toString("base64"),
+      authorization: "Basic " + Buffer.from(`${user}:${secretFlag(flags, "pwd") ?? ""}`).toString("base64"),
     };
   }
   if (type === "jwt") {
-    const secret = flags.secret as string | undefined;
-    if (!secret) throw new UsageError("-auth-type jwt needs -secret");
+    const secret = secretFlag(flags, "secret");
+    if (!secret) throw new UsageError("-auth-type jwt needs -secret-file or -secret");
     return { authorization: "Bearer " + signJwt({ username: user }, secret, 60) };
   }
   throw new UsageError(`invalid -auth-type: ${String(type)} (expected none, basic or jwt)`);
 }
 
+/** What to try next after a failure that the flags, not the cluster, probably caused. */
+function hint(e: unknown, flags: FlagValues): string {
+  if (e instanceof HttpStatusError && e.status === 401 && flags["auth-type"] === "none")
+    return " (the cluster requires credentials: -auth-type jwt -secret-file FILE)";
+  if (e instanceof UnreachableError && e.code === "ECONNRESET" && !flags["bind-tls"])
+    return " (if the admin service uses HTTPS, add -bind-tls)";
+  if (e instanceof UnreachableError && /does not speak HTTPS/.test(e.message))
+    return " (it serves plain HTTP: drop -bind-tls)";
+  if (e instanceof UnreachableError && /certificate not trusted/.test(e.message))
+    return " (trust its CA with NODE_EXTRA_CA_CERTS=ca.pem, or skip verification with -k)";
+  return "";
+}
+
 export async function main(argv: string[]): Promise<number> {
   const err = (text: string) => process.stderr.write(text + "\n");
+  if (["-h", "--help", "-help"].includes(argv[0] ?? "")) {
+    process.stdout.write(HELP + "\n");
+    return 0;
+  }
   let global;
   try {
     global = parseFlags(argv, GLOBAL_FLAGS);
@@ -276,6 +322,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const [name, ...rest] = global.rest;
+  if (global.flags.h) {
+    process.stdout.write(HELP + "\n");
+    return 0;
+  }
   if (name === undefined || name === "help" || name === "-h" || name === "--help" || name === "-help") {
     const asked = name !== undefined;
     (asked ? process.stdout : process.stderr).write(HELP + "\n");
@@ -327,7 +377,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const message = e instanceof HttpStatusError ? e.message : (e as Error).message;
-    err(`${name}: ${message}`);
+    err(`${name}: ${message}${hint(e, global.flags)}`);
     return 1;
   }
 }

@@ -80,7 +80,7 @@ export const DEFAULT_RAFT_PORT = 8089;
 const DEFAULT_DIAL_TIMEOUT_MS = 2_000;
 const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_QUEUED_BYTES_PER_PEER = 16 * 1024 * 1024;
-const DEFAULT_BACKOFF = { initialMs: 50, maxMs: 2_000 };
+const DEFAULT_BACKOFF = { initialMs: 50, maxMs: 500 };
 /** A hello is an address and a few bytes; a larger first frame is not a Raft peer. */
 const MAX_HELLO_BYTES = 4 * 1024;
 const KEEPALIVE_INITIAL_DELAY_MS = 5_000;
@@ -369,6 +369,16 @@ class PeerLink {
     }, delay);
   }
 
+  /** The peer just connected to us, so it is up: end any backoff and dial again at once. */
+  peerIsBack(): void {
+    if (this.state !== "backoff") return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.failures = 0;
+    if (this.queueMessages > 0) this.dial();
+    else this.state = "idle";
+  }
+
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -582,6 +592,9 @@ export class TcpTransport implements Transport {
             }
             clearTimeout(helloTimer);
             peerAddress = hello.address;
+            // A restarted peer would otherwise wait out our reconnect backoff (up to its cap)
+            // before hearing from us again.
+            this.peers.get(hello.address)?.peerIsBack();
             continue;
           }
           // A plain Uint8Array view: Buffer#slice does not copy, so decoding a Buffer would hand

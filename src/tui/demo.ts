@@ -1,5 +1,97 @@
-/** `influx-cluster demo`: until the daemon and the TUI exist, it shows what the executable offers. */
-export async function main(): Promise<number> {
-  const { run } = await import("../main.ts");
-  return run("influx-cluster", ["help"]);
+/**
+ * `influx-cluster demo` (`npm start`): starts three real influxd processes on free loopback ports
+ * in a temporary directory, forms the cluster, opens the live view on it, and stops the nodes and
+ * deletes the directory on every way out. Without a terminal it prints the table once instead.
+ */
+
+import { startLocalCluster, type LocalCluster } from "../daemon/local-cluster.ts";
+import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../util/flags.ts";
+import { loadInteractive, plainReport } from "./cli.ts";
+import { defaultLogFile } from "./log.ts";
+import { ClusterPoller } from "./poller.ts";
+import { chooseTheme } from "./theme.ts";
+
+const FLAGS: FlagSpecs = {
+  size: { kind: "string", arg: "n", help: "number of meta nodes (1 to 7)", default: "3" },
+  interval: { kind: "duration", help: "time between polls", default: 1000 },
+  "no-color": { kind: "bool", help: "no colours (also NO_COLOR=1 or TERM=dumb)", default: false },
+};
+
+async function printOnce(cluster: LocalCluster): Promise<number> {
+  const poller = new ClusterPoller({ admin: cluster.admin(0), timeoutMs: 2000, onSnapshot: () => undefined });
+  try {
+    process.stdout.write(plainReport(await poller.pollOnce()));
+    return 0;
+  } finally {
+    await poller.stop();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let size: number;
+  let flags: Record<string, unknown>;
+  try {
+    if (["-h", "--help", "help"].includes(argv[0] ?? "")) {
+      process.stdout.write(
+        `influx-cluster demo: a local cluster of real influxd processes, live.\n\nFlags:\n${formatFlags(FLAGS)}\n`,
+      );
+      return 0;
+    }
+    const parsed = parseFlags(argv, FLAGS);
+    if (parsed.rest.length) throw new UsageError(`unexpected argument "${parsed.rest[0]}"`);
+    flags = parsed.flags;
+    size = Number(flags.size);
+    if (!Number.isInteger(size) || size < 1 || size > 7)
+      throw new UsageError(`-size must be 1 to 7, got "${flags.size}"`);
+  } catch (err) {
+    process.stderr.write(`influx-cluster demo: ${(err as Error).message}\n`);
+    return 2;
+  }
+
+  process.stderr.write(`influx-cluster demo: starting ${size} influxd processes on loopback…\n`);
+  // A signal while the nodes start must still stop them: remember it and stop once start-up ends.
+  let interrupted: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => (interrupted = signal);
+  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, onSignal);
+  let cluster: LocalCluster;
+  try {
+    cluster = await startLocalCluster({ size });
+  } catch (err) {
+    process.stderr.write(`influx-cluster demo: could not start the cluster: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.removeListener(s, onSignal);
+  }
+  if (interrupted) {
+    await cluster.stop();
+    return 130;
+  }
+
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    try {
+      return await printOnce(cluster);
+    } finally {
+      await cluster.stop();
+    }
+  }
+  const pids = cluster.nodes.map((n) => `${n.name} ${n.pid}`).join(", ");
+  const { runInteractive } = await loadInteractive();
+  return runInteractive({
+    admin: cluster.admin(0, 5000),
+    resolved: {
+      bind: cluster.nodes[0].adminAddr,
+      intervalMs: flags.interval as number,
+      readOnly: null,
+      profileName: "demo",
+      profile: null,
+    },
+    timeoutMs: Math.min(flags.interval as number, 2000),
+    theme: chooseTheme({ noColorFlag: flags["no-color"] === true, env: process.env }),
+    logFile: defaultLogFile(),
+    notice: `demo cluster in ${cluster.baseDir} (pids: ${pids}); kill one to see it go DOWN`,
+    onExit: async () => {
+      process.stderr.write("influx-cluster demo: stopping the nodes and removing their directory…\n");
+      await cluster.stop();
+    },
+  });
 }

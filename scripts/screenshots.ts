@@ -1,0 +1,130 @@
+// `npm run screenshots`: pictures of the TUI's main views, from a REAL local cluster. Starts three
+// influxd processes (src/daemon/local-cluster.ts), polls them with the TUI's own poller, asks the
+// admin service for real removal plans, renders each view with Ink, replays the ANSI output in a
+// headless xterm, draws the screen as SVG and rasterises it to screenshots/*.png with resvg.
+//
+// chalk (inside Ink) fixes its colour level when it loads, so the script re-runs itself with
+// FORCE_COLOR=3 before anything imports Ink.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+if (process.env.FORCE_COLOR !== "3") {
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: "3" };
+  delete env.NO_COLOR;
+  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+    stdio: "inherit",
+    env,
+  });
+  process.exit(r.status ?? 1);
+}
+
+const COLUMNS = 112;
+const ROWS = 26;
+const OUT = new URL("../screenshots/", import.meta.url);
+
+const React = await import("react");
+const { renderToString } = await import("ink");
+const { Terminal } = await import("@xterm/headless");
+const { Resvg } = await import("@resvg/resvg-js");
+const { startLocalCluster } = await import("../src/daemon/local-cluster.ts");
+const { ClusterPoller } = await import("../src/tui/poller.ts");
+const { Screen } = await import("../src/tui/components/Screen.tsx");
+const { initialState, reducer } = await import("../src/tui/state.ts");
+const { colorTheme } = await import("../src/tui/theme.ts");
+const { screenToSvg } = await import("../src/tui/term-svg.ts");
+type AppState = import("../src/tui/state.ts").AppState;
+type Action = import("../src/tui/state.ts").Action;
+
+async function toPng(name: string, state: AppState, context: { bind: string; profileName: string | null }) {
+  const ansi = renderToString(
+    React.createElement(Screen, {
+      state,
+      theme: colorTheme,
+      context: { ...context, logFile: "~/.local/state/influx-cluster/tui.log" },
+    }),
+    { columns: COLUMNS },
+  );
+  const term = new Terminal({ cols: COLUMNS, rows: ROWS, allowProposedApi: true });
+  await new Promise<void>((resolve) => term.write(ansi.replace(/\n/g, "\r\n"), resolve));
+  const buffer = term.buffer.active;
+  const svg = screenToSvg(
+    { cols: COLUMNS, rows: ROWS, cell: (x, y) => buffer.getLine(y)?.getCell(x) },
+    { title: "influx-cluster" },
+  );
+  const png = new Resvg(svg, {
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans Mono" },
+    fitTo: { mode: "zoom", value: 2 },
+  })
+    .render()
+    .asPng();
+  writeFileSync(new URL(`${name}.png`, OUT), png);
+  term.dispose();
+  process.stdout.write(`screenshots/${name}.png\n`);
+}
+
+mkdirSync(OUT, { recursive: true });
+const cluster = await startLocalCluster({ size: 3 });
+try {
+  const admin = cluster.admin(0);
+  const poller = new ClusterPoller({ admin, timeoutMs: 2000, onSnapshot: () => undefined });
+  const context = { bind: cluster.nodes[0].adminAddr, profileName: "demo" };
+  const leaderIdx = await cluster.leaderIndex();
+  const followerIdx = [0, 1, 2].filter((i) => i !== leaderIdx);
+  const victim = cluster.nodes[followerIdx[1]];
+  const size = { columns: COLUMNS, rows: ROWS };
+  const run = (actions: Action[]) => actions.reduce(reducer, initialState({ ...size, readOnly: null }));
+
+  const healthy = await poller.pollOnce();
+  const healthyActions: Action[] = [
+    { type: "snapshot", snapshot: healthy },
+    { type: "move", delta: 1 },
+  ];
+  await toPng("healthy", run(healthyActions), context);
+
+  const target = healthy.rows.find((r) => r.httpAddr === cluster.nodes[followerIdx[0]].httpAddr)!;
+  const plan = await admin.planRemoveMeta(target.httpAddr, false);
+  await toPng(
+    "remove-dialog",
+    run([
+      ...healthyActions,
+      { type: "removeAsked", row: target, at: Date.now() },
+      { type: "planLoaded", httpAddr: target.httpAddr, plan, force: false, forceReason: null },
+    ]),
+    context,
+  );
+
+  await cluster.kill(followerIdx[1]);
+  const down = await poller.pollOnce();
+  const downActions: Action[] = [
+    { type: "snapshot", snapshot: healthy },
+    { type: "snapshot", snapshot: down },
+    { type: "moveTo", where: "last" },
+  ];
+  await toPng("node-down", run(downActions), context);
+
+  const dead = down.rows.find((r) => r.httpAddr === victim.httpAddr)!;
+  const unforced = await admin.planRemoveMeta(dead.httpAddr, false);
+  const forced = await admin.planRemoveMeta(dead.httpAddr, true);
+  await toPng(
+    "force-dialog",
+    run([
+      ...downActions,
+      { type: "removeAsked", row: dead, at: Date.now() },
+      {
+        type: "planLoaded",
+        httpAddr: dead.httpAddr,
+        plan: forced,
+        force: true,
+        forceReason: unforced.refusal,
+      },
+      { type: "forceType", text: dead.httpAddr.slice(0, 7) },
+    ]),
+    context,
+  );
+
+  await toPng("help", run([...downActions, { type: "help", open: true }]), context);
+  await poller.stop();
+} finally {
+  await cluster.stop();
+}

@@ -1,0 +1,80 @@
+import { Box, Text } from "ink";
+import { quorumHealth, type ClusterSnapshot } from "../model.ts";
+import { clock } from "../text.ts";
+import type { Theme } from "../theme.ts";
+
+export interface HeaderProps {
+  cluster: ClusterSnapshot | null;
+  bind: string;
+  profileName: string | null;
+  readOnly: string | null;
+  theme: Theme;
+  width: number;
+}
+
+const HEALTH_TEXT = {
+  ok: "",
+  degraded: " (degraded)",
+  "at-risk": " - quorum at risk",
+  lost: " - NO QUORUM",
+} as const;
+
+function ClusterLine({
+  cluster,
+  bind,
+  theme,
+}: {
+  cluster: ClusterSnapshot | null;
+  bind: string;
+  theme: Theme;
+}) {
+  if (!cluster) return <Text wrap="truncate-end">connecting to the admin service at {bind}…</Text>;
+  if (cluster.rows.length === 0 && cluster.adminError) {
+    return (
+      <Text wrap="truncate-end" color={theme.tone.error}>
+        admin service {bind} unreachable: {cluster.adminError}
+      </Text>
+    );
+  }
+  const health = quorumHealth(cluster.votersUp, cluster.votersTotal);
+  const healthTone = health === "ok" ? "ok" : health === "degraded" ? "warn" : "error";
+  return (
+    <Text wrap="truncate-end">
+      leader{" "}
+      {cluster.leaderHttp ? (
+        <Text bold={theme.bold}>{cluster.leaderHttp}</Text>
+      ) : (
+        <Text color={theme.tone.error} bold={theme.bold}>
+          NONE
+        </Text>
+      )}
+      {"  "}
+      <Text color={theme.tone[healthTone]} bold={theme.bold && health !== "ok"}>
+        {cluster.votersUp}/{cluster.votersTotal} voters up{HEALTH_TEXT[health]}
+      </Text>
+      {"  "}term {cluster.term ?? "-"}
+      {"  "}polled {clock(cluster.polledAt)}
+      {cluster.adminError ? <Text color={theme.tone.warn}> admin: {cluster.adminError}</Text> : null}
+    </Text>
+  );
+}
+
+export function Header({ cluster, bind, profileName, readOnly, theme, width }: HeaderProps) {
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate-end">
+        <Text color={theme.accent} bold={theme.bold}>
+          influx-cluster
+        </Text>
+        {"  "}admin {bind}
+        {profileName ? `  profile ${profileName}` : ""}
+        {readOnly ? (
+          <Text color={theme.tone.warn} bold={theme.bold}>
+            {"  "}[READ-ONLY]
+          </Text>
+        ) : null}
+      </Text>
+      <ClusterLine cluster={cluster} bind={bind} theme={theme} />
+    </Box>
+  );
+}

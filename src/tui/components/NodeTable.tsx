@@ -1,0 +1,69 @@
+import { Box, Text } from "ink";
+import { memo } from "react";
+import type { NodeRow } from "../model.ts";
+import { fitColumns, MARKER_WIDTH, type Column } from "../table-format.ts";
+import { fit } from "../text.ts";
+import type { Theme } from "../theme.ts";
+
+export interface NodeTableProps {
+  rows: NodeRow[];
+  selectedKey: string | null;
+  /** Lines for the rows (the title line comes on top). */
+  height: number;
+  width: number;
+  theme: Theme;
+  emptyText: string;
+}
+
+const Row = memo(function Row({
+  row,
+  selected,
+  columns,
+  theme,
+}: {
+  row: NodeRow;
+  selected: boolean;
+  columns: Column[];
+  theme: Theme;
+}) {
+  return (
+    <Text wrap="truncate-end" inverse={selected && theme.inverse} bold={selected && theme.bold}>
+      {fit(selected ? ">" : "", MARKER_WIDTH)}
+      {columns.map((c, i) => (
+        <Text key={c.id} color={c.tone ? theme.tone[c.tone(row)] : undefined}>
+          {(i ? " " : "") + fit(c.cell(row), c.width, c.align)}
+        </Text>
+      ))}
+    </Text>
+  );
+});
+
+/** First row to show so that the selected row stays inside a window of `height` rows. */
+export function scrollOffset(selected: number, count: number, height: number): number {
+  if (height <= 0 || count <= height) return 0;
+  return Math.min(Math.max(selected - height + 1, 0), count - height);
+}
+
+export function NodeTable({ rows, selectedKey, height, width, theme, emptyText }: NodeTableProps) {
+  const columns = fitColumns(width);
+  const selected = Math.max(
+    0,
+    rows.findIndex((r) => r.key === selectedKey),
+  );
+  const offset = scrollOffset(selected, rows.length, height);
+  const shown = rows.slice(offset, offset + Math.max(height, 0));
+  const title = fit("", MARKER_WIDTH) + columns.map((c) => fit(c.title, c.width, c.align)).join(" ");
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate-end" bold={theme.bold} color={theme.accent}>
+        {title}
+      </Text>
+      {rows.length === 0 && height > 0 ? (
+        <Text wrap="truncate-end">{fit("", MARKER_WIDTH) + emptyText}</Text>
+      ) : null}
+      {shown.map((row) => (
+        <Row key={row.key} row={row} selected={row.key === selectedKey} columns={columns} theme={theme} />
+      ))}
+    </Box>
+  );
+}

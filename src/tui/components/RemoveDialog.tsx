@@ -1,0 +1,59 @@
+import type { Removal } from "../state.ts";
+import type { Theme } from "../theme.ts";
+import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
+
+/** Lines shared by both removal dialogs: what the admin service says the removal would do. */
+export function planLines(removal: Removal): DialogLine[] {
+  const plan = removal.plan;
+  if (!plan) return [{ text: "Checking with the admin service what this removal would do…" }];
+  const lines: DialogLine[] = [
+    plan.node.isLeader
+      ? {
+          text: "It is the LEADER: leadership moves to another up-to-date voter first.",
+          tone: "warn",
+          bold: true,
+        }
+      : { text: "It is not the leader." },
+    {
+      text: `Voters ${plan.votersBefore} → ${plan.votersAfter}; quorum after removal: ${plan.quorumAfter} of ${plan.votersAfter} (${plan.reachableVotersAfter} reachable).`,
+    },
+  ];
+  for (const w of plan.warnings) lines.push({ text: `warning: ${w}`, tone: "warn" });
+  if (plan.refusal)
+    lines.push({ text: `REFUSED by the admin service: ${plan.refusal}`, tone: "error", bold: true });
+  return lines;
+}
+
+export function RemoveDialog({
+  removal,
+  width,
+  height,
+  theme,
+}: {
+  removal: Removal;
+  width: number;
+  height: number;
+  theme: Theme;
+}) {
+  const { target, plan } = removal;
+  const lines = planLines(removal);
+  if (plan && !plan.refusal) {
+    lines.push({ text: "Its meta data is wiped; it keeps running as a blank node that can be added again." });
+  }
+  const footer: DialogLine[] = !plan
+    ? [{ text: "Esc cancels" }]
+    : plan.refusal
+      ? [{ text: "Nothing will be changed. Any key closes." }]
+      : [{ text: "y removes it.  n, Esc, Enter or any other key cancels.", bold: true }];
+  return (
+    <DialogFrame
+      title={`Remove meta node ${target.httpAddr}${target.id ? ` (id ${target.id})` : ""}?`}
+      tone={plan?.refusal ? "error" : "warn"}
+      lines={lines}
+      footer={footer}
+      width={width}
+      height={height}
+      theme={theme}
+    />
+  );
+}

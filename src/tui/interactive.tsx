@@ -1,0 +1,74 @@
+/**
+ * Runs the Ink app on the real terminal: alternate screen (unless TERM=dumb), a file logger, and
+ * one exit path that always puts the terminal back — q, Ctrl-C, SIGTERM (143), SIGHUP (129),
+ * SIGINT from outside (130) or an uncaught error (1).
+ */
+
+import { render } from "ink";
+import type { AdminClient } from "../admin/client.ts";
+import { App } from "./components/App.tsx";
+import { createFileLogger } from "./log.ts";
+import type { Resolved } from "./settings.ts";
+import { enterAlternateScreen, onAbnormalExit } from "./terminal.ts";
+import type { Theme } from "./theme.ts";
+
+export interface InteractiveOptions {
+  admin: AdminClient;
+  resolved: Resolved;
+  timeoutMs: number;
+  theme: Theme;
+  logFile: string;
+  /** Runs after the terminal is restored, before the process exits (the demo stops its cluster here). */
+  onExit?: () => Promise<void>;
+  notice?: string;
+}
+
+export async function runInteractive(opts: InteractiveOptions): Promise<number> {
+  const logger = createFileLogger(opts.logFile);
+  logger.info(
+    { bind: opts.resolved.bind, intervalMs: opts.resolved.intervalMs, readOnly: opts.resolved.readOnly },
+    "tui start",
+  );
+  const screen =
+    process.env.TERM === "dumb" ? { restore: () => undefined } : enterAlternateScreen(process.stdout);
+  const instance = render(
+    <App
+      admin={opts.admin}
+      intervalMs={opts.resolved.intervalMs}
+      timeoutMs={opts.timeoutMs}
+      theme={opts.theme}
+      readOnly={opts.resolved.readOnly}
+      context={{ bind: opts.resolved.bind, profileName: opts.resolved.profileName, logFile: opts.logFile }}
+      logger={logger}
+      notice={opts.notice}
+    />,
+    // Ctrl-C is a key like any other (routed by mode); at most 20 frames a second over slow links.
+    { exitOnCtrlC: false, maxFps: 20 },
+  );
+  const finish = async (code: number, message?: string) => {
+    screen.restore();
+    if (message) process.stderr.write(message + "\n");
+    logger.info({ code }, "tui exit");
+    await opts.onExit?.().catch((err) => logger.error({ err }, "clean-up failed"));
+    logger.flush();
+    return code;
+  };
+  const removeHandlers = onAbnormalExit((cause) => {
+    instance.unmount();
+    const message =
+      "error" in cause
+        ? `influx-cluster: ${(cause.error as Error)?.stack ?? String(cause.error)}`
+        : undefined;
+    if ("error" in cause) logger.fatal({ err: cause.error }, "uncaught error");
+    void finish(cause.code, message).then((code) => process.exit(code));
+  });
+  try {
+    await instance.waitUntilExit();
+  } catch (err) {
+    removeHandlers();
+    return finish(1, `influx-cluster: ${(err as Error).message}`);
+  }
+  removeHandlers();
+  instance.cleanup();
+  return finish(0);
+}

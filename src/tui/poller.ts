@@ -1,0 +1,228 @@
+/**
+ * Keeps a live picture of the cluster. Every interval it probes all known nodes at once (bounded
+ * concurrency, one keep-alive Agent) and emits a snapshot. The node list comes from the admin
+ * service's /show, refreshed in the background each cycle: /show can be slow while a node hangs
+ * (the admin service pings it), and that must not delay noticing that a node went down.
+ */
+
+import type { Agent } from "undici";
+import type { ShowResult } from "../admin/api-types.ts";
+import type { ClusterSnapshot, MetaStatus, NodeRow, Role } from "./model.ts";
+import { createPollAgent, describeError, probeNode, type Probe } from "./probe.ts";
+
+export interface PollerOptions {
+  admin: { show(): Promise<ShowResult> };
+  /** Deadline of each request to a node. */
+  timeoutMs: number;
+  /** Most nodes probed at the same time. */
+  concurrency?: number;
+  onSnapshot: (snapshot: ClusterSnapshot) => void;
+  /** Called when the admin service fails or recovers (for the log file). */
+  onAdminError?: (error: string | null) => void;
+  now?: () => number;
+}
+
+interface Member {
+  key: string;
+  role: Role;
+  httpAddr: string;
+}
+
+function members(show: ShowResult | null): Member[] {
+  if (!show) return [];
+  return [
+    ...show.meta.map((m) => ({ key: `meta:${m.httpAddr}`, role: "meta" as const, httpAddr: m.httpAddr })),
+    ...show.data.map((d) => ({ key: `data:${d.httpAddr}`, role: "data" as const, httpAddr: d.httpAddr })),
+  ];
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export class ClusterPoller {
+  private show: ShowResult | null = null;
+  private adminError: string | null = null;
+  private readonly probes = new Map<string, Probe>();
+  private readonly agent: Agent;
+  private showInFlight: Promise<void> | null = null;
+  private cycleRunning = false;
+  private cycleAgain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private intervalMs = 2000;
+  private stopped = false;
+  private emitted = false;
+
+  constructor(private readonly opts: PollerOptions) {
+    this.agent = createPollAgent(opts.timeoutMs);
+  }
+
+  /** Polls now and then every `intervalMs` (measured from the start of one poll to the next). */
+  start(intervalMs: number): void {
+    this.intervalMs = intervalMs;
+    this.schedule(0);
+  }
+
+  /** Polls again as soon as the current poll (if any) finishes. */
+  refresh(): void {
+    if (!this.stopped) this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.agent.close().catch(() => undefined);
+  }
+
+  /** One complete poll (node list, then every node), for output without a terminal. */
+  async pollOnce(): Promise<ClusterSnapshot> {
+    await this.refreshShow();
+    await this.probeAll(members(this.show));
+    return this.compose();
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.runCycle(), delayMs);
+  }
+
+  private async runCycle(): Promise<void> {
+    if (this.stopped) return;
+    if (this.cycleRunning) {
+      this.cycleAgain = true;
+      return;
+    }
+    this.cycleRunning = true;
+    const started = Date.now();
+    try {
+      const showDone = this.refreshShow();
+      if (this.show === null) await showDone; // the first poll needs the node list
+      await this.probeAll(members(this.show));
+      this.emit();
+    } finally {
+      this.cycleRunning = false;
+    }
+    if (this.stopped) return;
+    if (this.cycleAgain) {
+      this.cycleAgain = false;
+      this.schedule(0);
+    } else {
+      this.schedule(Math.max(0, this.intervalMs - (Date.now() - started)));
+    }
+  }
+
+  private refreshShow(): Promise<void> {
+    this.showInFlight ??= this.fetchShow().finally(() => (this.showInFlight = null));
+    return this.showInFlight;
+  }
+
+  private async fetchShow(): Promise<void> {
+    try {
+      const show = await this.opts.admin.show();
+      const before = new Set(members(this.show).map((m) => m.key));
+      const now = members(show);
+      const changed = now.length !== before.size || now.some((m) => !before.has(m.key));
+      this.show = show;
+      this.setAdminError(null);
+      for (const key of [...this.probes.keys()]) if (!now.some((m) => m.key === key)) this.probes.delete(key);
+      if (changed && this.emitted) {
+        // Membership changed between polls (a node was removed or added): show it without waiting.
+        await this.probeAll(now.filter((m) => !this.probes.has(m.key)));
+        this.emit();
+      }
+    } catch (err) {
+      this.setAdminError(describeError(err, this.opts.timeoutMs));
+    }
+  }
+
+  private setAdminError(error: string | null): void {
+    if (error !== this.adminError) this.opts.onAdminError?.(error);
+    this.adminError = error;
+  }
+
+  private async probeAll(nodes: Member[]): Promise<void> {
+    await forEachLimited(nodes, this.opts.concurrency ?? 16, async (m) => {
+      const probe = await probeNode(this.agent, m.role, m.httpAddr, this.opts.timeoutMs);
+      if (members(this.show).some((x) => x.key === m.key)) this.probes.set(m.key, probe);
+    });
+  }
+
+  private emit(): void {
+    if (this.stopped) return;
+    this.emitted = true;
+    this.opts.onSnapshot(this.compose());
+  }
+
+  private compose(): ClusterSnapshot {
+    const show = this.show;
+    const rows: NodeRow[] = [];
+    const byId = <T extends { id: number }>(list: T[] = []) => [...list].sort((a, b) => a.id - b.id);
+    for (const m of byId(show?.meta)) {
+      const probe = this.probes.get(`meta:${m.httpAddr}`);
+      const st = probe?.up ? probe.status : null;
+      rows.push({
+        key: `meta:${m.httpAddr}`,
+        role: "meta",
+        id: m.id,
+        httpAddr: m.httpAddr,
+        raftAddr: m.raftAddr,
+        suffrage: m.suffrage,
+        up: probe ? probe.up : null,
+        pingMs: probe?.pingMs ?? null,
+        error: probe?.error ?? null,
+        state: st?.raft.state ?? null,
+        term: st?.raft.term ?? null,
+        commitIndex: st?.raft.commitIndex ?? null,
+        appliedIndex: st?.raft.appliedIndex ?? null,
+        lastContactMs: st?.raft.lastContactMs ?? null,
+        version: st?.version ?? m.version,
+      });
+    }
+    for (const d of byId(show?.data)) {
+      const probe = this.probes.get(`data:${d.httpAddr}`);
+      rows.push({
+        key: `data:${d.httpAddr}`,
+        role: "data",
+        id: d.id,
+        httpAddr: d.httpAddr,
+        raftAddr: d.tcpAddr,
+        suffrage: null,
+        up: probe ? probe.up : null,
+        pingMs: probe?.pingMs ?? null,
+        error: probe?.error ?? null,
+        state: null,
+        term: null,
+        commitIndex: null,
+        appliedIndex: null,
+        lastContactMs: null,
+        version: d.version,
+      });
+    }
+    const statuses = rows
+      .map((r) => (r.up ? this.probes.get(r.key)?.status : null))
+      .filter((s): s is MetaStatus => !!s);
+    const leader = statuses
+      .filter((s) => s.raft.state === "leader")
+      .sort((a, b) => b.raft.term - a.raft.term)[0];
+    const newest = [...statuses].sort((a, b) => b.raft.term - a.raft.term)[0];
+    const voters =
+      (leader ?? newest)?.raft.voters ??
+      (show?.meta ?? []).filter((m) => m.suffrage === "voter").map((m) => m.raftAddr);
+    const votersUp = voters.filter((addr) =>
+      rows.some((r) => r.role === "meta" && r.raftAddr === addr && r.up),
+    ).length;
+    return {
+      rows,
+      leaderHttp: leader?.httpAddr ?? null,
+      votersUp,
+      votersTotal: voters.length,
+      term: newest ? newest.raft.term : null,
+      adminError: this.adminError,
+      polledAt: (this.opts.now ?? Date.now)(),
+    };
+  }
+}

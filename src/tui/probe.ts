@@ -1,0 +1,79 @@
+/**
+ * One poll of one node: GET /ping (timed) and, for a meta node, GET /status, both at once, over a
+ * shared keep-alive undici Agent. Every request carries its own deadline, so a dead or stalled
+ * node costs at most `timeoutMs` and never blocks the others.
+ */
+
+import { Agent, request } from "undici";
+import type { MetaStatus, Role } from "./model.ts";
+
+export interface Probe {
+  up: boolean;
+  pingMs: number | null;
+  error: string | null;
+  status: MetaStatus | null;
+}
+
+/** One Agent for all polls: at most two sockets per node (ping and status in parallel), kept alive between polls. */
+export function createPollAgent(timeoutMs: number): Agent {
+  return new Agent({
+    connections: 2,
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connect: { timeout: timeoutMs },
+  });
+}
+
+/** A short reason a request failed, as an operator would say it. */
+export function describeError(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string } };
+  const code = e.code ?? e.cause?.code;
+  if (e.name === "TimeoutError" || e.name === "AbortError" || code?.endsWith("TIMEOUT"))
+    return `no answer within ${timeoutMs}ms`;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+    case "UND_ERR_SOCKET":
+      return "connection reset";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host not found";
+    case "EHOSTUNREACH":
+      return "host unreachable";
+  }
+  return e.message ?? String(err);
+}
+
+async function get(agent: Agent, url: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  const res = await request(url, { dispatcher: agent, signal: AbortSignal.timeout(timeoutMs) });
+  return { status: res.statusCode, text: await res.body.text() };
+}
+
+export async function probeNode(
+  agent: Agent,
+  role: Role,
+  httpAddr: string,
+  timeoutMs: number,
+): Promise<Probe> {
+  const base = `http://${httpAddr}`;
+  const started = performance.now();
+  const ping = get(agent, `${base}/ping`, timeoutMs).then((r) => ({ ...r, ms: performance.now() - started }));
+  const status = role === "meta" ? get(agent, `${base}/status`, timeoutMs) : null;
+  const [p, s] = await Promise.allSettled([ping, status]);
+  if (p.status === "rejected")
+    return { up: false, pingMs: null, error: describeError(p.reason, timeoutMs), status: null };
+  if (p.value.status < 200 || p.value.status > 299) {
+    return { up: false, pingMs: p.value.ms, error: `/ping answered HTTP ${p.value.status}`, status: null };
+  }
+  let parsed: MetaStatus | null = null;
+  if (s.status === "fulfilled" && s.value && s.value.status === 200) {
+    try {
+      parsed = JSON.parse(s.value.text) as MetaStatus;
+    } catch {
+      parsed = null;
+    }
+  }
+  return { up: true, pingMs: p.value.ms, error: null, status: parsed };
+}

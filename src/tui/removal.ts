@@ -1,0 +1,54 @@
+/**
+ * The removal flow's side effects: ask the admin service what a removal would do (before any
+ * confirmation), then carry it out. Results go to the reducer as actions.
+ */
+
+import type { RemovalPlan, RemoveMetaResult } from "../admin/api-types.ts";
+import type { NodeRow } from "./model.ts";
+import type { Action, AppState, Removal } from "./state.ts";
+
+export interface RemovalApi {
+  planRemoveMeta(httpAddr: string, force: boolean): Promise<RemovalPlan>;
+  removeMeta(httpAddr: string, opts: { force: boolean }): Promise<RemoveMetaResult>;
+}
+
+type Dispatch = (action: Action) => void;
+
+/** Why `d` cannot act on `row`, or null when it may ask about the removal. */
+export function removalBlocked(state: AppState, row: NodeRow | null): string | null {
+  if (!row) return "no node selected";
+  if (state.readOnly) return `read-only (${state.readOnly}): removing nodes is disabled`;
+  if (row.role !== "meta")
+    return `${row.httpAddr} is a data node; d removes meta nodes only (use influxd-ctl remove-data)`;
+  return null;
+}
+
+/**
+ * Fetches the plan. When the plain removal would need force (the node is unreachable, or quorum
+ * after removal depends on it), fetches the forced plan too, so the force dialog can say both why
+ * force is needed and whether even force would be refused.
+ */
+export async function loadPlan(api: RemovalApi, httpAddr: string, dispatch: Dispatch): Promise<void> {
+  try {
+    const plan = await api.planRemoveMeta(httpAddr, false);
+    if (!plan.forceRequired) {
+      dispatch({ type: "planLoaded", httpAddr, plan, force: false, forceReason: null });
+      return;
+    }
+    const forced = await api.planRemoveMeta(httpAddr, true);
+    dispatch({ type: "planLoaded", httpAddr, plan: forced, force: true, forceReason: plan.refusal });
+  } catch (err) {
+    dispatch({ type: "planFailed", httpAddr, error: (err as Error).message, at: Date.now() });
+  }
+}
+
+export async function carryOut(api: RemovalApi, removal: Removal, dispatch: Dispatch): Promise<void> {
+  const httpAddr = removal.target.httpAddr;
+  dispatch({ type: "removeStarted", at: Date.now() });
+  try {
+    const result = await api.removeMeta(httpAddr, { force: removal.force });
+    dispatch({ type: "removeDone", httpAddr, result, at: Date.now() });
+  } catch (err) {
+    dispatch({ type: "removeFailed", httpAddr, error: (err as Error).message, at: Date.now() });
+  }
+}

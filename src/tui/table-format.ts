@@ -1,0 +1,129 @@
+/**
+ * The node table's columns: titles, widths, cell text and which columns to drop first when the
+ * terminal is narrow. Shared by the Ink table and the plain one-shot output (no TTY).
+ */
+
+import type { Tone } from "./events.ts";
+import type { NodeRow } from "./model.ts";
+import { fit } from "./text.ts";
+
+export interface Column {
+  id: string;
+  title: string;
+  width: number;
+  /** Lower numbers survive longer on narrow terminals. */
+  priority: number;
+  align: "left" | "right";
+  cell: (row: NodeRow) => string;
+  tone?: (row: NodeRow) => Tone;
+}
+
+export function formatMs(ms: number | null): string {
+  if (ms === null) return "-";
+  if (ms < 1) return "<1ms";
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.round(ms / 60_000)}m`;
+}
+
+function pingText(row: NodeRow): string {
+  if (row.up === null) return "...";
+  return row.up ? "ok" : "DOWN";
+}
+
+function stateText(row: NodeRow): string {
+  if (row.role === "data") return "-";
+  if (row.up === false) return "DOWN";
+  if (row.state === null) return row.up ? "?" : "...";
+  return row.state === "leader" ? "LEADER" : row.state;
+}
+
+function stateTone(row: NodeRow): Tone {
+  if (row.up === false) return "error";
+  if (row.state === "leader") return "ok";
+  if (row.state === "candidate" || row.state === "removed" || row.state === "shutdown") return "warn";
+  return "info";
+}
+
+function num(n: number | null): string {
+  return n === null ? "-" : String(n);
+}
+
+function roleText(row: NodeRow): string {
+  return row.role === "meta" && row.suffrage === "nonvoter" ? "meta nv" : row.role;
+}
+
+export const COLUMNS: Column[] = [
+  { id: "role", title: "ROLE", width: 7, priority: 1, align: "left", cell: roleText },
+  { id: "id", title: "ID", width: 3, priority: 2, align: "right", cell: (r) => (r.id ? String(r.id) : "-") },
+  { id: "http", title: "HTTP ADDRESS", width: 21, priority: 0, align: "left", cell: (r) => r.httpAddr },
+  {
+    id: "ping",
+    title: "PING",
+    width: 4,
+    priority: 1,
+    align: "left",
+    cell: pingText,
+    tone: (r) => (r.up === false ? "error" : "info"),
+  },
+  {
+    id: "latency",
+    title: "LAT",
+    width: 5,
+    priority: 4,
+    align: "right",
+    cell: (r) => (r.up ? formatMs(r.pingMs) : "-"),
+  },
+  { id: "state", title: "STATE", width: 10, priority: 1, align: "left", cell: stateText, tone: stateTone },
+  {
+    id: "term",
+    title: "TERM",
+    width: 5,
+    priority: 3,
+    align: "right",
+    cell: (r) => (r.up ? num(r.term) : "-"),
+  },
+  {
+    id: "index",
+    title: "COMMIT/APPLIED",
+    width: 15,
+    priority: 5,
+    align: "right",
+    cell: (r) => (r.up && r.commitIndex !== null ? `${r.commitIndex}/${num(r.appliedIndex)}` : "-"),
+  },
+  { id: "raft", title: "RAFT ADDRESS", width: 21, priority: 6, align: "left", cell: (r) => r.raftAddr },
+  {
+    id: "contact",
+    title: "CONTACT",
+    width: 7,
+    priority: 7,
+    align: "right",
+    cell: (r) => (r.up && r.role === "meta" && r.state !== "leader" ? formatMs(r.lastContactMs) : "-"),
+  },
+  { id: "version", title: "VERSION", width: 8, priority: 8, align: "left", cell: (r) => r.version || "-" },
+];
+
+/** Width of the selection marker ("> ") in front of every row. */
+export const MARKER_WIDTH = 2;
+
+/** The columns that fit in `width` characters (one space between columns), in display order. */
+export function fitColumns(width: number): Column[] {
+  const chosen = new Set<Column>();
+  let used = MARKER_WIDTH;
+  for (const col of [...COLUMNS].sort((a, b) => a.priority - b.priority)) {
+    const need = (chosen.size ? 1 : 0) + col.width;
+    if (used + need > width) continue;
+    chosen.add(col);
+    used += need;
+  }
+  return COLUMNS.filter((c) => chosen.has(c));
+}
+
+/** The table as plain text lines (header first), for output without a terminal. */
+export function plainTable(rows: NodeRow[], columns: Column[] = COLUMNS): string[] {
+  const line = (cells: string[]) => cells.join(" ").trimEnd();
+  return [
+    line(columns.map((c) => fit(c.title, c.width, c.align))),
+    ...rows.map((r) => line(columns.map((c) => fit(c.cell(r), c.width, c.align)))),
+  ];
+}

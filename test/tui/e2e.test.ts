@@ -1,0 +1,159 @@
+// End to end: the built executable (bin/influx-cluster.js → dist/) against a real local cluster —
+// piped (one table) and in a real terminal (tmux): keys, dialog, help, colours, and the terminal
+// given back on q, SIGTERM and SIGHUP. `npm test` builds dist/ first.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startLocalCluster, type LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { ANY_ESCAPE, COLOR_ESCAPE } from "./frame.ts";
+import { Tmux } from "./tmux.ts";
+import { waitUntil } from "./wait.ts";
+
+const BIN = resolve("bin/influx-cluster.js");
+const home = mkdtempSync(join(tmpdir(), "tui-e2e-"));
+const ENV = { XDG_STATE_HOME: join(home, "state"), INFLUX_CLUSTER_CONFIG_DIR: join(home, "config") };
+let cluster: LocalCluster;
+let bind: string;
+const sessions: Tmux[] = [];
+
+before(async () => {
+  assert.ok(existsSync(resolve("dist/main.js")), "dist/ is missing: run npm run build (npm test does)");
+  cluster = await startLocalCluster({ size: 3 });
+  bind = cluster.nodes[0].adminAddr;
+});
+after(async () => {
+  for (const s of sessions) s.kill();
+  await cluster?.stop();
+});
+
+function open(name: string, extraEnv = ""): Tmux {
+  const env = Object.entries(ENV)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const cmd = `env ${env} ${extraEnv} ${process.execPath} ${BIN} -bind ${bind} -interval 300ms; echo EXIT=$?; sleep 60`;
+  const t = new Tmux(name, cmd);
+  sessions.push(t);
+  return t;
+}
+
+test("piped: prints the table once, without escapes, and exits 0", () => {
+  const r = spawnSync(process.execPath, [BIN, "-bind", bind], {
+    encoding: "utf8",
+    env: { ...process.env, ...ENV },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^leader \S+ {2}3\/3 voters up {2}term \d+$/m);
+  assert.match(r.stdout, /^ROLE +ID HTTP ADDRESS/m);
+  assert.equal((r.stdout.match(/ LEADER /g) ?? []).length, 1);
+  assert.equal((r.stdout.match(/^meta /gm) ?? []).length, 3);
+  assert.doesNotMatch(r.stdout, ANY_ESCAPE);
+});
+
+test("piped: bad flags, unknown profiles and a dead admin service are clear errors", () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, ...ENV } });
+  const bad = run("-bogus");
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /flag provided but not defined: -bogus/);
+  const profile = run("-profile", "nope");
+  assert.equal(profile.status, 2);
+  assert.match(profile.stderr, /no profile "nope" in the settings \(none defined\)/);
+  const dead = run("-bind", "127.0.0.1:1");
+  assert.equal(dead.status, 1);
+  assert.match(dead.stderr, /admin service 127\.0\.0\.1:1: connection refused/);
+  const where = run("tui", "config", "path");
+  assert.equal(where.status, 0);
+  assert.equal(where.stdout.trim(), join(ENV.INFLUX_CLUSTER_CONFIG_DIR, "config.json"));
+});
+
+test("in a terminal: live table, dialog, help, filter, q restores the screen", async () => {
+  const t = open("keys");
+  await waitUntil(
+    "the table",
+    () => /3\/3 voters up/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  assert.ok(t.alternateOn(), "the TUI runs in the alternate screen");
+  assert.match(t.capture(), / LEADER /);
+  t.keys("j", "d");
+  await waitUntil(
+    "the dialog",
+    () => /quorum after removal/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  assert.match(t.capture(), /Remove meta node 127\.0\.0\.1:\d+ \(id 2\)\?/);
+  t.keys("n");
+  await waitUntil(
+    "cancel",
+    () => /cancelled; nothing was changed/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  t.keys("/", "d", "3");
+  await waitUntil(
+    "the filter",
+    () => /filter: \/d3/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  assert.doesNotMatch(t.capture(), /Remove meta node/, "d typed into the filter opened no dialog");
+  // Esc and ? are sent apart, as a person types them: sent at once they reach the app as Alt+?.
+  t.keys("Escape");
+  await waitUntil(
+    "the filter cleared",
+    () => !/filter: /.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  t.keys("?");
+  await waitUntil(
+    "the help",
+    () => /Any key closes this help/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  t.keys("x", "q");
+  await waitUntil(
+    "exit",
+    () => /EXIT=0/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  assert.ok(!t.alternateOn(), "the alternate screen was left");
+  assert.equal((await cluster.admin(0).show()).meta.length, 3, "nothing was removed");
+});
+
+test("colours in a terminal, none with NO_COLOR", async () => {
+  const colour = open("colour", "TERM=xterm-256color");
+  const plain = open("nocolour", "TERM=xterm-256color NO_COLOR=1");
+  await waitUntil(
+    "both tables",
+    () => /voters up/.test(colour.capture()) && /voters up/.test(plain.capture()),
+  );
+  assert.match(colour.capture(true), COLOR_ESCAPE);
+  assert.doesNotMatch(plain.capture(true), COLOR_ESCAPE);
+  assert.match(plain.capture(), / LEADER /);
+});
+
+test("SIGTERM and SIGHUP leave the alternate screen and exit 143 and 129", async () => {
+  for (const [signal, code] of [
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
+    const t = open(`sig-${code}`);
+    await waitUntil("the table", () => /voters up/.test(t.capture()) && t.alternateOn());
+    process.kill(t.programPid(), signal);
+    await waitUntil(
+      `exit after ${signal}`,
+      () => new RegExp(`EXIT=${code}`).test(t.capture()),
+      undefined,
+      () => t.capture(),
+    );
+    assert.ok(!t.alternateOn(), `${signal}: the alternate screen was left`);
+  }
+});

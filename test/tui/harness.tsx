@@ -1,0 +1,84 @@
+// Test helpers: render the real Screen with the real key router and store, record what the
+// handlers were asked to do, and wait for Ink/React to flush.
+import { render } from "ink-testing-library";
+import { useEffect } from "react";
+import { Screen } from "../../src/tui/components/Screen.tsx";
+import type { AppState } from "../../src/tui/state.ts";
+import { noColorTheme, type Theme } from "../../src/tui/theme.ts";
+import { useKeys, type KeyHandlers } from "../../src/tui/use-keys.ts";
+import { useStore } from "../../src/tui/use-store.ts";
+
+export const KEY = {
+  up: "\x1b[A",
+  down: "\x1b[B",
+  enter: "\r",
+  esc: "\x1b",
+  backspace: "\x7f",
+  ctrlC: "\x03",
+} as const;
+
+/** Lets React flush and Ink re-register input handlers (setImmediate, then a timer turn). */
+export async function settle(ms = 20): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+export const CONTEXT = { bind: "127.0.0.1:8084", profileName: null, logFile: null };
+
+export interface Calls {
+  quit: number;
+  refresh: number;
+  askRemove: (string | null)[];
+  confirmRemove: number;
+}
+
+function Harness({
+  init,
+  calls,
+  expose,
+  theme,
+}: {
+  init: AppState;
+  calls: Calls;
+  expose: (current: () => AppState) => void;
+  theme: Theme;
+}) {
+  const [state, dispatch, current] = useStore(() => init);
+  useEffect(() => expose(current), [current, expose]);
+  useKeys(
+    current,
+    dispatch,
+    {
+      quit: () => calls.quit++,
+      refresh: () => calls.refresh++,
+      askRemove: (row) => {
+        calls.askRemove.push(row?.httpAddr ?? null);
+        if (row) dispatch({ type: "removeAsked", row, at: 0 });
+      },
+      confirmRemove: () => calls.confirmRemove++,
+    } satisfies KeyHandlers,
+    true,
+  );
+  return <Screen state={state} theme={theme} context={CONTEXT} />;
+}
+
+/** Renders `init` with live keys; `type` sends bytes one key at a time, like a terminal. */
+export async function withKeys(init: AppState, theme: Theme = noColorTheme) {
+  const calls: Calls = { quit: 0, refresh: 0, askRemove: [], confirmRemove: 0 };
+  let current: () => AppState = () => init;
+  const ui = render(<Harness init={init} calls={calls} expose={(c) => (current = c)} theme={theme} />);
+  await settle();
+  return {
+    calls,
+    state: () => current(),
+    frame: () => ui.lastFrame() ?? "",
+    async type(...keys: string[]) {
+      for (const k of keys) {
+        ui.stdin.write(k);
+        await settle(5);
+      }
+      await settle();
+    },
+    unmount: () => ui.unmount(),
+  };
+}

@@ -1,0 +1,165 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { selectedRow } from "../../src/tui/state.ts";
+import { healthy, node3Down, plan, stateAfter } from "./fixtures.ts";
+import { KEY, withKeys } from "./harness.tsx";
+
+const ADDR3 = "127.0.0.1:9093";
+const size = { columns: 100, rows: 30 };
+
+test("j/k, arrows, g/G move the selection", async () => {
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await ui.type("j", "j");
+  assert.equal(selectedRow(ui.state())?.id, 3);
+  await ui.type("k", KEY.up);
+  assert.equal(selectedRow(ui.state())?.id, 1);
+  await ui.type("G");
+  assert.equal(selectedRow(ui.state())?.id, 3);
+  await ui.type("g", KEY.down);
+  assert.equal(selectedRow(ui.state())?.id, 2);
+  assert.match(ui.frame(), /^> meta +2 127\.0\.0\.1:9092/m, "the selected row carries the > marker");
+  ui.unmount();
+});
+
+test("d asks about the selected row; r refreshes; q quits", async () => {
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await ui.type("r", "j", "j", "d");
+  assert.equal(ui.calls.refresh, 1);
+  assert.deepEqual(ui.calls.askRemove, [ADDR3]);
+  assert.equal(ui.state().mode, "confirm");
+  ui.unmount();
+  const ui2 = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await ui2.type("q");
+  assert.equal(ui2.calls.quit, 1);
+  ui2.unmount();
+});
+
+test("while the filter takes text, d and q are letters, not actions", async () => {
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await ui.type("/", "d", "q", KEY.backspace, KEY.backspace, "9", "3");
+  assert.deepEqual(ui.calls.askRemove, [], "d typed into the filter removed nothing");
+  assert.equal(ui.calls.quit, 0);
+  assert.equal(ui.state().filter, "93");
+  assert.match(ui.frame(), /filter: \/93/);
+  await ui.type(KEY.enter);
+  assert.equal(ui.state().mode, "list");
+  assert.equal(selectedRow(ui.state())?.httpAddr, ADDR3);
+  await ui.type(KEY.esc);
+  assert.equal(ui.state().filter, "", "Esc clears a kept filter");
+  ui.unmount();
+});
+
+test("the confirm dialog: y confirms; n, Enter, Esc and other keys cancel", async () => {
+  const confirmState = stateAfter(
+    [
+      { type: "snapshot", snapshot: healthy() },
+      { type: "moveTo", where: "last" },
+      { type: "removeAsked", row: healthy().rows[2], at: 0 },
+      { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null },
+    ],
+    size,
+  );
+  for (const key of ["n", KEY.enter, KEY.esc, "x", "d"]) {
+    const ui = await withKeys(confirmState);
+    await ui.type(key);
+    assert.equal(ui.state().mode, "list", `key ${JSON.stringify(key)} cancels`);
+    assert.equal(ui.calls.confirmRemove, 0);
+    ui.unmount();
+  }
+  const ui = await withKeys(confirmState);
+  await ui.type("y");
+  assert.equal(ui.calls.confirmRemove, 1);
+  ui.unmount();
+});
+
+test("a refused plan cannot be confirmed with y", async () => {
+  const refused = stateAfter(
+    [
+      { type: "snapshot", snapshot: healthy() },
+      { type: "removeAsked", row: healthy().rows[0], at: 0 },
+      {
+        type: "planLoaded",
+        httpAddr: "127.0.0.1:9091",
+        plan: plan({ refusal: "cannot remove the last voter" }),
+        force: false,
+        forceReason: null,
+      },
+    ],
+    size,
+  );
+  const ui = await withKeys(refused);
+  assert.match(ui.frame(), /REFUSED by the admin service: cannot remove the last voter/);
+  await ui.type("y");
+  assert.equal(ui.calls.confirmRemove, 0);
+  assert.equal(ui.state().mode, "list");
+  ui.unmount();
+});
+
+test("the force dialog: letters are typed, a wrong address is refused, the exact one confirms", async () => {
+  const down = node3Down().rows[2];
+  const forceState = stateAfter(
+    [
+      { type: "snapshot", snapshot: node3Down() },
+      { type: "removeAsked", row: down, at: 0 },
+      {
+        type: "planLoaded",
+        httpAddr: ADDR3,
+        plan: plan({ forceRequired: false }),
+        force: true,
+        forceReason: "meta node 127.0.0.1:9093 could not be reached",
+      },
+    ],
+    size,
+  );
+  const ui = await withKeys(forceState);
+  await ui.type("d", "y", "q");
+  assert.equal(ui.state().removal?.typed, "dyq", "d, y and q are just text here");
+  assert.equal(ui.calls.quit, 0);
+  assert.equal(ui.calls.confirmRemove, 0);
+  await ui.type(KEY.backspace, KEY.backspace, KEY.backspace, "127.0.0.1:9094", KEY.enter);
+  assert.equal(ui.calls.confirmRemove, 0, "a wrong address removes nothing");
+  assert.match(ui.frame(), /"127\.0\.0\.1:9094" is not 127\.0\.0\.1:9093; nothing was removed/);
+  await ui.type(KEY.backspace, "3", KEY.enter);
+  assert.equal(ui.calls.confirmRemove, 1);
+  ui.unmount();
+  const esc = await withKeys(forceState);
+  await esc.type("127.0.0.1:9093", KEY.esc);
+  assert.equal(esc.state().mode, "list");
+  assert.equal(esc.calls.confirmRemove, 0);
+  esc.unmount();
+});
+
+test("? opens the help, any key closes it; Ctrl-C quits from any mode", async () => {
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await ui.type("?");
+  assert.equal(ui.state().mode, "help");
+  assert.match(ui.frame(), /remove the selected meta node/);
+  await ui.type("d");
+  assert.equal(ui.state().mode, "list");
+  assert.deepEqual(ui.calls.askRemove, [], "the key that closes the help does nothing else");
+  await ui.type("/", KEY.ctrlC);
+  assert.equal(ui.calls.quit, 1);
+  ui.unmount();
+});
+
+test("keys that arrive as one chunk (key repeat, tmux send-keys) each act in turn", async () => {
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await ui.type("jjd");
+  assert.deepEqual(ui.calls.askRemove, [ADDR3]);
+  assert.equal(ui.state().mode, "confirm");
+  ui.unmount();
+  const f = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await f.type("/9d3");
+  assert.equal(f.state().filter, "9d3", "after / the rest of the chunk is filter text");
+  assert.deepEqual(f.calls.askRemove, []);
+  f.unmount();
+});
+
+test("Esc followed at once by a key (Alt+key on the wire) is Esc, then the key", async () => {
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await ui.type("/", "9", "\x1bj");
+  assert.equal(ui.state().filter, "", "Esc cleared the filter");
+  assert.equal(ui.state().mode, "list");
+  assert.equal(selectedRow(ui.state())?.id, 2, "j then moved the selection");
+  ui.unmount();
+});

@@ -1,0 +1,226 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { diffSnapshots } from "../../src/tui/events.ts";
+import { quorumHealth } from "../../src/tui/model.ts";
+import { reducer, selectedRow, visibleRows } from "../../src/tui/state.ts";
+import { healthy, metaRow, node3Down, plan, snapshot, stateAfter, T0 } from "./fixtures.ts";
+
+const ADDR3 = "127.0.0.1:9093";
+
+test("selection moves, clamps at both ends and follows its node across refreshes", () => {
+  let s = stateAfter([{ type: "snapshot", snapshot: healthy() }]);
+  assert.equal(selectedRow(s)?.id, 1, "the first row is selected at start");
+  s = reducer(s, { type: "move", delta: -1 });
+  assert.equal(selectedRow(s)?.id, 1);
+  s = reducer(s, { type: "move", delta: 1 });
+  s = reducer(s, { type: "move", delta: 5 });
+  assert.equal(selectedRow(s)?.id, 3);
+  s = reducer(s, { type: "moveTo", where: "first" });
+  assert.equal(selectedRow(s)?.id, 1);
+  s = reducer(s, { type: "moveTo", where: "last" });
+  // A refresh that reorders rows keeps the same node selected.
+  s = reducer(s, { type: "snapshot", snapshot: snapshot([metaRow(3), metaRow(1), metaRow(2)]) });
+  assert.equal(selectedRow(s)?.id, 3);
+  // The selected node disappears: the selection stays at the same position.
+  s = reducer(s, { type: "snapshot", snapshot: snapshot([metaRow(1), metaRow(2)]) });
+  assert.equal(selectedRow(s)?.id, 1);
+});
+
+test("the filter narrows rows by address, role and state words, and Esc clears it", () => {
+  let s = stateAfter([{ type: "snapshot", snapshot: node3Down() }, { type: "filterStart" }]);
+  assert.equal(s.mode, "filter");
+  s = reducer(s, { type: "filterType", text: "dow" });
+  s = reducer(s, { type: "filterType", text: "n" });
+  assert.deepEqual(
+    visibleRows(s).map((r) => r.id),
+    [3],
+    "DOWN nodes match 'down'",
+  );
+  assert.equal(selectedRow(s)?.id, 3, "the selection moves onto a visible row");
+  s = reducer(s, { type: "filterErase" });
+  assert.equal(s.filter, "dow");
+  s = reducer(s, { type: "filterAccept" });
+  assert.equal(s.mode, "list");
+  assert.equal(s.filter, "dow", "Enter keeps the filter");
+  s = reducer(s, { type: "filterClear" });
+  assert.equal(s.filter, "");
+  assert.equal(visibleRows(s).length, 3);
+  const leader = reducer(reducer(s, { type: "filterStart" }), { type: "filterType", text: "LEADER" });
+  assert.deepEqual(
+    visibleRows(leader).map((r) => r.id),
+    [1],
+  );
+});
+
+test("moving and asking for removal do nothing outside list mode", () => {
+  const s = stateAfter([{ type: "snapshot", snapshot: healthy() }, { type: "filterStart" }]);
+  assert.equal(reducer(s, { type: "move", delta: 1 }), s);
+  assert.equal(reducer(s, { type: "removeAsked", row: metaRow(2), at: T0 }), s);
+});
+
+test("d on a reachable node opens the confirm dialog, which waits for the plan", () => {
+  let s = stateAfter([
+    { type: "snapshot", snapshot: healthy() },
+    { type: "removeAsked", row: metaRow(3), at: T0 },
+  ]);
+  assert.equal(s.mode, "confirm");
+  assert.equal(s.removal?.plan, null);
+  assert.equal(s.removal?.target.httpAddr, ADDR3);
+  s = reducer(s, { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null });
+  assert.equal(s.mode, "confirm");
+  assert.equal(s.removal?.plan?.quorumAfter, 2);
+  // A late answer about another node (the operator moved on) is ignored.
+  assert.equal(
+    reducer(s, { type: "planLoaded", httpAddr: "x:1", plan: plan(), force: true, forceReason: "y" }),
+    s,
+  );
+  const cancelled = reducer(s, { type: "dialogCancel", at: T0 });
+  assert.equal(cancelled.mode, "list");
+  assert.equal(cancelled.removal, null);
+  assert.match(cancelled.status?.text ?? "", /cancelled; nothing was changed/);
+});
+
+test("a plan that needs force switches to the force dialog", () => {
+  const s = stateAfter([
+    { type: "snapshot", snapshot: healthy() },
+    { type: "removeAsked", row: metaRow(3), at: T0 },
+    {
+      type: "planLoaded",
+      httpAddr: ADDR3,
+      plan: plan({ forceRequired: false }),
+      force: true,
+      forceReason: "quorum",
+    },
+  ]);
+  assert.equal(s.mode, "force-confirm");
+  assert.equal(s.removal?.force, true);
+  assert.equal(s.removal?.forceReason, "quorum");
+});
+
+test("d on a DOWN node opens the force dialog; typing, erasing and a mismatch are recorded", () => {
+  const down = node3Down().rows[2];
+  let s = stateAfter([
+    { type: "snapshot", snapshot: node3Down() },
+    { type: "removeAsked", row: down, at: T0 },
+  ]);
+  assert.equal(s.mode, "force-confirm");
+  s = reducer(s, { type: "forceType", text: "127.0.0.1:909" });
+  s = reducer(s, { type: "forceType", text: "4" });
+  s = reducer(s, { type: "forceMismatch" });
+  assert.equal(s.removal?.typed, "127.0.0.1:9094");
+  assert.equal(s.removal?.mismatch, true);
+  s = reducer(s, { type: "forceErase" });
+  assert.equal(s.removal?.typed, "127.0.0.1:909");
+  assert.equal(s.removal?.mismatch, false, "editing clears the mismatch message");
+});
+
+test("read-only and data nodes refuse d with a message and no dialog", () => {
+  const ro = stateAfter([{ type: "snapshot", snapshot: healthy() }], undefined, "-read-only");
+  const s = reducer(ro, { type: "removeAsked", row: metaRow(2), at: T0 });
+  assert.equal(s.mode, "list");
+  assert.equal(s.removal, null);
+  assert.match(s.status?.text ?? "", /read-only \(-read-only\): removing nodes is disabled/);
+  const data = metaRow(4, { role: "data", key: "data:x", httpAddr: "127.0.0.1:8086", state: null });
+  const d = reducer(stateAfter([{ type: "snapshot", snapshot: healthy() }]), {
+    type: "removeAsked",
+    row: data,
+    at: T0,
+  });
+  assert.equal(d.mode, "list");
+  assert.match(d.status?.text ?? "", /data node; d removes meta nodes only/);
+});
+
+test("the removal outcome lands in the status line and the events, warnings included", () => {
+  const asked = stateAfter([
+    { type: "snapshot", snapshot: healthy() },
+    { type: "removeAsked", row: metaRow(3), at: T0 },
+    { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null },
+  ]);
+  const started = reducer(asked, { type: "removeStarted", at: T0 + 1 });
+  assert.equal(started.mode, "removing");
+  assert.equal(started.removal?.startedAt, T0 + 1);
+  const done = reducer(started, {
+    type: "removeDone",
+    httpAddr: ADDR3,
+    result: { id: 3, addr: ADDR3, cleanup: "skipped", warnings: ["node did not answer"] },
+    at: T0 + 2,
+  });
+  assert.equal(done.mode, "list");
+  assert.equal(done.status?.tone, "warn");
+  assert.match(
+    done.status?.text ?? "",
+    /removed meta node 127\.0\.0\.1:9093 \(id 3\); cleanup skipped.*warnings: node did not answer/,
+  );
+  assert.equal(done.events.at(-1)?.text, done.status?.text);
+  const failed = reducer(started, { type: "removeFailed", httpAddr: ADDR3, error: "no leader", at: T0 + 2 });
+  assert.equal(failed.status?.tone, "error");
+  assert.match(failed.status?.text ?? "", /removing 127\.0\.0\.1:9093 failed: no leader/);
+});
+
+test("a confirm without a loaded plan cannot start a removal", () => {
+  const s = stateAfter([
+    { type: "snapshot", snapshot: healthy() },
+    { type: "removeAsked", row: metaRow(3), at: T0 },
+  ]);
+  assert.equal(reducer(s, { type: "removeStarted", at: T0 }), s);
+});
+
+test("events: leader change, node down and back, node removed, admin trouble", () => {
+  const first = diffSnapshots(null, node3Down());
+  assert.deepEqual(
+    first.map((e) => e.text),
+    ["meta node 127.0.0.1:9093 (id 3) DOWN: connection refused"],
+  );
+  assert.deepEqual(diffSnapshots(healthy(), healthy()), [], "nothing changed, nothing to report");
+  const newLeader = snapshot(
+    [metaRow(1, { state: "follower" }), metaRow(2, { state: "leader" }), metaRow(3)],
+    { term: 4 },
+  );
+  const texts = (a: ReturnType<typeof healthy>, b: ReturnType<typeof healthy>) =>
+    diffSnapshots(a, b).map((e) => e.text);
+  assert.deepEqual(texts(healthy(), newLeader), ["leader changed: 127.0.0.1:9091 → 127.0.0.1:9092 (term 4)"]);
+  assert.deepEqual(texts(healthy(), node3Down()), [
+    "meta node 127.0.0.1:9093 (id 3) DOWN: connection refused",
+  ]);
+  assert.deepEqual(texts(node3Down(), healthy()), ["meta node 127.0.0.1:9093 (id 3) is back up"]);
+  assert.deepEqual(texts(healthy(), snapshot([metaRow(1), metaRow(2)])), [
+    "meta node 127.0.0.1:9093 (id 3) removed from the cluster",
+  ]);
+  assert.deepEqual(texts(healthy(), snapshot(healthy().rows, { adminError: "connection refused" })), [
+    "admin service unreachable: connection refused",
+  ]);
+});
+
+test("events are kept in order and capped", () => {
+  let s = stateAfter([{ type: "snapshot", snapshot: healthy() }]);
+  for (let i = 0; i < 60; i++) {
+    s = reducer(s, { type: "snapshot", snapshot: { ...node3Down(), polledAt: T0 + i * 2 } });
+    s = reducer(s, { type: "snapshot", snapshot: { ...healthy(), polledAt: T0 + i * 2 + 1 } });
+  }
+  assert.equal(s.events.length, 100);
+  assert.match(s.events.at(-1)?.text ?? "", /back up/);
+  assert.ok(s.events.every((e, i) => i === 0 || e.at >= s.events[i - 1].at));
+});
+
+test("an identical poll keeps the same rows array, so the table does not redraw", () => {
+  const a = stateAfter([{ type: "snapshot", snapshot: healthy() }]);
+  const b = reducer(a, { type: "snapshot", snapshot: { ...healthy(), polledAt: T0 + 2000 } });
+  assert.equal(b.cluster?.rows, a.cluster?.rows);
+  assert.equal(b.cluster?.polledAt, T0 + 2000);
+  const c = reducer(b, { type: "snapshot", snapshot: node3Down() });
+  assert.notEqual(c.cluster?.rows, a.cluster?.rows);
+});
+
+test("quorum health: all up, degraded, at risk, lost", () => {
+  assert.equal(quorumHealth(3, 3), "ok");
+  assert.equal(quorumHealth(4, 5), "degraded");
+  assert.equal(quorumHealth(2, 3), "at-risk");
+  assert.equal(quorumHealth(1, 3), "lost");
+  assert.equal(quorumHealth(0, 0), "lost");
+});
+
+test("resize records the new size and ignores a same-size event", () => {
+  const s = stateAfter([]);
+  assert.equal(reducer(s, { type: "resize", columns: 120, rows: 30 }), s);
+  assert.deepEqual(reducer(s, { type: "resize", columns: 60, rows: 15 }).size, { columns: 60, rows: 15 });
+});
