@@ -1,5 +1,5 @@
 // `npm run bench`: runs every bench/*.bench.ts (or those whose name contains an argument) one
-// after another, each writing bench/results/<name>.json. Benchmarks are not tests: they print
+// after another, each writing bench/results/<name>.json, then renders BENCHMARKS.md. Benchmarks are not tests: they print
 // figures and compare them with the targets, they do not fail on them.
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
@@ -18,4 +18,5 @@ for (const file of files) {
     console.error(`bench/${file} exited with ${r.status}`);
   }
 }
+spawnSync(process.execPath, ["scripts/benchmarks-md.mjs"], { stdio: "inherit" });
 process.exit(failed ? 1 : 0);
