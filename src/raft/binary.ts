@@ -112,11 +112,15 @@ export class BinaryWriter {
 }
 
 export class BinaryReader {
-  private readonly view: DataView;
+  /** Made on first use: most records (log entries) never read a u32, and replaying a long log
+   *  creates a reader per entry. */
+  private dataView: DataView | null = null;
   private pos = 0;
 
-  constructor(private readonly buf: Uint8Array) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  constructor(private readonly buf: Uint8Array) {}
+
+  private get view(): DataView {
+    return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
   get offset(): number {
