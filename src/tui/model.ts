@@ -1,27 +1,10 @@
 /** What the TUI knows about the cluster: one row per node, merged from the admin service's /show and each node's own /ping and /status. */
 
 import type { NodeRaftState } from "../admin/api-types.ts";
+import type { StatusJson } from "../meta/service.ts";
 
-/** JSON of a meta node's GET /status (docs/http-api.md). */
-export interface MetaStatus {
-  nodeType: string;
-  id: number;
-  httpAddr: string;
-  raftAddr: string;
-  leader: string;
-  leaderHttp: string;
-  version: string;
-  raft: {
-    state: NodeRaftState;
-    term: number;
-    commitIndex: number;
-    appliedIndex: number;
-    lastLogIndex: number;
-    lastContactMs: number | null;
-    voters: string[];
-    nonvoters: string[];
-  };
-}
+/** JSON of a meta node's GET /status (docs/http-api.md): the meta service's own type. */
+export type MetaStatus = StatusJson;
 
 export type Role = "meta" | "data";
 
