@@ -823,6 +823,7 @@ export class RaftCore {
     }
     const firstNew = this.log.merge(entries);
     if (firstNew !== null) {
+      this.retractAcksFrom(firstNew);
       this.configs.truncateFrom(firstNew); // configurations take effect when appended, and revert
       for (const e of entries) if (e.index >= firstNew && e.type === EntryType.Config) this.pushConfig(e);
     }
@@ -840,6 +841,18 @@ export class RaftCore {
       i--;
     }
     return Math.max(i, this.log.firstIndex() - 1);
+  }
+
+  /**
+   * Drops not-yet-sent acknowledgements that vouch for entries at or after `index`, because those
+   * entries are being replaced in this same Ready: the host persists only the final log, so such
+   * an ack (say to an older leader) would claim entries that never reach our disk and could let
+   * that leader commit them without a real quorum. (Found by the simulator.)
+   */
+  private retractAcksFrom(index: number): void {
+    this.msgs = this.msgs.filter(
+      (m) => !(m.type === MessageType.AppendResp && m.success && m.index >= index),
+    );
   }
 
   private respondAppend(to: ServerId, success: boolean, index: number, hint: number): void {
@@ -864,6 +877,7 @@ export class RaftCore {
       this.respondAppend(m.from, true, meta.index, 0);
       return;
     }
+    this.retractAcksFrom(meta.index + 1);
     this.log.resetTo(meta.index, meta.term);
     this.configs.reset({ index: meta.configIndex, config: cloneConfig(meta.config) });
     this.snapshot = m.snapshot;

@@ -376,6 +376,31 @@ describe("log replication (§5.3)", () => {
   });
 });
 
+describe("acknowledgements match what is durable", () => {
+  // Found by the simulator (seed 820): two appends handled in one Ready, the second from a newer
+  // leader overwriting what the first brought, must not leave an ack for the overwritten entries.
+  test("an ack queued for entries that a newer leader overwrites in the same Ready is withdrawn", () => {
+    const log = [cfgEntry(["n1", "n2", "n3"]), cmd(2, 2), cmd(3, 2), cmd(4, 2)];
+    const core = newCore("n3", log, { term: 2, vote: null });
+    core.step(append("n1", "n3", 2, 4, 2, [cmd(5, 2), cmd(6, 2)]));
+    core.step(append("n2", "n3", 3, 4, 2, [cmd(5, 3)]));
+    const rd = core.ready();
+    assert.deepEqual(
+      rd.entries.map((e) => [e.index, e.term]),
+      [[5, 3]],
+      "only the newer leader's entry is written",
+    );
+    const acks = rd.messages.filter(
+      (m): m is AppendResponse => m.type === MessageType.AppendResp && m.success,
+    );
+    assert.deepEqual(
+      acks.map((m) => [m.to, m.index]),
+      [["n2", 5]],
+      "no ack to n1 for index 6, which never reaches the disk",
+    );
+  });
+});
+
 describe("commitment (§5.3, §5.4.2)", () => {
   test("the leader counts its own log only after it is durable (advance)", () => {
     const solo = newCore("a", [cfgEntry(["a"])]);

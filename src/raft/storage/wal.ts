@@ -151,6 +151,9 @@ function scanSegment(buf: Uint8Array, name: string): { batches: Entry[][]; valid
   while (pos + FRAME_HEADER_SIZE <= buf.length) {
     const type = buf[pos];
     const length = view.getUint32(pos + 4, true);
+    // A torn or garbled header may claim any length: check it against the bytes left before
+    // aligning (align8 is 32-bit arithmetic and would wrap a length near 2^32).
+    if (length > buf.length - pos - FRAME_HEADER_SIZE) break;
     const end = pos + FRAME_HEADER_SIZE + align8(length);
     if (buf[pos + 1] !== 0 || buf[pos + 2] !== 0 || buf[pos + 3] !== 0 || end > buf.length) break;
     const payload = buf.subarray(pos + FRAME_HEADER_SIZE, pos + FRAME_HEADER_SIZE + length);

@@ -255,6 +255,27 @@ test("WAL on real files: a torn tail is cut durably, stray files are ignored, th
   }
 });
 
+test("WAL recovery cuts a garbled frame header that claims a huge length (found by the simulator)", async () => {
+  const root = await mkdtemp(join(tmpdir(), "raft-wal-garbled-"));
+  try {
+    const fs = new NodeFileSystem();
+    const dir = join(root, "wal");
+    let wal = await SegmentedWal.open(fs, dir);
+    await wal.append(entries(1, 3, 1));
+    await wal.close();
+    const [segment] = await readdir(dir);
+    // An entry frame header (type 1, three zero bytes) whose length is 2^31: aligning it with
+    // 32-bit arithmetic once turned the frame end negative.
+    await appendFile(join(dir, segment), Buffer.from([1, 0, 0, 0, 0, 0, 0, 0x80, 1, 2, 3, 4, 5, 6, 7, 8]));
+    wal = await SegmentedWal.open(fs, dir);
+    assert.deepEqual(describe(allEntries(wal)), describe(entries(1, 3, 1)));
+    assert.equal(wal.recovery.truncatedBytes, 16);
+    await wal.close();
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
 test("WAL refuses to open when acknowledged data in a sealed segment is damaged", async () => {
   const fs = new SimulatedFileSystem();
   const wal = await SegmentedWal.open(fs, "/wal", { segmentSize: 128 });
