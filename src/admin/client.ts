@@ -1,15 +1,17 @@
 /** Client of the admin service (8084), used by `influxd-ctl` and the TUI. */
 
-import { requestJson, type RequestOptions } from "../util/http-client.ts";
+import { requestJson, type RequestOptions, type TlsClientOptions } from "../util/http-client.ts";
 import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "./api-types.ts";
 
 export interface AdminClientOptions {
   /** host:port of the admin service. */
   bind: string;
-  tls?: { rejectUnauthorized: boolean };
+  /** Set: talk HTTPS. */
+  tls?: TlsClientOptions;
   timeoutMs: number;
-  /** Added to every request (e.g. Authorization). */
-  headers?: Record<string, string>;
+  /** Added to every request (e.g. Authorization). A function is called per request, so a
+   *  long-lived client (the TUI) can sign a fresh short-lived token each time. */
+  headers?: Record<string, string> | (() => Record<string, string>);
 }
 
 export class AdminClient {
@@ -23,7 +25,7 @@ export class AdminClient {
     return requestJson<T>(this.base + path, {
       timeoutMs: this.opts.timeoutMs,
       tls: this.opts.tls,
-      headers: this.opts.headers,
+      headers: typeof this.opts.headers === "function" ? this.opts.headers() : this.opts.headers,
       ...extra,
     });
   }

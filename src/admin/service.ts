@@ -10,7 +10,15 @@ import type { Logger } from "pino";
 import { MetaClient, MetaCommandError } from "../meta/client.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
 import type { MetaData, NodeInfo } from "../proto/index.ts";
-import { errorText, request, requestJson } from "../util/http-client.ts";
+import {
+  errorText,
+  peerOptions,
+  peerUrl,
+  PLAIN_HTTP,
+  request,
+  requestJson,
+  type PeerAccess,
+} from "../util/http-client.ts";
 import { HttpError } from "../util/http-server.ts";
 import type {
   DataNodeView,
@@ -26,6 +34,8 @@ export interface AdminOptions {
   /** Deadline of calls to other nodes (status, cleanup, leadership transfer). */
   requestTimeoutMs: number;
   logger: Logger;
+  /** Scheme, TLS trust and node-to-node credentials of the meta nodes; plain HTTP by default. */
+  peers?: PeerAccess;
 }
 
 interface ClusterView {
@@ -46,7 +56,24 @@ export class AdminService {
     private readonly meta: MetaService,
     private readonly opts: AdminOptions,
   ) {
-    this.client = new MetaClient({ servers: [meta.httpAddr], timeoutMs: opts.requestTimeoutMs });
+    this.client = this.metaClient(meta.httpAddr);
+  }
+
+  private get peers(): PeerAccess {
+    return this.opts.peers ?? PLAIN_HTTP;
+  }
+
+  private metaClient(server: string): MetaClient {
+    return new MetaClient({ servers: [server], timeoutMs: this.opts.requestTimeoutMs, access: this.peers });
+  }
+
+  /** A POST to another meta node's node-to-node endpoint; network failures come back as an answer. */
+  private postToNode(httpAddr: string, path: string) {
+    return request(peerUrl(this.peers, httpAddr, path), {
+      method: "POST",
+      timeoutMs: this.opts.requestTimeoutMs,
+      ...peerOptions(this.peers),
+    });
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
@@ -57,7 +84,10 @@ export class AdminService {
 
   private async status(httpAddr: string, timeoutMs: number): Promise<StatusJson | null> {
     if (httpAddr === this.meta.httpAddr) return this.meta.status();
-    return requestJson<StatusJson>(`http://${httpAddr}/status`, { timeoutMs }).catch(() => null);
+    return requestJson<StatusJson>(peerUrl(this.peers, httpAddr, "/status"), {
+      timeoutMs,
+      ...peerOptions(this.peers),
+    }).catch(() => null);
   }
 
   private async view(): Promise<ClusterView> {
@@ -111,9 +141,10 @@ export class AdminService {
   }
 
   private async reachable(httpAddr: string): Promise<boolean> {
-    const res = await request(`http://${httpAddr}/ping`, { timeoutMs: this.opts.pingTimeoutMs }).catch(
-      () => null,
-    );
+    const res = await request(peerUrl(this.peers, httpAddr, "/ping"), {
+      timeoutMs: this.opts.pingTimeoutMs,
+      ...peerOptions(this.peers, false),
+    }).catch(() => null);
     return res !== null && res.status < 500;
   }
 
@@ -199,10 +230,7 @@ export class AdminService {
       }
       let cleanup: RemoveMetaResult["cleanup"] = "skipped";
       if (plan.node.reachable) {
-        const res = await request(`http://${httpAddr}/remove-meta`, {
-          method: "POST",
-          timeoutMs: this.opts.requestTimeoutMs,
-        }).catch((err: Error) => ({
+        const res = await this.postToNode(httpAddr, "/remove-meta").catch((err: Error) => ({
           status: 0,
           body: Buffer.from(JSON.stringify({ error: err.message })),
           headers: {},
@@ -221,10 +249,7 @@ export class AdminService {
 
   /** Asks the leader to hand leadership to an up-to-date voter and waits for a new leader. */
   private async moveLeadershipAway(leader: NodeInfo): Promise<void> {
-    const res = await request(`http://${leader.addr}/leadership-transfer`, {
-      method: "POST",
-      timeoutMs: this.opts.requestTimeoutMs,
-    }).catch((err: Error) => {
+    const res = await this.postToNode(leader.addr, "/leadership-transfer").catch((err: Error) => {
       throw new HttpError(
         503,
         `could not move leadership away from meta node ${leader.addr}: ${err.message}`,
@@ -284,7 +309,7 @@ export class AdminService {
     if (this.meta.state() !== "unbootstrapped") {
       throw new HttpError(409, `meta node ${this.meta.httpAddr} already belongs to a cluster`);
     }
-    const client = new MetaClient({ servers: [via], timeoutMs: this.opts.requestTimeoutMs });
+    const client = this.metaClient(via);
     const status = this.meta.status();
     try {
       return await client.join({

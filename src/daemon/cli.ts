@@ -53,7 +53,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   let flags;
   try {
-    ({ flags } = parseFlags(args, RUN_FLAGS));
+    let rest: string[];
+    ({ flags, rest } = parseFlags(args, RUN_FLAGS));
+    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`influxd: ${err.message}\n\n${HELP}\n`);

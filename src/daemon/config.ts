@@ -14,6 +14,8 @@ interface KeySpec {
   kind: Kind;
   default: string | boolean | number;
   help: string;
+  /** Never printed: `influxd config` shows "<redacted>" for a value that is set. */
+  secret?: boolean;
 }
 
 const str = (d: string, help: string) => ({ kind: "string" as const, default: d, help });
@@ -21,6 +23,11 @@ const bool = (d: boolean, help: string) => ({ kind: "bool" as const, default: d,
 const dur = (d: string, help: string) => ({ kind: "duration" as const, default: parseDuration(d), help });
 const int = (d: number, help: string) => ({ kind: "int" as const, default: d, help });
 const addr = (d: string, help: string) => ({ kind: "address" as const, default: d, help });
+const secret = (help: string) => ({ kind: "string" as const, default: "", help, secret: true });
+
+/** What `influxd config` prints instead of a secret; refused as a value so a printed
+ *  configuration fed back in fails loudly instead of running with "<redacted>" as the secret. */
+export const REDACTED = "<redacted>";
 
 /** Top-level keys live under the "" section. Key names are InfluxDB's. */
 export const SCHEMA = {
@@ -47,9 +54,16 @@ export const SCHEMA = {
     "https-enabled": bool(false, "serve the meta API over HTTPS"),
     "https-certificate": str("", "PEM certificate for HTTPS"),
     "https-private-key": str("", "PEM private key for HTTPS"),
-    "auth-enabled": bool(false, "require credentials on the meta API"),
-    "shared-secret": str("", "JWT (HS512) secret for influxd-ctl and the TUI"),
-    "internal-shared-secret": str("", "JWT secret for node-to-node calls"),
+    "https-ca": str(
+      "",
+      "PEM CA bundle that other nodes' certificates must chain to (HTTPS between nodes, Raft mutual TLS); empty: the system's roots",
+    ),
+    "https-insecure-tls": bool(false, "do not verify other nodes' certificates (test setups only)"),
+    "auth-enabled": bool(false, "require credentials (JWT) on the meta and admin APIs"),
+    "shared-secret": secret("JWT (HS512) secret for influxd-ctl and the TUI"),
+    "shared-secret-file": str("", "file holding shared-secret, instead of this file"),
+    "internal-shared-secret": secret("JWT (HS512) secret for node-to-node calls"),
+    "internal-shared-secret-file": str("", "file holding internal-shared-secret, instead of this file"),
   },
   admin_cluster: {
     enabled: bool(true, "run the admin service"),
@@ -106,24 +120,33 @@ function setValue(cfg: Config, section: string, key: string, value: unknown): vo
   target[key] = value;
 }
 
+/** A value as it appears in an error message. The TOML parser builds prototype-less objects,
+ *  which String() cannot print, and JSON.stringify cannot print a bigint. */
+function shown(value: unknown): string {
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return "an array";
+  if (value !== null && typeof value === "object") return "a table";
+  return String(value);
+}
+
 /** Checks and converts one value; `where` names its origin for the error message. */
 function coerce(spec: KeySpec, value: unknown, where: string): string | boolean | number {
   switch (spec.kind) {
     case "bool":
       if (typeof value === "boolean") return value;
       if (value === "true" || value === "false") return value === "true";
-      throw new ConfigError(`${where}: expected true or false, got ${JSON.stringify(value)}`);
+      throw new ConfigError(`${where}: expected true or false, got ${shown(value)}`);
     case "int":
       if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
       if (typeof value === "bigint" && value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER))
         return Number(value);
       if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
-      throw new ConfigError(
-        `${where}: expected a non-negative integer, got ${JSON.stringify(String(value))}`,
-      );
+      throw new ConfigError(`${where}: expected a non-negative integer, got ${shown(value)}`);
     case "duration":
       if (typeof value !== "string") {
-        throw new ConfigError(`${where}: expected a duration string such as "1s", got ${String(value)}`);
+        throw new ConfigError(`${where}: expected a duration string such as "1s", got ${shown(value)}`);
       }
       try {
         return parseDuration(value);
@@ -132,7 +155,7 @@ function coerce(spec: KeySpec, value: unknown, where: string): string | boolean 
       }
     case "address":
       if (typeof value !== "string")
-        throw new ConfigError(`${where}: expected "host:port", got ${String(value)}`);
+        throw new ConfigError(`${where}: expected "host:port", got ${shown(value)}`);
       try {
         splitHostPort(value);
       } catch (err) {
@@ -141,7 +164,7 @@ function coerce(spec: KeySpec, value: unknown, where: string): string | boolean 
       return value;
     case "string":
       if (typeof value !== "string")
-        throw new ConfigError(`${where}: expected a string, got ${String(value)}`);
+        throw new ConfigError(`${where}: expected a string, got ${shown(value)}`);
       return value;
   }
 }
@@ -154,7 +177,10 @@ function lineOf(text: string, section: string, key: string): number | undefined 
     const line = lines[i].trim();
     const header = /^\[\s*([^\]\s]+)\s*\]/.exec(line);
     if (header) current = header[1];
-    else if (current === section && new RegExp(`^"?${key.replace(/[-.]/g, "\\$&")}"?\\s*=`).test(line))
+    else if (
+      current === section &&
+      new RegExp(`^"?${key.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&")}"?\\s*=`).test(line)
+    )
       return i + 1;
   }
   return undefined;
@@ -239,8 +265,28 @@ export function finalize(cfg: Config): Config {
   if (m["https-enabled"] && (!m["https-certificate"] || !m["https-private-key"])) {
     throw new ConfigError("[meta] https-enabled: needs https-certificate and https-private-key");
   }
-  if (m["auth-enabled"] && !m["shared-secret"]) {
-    throw new ConfigError("[meta] auth-enabled: needs shared-secret");
+  if (cfg.admin_cluster["https-enabled"]) {
+    const a = cfg.admin_cluster;
+    if (
+      !(a["https-certificate"] || m["https-certificate"]) ||
+      !(a["https-private-key"] || m["https-private-key"])
+    )
+      throw new ConfigError(
+        "[admin_cluster] https-enabled: needs https-certificate and https-private-key (its own or [meta]'s)",
+      );
+  }
+  const secrets = readSecrets(cfg);
+  if (m["auth-enabled"]) {
+    if (!secrets.shared)
+      throw new ConfigError("[meta] auth-enabled: needs shared-secret (or shared-secret-file)");
+    if (!secrets.internal)
+      throw new ConfigError(
+        "[meta] auth-enabled: needs internal-shared-secret (or internal-shared-secret-file)",
+      );
+    if (secrets.shared === secrets.internal)
+      throw new ConfigError(
+        "[meta] internal-shared-secret: must differ from shared-secret, or an operator's token could act as a node",
+      );
   }
   if (!["error", "warn", "info", "debug"].includes(cfg.logging.level)) {
     throw new ConfigError(
@@ -249,6 +295,34 @@ export function finalize(cfg: Config): Config {
   }
   if (cfg.hostname.trim() === "") throw new ConfigError("hostname: must not be empty");
   return cfg;
+}
+
+/** The two JWT secrets, each from its key or from its `-file` key (file content without the
+ *  trailing newline). Errors name the key and the file; nothing is ever put in a message. */
+export function readSecrets(cfg: Config): { shared: string; internal: string } {
+  const read = (key: "shared-secret" | "internal-shared-secret"): string => {
+    const inline = cfg.meta[key];
+    const file = cfg.meta[`${key}-file`];
+    if (inline === REDACTED) {
+      throw new ConfigError(
+        `[meta] ${key}: "${REDACTED}" is what influxd config prints in place of a secret; set the real secret or ${key}-file`,
+      );
+    }
+    if (!file) return inline;
+    if (inline) throw new ConfigError(`[meta] ${key}-file: set either ${key} or ${key}-file, not both`);
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new ConfigError(
+        `[meta] ${key}-file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+    const value = text.replace(/[\r\n]+$/, "");
+    if (!value) throw new ConfigError(`[meta] ${key}-file: ${file} is empty`);
+    return value;
+  };
+  return { shared: read("shared-secret"), internal: read("internal-shared-secret") };
 }
 
 export interface LoadOptions {
@@ -279,9 +353,11 @@ export function loadConfig(opts: LoadOptions): Config {
 /** The full configuration as TOML, with each key's purpose; `influxd config` prints this. */
 export function formatConfig(cfg: Config): string {
   const render = (spec: KeySpec, value: unknown): string => {
+    if (spec.secret) return JSON.stringify(value === "" ? "" : REDACTED);
     if (spec.kind === "bool" || spec.kind === "int") return String(value);
     if (spec.kind === "duration") return JSON.stringify(formatDuration(value as number));
-    return JSON.stringify(value);
+    // JSON escapes every control character TOML forbids in a basic string except DEL.
+    return JSON.stringify(value).replace(/\x7f/g, "\\u007F");
   };
   const out: string[] = [];
   for (const [key, spec] of Object.entries(SCHEMA[""])) {

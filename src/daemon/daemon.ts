@@ -16,11 +16,12 @@ import { MetaService, type Replica, type StatusJson } from "../meta/service.ts";
 import { openRaftNode } from "../raft/open.ts";
 import { TcpTransport } from "../raft/transport.ts";
 import type { Message, ServerId, Transport } from "../raft/types.ts";
-import { requestJson } from "../util/http-client.ts";
+import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http-client.ts";
 import { HttpService } from "../util/http-server.ts";
 import { VERSION } from "../version.ts";
 import { advertised, splitHostPort, type Config } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { loadSecurity } from "./security.ts";
 
 const SHUTDOWN_GRACE_MS = 5_000;
 /** Raft is driven in ticks of this length; timeouts in the config are converted to ticks. */
@@ -112,12 +113,14 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
   let transport: TcpTransport | undefined;
   let meta: MetaService | undefined;
   try {
+    const security = loadSecurity(config, httpAddr, logger);
     await prepareMetaDir(config.meta.dir);
     const raftBind = splitHostPort(config.meta["bind-address"]);
     transport = await TcpTransport.listen({
       bindHost: raftBind.host,
       port: raftBind.port,
       advertiseAddress: raftAddr,
+      tls: security.raftTls,
       logger: logger.child({ module: "transport" }),
     });
     const replica = await openReplica(config, transport, logger);
@@ -144,8 +147,11 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       name: "meta service",
       maxBodyBytes: config.meta["max-body-size"],
       logger: logger.child({ module: "meta-http" }),
+      tls: security.metaTls,
+      guard: security.metaGuard,
       routes: metaRoutes(service, {
-        confirmRemoved: () => confirmRemoved(service),
+        scheme: security.peers.scheme,
+        confirmRemoved: () => confirmRemoved(service, security.peers),
         cleanupAfterRemoval: () =>
           (wiping ??= (async () => {
             logger.warn({ dir: config.meta.dir }, "removed from the cluster: wiping meta dir");
@@ -167,11 +173,14 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
         pingTimeoutMs: config.admin_cluster["ping-timeout"],
         requestTimeoutMs: 10_000,
         logger: logger.child({ module: "admin" }),
+        peers: security.peers,
       });
       const adminHttp = new HttpService({
         name: "admin service",
         maxBodyBytes: 1024 * 1024,
         logger: logger.child({ module: "admin-http" }),
+        tls: security.adminTls,
+        guard: security.adminGuard,
         routes: adminRoutes(admin),
       });
       const adminBind = splitHostPort(config.admin_cluster["bind-address"]);
@@ -179,10 +188,19 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       servers.push(adminHttp);
     }
     logger.info(
-      { httpAddr, raftAddr, dir: config.meta.dir, version: VERSION, state: service.state() },
+      {
+        httpAddr,
+        raftAddr,
+        dir: config.meta.dir,
+        version: VERSION,
+        state: service.state(),
+        https: { meta: Boolean(security.metaTls), admin: Boolean(security.adminTls) },
+        raftTls: Boolean(security.raftTls),
+        authEnabled: config.meta["auth-enabled"],
+      },
       "influxd started",
     );
-    if (opts.join.length > 0) void joinCluster(service, opts.join, logger);
+    if (opts.join.length > 0) void joinCluster(service, opts.join, logger, security.peers);
   } catch (err) {
     logger.error({ err }, "start-up failed");
     process.stderr.write(`influxd: ${(err as Error).message}\n`);
@@ -219,11 +237,14 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
  * Whether the cluster no longer lists this node, asked of the other members (a node removed while
  * it was away never hears of its own removal). Only a leader's answer counts.
  */
-async function confirmRemoved(service: MetaService): Promise<boolean> {
+async function confirmRemoved(service: MetaService, peers: PeerAccess): Promise<boolean> {
   const others = service.data().metaNodes.filter((n) => n.addr !== service.httpAddr);
   const answers = await Promise.all(
     others.map((n) =>
-      requestJson<StatusJson>(`http://${n.addr}/status`, { timeoutMs: 2_000 }).catch(() => null),
+      requestJson<StatusJson>(peerUrl(peers, n.addr, "/status"), {
+        timeoutMs: 2_000,
+        ...peerOptions(peers),
+      }).catch(() => null),
     ),
   );
   const leader = answers.find((s) => s?.raft.state === "leader");
@@ -232,12 +253,17 @@ async function confirmRemoved(service: MetaService): Promise<boolean> {
 }
 
 /** `-join`: asks the listed members to add this node, retrying until one accepts. */
-async function joinCluster(service: MetaService, via: string[], logger: Logger): Promise<void> {
+async function joinCluster(
+  service: MetaService,
+  via: string[],
+  logger: Logger,
+  peers: PeerAccess,
+): Promise<void> {
   if (service.state() !== "unbootstrapped") {
     logger.info("already a member of a cluster: -join ignored");
     return;
   }
-  const client = new MetaClient({ servers: via, timeoutMs: 5_000 });
+  const client = new MetaClient({ servers: via, timeoutMs: 5_000, access: peers });
   for (let attempt = 1; service.state() === "unbootstrapped"; attempt++) {
     try {
       const node = await client.join({

@@ -2,17 +2,32 @@
  * A cluster of real `influxd` processes on loopback, in one directory: what `influx-cluster demo`,
  * `npm run screenshots`, the multi-process tests and the benchmarks all start. Each node gets free
  * ports, its own meta dir and log file; the cluster is formed the way an operator would do it
- * (`add-meta` on the first node bootstraps it, then `add-meta` of each other node).
+ * (`add-meta` on the first node bootstraps it, then `add-meta` of each other node). With `auth`
+ * and `tls` it runs the way a secured cluster does: JWT secrets in files, HTTPS on both services
+ * and mutual TLS on Raft with certificates from a CA made for it.
  */
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AdminClient } from "../admin/client.ts";
-import { request } from "../util/http-client.ts";
+import { internalAuthorization } from "../util/auth.ts";
+import { peerOptions, peerUrl, request, type PeerAccess } from "../util/http-client.ts";
+import { signJwt } from "../util/jwt.ts";
+import { generateDevCertificates } from "./dev-certs.ts";
 
 export interface LocalNode {
   name: string;
@@ -40,6 +55,21 @@ export interface LocalClusterOptions {
   distinctHosts?: boolean;
   /** Extra Node.js flags for every node (e.g. --cpu-prof when profiling a benchmark). */
   nodeArgs?: string[];
+  /** `[meta] auth-enabled`: random secrets are written to files (mode 0600) in the cluster dir
+   *  and named by every node's config (`shared-secret-file`, `internal-shared-secret-file`). */
+  auth?: boolean;
+  /** HTTPS on the meta and admin services and mutual TLS on Raft, with a CA and a node
+   *  certificate that `openssl` generates in the cluster dir. */
+  tls?: boolean;
+}
+
+/** Where a secured LocalCluster keeps its secrets and certificates (all in the cluster dir). */
+export interface LocalClusterSecurity {
+  sharedSecretFile?: string;
+  internalSecretFile?: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
 }
 
 // This module runs from src/daemon (tsx) or from a dist/ chunk (bundled): find the executable from either.
@@ -70,8 +100,12 @@ function tomlValue(v: string | number | boolean): string {
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 }
 
+/** Loopback addresses the generated certificate covers (distinctHosts gives node i 127.0.0.(i+1)). */
+const CERTIFIED_HOSTS = 32;
+
 export class LocalCluster {
   readonly nodes: LocalNode[] = [];
+  readonly security: LocalClusterSecurity = {};
   private readonly procs = new Map<number, ChildProcess>();
   private stopped = false;
 
@@ -79,7 +113,63 @@ export class LocalCluster {
     readonly baseDir: string,
     private readonly ownsDir: boolean,
     private readonly opts: LocalClusterOptions,
-  ) {}
+  ) {
+    if (opts.auth) {
+      const dir = join(baseDir, "secrets");
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      for (const name of ["shared", "internal"] as const) {
+        const file = join(dir, `${name}-secret`);
+        writeFileSync(file, randomBytes(32).toString("base64url") + "\n", { mode: 0o600 });
+        this.security[name === "shared" ? "sharedSecretFile" : "internalSecretFile"] = file;
+      }
+    }
+    if (opts.tls) {
+      const ips = opts.distinctHosts
+        ? Array.from({ length: CERTIFIED_HOSTS }, (_, i) => `127.0.0.${i + 1}`)
+        : [DEFAULT_HOST];
+      Object.assign(this.security, generateDevCertificates(join(baseDir, "tls"), ips));
+    }
+  }
+
+  private secret(file: string | undefined): string {
+    if (!file) throw new Error("this cluster was started without auth");
+    return readFileSync(file, "utf8").trim();
+  }
+
+  /** The shared secret operators' tools sign their tokens with (throws without auth). */
+  get sharedSecret(): string {
+    return this.secret(this.security.sharedSecretFile);
+  }
+
+  /** The node-to-node secret (throws without auth). */
+  get internalSecret(): string {
+    return this.secret(this.security.internalSecretFile);
+  }
+
+  /**
+   * How a client reaches the meta services: https with the cluster's CA when `tls`, and with
+   * `auth` a fresh token per request signed with the shared secret (an operator's tool) or,
+   * `as: "internal"`, with the internal secret (what a node sends; needed for /execute).
+   */
+  access(as: "operator" | "internal" = "operator"): PeerAccess {
+    const { caFile, sharedSecretFile, internalSecretFile } = this.security;
+    const access: PeerAccess = caFile
+      ? { scheme: "https", tls: { rejectUnauthorized: true, ca: readFileSync(caFile) } }
+      : { scheme: "http" };
+    if (sharedSecretFile && internalSecretFile) {
+      const secret = as === "internal" ? this.internalSecret : this.sharedSecret;
+      access.headers =
+        as === "internal"
+          ? () => ({ authorization: internalAuthorization(secret, "local-cluster") })
+          : () => ({ authorization: "Bearer " + signJwt({ username: "local-cluster" }, secret, 60) });
+    }
+    return access;
+  }
+
+  private ping(httpAddr: string) {
+    const access = this.access();
+    return request(peerUrl(access, httpAddr, "/ping"), { timeoutMs: 500, ...peerOptions(access, false) });
+  }
 
   static async start(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
     const ownsDir = !opts.baseDir;
@@ -104,10 +194,22 @@ export class LocalCluster {
     const dir = join(this.baseDir, name);
     mkdirSync(dir, { recursive: true });
     const configFile = join(dir, "influxdb-meta.conf");
+    const sec = this.security;
     const meta = {
       dir: join(dir, "meta"),
       "bind-address": `${host}:${raft}`,
       "http-bind-address": `${host}:${http}`,
+      ...(sec.caFile && {
+        "https-enabled": true,
+        "https-certificate": sec.certFile,
+        "https-private-key": sec.keyFile,
+        "https-ca": sec.caFile,
+      }),
+      ...(sec.sharedSecretFile && {
+        "auth-enabled": true,
+        "shared-secret-file": sec.sharedSecretFile,
+        "internal-shared-secret-file": sec.internalSecretFile,
+      }),
       ...this.opts.meta,
     };
     writeFileSync(
@@ -118,6 +220,7 @@ export class LocalCluster {
         ...Object.entries(meta).map(([k, v]) => `  ${k} = ${tomlValue(v)}`),
         "[admin_cluster]",
         `  bind-address = "${host}:${admin}"`,
+        ...(sec.caFile ? ["  https-enabled = true"] : []),
         "",
       ].join("\n"),
     );
@@ -156,13 +259,19 @@ export class LocalCluster {
     await this.waitFor(`${node.name} to serve /ping`, async () => {
       if (child.exitCode !== null)
         throw new Error(`${node.name} exited with code ${child.exitCode}; see ${node.logFile}`);
-      const res = await request(`http://${node.httpAddr}/ping`, { timeoutMs: 500 }).catch(() => null);
+      const res = await this.ping(node.httpAddr).catch(() => null);
       return res !== null && res.status === 200;
     });
   }
 
   admin(index: number, timeoutMs = 10_000): AdminClient {
-    return new AdminClient({ bind: this.nodes[index].adminAddr, timeoutMs });
+    const access = this.access();
+    return new AdminClient({
+      bind: this.nodes[index].adminAddr,
+      timeoutMs,
+      tls: access.tls,
+      headers: access.headers,
+    });
   }
 
   /** Bootstraps node 1 on itself, then adds every other node through it. */
@@ -188,7 +297,7 @@ export class LocalCluster {
     await this.waitFor("a leader", async () => {
       for (const [i, node] of this.nodes.entries()) {
         if (!this.procs.has(i)) continue;
-        const res = await request(`http://${node.httpAddr}/ping`, { timeoutMs: 500 }).catch(() => null);
+        const res = await this.ping(node.httpAddr).catch(() => null);
         const leader = res?.status === 200 ? res.body.toString() : "";
         found = this.nodes.findIndex((n) => n.raftAddr === leader);
         if (found !== -1 && this.procs.has(found)) return true;

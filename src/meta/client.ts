@@ -14,7 +14,17 @@ import {
   type MetaData,
   type NodeInfo,
 } from "../proto/index.ts";
-import { errorText, request, requestJson, UnreachableError, type HttpResponse } from "../util/http-client.ts";
+import {
+  errorText,
+  peerOptions,
+  peerUrl,
+  PLAIN_HTTP,
+  request,
+  requestJson,
+  UnreachableError,
+  type HttpResponse,
+  type PeerAccess,
+} from "../util/http-client.ts";
 import type { StatusJson } from "./service.ts";
 
 export interface MetaClientOptions {
@@ -25,7 +35,8 @@ export interface MetaClientOptions {
    *  up to 1 s, so ten tries span a leader election (about 6 s in all). */
   retryDelayMs?: number;
   maxTries?: number;
-  headers?: Record<string, string>;
+  /** Scheme, TLS trust and credentials of the meta servers; plain HTTP without credentials by default. */
+  access?: PeerAccess;
 }
 
 /** The FSM refused the command (e.g. "node not found"): retrying cannot help. */
@@ -43,8 +54,12 @@ export class MetaClient {
     return this.opts.maxTries ?? 10;
   }
 
+  private get access(): PeerAccess {
+    return this.opts.access ?? PLAIN_HTTP;
+  }
+
   private url(addr: string, path: string): string {
-    return `http://${addr}${path}`;
+    return peerUrl(this.access, addr, path);
   }
 
   private post(url: string, body: Uint8Array, contentType: string): Promise<HttpResponse> {
@@ -53,7 +68,7 @@ export class MetaClient {
       body,
       contentType,
       timeoutMs: this.opts.timeoutMs,
-      headers: this.opts.headers,
+      ...peerOptions(this.access),
     });
   }
 
@@ -136,7 +151,7 @@ export class MetaClient {
           this.url(addr, `/?index=${Math.max(0, minIndex - 1)}&timeout=${this.opts.timeoutMs}ms`),
           {
             timeoutMs: this.opts.timeoutMs + 1000,
-            headers: this.opts.headers,
+            ...peerOptions(this.access),
           },
         );
         if (res.status !== 200) throw new Error(`${addr}: ${errorText(res)}`);
@@ -163,12 +178,12 @@ export class MetaClient {
   /** GET /ping on one node: the leader's Raft address it reports, and the round trip. */
   async ping(httpAddr: string, timeoutMs = this.opts.timeoutMs): Promise<{ leader: string; ms: number }> {
     const started = performance.now();
-    const res = await request(this.url(httpAddr, "/ping"), { timeoutMs, headers: this.opts.headers });
+    const res = await request(this.url(httpAddr, "/ping"), { timeoutMs, ...peerOptions(this.access, false) });
     if (res.status !== 200) throw new Error(`${httpAddr}: ${errorText(res)}`);
     return { leader: res.body.toString("utf8"), ms: performance.now() - started };
   }
 
   status(httpAddr: string, timeoutMs = this.opts.timeoutMs): Promise<StatusJson> {
-    return requestJson<StatusJson>(this.url(httpAddr, "/status"), { timeoutMs, headers: this.opts.headers });
+    return requestJson<StatusJson>(this.url(httpAddr, "/status"), { timeoutMs, ...peerOptions(this.access) });
   }
 }

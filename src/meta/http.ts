@@ -11,14 +11,16 @@ export interface MetaRouteOptions {
   cleanupAfterRemoval: () => Promise<string>;
   /** Whether the cluster (not just this node's log) no longer lists this node. */
   confirmRemoved: () => Promise<boolean>;
+  /** Scheme of the leader's address in a 307 (every meta node of a cluster serves the same). */
+  scheme: "http" | "https";
 }
 
 const LONG_POLL_DEFAULT_MS = 30_000;
 const LONG_POLL_MAX_MS = 120_000;
 
-function notLeader(ctx: RequestContext, err: NotLeader, path: string): void {
+function notLeader(ctx: RequestContext, err: NotLeader, path: string, scheme: string): void {
   if (err.leaderHttp) {
-    const location = `http://${err.leaderHttp}${path}`;
+    const location = `${scheme}://${err.leaderHttp}${path}`;
     sendJson(ctx.res, 307, { error: err.message }, { location });
   } else sendJson(ctx.res, 503, { error: "no leader" });
 }
@@ -69,7 +71,7 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
         const response = encodeResponse({ ok: !result.error, error: result.error, index: result.index });
         sendBytes(ctx.res, 200, response, "application/octet-stream");
       } catch (err) {
-        if (err instanceof NotLeader) return notLeader(ctx, err, "/execute");
+        if (err instanceof NotLeader) return notLeader(ctx, err, "/execute", opts.scheme);
         throw err;
       }
     },
@@ -83,7 +85,7 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
         const node = await service.join(addr, raftAddr, serverId);
         sendJson(ctx.res, 200, { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr });
       } catch (err) {
-        if (err instanceof NotLeader) return notLeader(ctx, err, "/join");
+        if (err instanceof NotLeader) return notLeader(ctx, err, "/join", opts.scheme);
         throw new HttpError(409, (err as Error).message);
       }
     },

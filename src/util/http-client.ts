@@ -20,8 +20,48 @@ export interface RequestOptions {
   timeoutMs: number;
   /** Largest response body accepted; larger ones fail the request. */
   maxBodyBytes?: number;
-  tls?: { rejectUnauthorized: boolean; ca?: string };
+  tls?: TlsClientOptions;
   agent?: http.Agent;
+}
+
+/** How an HTTPS client checks the server's certificate. */
+export interface TlsClientOptions {
+  /** false skips verification (self-signed certificates: influxd-ctl -k, https-insecure-tls). */
+  rejectUnauthorized: boolean;
+  /** Trusted CA(s) in PEM; the system's roots when absent. */
+  ca?: string | Buffer;
+}
+
+/**
+ * How one node (or a tool) reaches the meta services of a cluster: every meta node of a cluster
+ * serves the same scheme, trusts the same CA and takes the same credentials, so this is decided
+ * once and handed to every client that talks to peers.
+ */
+export interface PeerAccess {
+  scheme: "http" | "https";
+  tls?: TlsClientOptions;
+  /** Credentials, computed per request because tokens expire (e.g. a fresh JWT each call). */
+  headers?: () => Record<string, string>;
+}
+
+export const PLAIN_HTTP: PeerAccess = { scheme: "http" };
+
+/** `https://host:port/path` or `http://…` as `access` says. */
+export function peerUrl(access: PeerAccess, addr: string, path: string): string {
+  return `${access.scheme}://${addr}${path}`;
+}
+
+/** The TLS and credential part of RequestOptions for a call to a peer. `/ping` needs no
+ *  credentials, and a token should not be handed to whatever listens at an address that merely
+ *  should answer pings (data nodes), hence `withCredentials`. */
+export function peerOptions(
+  access: PeerAccess,
+  withCredentials = true,
+): Pick<RequestOptions, "tls" | "headers"> {
+  return {
+    tls: access.scheme === "https" ? access.tls : undefined,
+    headers: withCredentials ? access.headers?.() : undefined,
+  };
 }
 
 export interface HttpResponse {
@@ -130,6 +170,9 @@ export function request(url: string, opts: RequestOptions): Promise<HttpResponse
   });
 }
 
+/** Node's codes for a server certificate that failed verification. */
+const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY)|ALTNAME/;
+
 function describe(err: NodeJS.ErrnoException): string {
   switch (err.code) {
     case "ECONNREFUSED":
@@ -141,7 +184,13 @@ function describe(err: NodeJS.ErrnoException): string {
       return "connection reset";
     case "EHOSTUNREACH":
       return "host unreachable";
+    case "EPROTO":
+      // OpenSSL's "wrong version number": the other side did not answer in TLS at all.
+      return /wrong version number/.test(err.message)
+        ? "TLS handshake failed: the service does not speak HTTPS"
+        : `TLS handshake failed: ${err.message}`;
     default:
+      if (CERTIFICATE_ERRORS.test(err.code ?? "")) return `certificate not trusted: ${err.message}`;
       return err.message;
   }
 }

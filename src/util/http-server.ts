@@ -7,6 +7,8 @@
 
 import http from "node:http";
 import https from "node:https";
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 
@@ -45,6 +47,9 @@ export interface HttpServiceOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Called before routing; may throw HttpError (authentication). */
   guard?: (ctx: RequestContext) => void | Promise<void>;
+  /** Slow-client cut-offs: every header within `headersMs` (default 10 s), the whole request
+   *  within `requestMs` (default 30 s; not less than `headersMs`). */
+  timeouts?: { headersMs?: number; requestMs?: number };
 }
 
 export function sendJson(
@@ -84,6 +89,52 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * A plain-HTTP request to an HTTPS port would only see its connection dropped; answer it with a
+ * 400 that says what to do instead. OpenSSL recognises such a request (ERR_SSL_HTTP_REQUEST)
+ * while the raw socket is still writable.
+ */
+function answerPlainHttp(server: https.Server): void {
+  const raw = new Map<string, Socket>();
+  server.on("connection", (socket: Socket) => {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`;
+    raw.set(key, socket);
+    socket.once("close", () => raw.delete(key));
+  });
+  server.on("tlsClientError", (err: NodeJS.ErrnoException, tlsSocket: TLSSocket) => {
+    const socket = raw.get(`${tlsSocket.remoteAddress}:${tlsSocket.remotePort}`);
+    if (err.code !== "ERR_SSL_HTTP_REQUEST" || !socket?.writable) return;
+    const body =
+      JSON.stringify({ error: "this port serves HTTPS: use https:// (influxd-ctl -bind-tls)" }) + "\n";
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+}
+
+/**
+ * Requests Node's parser refuses before any route sees them (headers too large, a malformed
+ * request line, a slow client's deadline) get a JSON error like every other answer, instead of
+ * Node's bare status line.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: import("node:stream").Duplex): void {
+  const inFlight = (socket as { _httpMessage?: http.ServerResponse })._httpMessage;
+  if (err.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, error] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "request headers larger than the server accepts"]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "request not received in time"]
+        : [400, `malformed request: ${err.code ?? err.message}`];
+  const body = JSON.stringify({ error }) + "\n";
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
 export class HttpService {
   readonly server: http.Server;
   private readonly byPath = new Map<string, Map<string, Handler>>();
@@ -97,12 +148,21 @@ export class HttpService {
       this.byPath.set(path, methods);
     }
     const listener = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
-    this.server = opts.tls
-      ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, listener)
-      : http.createServer(listener);
     // A client that trickles its headers or body is cut off instead of holding a socket forever.
-    this.server.headersTimeout = 10_000;
-    this.server.requestTimeout = 30_000;
+    // Node checks these deadlines on a timer that runs every 30 s by default, which would let such
+    // a client keep its socket up to 30 s past them: check often enough to keep them.
+    const headersTimeout = opts.timeouts?.headersMs ?? 10_000;
+    const requestTimeout = opts.timeouts?.requestMs ?? 30_000;
+    const timing: http.ServerOptions = {
+      headersTimeout,
+      requestTimeout,
+      connectionsCheckingInterval: Math.min(1_000, Math.max(10, headersTimeout / 4)),
+    };
+    this.server = opts.tls
+      ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ...timing }, listener)
+      : http.createServer(timing, listener);
+    if (opts.tls) answerPlainHttp(this.server as https.Server);
+    this.server.on("clientError", answerClientError);
     this.server.keepAliveTimeout = 5_000;
   }
 
@@ -181,10 +241,12 @@ export class HttpService {
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
       if (status >= 500) this.opts.logger.error({ err, requestId, path: url.pathname }, "request failed");
-      const headers = err instanceof HttpError ? { ...err.headers } : {};
+      const headers: Record<string, string> = err instanceof HttpError ? { ...err.headers } : {};
       if (status === 413) {
         // The client may still be sending: drain (and discard) the rest for a short while so it
-        // can read our answer (closing now would hit it with EPIPE mid-upload), then close.
+        // can read our answer (closing now would hit it with EPIPE mid-upload), then close. The
+        // connection must not be reused meanwhile: the close would cut the next request short.
+        headers.connection = "close";
         req.resume();
         setTimeout(() => req.socket.destroy(), 5_000).unref();
       }
