@@ -5,7 +5,9 @@ import { existsSync } from "node:fs";
 
 const main = new URL("../dist/main.js", import.meta.url);
 if (!existsSync(main)) {
-  process.stderr.write("influx-cluster: dist/main.js is missing; run `npm install` or `npm run build` first\n");
+  process.stderr.write(
+    "influx-cluster: dist/main.js is missing; run `npm install` or `npm run build` first\n",
+  );
   process.exit(1);
 }
 const { run } = await import(main.href);
