@@ -39,8 +39,11 @@ export async function openRaftNode(
 ): Promise<RaftNode> {
   const fs = new NodeFileSystem();
   await mkdir(join(dir, "snapshots"), { recursive: true, mode: 0o755 });
-  const logStore = await SegmentedWal.open(fs, join(dir, "wal"));
-  const snapshotStore = await FileSnapshotStore.open(fs, join(dir, "snapshots"));
+  const [logStore, snapshotStore, stableStore] = await Promise.all([
+    SegmentedWal.open(fs, join(dir, "wal")),
+    FileSnapshotStore.open(fs, join(dir, "snapshots")),
+    FileStableStore.open(fs, dir),
+  ]);
   const peersText = await readFile(join(dir, PEERS_FILE), "utf8").catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return null;
     throw err;
@@ -58,7 +61,7 @@ export async function openRaftNode(
     clock: realClock,
     transport: opts.transport,
     logStore,
-    stableStore: await FileStableStore.open(fs, dir),
+    stableStore,
     snapshotStore,
     fsm: opts.fsm,
     logger: opts.logger,

@@ -80,9 +80,11 @@ export const isNotFound = (err: unknown): boolean => errorCode(err) === "ENOENT"
  *  Run once when a store opens, so the extra fsyncs cost nothing on the hot path. */
 export async function ensureDurableDir(fs: FileSystem, dir: string): Promise<void> {
   await fs.mkdir(dir);
-  for (let d = dir, parent = dirname(d); parent !== d; d = parent, parent = dirname(d)) {
-    await fs.fsyncDir(parent);
-  }
+  // Each fsync makes one directory's entries durable whatever the order, so they run at once:
+  // a store opens in one fsync's time instead of one per path level.
+  const parents: string[] = [];
+  for (let d = dir, parent = dirname(d); parent !== d; d = parent, parent = dirname(d)) parents.push(parent);
+  await Promise.all(parents.map((p) => fs.fsyncDir(p)));
 }
 
 class NodeFileHandle implements FileHandle {
