@@ -10,6 +10,11 @@ import https from "node:https";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { randomBytes } from "node:crypto";
+
+/** Request ids: a random per-process prefix and a counter, unique without a syscall per request. */
+const ID_PREFIX = randomBytes(4).toString("hex");
+let requestCounter = 0;
+const nextRequestId = (): string => `${ID_PREFIX}${(++requestCounter).toString(16).padStart(8, "0")}`;
 import type { Logger } from "pino";
 
 /** Thrown by a handler to answer with a JSON error. */
@@ -200,8 +205,7 @@ export class HttpService {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const given = req.headers["x-request-id"];
-    const requestId =
-      typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : randomBytes(8).toString("hex");
+    const requestId = typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : nextRequestId();
     res.setHeader("x-request-id", requestId);
     let url: URL;
     try {
@@ -253,16 +257,18 @@ export class HttpService {
       if (!res.headersSent) sendJson(res, status, { error: (err as Error).message }, headers);
       else res.destroy();
     } finally {
-      this.opts.logger.debug(
-        {
-          requestId,
-          method: req.method,
-          path: url.pathname,
-          status: res.statusCode,
-          ms: +(performance.now() - started).toFixed(2),
-        },
-        "request",
-      );
+      if (this.opts.logger.isLevelEnabled("debug")) {
+        this.opts.logger.debug(
+          {
+            requestId,
+            method: req.method,
+            path: url.pathname,
+            status: res.statusCode,
+            ms: +(performance.now() - started).toFixed(2),
+          },
+          "request",
+        );
+      }
     }
   }
 }
