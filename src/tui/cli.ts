@@ -4,9 +4,10 @@
  * `influx-cluster tui config path|show` tells where the settings live and what they hold.
  */
 
-import { AdminClient } from "../admin/client.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../util/flags.ts";
+import type { PeerAccess } from "../util/http-client.ts";
 import { VERSION } from "../version.ts";
+import { AccessError, adminClientFor, loadAccess } from "./access.ts";
 import { defaultLogFile } from "./log.ts";
 import { quorumHealth, type ClusterSnapshot } from "./model.ts";
 import { ClusterPoller } from "./poller.ts";
@@ -22,11 +23,38 @@ const FLAGS: FlagSpecs = {
   },
   interval: { kind: "duration", help: "time between polls (default 2s)" },
   timeout: { kind: "duration", help: "deadline of each poll request (default: the interval, at most 2s)" },
+  "bind-tls": { kind: "bool", help: "talk HTTPS to the admin service and the meta nodes" },
+  k: { kind: "bool", help: "skip certificate verification (with -bind-tls; test setups only)" },
+  "ca-file": {
+    kind: "string",
+    arg: "FILE",
+    help: "PEM CA the cluster's certificates chain to (with -bind-tls; default: the system's roots)",
+  },
+  "auth-type": {
+    kind: "string",
+    arg: "none|jwt",
+    help: "authentication (default: jwt with -secret-file, else none)",
+  },
+  user: { kind: "string", arg: "name", help: "user name in the tokens (jwt; recorded, not checked)" },
+  "secret-file": {
+    kind: "string",
+    arg: "FILE",
+    help: "file holding the cluster's shared secret; read once at start, never printed",
+  },
   "read-only": { kind: "bool", help: "disable removals (also a setting and a per-profile setting)" },
   "no-color": { kind: "bool", help: "no colours (also NO_COLOR=1 or TERM=dumb)", default: false },
   profile: { kind: "string", arg: "NAME", help: "use a cluster profile from the settings" },
   "log-file": { kind: "string", arg: "path", help: `log file (default ${defaultLogFile()})` },
 };
+
+/** Where the settings live, for the help text (which must print even when they are broken). */
+function settingsPath(): string {
+  try {
+    return openSettings().path;
+  } catch (err) {
+    return `unreadable: ${(err as Error).message}`;
+  }
+}
 
 function usage(): string {
   return `influx-cluster ${VERSION}: live view of an influx-cluster; select a meta node and remove it safely.
@@ -34,33 +62,42 @@ function usage(): string {
 Usage:
   influx-cluster [flags]            open the live view (no terminal: print the table once)
   influx-cluster tui config path    print where the settings file is
-  influx-cluster tui config show    print the settings (passwords hidden)
+  influx-cluster tui config show    print the settings (they hold no secrets)
 
 Examples:
   influx-cluster -bind node1:8084
   influx-cluster -profile prod -read-only
   influx-cluster -bind node1:8084 | cat          (one table, no colours)
+  influx-cluster -bind node1:8084 -bind-tls -ca-file /etc/influxdb/ca.pem \\
+      -secret-file /etc/influxdb/shared-secret   (auth-enabled cluster over HTTPS)
 
 Flags:
 ${formatFlags(FLAGS)}
 
-Settings: ${openSettings().path} (profiles: name → bind, auth fields, readOnly, interval).
+Flags override the profile. A secret is never given on the command line nor stored in the
+settings: -secret-file (or a profile's secretFile) names a file holding it (mode 0600), read
+once at start; each request carries a fresh token signed with it, valid 60 s.
+
+Settings: ${settingsPath()}
+  profiles: name → bind, bindTls, insecure, caFile, authType, user, secretFile, readOnly, interval.
 Keys: ↑/↓ j/k select, d remove, r refresh, / filter, ? help, q quit.`;
 }
 
 function configCommand(args: string[]): number {
-  const settings = openSettings();
+  let settings;
+  try {
+    settings = openSettings();
+  } catch (err) {
+    process.stderr.write(`influx-cluster: ${(err as Error).message}\n`);
+    return 2;
+  }
   if (args[0] === "path" && args.length === 1) {
     process.stdout.write(settings.path + "\n");
     return 0;
   }
   if (args[0] === "show" && args.length === 1) {
-    const store = structuredClone(settings.store);
-    for (const p of Object.values(store.profiles)) {
-      if (p.password) p.password = "********";
-      if (p.sharedSecret) p.sharedSecret = "********";
-    }
-    process.stdout.write(JSON.stringify(store, null, 2) + "\n");
+    // The schema admits no secret field (profiles name secret files), so the store prints as is.
+    process.stdout.write(JSON.stringify(settings.store, null, 2) + "\n");
     return 0;
   }
   process.stderr.write(
@@ -86,14 +123,15 @@ function pollTimeout(flags: Record<string, unknown>, intervalMs: number): number
   return (flags.timeout as number | undefined) ?? Math.min(Math.max(intervalMs, 250), 2000);
 }
 
-function adminClient(resolved: Resolved, timeoutMs: number): AdminClient {
-  // /show pings every node itself (2 s by default), so its deadline is longer than a node poll's.
-  return new AdminClient({ bind: resolved.bind, timeoutMs: Math.max(5000, timeoutMs * 2) });
+/** /show pings every node itself (2 s by default), so its deadline is longer than a node poll's. */
+function adminTimeout(timeoutMs: number): number {
+  return Math.max(5000, timeoutMs * 2);
 }
 
-async function printOnce(resolved: Resolved, timeoutMs: number): Promise<number> {
+async function printOnce(resolved: Resolved, access: PeerAccess, timeoutMs: number): Promise<number> {
   const poller = new ClusterPoller({
-    admin: adminClient(resolved, timeoutMs),
+    admin: adminClientFor(resolved.bind, adminTimeout(timeoutMs), access),
+    access,
     timeoutMs,
     onSnapshot: () => undefined,
   });
@@ -141,18 +179,33 @@ export async function main(argv: string[]): Promise<number> {
       intervalMs: flags.interval as number | undefined,
       readOnly: flags["read-only"] as boolean | undefined,
       profile: flags.profile as string | undefined,
+      bindTls: flags["bind-tls"] as boolean | undefined,
+      insecure: flags.k as boolean | undefined,
+      caFile: flags["ca-file"] as string | undefined,
+      authType: flags["auth-type"] as string | undefined,
+      user: flags.user as string | undefined,
+      secretFile: flags["secret-file"] as string | undefined,
     });
   } catch (err) {
     process.stderr.write(`influx-cluster: ${(err as Error).message}\n`);
     if (err instanceof UsageError) process.stderr.write(`\nFlags:\n${formatFlags(FLAGS)}\n`);
     return 2;
   }
+  let access: PeerAccess;
+  try {
+    access = loadAccess(resolved.connection);
+  } catch (err) {
+    if (!(err instanceof AccessError)) throw err;
+    process.stderr.write(`influx-cluster: ${err.message}\n`);
+    return 1;
+  }
   const timeoutMs = pollTimeout(flags, resolved.intervalMs);
-  if (!process.stdout.isTTY || !process.stdin.isTTY) return printOnce(resolved, timeoutMs);
+  if (!process.stdout.isTTY || !process.stdin.isTTY) return printOnce(resolved, access, timeoutMs);
 
   const { runInteractive } = await loadInteractive();
   return runInteractive({
-    admin: adminClient(resolved, timeoutMs),
+    admin: adminClientFor(resolved.bind, adminTimeout(timeoutMs), access),
+    access,
     resolved,
     timeoutMs,
     theme: chooseTheme({ noColorFlag: flags["no-color"] === true, env: process.env }),

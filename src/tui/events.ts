@@ -14,6 +14,11 @@ function label(row: NodeRow): string {
   return `${row.role} node ${row.httpAddr}${row.id ? ` (id ${row.id})` : ""}`;
 }
 
+/** How the admin service failed: it did not answer, or it answered with a refusal. */
+export function adminTrouble(snapshot: ClusterSnapshot): string {
+  return snapshot.adminRefused ? "refused" : "unreachable";
+}
+
 /** Events seen going from `prev` (null before the first poll) to `next`. */
 export function diffSnapshots(prev: ClusterSnapshot | null, next: ClusterSnapshot): ClusterEvent[] {
   const at = next.polledAt;
@@ -23,7 +28,7 @@ export function diffSnapshots(prev: ClusterSnapshot | null, next: ClusterSnapsho
   const after = new Map(next.rows.map((r) => [r.key, r]));
 
   if ((prev?.adminError ?? null) !== next.adminError) {
-    if (next.adminError) add(`admin service unreachable: ${next.adminError}`, "error");
+    if (next.adminError) add(`admin service ${adminTrouble(next)}: ${next.adminError}`, "error");
     else if (prev) add("admin service reachable again", "ok");
   }
   if (prev && prev.leaderHttp !== next.leaderHttp) {

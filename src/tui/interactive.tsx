@@ -6,6 +6,7 @@
 
 import { render } from "ink";
 import type { AdminClient } from "../admin/client.ts";
+import type { PeerAccess } from "../util/http-client.ts";
 import { App } from "./components/App.tsx";
 import { createFileLogger } from "./log.ts";
 import type { Resolved } from "./settings.ts";
@@ -14,6 +15,8 @@ import type { Theme } from "./theme.ts";
 
 export interface InteractiveOptions {
   admin: AdminClient;
+  /** The same scheme, CA and credentials as `admin`, for polling the nodes. */
+  access: PeerAccess;
   resolved: Resolved;
   timeoutMs: number;
   theme: Theme;
@@ -25,8 +28,16 @@ export interface InteractiveOptions {
 
 export async function runInteractive(opts: InteractiveOptions): Promise<number> {
   const logger = createFileLogger(opts.logFile);
+  // What is logged is chosen field by field: the secret lives only in access.headers' closure.
+  const { tls, jwt } = opts.resolved.connection;
   logger.info(
-    { bind: opts.resolved.bind, intervalMs: opts.resolved.intervalMs, readOnly: opts.resolved.readOnly },
+    {
+      bind: opts.resolved.bind,
+      intervalMs: opts.resolved.intervalMs,
+      readOnly: opts.resolved.readOnly,
+      tls: tls ? (tls.insecure ? "insecure" : "verified") : "off",
+      auth: jwt ? `jwt as "${jwt.user}"` : "none",
+    },
     "tui start",
   );
   const screen =
@@ -34,6 +45,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   const instance = render(
     <App
       admin={opts.admin}
+      access={opts.access}
       intervalMs={opts.resolved.intervalMs}
       timeoutMs={opts.timeoutMs}
       theme={opts.theme}

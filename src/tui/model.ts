@@ -40,6 +40,8 @@ export interface ClusterSnapshot {
   term: number | null;
   /** When the admin service could not be asked for the node list: why (the last known list stays). */
   adminError: string | null;
+  /** The admin service answered with an error (e.g. refused the credentials) rather than not answering. */
+  adminRefused?: boolean;
   polledAt: number;
 }
 

@@ -7,6 +7,8 @@
 
 import type { Agent } from "undici";
 import type { ShowResult } from "../admin/api-types.ts";
+import { HttpStatusError, PLAIN_HTTP, type PeerAccess } from "../util/http-client.ts";
+import { accessHint } from "./access.ts";
 import type { ClusterSnapshot, MetaStatus, NodeRow, Role } from "./model.ts";
 import { createPollAgent, describeError, probeNode, type Probe } from "./probe.ts";
 
@@ -14,6 +16,8 @@ export interface PollerOptions {
   admin: { show(): Promise<ShowResult> };
   /** Deadline of each request to a node. */
   timeoutMs: number;
+  /** Scheme, TLS trust and credentials for the nodes (default plain HTTP, no credentials). */
+  access?: PeerAccess;
   /** Most nodes probed at the same time. */
   concurrency?: number;
   onSnapshot: (snapshot: ClusterSnapshot) => void;
@@ -47,6 +51,8 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
 export class ClusterPoller {
   private show: ShowResult | null = null;
   private adminError: string | null = null;
+  private adminRefused = false;
+  private readonly access: PeerAccess;
   private readonly probes = new Map<string, Probe>();
   private readonly agent: Agent;
   private showInFlight: Promise<void> | null = null;
@@ -58,7 +64,8 @@ export class ClusterPoller {
   private emitted = false;
 
   constructor(private readonly opts: PollerOptions) {
-    this.agent = createPollAgent(opts.timeoutMs);
+    this.access = opts.access ?? PLAIN_HTTP;
+    this.agent = createPollAgent(opts.timeoutMs, this.access);
   }
 
   /** Polls now and then every `intervalMs` (measured from the start of one poll to the next). */
@@ -127,7 +134,7 @@ export class ClusterPoller {
       const now = members(show);
       const changed = now.length !== before.size || now.some((m) => !before.has(m.key));
       this.show = show;
-      this.setAdminError(null);
+      this.setAdminError(null, false);
       for (const key of [...this.probes.keys()]) if (!now.some((m) => m.key === key)) this.probes.delete(key);
       if (changed && this.emitted) {
         // Membership changed between polls (a node was removed or added): show it without waiting.
@@ -135,18 +142,22 @@ export class ClusterPoller {
         this.emit();
       }
     } catch (err) {
-      this.setAdminError(describeError(err, this.opts.timeoutMs));
+      this.setAdminError(
+        describeError(err, this.opts.timeoutMs) + accessHint(err, this.access),
+        err instanceof HttpStatusError,
+      );
     }
   }
 
-  private setAdminError(error: string | null): void {
+  private setAdminError(error: string | null, refused: boolean): void {
     if (error !== this.adminError) this.opts.onAdminError?.(error);
     this.adminError = error;
+    this.adminRefused = refused;
   }
 
   private async probeAll(nodes: Member[]): Promise<void> {
     await forEachLimited(nodes, this.opts.concurrency ?? 16, async (m) => {
-      const probe = await probeNode(this.agent, m.role, m.httpAddr, this.opts.timeoutMs);
+      const probe = await probeNode(this.agent, m.role, m.httpAddr, this.opts.timeoutMs, this.access);
       if (members(this.show).some((x) => x.key === m.key)) this.probes.set(m.key, probe);
     });
   }
@@ -222,6 +233,7 @@ export class ClusterPoller {
       votersTotal: voters.length,
       term: newest ? newest.raft.term : null,
       adminError: this.adminError,
+      adminRefused: this.adminRefused,
       polledAt: (this.opts.now ?? Date.now)(),
     };
   }

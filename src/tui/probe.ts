@@ -1,10 +1,13 @@
 /**
  * One poll of one node: GET /ping (timed) and, for a meta node, GET /status, both at once, over a
  * shared keep-alive undici Agent. Every request carries its own deadline, so a dead or stalled
- * node costs at most `timeoutMs` and never blocks the others.
+ * node costs at most `timeoutMs` and never blocks the others. With HTTPS the Agent trusts the
+ * cluster's CA; with authentication /status carries a token (/ping needs none, and a token is not
+ * handed to whatever merely answers pings).
  */
 
 import { Agent, request } from "undici";
+import { peerUrl, PLAIN_HTTP, type PeerAccess } from "../util/http-client.ts";
 import type { MetaStatus, Role } from "./model.ts";
 
 export interface Probe {
@@ -15,15 +18,22 @@ export interface Probe {
 }
 
 /** One Agent for all polls: at most two sockets per node (ping and status in parallel), kept alive between polls. */
-export function createPollAgent(timeoutMs: number): Agent {
+export function createPollAgent(timeoutMs: number, access: PeerAccess = PLAIN_HTTP): Agent {
+  const tls = access.scheme === "https" ? access.tls : undefined;
   return new Agent({
     connections: 2,
     keepAliveTimeout: 30_000,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    connect: { timeout: timeoutMs },
+    connect: {
+      timeout: timeoutMs,
+      ...(tls && { rejectUnauthorized: tls.rejectUnauthorized, ca: tls.ca }),
+    },
   });
 }
+
+/** Node's codes for a certificate that failed verification. */
+const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY)|ALTNAME/;
 
 /** A short reason a request failed, as an operator would say it. */
 export function describeError(err: unknown, timeoutMs: number): string {
@@ -42,25 +52,39 @@ export function describeError(err: unknown, timeoutMs: number): string {
       return "host not found";
     case "EHOSTUNREACH":
       return "host unreachable";
+    case "EPROTO":
+    case "ERR_SSL_WRONG_VERSION_NUMBER":
+      return "TLS handshake failed: it does not speak HTTPS";
   }
+  if (code && CERTIFICATE_ERRORS.test(code)) return `certificate not trusted (${code})`;
   return e.message ?? String(err);
 }
 
-async function get(agent: Agent, url: string, timeoutMs: number): Promise<{ status: number; text: string }> {
-  const res = await request(url, { dispatcher: agent, signal: AbortSignal.timeout(timeoutMs) });
+async function get(
+  agent: Agent,
+  url: string,
+  timeoutMs: number,
+  headers?: Record<string, string>,
+): Promise<{ status: number; text: string }> {
+  const res = await request(url, { dispatcher: agent, headers, signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.statusCode, text: await res.body.text() };
 }
 
+/** `agent` must come from createPollAgent with the same `access` (it holds the TLS trust). */
 export async function probeNode(
   agent: Agent,
   role: Role,
   httpAddr: string,
   timeoutMs: number,
+  access: PeerAccess = PLAIN_HTTP,
 ): Promise<Probe> {
-  const base = `http://${httpAddr}`;
   const started = performance.now();
-  const ping = get(agent, `${base}/ping`, timeoutMs).then((r) => ({ ...r, ms: performance.now() - started }));
-  const status = role === "meta" ? get(agent, `${base}/status`, timeoutMs) : null;
+  const ping = get(agent, peerUrl(access, httpAddr, "/ping"), timeoutMs).then((r) => ({
+    ...r,
+    ms: performance.now() - started,
+  }));
+  const status =
+    role === "meta" ? get(agent, peerUrl(access, httpAddr, "/status"), timeoutMs, access.headers?.()) : null;
   const [p, s] = await Promise.allSettled([ping, status]);
   if (p.status === "rejected")
     return { up: false, pingMs: null, error: describeError(p.reason, timeoutMs), status: null };

@@ -7,14 +7,28 @@
 import Conf from "conf";
 import { parseDuration } from "../util/duration.ts";
 
-/** A cluster to connect to. Auth fields are stored now and used once the admin service checks them. */
+/** Authentication the cluster's `[meta] auth-enabled` takes; basic is refused by the server. */
+export const AUTH_TYPES = ["none", "jwt"] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+/**
+ * A cluster to connect to. The field names follow influxd-ctl's flags (`bindTls` is -bind-tls,
+ * `insecure` is -k). A profile names the FILE holding the shared secret, never the secret itself:
+ * the settings file is printed by `config show` and copied around, a secret file is not.
+ */
 export interface Profile {
   bind: string;
-  username?: string;
-  password?: string;
-  sharedSecret?: string;
-  tls?: boolean;
-  skipVerify?: boolean;
+  /** Talk HTTPS to the admin service and the meta nodes. */
+  bindTls?: boolean;
+  /** Skip certificate verification (self-signed test setups). */
+  insecure?: boolean;
+  /** PEM file of the CA the cluster's certificates chain to (default: the system's roots). */
+  caFile?: string;
+  authType?: AuthType;
+  /** The `username` claim of the tokens (recorded by the server, not checked). */
+  user?: string;
+  /** File holding the cluster's shared secret (its content without the trailing newline). */
+  secretFile?: string;
   readOnly?: boolean;
   interval?: string;
 }
@@ -34,11 +48,12 @@ const profileSchema = {
   type: "object",
   properties: {
     bind: { type: "string", minLength: 1 },
-    username: { type: "string" },
-    password: { type: "string" },
-    sharedSecret: { type: "string" },
-    tls: { type: "boolean" },
-    skipVerify: { type: "boolean" },
+    bindTls: { type: "boolean" },
+    insecure: { type: "boolean" },
+    caFile: { type: "string", minLength: 1 },
+    authType: { type: "string", enum: AUTH_TYPES },
+    user: { type: "string" },
+    secretFile: { type: "string", minLength: 1 },
     readOnly: { type: "boolean" },
     interval: { type: "string" },
   },
@@ -46,22 +61,32 @@ const profileSchema = {
   additionalProperties: false,
 } as const;
 
+/** Opens the settings; a file the schema refuses is an error that says what a profile may hold. */
 export function openSettings(dir = process.env.INFLUX_CLUSTER_CONFIG_DIR || undefined): Conf<Settings> {
-  return new Conf<Settings>({
-    projectName: "influx-cluster",
-    projectSuffix: "",
-    cwd: dir,
-    // Profiles may hold passwords: readable by the owner only.
-    configFileMode: 0o600,
-    accessPropertiesByDotNotation: false,
-    defaults: { interval: DEFAULT_INTERVAL, readOnly: false, profiles: {} },
-    schema: {
-      defaultProfile: { type: "string" },
-      interval: { type: "string" },
-      readOnly: { type: "boolean" },
-      profiles: { type: "object", additionalProperties: profileSchema },
-    },
-  });
+  try {
+    return new Conf<Settings>({
+      projectName: "influx-cluster",
+      projectSuffix: "",
+      cwd: dir,
+      // Profiles name secret files and CAs: nobody else needs to read where those are.
+      configFileMode: 0o600,
+      accessPropertiesByDotNotation: false,
+      defaults: { interval: DEFAULT_INTERVAL, readOnly: false, profiles: {} },
+      schema: {
+        defaultProfile: { type: "string" },
+        interval: { type: "string" },
+        readOnly: { type: "boolean" },
+        profiles: { type: "object", additionalProperties: profileSchema },
+      },
+    });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (!/schema violation/i.test(message)) throw err;
+    // Conf names the property path, not the value: nothing stored (a misplaced secret) is echoed.
+    throw new Error(
+      `settings: ${message} (a profile holds ${Object.keys(profileSchema.properties).join(", ")}; a secret is never stored: name its file in secretFile)`,
+    );
+  }
 }
 
 export interface FlagOverrides {
@@ -69,10 +94,26 @@ export interface FlagOverrides {
   intervalMs?: number;
   readOnly?: boolean;
   profile?: string;
+  bindTls?: boolean;
+  insecure?: boolean;
+  caFile?: string;
+  /** As typed: checked here. */
+  authType?: string;
+  user?: string;
+  secretFile?: string;
+}
+
+/** How to reach the cluster: paths only; the files are read by access.ts. */
+export interface Connection {
+  /** null: plain HTTP. */
+  tls: { insecure: boolean; caFile: string | null } | null;
+  /** null: no credentials. */
+  jwt: { user: string; secretFile: string } | null;
 }
 
 export interface Resolved {
   bind: string;
+  connection: Connection;
   intervalMs: number;
   /** Why destructive actions are off (e.g. `profile "prod"`), null when they are allowed. */
   readOnly: string | null;
@@ -107,5 +148,42 @@ export function resolveSettings(settings: Settings, flags: FlagOverrides): Resol
   if (flags.readOnly !== undefined) readOnly = flags.readOnly ? "-read-only" : null;
   else if (profile?.readOnly) readOnly = `profile "${profileName}"`;
   else if (settings.readOnly) readOnly = "settings readOnly";
-  return { bind: flags.bind ?? profile?.bind ?? DEFAULT_BIND, intervalMs, readOnly, profileName, profile };
+  return {
+    bind: flags.bind ?? profile?.bind ?? DEFAULT_BIND,
+    connection: resolveConnection(flags, profile),
+    intervalMs,
+    readOnly,
+    profileName,
+    profile,
+  };
+}
+
+/** The TLS and credential settings, flags over the profile; an inconsistent mix is an error. */
+function resolveConnection(flags: FlagOverrides, profile: Profile | null): Connection {
+  const bindTls = flags.bindTls ?? profile?.bindTls ?? false;
+  const insecure = flags.insecure ?? profile?.insecure ?? false;
+  const caFile = flags.caFile ?? profile?.caFile ?? null;
+  const secretFile = flags.secretFile ?? profile?.secretFile ?? null;
+  const user = flags.user ?? profile?.user;
+  // A secret file alone means jwt: it is the only use of one.
+  const authType = flags.authType ?? profile?.authType ?? (secretFile !== null ? "jwt" : "none");
+
+  if (!bindTls && (insecure || caFile !== null))
+    throw new Error(`${insecure ? "-k" : "-ca-file"} applies to HTTPS: add -bind-tls`);
+  if (authType === "basic")
+    throw new Error(
+      "-auth-type basic: the cluster does not support basic authentication; use -auth-type jwt -secret-file FILE",
+    );
+  if (!(AUTH_TYPES as readonly string[]).includes(authType))
+    throw new Error(`invalid -auth-type "${authType}" (expected ${AUTH_TYPES.join(" or ")})`);
+  if (authType === "none" && secretFile !== null)
+    throw new Error("-secret-file is set but -auth-type is none: drop one of them");
+  if (authType === "none" && user !== undefined)
+    throw new Error("-user names the token's user: it needs -auth-type jwt -secret-file FILE");
+  if (authType === "jwt" && secretFile === null)
+    throw new Error("-auth-type jwt needs -secret-file FILE (a file holding the cluster's shared secret)");
+  return {
+    tls: bindTls ? { insecure, caFile } : null,
+    jwt: secretFile !== null ? { user: user ?? "", secretFile } : null,
+  };
 }

@@ -189,6 +189,10 @@ test("events: leader change, node down and back, node removed, admin trouble", (
   assert.deepEqual(texts(healthy(), snapshot(healthy().rows, { adminError: "connection refused" })), [
     "admin service unreachable: connection refused",
   ]);
+  assert.deepEqual(
+    texts(healthy(), snapshot(healthy().rows, { adminError: "authorization failed", adminRefused: true })),
+    ["admin service refused: authorization failed"],
+  );
 });
 
 test("events are kept in order and capped", () => {

@@ -2,6 +2,7 @@ import { useApp, useStdout } from "ink";
 import type { Logger } from "pino";
 import { useCallback } from "react";
 import type { ShowResult } from "../../admin/api-types.ts";
+import type { PeerAccess } from "../../util/http-client.ts";
 import type { NodeRow } from "../model.ts";
 import { carryOut, loadPlan, removalBlocked, type RemovalApi } from "../removal.ts";
 import { initialState, reducer } from "../state.ts";
@@ -14,6 +15,8 @@ import { Screen, type ScreenContext } from "./Screen.tsx";
 
 export interface AppProps {
   admin: RemovalApi & { show(): Promise<ShowResult> };
+  /** How the poller reaches the nodes: the same scheme, CA and credentials as `admin` (default plain HTTP). */
+  access?: PeerAccess;
   intervalMs: number;
   /** Deadline of each poll request. */
   timeoutMs: number;
@@ -30,6 +33,7 @@ export interface AppProps {
 export function App(props: AppProps) {
   const {
     admin,
+    access,
     intervalMs,
     timeoutMs,
     theme,
@@ -47,7 +51,7 @@ export function App(props: AppProps) {
   });
   const onSize = useCallback((size: TerminalSize) => dispatch({ type: "resize", ...size }), [dispatch]);
   useTerminalSize(onSize);
-  const poll = useClusterPoll({ admin, intervalMs, timeoutMs, dispatch, logger });
+  const poll = useClusterPoll({ admin, access, intervalMs, timeoutMs, dispatch, logger });
 
   useKeys(
     current,

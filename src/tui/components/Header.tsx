@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import { adminTrouble } from "../events.ts";
 import { quorumHealth, type ClusterSnapshot } from "../model.ts";
 import { clock } from "../text.ts";
 import type { Theme } from "../theme.ts";
@@ -32,7 +33,7 @@ function ClusterLine({
   if (cluster.rows.length === 0 && cluster.adminError) {
     return (
       <Text wrap="truncate-end" color={theme.tone.error}>
-        admin service {bind} unreachable: {cluster.adminError}
+        admin service {bind} {adminTrouble(cluster)}: {cluster.adminError}
       </Text>
     );
   }
