@@ -3,6 +3,10 @@
 // dist/ is built by `npm install` (the prepare script) or `npm run build`.
 import { existsSync } from "node:fs";
 
+// React (the TUI) reads this when it loads: its development build is several times slower and
+// keeps performance entries it never frees.
+process.env.NODE_ENV ??= "production";
+
 const main = new URL("../dist/main.js", import.meta.url);
 if (!existsSync(main)) {
   process.stderr.write(

@@ -41,9 +41,12 @@ Run any command with -h for its flags.`;
 
 export async function run(argv0: string, args: string[]): Promise<number> {
   const invokedAs = basename(argv0).replace(/\.(c|m)?js$/, "");
-  let name = ALIASES[invokedAs] ?? invokedAs;
+  // Own properties only: a word like "constructor" must not find Object.prototype's.
+  const alias = (word: string) => (Object.hasOwn(ALIASES, word) ? ALIASES[word] : word);
+  const known = (word: string) => Object.hasOwn(COMMANDS, word);
+  let name = alias(invokedAs);
   let rest = args;
-  if (!(name in COMMANDS)) {
+  if (!known(name)) {
     const first = args[0];
     if (first === "version" || first === "-version" || first === "--version") {
       process.stdout.write(`influx-cluster ${VERSION}\n`);
@@ -54,9 +57,9 @@ export async function run(argv0: string, args: string[]): Promise<number> {
       return 0;
     }
     if (first !== undefined && !first.startsWith("-")) {
-      name = ALIASES[first] ?? first;
+      name = alias(first);
       rest = args.slice(1);
-      if (!(name in COMMANDS)) {
+      if (!known(name)) {
         process.stderr.write(`influx-cluster: unknown command "${first}"\n\n${HELP}\n`);
         return 2;
       }

@@ -50,6 +50,11 @@ test("usage errors exit 2", () => {
   assert.equal(run("influxd", ["-nosuchflag"]).code, 2);
   assert.equal(run("influx-cluster", ["nosuchcommand"]).code, 2);
   assert.match(run("influx-cluster", ["nosuchcommand"]).err, /unknown command "nosuchcommand"/);
+  // Names of Object.prototype's members are not commands.
+  for (const word of ["constructor", "toString", "__proto__"]) {
+    assert.equal(run("influx-cluster", [word]).code, 2, word);
+    assert.equal(run("influxd-ctl", [word]).code, 2, word);
+  }
 });
 
 test("influxd and influxd-ctl never load React or Ink", () => {

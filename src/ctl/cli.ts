@@ -335,7 +335,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`influxd-ctl ${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
+  // Own properties only: "valueOf" is not a command.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     err(`influxd-ctl: unknown command "${name}"${suggestion(name)}\nRun 'influxd-ctl help' for usage.`);
     return 2;

@@ -109,8 +109,10 @@ export function defaultConfig(): Config {
 }
 
 function keySpec(section: string, key: string): KeySpec | undefined {
-  const specs = (SCHEMA as Record<string, Record<string, KeySpec>>)[section];
-  return specs ? specs[key] : undefined;
+  // Own properties only: a key such as "constructor" or "__proto__" is unknown, not Object's.
+  const schema = SCHEMA as Record<string, Record<string, KeySpec>>;
+  if (!Object.hasOwn(schema, section)) return undefined;
+  return Object.hasOwn(schema[section], key) ? schema[section][key] : undefined;
 }
 
 function setValue(cfg: Config, section: string, key: string, value: unknown): void {

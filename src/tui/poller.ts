@@ -9,8 +9,8 @@ import type { Agent } from "undici";
 import type { ShowResult } from "../admin/api-types.ts";
 import { HttpStatusError, PLAIN_HTTP, type PeerAccess } from "../util/http-client.ts";
 import { accessHint } from "./access.ts";
-import type { ClusterSnapshot, MetaStatus, NodeRow, Role } from "./model.ts";
-import { createPollAgent, describeError, probeNode, type Probe } from "./probe.ts";
+import type { ClusterSnapshot, NodeRow, Role } from "./model.ts";
+import { createPollAgent, describeError, probeNode, type PolledStatus, type Probe } from "./probe.ts";
 
 export interface PollerOptions {
   admin: { show(): Promise<ShowResult> };
@@ -50,6 +50,8 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
 
 export class ClusterPoller {
   private show: ShowResult | null = null;
+  private keysOf: ShowResult | null | undefined = undefined;
+  private keys = new Set<string>();
   private adminError: string | null = null;
   private adminRefused = false;
   private readonly access: PeerAccess;
@@ -135,7 +137,8 @@ export class ClusterPoller {
       const changed = now.length !== before.size || now.some((m) => !before.has(m.key));
       this.show = show;
       this.setAdminError(null, false);
-      for (const key of [...this.probes.keys()]) if (!now.some((m) => m.key === key)) this.probes.delete(key);
+      const nowKeys = new Set(now.map((m) => m.key));
+      for (const key of [...this.probes.keys()]) if (!nowKeys.has(key)) this.probes.delete(key);
       if (changed && this.emitted) {
         // Membership changed between polls (a node was removed or added): show it without waiting.
         await this.probeAll(now.filter((m) => !this.probes.has(m.key)));
@@ -158,8 +161,18 @@ export class ClusterPoller {
   private async probeAll(nodes: Member[]): Promise<void> {
     await forEachLimited(nodes, this.opts.concurrency ?? 16, async (m) => {
       const probe = await probeNode(this.agent, m.role, m.httpAddr, this.opts.timeoutMs, this.access);
-      if (members(this.show).some((x) => x.key === m.key)) this.probes.set(m.key, probe);
+      // Only nodes still listed: /show may have changed while this probe ran.
+      if (this.memberKeys().has(m.key)) this.probes.set(m.key, probe);
     });
+  }
+
+  /** Keys of the listed nodes, rebuilt only when /show changes (not once per probe). */
+  private memberKeys(): Set<string> {
+    if (this.keysOf !== this.show) {
+      this.keysOf = this.show;
+      this.keys = new Set(members(this.show).map((m) => m.key));
+    }
+    return this.keys;
   }
 
   private emit(): void {
@@ -215,17 +228,15 @@ export class ClusterPoller {
     }
     const statuses = rows
       .map((r) => (r.up ? this.probes.get(r.key)?.status : null))
-      .filter((s): s is MetaStatus => !!s);
+      .filter((s): s is PolledStatus => !!s);
     const leader = statuses
       .filter((s) => s.raft.state === "leader")
       .sort((a, b) => b.raft.term - a.raft.term)[0];
     const newest = [...statuses].sort((a, b) => b.raft.term - a.raft.term)[0];
     const voters =
-      (leader ?? newest)?.raft.voters ??
-      (show?.meta ?? []).filter((m) => m.suffrage === "voter").map((m) => m.raftAddr);
-    const votersUp = voters.filter((addr) =>
-      rows.some((r) => r.role === "meta" && r.raftAddr === addr && r.up),
-    ).length;
+      leader?.raft.voters ?? (show?.meta ?? []).filter((m) => m.suffrage === "voter").map((m) => m.raftAddr);
+    const upRaftAddrs = new Set(rows.filter((r) => r.role === "meta" && r.up).map((r) => r.raftAddr));
+    const votersUp = voters.filter((addr) => upRaftAddrs.has(addr)).length;
     return {
       rows,
       leaderHttp: leader?.httpAddr ?? null,

@@ -10,11 +10,42 @@ import { Agent, request } from "undici";
 import { peerUrl, PLAIN_HTTP, type PeerAccess } from "../util/http-client.ts";
 import type { MetaStatus, Role } from "./model.ts";
 
+/**
+ * The part of a node's /status the view uses. Only this is kept between polls: a full /status
+ * carries the whole configuration, and holding a thousand of those made the garbage collector
+ * the main cost of polling a large cluster. Voters are kept from the leader only (its
+ * configuration is the authoritative one).
+ */
+export interface PolledStatus {
+  httpAddr: string;
+  version: string;
+  raft: Pick<
+    MetaStatus["raft"],
+    "state" | "term" | "commitIndex" | "appliedIndex" | "lastContactMs" | "voters"
+  >;
+}
+
+function trimStatus(s: MetaStatus): PolledStatus {
+  const r = s.raft;
+  return {
+    httpAddr: s.httpAddr,
+    version: s.version,
+    raft: {
+      state: r.state,
+      term: r.term,
+      commitIndex: r.commitIndex,
+      appliedIndex: r.appliedIndex,
+      lastContactMs: r.lastContactMs,
+      voters: r.state === "leader" ? r.voters : [],
+    },
+  };
+}
+
 export interface Probe {
   up: boolean;
   pingMs: number | null;
   error: string | null;
-  status: MetaStatus | null;
+  status: PolledStatus | null;
 }
 
 /** One Agent for all polls: at most two sockets per node (ping and status in parallel), kept alive between polls. */
@@ -91,10 +122,10 @@ export async function probeNode(
   if (p.value.status < 200 || p.value.status > 299) {
     return { up: false, pingMs: p.value.ms, error: `/ping answered HTTP ${p.value.status}`, status: null };
   }
-  let parsed: MetaStatus | null = null;
+  let parsed: PolledStatus | null = null;
   if (s.status === "fulfilled" && s.value && s.value.status === 200) {
     try {
-      parsed = JSON.parse(s.value.text) as MetaStatus;
+      parsed = trimStatus(JSON.parse(s.value.text) as MetaStatus);
     } catch {
       parsed = null;
     }

@@ -247,12 +247,16 @@ export class HttpService {
       if (status >= 500) this.opts.logger.error({ err, requestId, path: url.pathname }, "request failed");
       const headers: Record<string, string> = err instanceof HttpError ? { ...err.headers } : {};
       if (status === 413) {
-        // The client may still be sending: drain (and discard) the rest for a short while so it
-        // can read our answer (closing now would hit it with EPIPE mid-upload), then close. The
-        // connection must not be reused meanwhile: the close would cut the next request short.
-        headers.connection = "close";
+        // The client may still be sending. Closing now would hit it with EPIPE before it reads
+        // our answer, so a body of a sane declared size is drained (and discarded): the
+        // connection then stays clean for reuse. An unknown (chunked) or absurd size is answered
+        // with `connection: close`. Either way a client that stalls is cut off after 5 s.
+        const declared = Number(req.headers["content-length"]);
+        if (!(declared <= Math.max(4 * this.opts.maxBodyBytes, 64 * 1024 * 1024)))
+          headers.connection = "close";
         req.resume();
-        setTimeout(() => req.socket.destroy(), 5_000).unref();
+        const cutOff = setTimeout(() => req.socket.destroy(), 5_000).unref();
+        req.once("end", () => clearTimeout(cutOff));
       }
       if (!res.headersSent) sendJson(res, status, { error: (err as Error).message }, headers);
       else res.destroy();

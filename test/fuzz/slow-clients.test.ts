@@ -95,7 +95,7 @@ test("a chunked body that passes the limit gets 413 while the client is still se
   assert.match(outcome.text, /\r\nconnection: close\r\n/i);
 });
 
-test("an ordinary client uploading too much reads the 413 (no reset), and its next request gets a fresh connection", async () => {
+test("an ordinary client uploading too much reads the 413 (no reset), and its next request is served", async () => {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const big = await request(`http://${addr}/echo`, {
@@ -107,18 +107,15 @@ test("an ordinary client uploading too much reads the 413 (no reset), and its ne
     });
     assert.equal(big.status, 413);
     assert.deepEqual(JSON.parse(big.body.toString()), { error: `request body larger than ${LIMIT} bytes` });
-    // The 413's connection is closed a little later; a request sent over it would be cut short.
-    let reused: boolean | undefined;
+    // The rest of the body was drained, so the connection may be reused safely.
     const next = await new Promise<number>((resolve, reject) => {
       const req = http.get(`http://${addr}/hello`, { agent }, (res) => {
-        reused = req.reusedSocket;
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
       });
       req.on("error", reject);
     });
     assert.equal(next, 200);
-    assert.equal(reused, false);
   } finally {
     agent.destroy();
   }

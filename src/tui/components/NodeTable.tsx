@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import { memo } from "react";
+import { memo, useMemo } from "react";
 import type { NodeRow } from "../model.ts";
 import { fitColumns, MARKER_WIDTH, type Column } from "../table-format.ts";
 import { fit } from "../text.ts";
@@ -45,7 +45,8 @@ export function scrollOffset(selected: number, count: number, height: number): n
 }
 
 export function NodeTable({ rows, selectedKey, height, width, theme, emptyText }: NodeTableProps) {
-  const columns = fitColumns(width);
+  // Same array for the same width, so the memoised rows are not all redrawn on every key.
+  const columns = useMemo(() => fitColumns(width), [width]);
   const selected = Math.max(
     0,
     rows.findIndex((r) => r.key === selectedKey),
