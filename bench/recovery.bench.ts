@@ -69,8 +69,9 @@ report.table("Process start → /status answers as a follower", [
   {
     logEntries: lastIndex,
     restarts: times.length,
-    medianMs: median(times).toFixed(0),
+    servingAsFollowerMs: median(times).toFixed(0),
     runsMs: times.map((t) => t.toFixed(0)).join(", "),
+    leaderKnownMs: median(toLeader).toFixed(0),
   },
 ]);
 report.target(
