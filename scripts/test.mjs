@@ -21,7 +21,12 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(" ")}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
-  stdio: "inherit",
-});
+const seed = "./test/support/fast-check-seed.mjs";
+const result = spawnSync(
+  process.execPath,
+  ["--import", "tsx", "--import", seed, "--test", "--test-reporter=spec", ...files],
+  {
+    stdio: "inherit",
+  },
+);
 process.exit(result.status ?? 1);

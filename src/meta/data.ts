@@ -11,7 +11,7 @@
  * clone-then-swap does).
  */
 import type { DatabaseInfo, MetaData, RetentionPolicyInfo } from "../proto/index.ts";
-import { databaseNotFound, metaError, retentionPolicyNotFound } from "./errors.ts";
+import { databaseNotFound, MetaError, metaError, retentionPolicyNotFound } from "./errors.ts";
 
 /** Longest database or retention policy name (bytes): it becomes a directory name on disk. */
 export const MAX_NAME_LEN = 255;
@@ -149,4 +149,14 @@ export function editRetentionPolicy(
   const rp = findRetentionPolicy(db, name);
   if (!rp) throw retentionPolicyNotFound(name);
   return editRetentionPolicyAt(draft, databaseIndex, db.retentionPolicies.indexOf(rp));
+}
+
+/**
+ * The next ID after `current`. IDs travel as uint64 but must stay exact JS numbers: past 2^53 - 1
+ * the command is refused (all servers alike) rather than producing Data that cannot be encoded,
+ * which would stop every server at its next snapshot.
+ */
+export function nextId(current: number, what: string): number {
+  if (current >= Number.MAX_SAFE_INTEGER) throw new MetaError(`${what} IDs exhausted`);
+  return current + 1;
 }

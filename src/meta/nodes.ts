@@ -1,6 +1,6 @@
 /** Meta and data node membership records (Go: Data.CreateMetaNode & co.). */
 import type { NodeInfo } from "../proto/index.ts";
-import type { DeepReadonly, MetaDraft } from "./data.ts";
+import { nextId, type DeepReadonly, type MetaDraft } from "./data.ts";
 import { MetaError, metaError, META_ERRORS } from "./errors.ts";
 import { releaseShardsOf } from "./shards.ts";
 
@@ -14,7 +14,7 @@ function byId(a: NodeState, b: NodeState): number {
 function idForNewNode(draft: MetaDraft, others: readonly NodeState[], tcpAddr: string): number {
   const same = others.find((n) => n.tcpAddr === tcpAddr);
   if (same) return same.id;
-  draft.data.maxNodeId += 1;
+  draft.data.maxNodeId = nextId(draft.data.maxNodeId, "node");
   return draft.data.maxNodeId;
 }
 

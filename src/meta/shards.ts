@@ -14,6 +14,7 @@ import { metaError } from "./errors.ts";
 import {
   editRetentionPolicy,
   editRetentionPolicyAt,
+  nextId,
   requireRetentionPolicy,
   type DeepReadonly,
   type MetaDraft,
@@ -157,7 +158,7 @@ export function createShardGroup(
     if (g.startTime > timestamp && g.startTime < endTime) endTime = g.startTime;
   }
 
-  data.maxShardGroupId += 1;
+  data.maxShardGroupId = nextId(data.maxShardGroupId, "shard group");
   const group: ShardGroupInfo = {
     id: data.maxShardGroupId,
     startTime,
@@ -169,7 +170,7 @@ export function createShardGroup(
   // Round robin over the data nodes from a start point every server computes alike.
   let nodeIndex = data.index % nodeCount;
   for (let i = 0; i < shardN; i++) {
-    data.maxShardId += 1;
+    data.maxShardId = nextId(data.maxShardId, "shard");
     const shard: ShardInfo = { id: data.maxShardId, owners: [] };
     for (let r = 0; r < replicaN; r++) {
       shard.owners.push({ nodeId: data.dataNodes[nodeIndex % nodeCount].id });

@@ -7,7 +7,7 @@ import { decodeData, encodeCommand, encodeData, ProtoError } from "../../src/pro
 import type { MetaCommand, MetaData, RetentionPolicyInfo } from "../../src/proto/index.ts";
 import { MetaStateMachine, validateCommand } from "../../src/meta/fsm.ts";
 import type { FsmResult, MetaStateMachineOptions } from "../../src/meta/fsm.ts";
-import type { MetaState } from "../../src/meta/data.ts";
+import { emptyData, type MetaState } from "../../src/meta/data.ts";
 
 const HOUR = 3_600_000_000_000n;
 const DAY = 24n * HOUR;
@@ -1171,4 +1171,20 @@ test("determinism and sharing over long random command sequences: same entries, 
     }),
     { numRuns: 40 },
   );
+});
+
+// Found by the fuzzer: an ID allocated past 2^53 - 1 made Data unencodable, so every server would
+// have stopped at its next snapshot. The command is refused instead, alike everywhere.
+test("allocating an ID past 2^53 - 1 is refused and the state still encodes", () => {
+  const fsm = new MetaStateMachine();
+  const data = { ...emptyData(), maxNodeId: Number.MAX_SAFE_INTEGER };
+  let index = 0;
+  const apply = (cmd: MetaCommand) =>
+    fsm.apply({ index: ++index, term: 1, type: EntryType.Command, data: encodeCommand(cmd) });
+  assert.deepEqual(apply({ type: "SetDataCommand", data }), {});
+  assert.deepEqual(apply({ type: "CreateDataNodeCommand", httpAddr: "d:8086", tcpAddr: "d:8088" }), {
+    error: "node IDs exhausted",
+  });
+  assert.equal(fsm.data().maxNodeId, Number.MAX_SAFE_INTEGER);
+  assert.doesNotThrow(() => fsm.snapshot());
 });
