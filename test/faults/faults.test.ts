@@ -10,7 +10,9 @@ import { spawn } from "node:child_process";
 import { netnsSupport } from "./netns.ts";
 import { runScenario } from "./suite.ts";
 
-const seed = process.env.SEED !== undefined ? Number(process.env.SEED) : Math.floor(Math.random() * 2 ** 31);
+// A fixed schedule in npm test (timing still varies run to run); `npm run test:faults` explores
+// random seeds, and SEED=<n> picks one here too.
+const seed = process.env.SEED !== undefined ? Number(process.env.SEED) : 20261126;
 
 /** Runs the CLI (which moves itself into a new network namespace), streaming its output. */
 function runNamespaced(): Promise<{ code: number | null; output: string }> {
