@@ -1,6 +1,6 @@
 /**
  * Protobuf codec of the meta service: Command (with its payload extension), Response and Data,
- * byte-compatible with the Go meta service (schema: meta.proto, embedded as schema.ts).
+ * byte-compatible with the Go meta service (schema: meta.proto, read by schema.ts).
  *
  * protobufjs does the wire work; this module maps between its message objects (Go field names,
  * Long values) and the camelCase TypeScript shapes of types.ts, by reflection over the schema so
