@@ -3,6 +3,7 @@
  * pre-vote / check-quorum / stickiness / membership rules of our design). Single cores are
  * stepped with hand-made messages; multi-node rules use the in-memory CoreCluster.
  */
+import { seededRandom } from "../support/random.ts";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { RaftCore, type CoreOptions } from "../../src/raft/core.ts";
@@ -25,7 +26,7 @@ import {
   type Ready,
   type VoteResponse,
 } from "../../src/raft/types.ts";
-import { configOf, CoreCluster, enc, seededRng, serverIds } from "./support/memnet.ts";
+import { configOf, CoreCluster, enc, serverIds } from "./support/memnet.ts";
 
 const ET = 10; // election ticks
 
@@ -753,7 +754,7 @@ describe("randomized safety and liveness", () => {
    * must emerge and every member must apply a final write.
    */
   function chaos(seed: number, steps: number): void {
-    const r = seededRng(seed);
+    const r = seededRandom(seed);
     const ids = ["a", "b", "c", "d", "e"];
     const c = CoreCluster.bootstrapped(["a", "b", "c"], {
       preVote: r() < 0.8,

@@ -1,17 +1,7 @@
 /** Shared fixtures for the storage tests: a seeded RNG and entry builders. */
 import { EntryType, type Entry } from "../../../src/raft/types.ts";
 
-/** mulberry32: small, fast, deterministic; returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../../support/random.ts";
 
 /** A command entry whose payload identifies it (index, term) and has some length variety. */
 export function entry(index: number, term: number, size = (index * 7) % 23): Entry {

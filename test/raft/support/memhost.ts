@@ -3,10 +3,11 @@
  * when the test advances it, an in-memory transport network with cuttable nodes, a list FSM,
  * and helpers to start a cluster of hosts on memory stores.
  */
+import { seededRandom } from "../../support/random.ts";
 import { RaftNode, type RaftNodeOptions } from "../../../src/raft/host.ts";
 import { MemoryLogStore, MemorySnapshotStore, MemoryStableStore } from "../../../src/raft/storage/memory.ts";
 import type { Clock, Entry, Message, ServerId, StateMachine, Transport } from "../../../src/raft/types.ts";
-import { dec, enc, seededRng } from "./memnet.ts";
+import { dec, enc } from "./memnet.ts";
 
 /** Let every promise chain started so far run to completion. */
 export async function settle(): Promise<void> {
@@ -190,7 +191,7 @@ export class HostCluster {
       ...TIMING,
       snapshotThreshold: 1000,
       trailingLogs: 100,
-      random: seededRng(this.seed++),
+      random: seededRandom(this.seed++),
       ...this.extra,
     });
     this.nodes.set(id, node);

@@ -4,6 +4,7 @@
  * payloads), and the network is a FIFO queue with cuttable links. Time is explicit ticks.
  * Every step follows the Ready contract: persist, then send, then apply, then advance.
  */
+import { seededRandom } from "../../support/random.ts";
 import { RaftCore, type CoreOptions } from "../../../src/raft/core.ts";
 import {
   EntryType,
@@ -14,18 +15,6 @@ import {
   type ServerId,
   type Snapshot,
 } from "../../../src/raft/types.ts";
-
-/** mulberry32: small seeded PRNG so every run elects the same way. */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -61,7 +50,7 @@ export class SimNode {
     this.fsm = snap ? (JSON.parse(dec(snap.data)) as string[]) : [];
     this.appliedIndex = snap?.meta.index ?? 0;
     this.core = new RaftCore(
-      { ...this.opts, id: this.id, rng: seededRng(this.seed * 1000 + this.restarts++) },
+      { ...this.opts, id: this.id, rng: seededRandom(this.seed * 1000 + this.restarts++) },
       { hardState: this.disk.hardState, snapshot: snap, entries: this.disk.entries.slice() },
     );
     this.up = true;
