@@ -4,16 +4,17 @@
  * a cluster when asked, and shuts down cleanly on SIGINT/SIGTERM within a bounded time.
  */
 
-import { mkdir, readdir, rm, access, constants } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, rm, access, constants } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { AdminService } from "../admin/service.ts";
 import { adminRoutes } from "../admin/http.ts";
 import { MetaClient } from "../meta/client.ts";
 import { MetaStateMachine } from "../meta/fsm.ts";
 import { metaRoutes } from "../meta/http.ts";
-import { fsyncDir, IDENTITY_FILE, readIdentity, writeIdentity } from "../meta/identity.ts";
+import { readIdentity, writeIdentity } from "../meta/identity.ts";
 import { MetaService, type Replica, type StatusJson } from "../meta/service.ts";
 import { openRaftNode } from "../raft/open.ts";
+import { NodeFileSystem } from "../raft/storage/fs.ts";
 import { TcpTransport } from "../raft/transport.ts";
 import type { Message, ServerId, Transport } from "../raft/types.ts";
 import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http-client.ts";
@@ -92,13 +93,12 @@ async function prepareMetaDir(dir: string): Promise<void> {
  */
 async function wipeMetaDir(dir: string): Promise<void> {
   const identity = await readIdentity(dir);
-  for (const name of await readdir(dir)) {
-    if (name !== IDENTITY_FILE) await rm(join(dir, name), { recursive: true, force: true });
-  }
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o755 });
   if (identity) await writeIdentity(dir, identity);
-  await fsyncDir(dir);
+  // The directory itself was replaced: make its new entry in the parent durable too.
+  const fs = new NodeFileSystem();
+  await Promise.all([fs.fsyncDir(dir), fs.fsyncDir(dirname(dir))]);
 }
 
 export interface DaemonOptions {

@@ -6,12 +6,15 @@
 
 import { open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
+import { NodeFileSystem } from "../raft/storage/fs.ts";
+
+const fs = new NodeFileSystem();
 
 export interface NodeIdentity {
   ID: number;
 }
 
-export const IDENTITY_FILE = "node.json";
+const IDENTITY_FILE = "node.json";
 
 export async function readIdentity(dir: string): Promise<NodeIdentity | null> {
   let text: string;
@@ -38,14 +41,5 @@ export async function writeIdentity(dir: string, identity: NodeIdentity): Promis
     await file.close();
   }
   await rename(tmp, join(dir, IDENTITY_FILE));
-  await fsyncDir(dir);
-}
-
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await fs.fsyncDir(dir);
 }
