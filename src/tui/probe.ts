@@ -97,7 +97,14 @@ async function get(
   timeoutMs: number,
   headers?: Record<string, string>,
 ): Promise<{ status: number; text: string }> {
-  const res = await request(url, { dispatcher: agent, headers, signal: AbortSignal.timeout(timeoutMs) });
+  // undici's own deadlines (connect, headers, body; set on the Agent too) bound every request
+  // without a timer object per request, which at a thousand nodes was a visible share of the CPU.
+  const res = await request(url, {
+    dispatcher: agent,
+    headers,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
   return { status: res.statusCode, text: await res.body.text() };
 }
 
