@@ -1,6 +1,9 @@
 /** JSON shapes of the admin service (docs/http-api.md), shared by the service, the CLI and the TUI. */
 
-export type NodeRaftState = "leader" | "follower" | "candidate" | "removed" | "unbootstrapped" | "shutdown";
+import type { PublicRaftState } from "../meta/service.ts";
+
+/** A node's own raft.state, as its /status reports it (one definition, in the meta service). */
+export type NodeRaftState = PublicRaftState;
 
 export interface MetaNodeView {
   id: number;
