@@ -24,7 +24,7 @@ import {
   encodeMessage,
   TRANSPORT_PROTOCOL_VERSION,
 } from "./codec.ts";
-import type { Message, ServerId, Transport } from "./types.ts";
+import { MessageType, type Message, type ServerId, type Transport } from "./types.ts";
 
 /** Structured logger; a pino logger fits. */
 export interface TransportLogger {
@@ -246,19 +246,23 @@ class PeerLink {
     this.queueBytes += size;
     this.queueMessages++;
     if (this.state === "idle") this.dial();
-    else if (this.state === "open") this.scheduleFlush();
   }
 
-  private scheduleFlush(): void {
-    if (this.flushPending !== null) return;
-    // setImmediate, not a microtask: everything sent during this turn, across awaits on
-    // already-resolved work, is batched into one write.
-    this.flushPending = setImmediate(() => {
+  /** Writes everything queued now (`urgent`) or at the end of this event-loop turn. */
+  flushWhen(urgent: boolean): void {
+    if (urgent) {
+      if (this.flushPending !== null) clearImmediate(this.flushPending);
       this.flushPending = null;
       this.flush();
-    });
+    } else if (this.flushPending === null && this.state === "open") {
+      this.flushPending = setImmediate(() => {
+        this.flushPending = null;
+        this.flush();
+      });
+    }
   }
 
+  /** Everything queued, in one socket write. */
   private flush(): void {
     const socket = this.socket;
     if (this.state !== "open" || socket === null || this.queueMessages === 0) return;
@@ -513,6 +517,7 @@ export class TcpTransport implements Transport {
       }
       link.enqueue(payload);
     }
+    link.flushWhen(messages.some(onCommitPath));
   }
 
   /** Outbound state per peer address, for status pages and tests. */
@@ -624,6 +629,18 @@ export class TcpTransport implements Transport {
       this.logger.error({ peer: fromAddress, error: errorText(err) }, "raft message handler threw");
     }
   }
+}
+
+/**
+ * Log entries on their way to a follower and the follower's acknowledgement are on the critical
+ * path of every commit, so they are written at once. Everything else (heartbeats, the commit
+ * index, votes) waits for the end of the event-loop turn: a leader answers the clients whose
+ * entries just committed before it spends CPU telling the followers, and a turn's messages to a
+ * peer share one write. The queue is shared, so an urgent write also carries the waiting ones
+ * and order per peer is kept.
+ */
+function onCommitPath(m: Message): boolean {
+  return (m.type === MessageType.Append && m.entries.length > 0) || m.type === MessageType.AppendResp;
 }
 
 function validatePositive(name: string, value: number | undefined): void {

@@ -18,7 +18,7 @@ import {
   type TcpTransportOptions,
   type TransportLogger,
 } from "../../src/raft/transport.ts";
-import { MessageType, type HeartbeatRequest, type Message } from "../../src/raft/types.ts";
+import { EntryType, MessageType, type HeartbeatRequest, type Message } from "../../src/raft/types.ts";
 
 // Safety net so a hang fails the test instead of stalling the run; no assertion depends on it.
 const TEST_TIMEOUT = { timeout: 20_000 };
@@ -232,6 +232,55 @@ describe("TcpTransport", () => {
     for (const s of sockets) s.destroy();
     await new Promise((r) => server.close(r));
   });
+
+  it(
+    "writes log entries at once, defers heartbeats to the end of the turn, and keeps their order",
+    TEST_TIMEOUT,
+    async () => {
+      const received: Buffer[] = [];
+      const server = net.createServer((s) => s.on("data", (c) => received.push(c)));
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const peer = { id: "raw", address: `127.0.0.1:${(server.address() as net.AddressInfo).port}` };
+      const a = await startNode();
+      a.t.send(peer, [hb("a", "raw", 0)]);
+      await waitUntil(() => a.t.peerStatus()[0]?.sentMessages === 1);
+      const sent = () => a.t.peerStatus()[0].sentMessages;
+
+      a.t.send(peer, [hb("a", "raw", 1)]);
+      assert.equal(sent(), 1, "a heartbeat waits for the end of the turn");
+      const append: Message = {
+        type: MessageType.Append,
+        from: "a",
+        to: "raw",
+        term: 1,
+        prevLogIndex: 0,
+        prevLogTerm: 0,
+        commit: 0,
+        entries: [{ index: 1, term: 1, type: EntryType.Command, data: new Uint8Array([7]) }],
+      };
+      a.t.send(peer, [append]);
+      assert.equal(sent(), 3, "entries go out at once, with the heartbeat queued before them");
+      a.t.send(peer, [hb("a", "raw", 2)]);
+      assert.equal(sent(), 3);
+      await nextTurn();
+      assert.equal(sent(), 4, "the deferred heartbeat went out at the end of the turn");
+
+      const d = new FrameDecoder();
+      const frames: Buffer[] = [];
+      await waitUntil(() => {
+        for (const c of received.splice(0)) d.push(c);
+        for (let f = d.next(1 << 20); f !== null; f = d.next(1 << 20)) frames.push(f);
+        return frames.length === 5;
+      });
+      const kinds = frames.slice(1).map((f) => {
+        const m = decodeMessage(f);
+        return m.type === MessageType.Heartbeat ? `hb${m.readCtx}` : `append${m.type}`;
+      });
+      assert.deepEqual(kinds, ["hb0", "hb1", `append${MessageType.Append}`, "hb2"]);
+      await a.t.close();
+      await new Promise((r) => server.close(r));
+    },
+  );
 
   it("delivers a multi-megabyte snapshot intact", TEST_TIMEOUT, async () => {
     const a = await startNode();

@@ -10,7 +10,7 @@
  *    directory that holds the entry.
  */
 import * as nodeFs from "node:fs/promises";
-import { constants as fsConstants } from "node:fs";
+import { constants as fsConstants, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 export { SimulatedFileSystem } from "./sim-fs.ts";
@@ -25,6 +25,8 @@ export interface FileHandle {
   read(position: number, length: number): Promise<Uint8Array>;
   /** Writes all of `data` at `position` (extending the file with zeros if needed). */
   write(data: Uint8Array, position: number): Promise<void>;
+  /** write() then datasync(): resolves once `data` is durable. The stores' hot path. */
+  writeDurable(data: Uint8Array, position: number): Promise<void>;
   truncate(size: number): Promise<void>;
   /** fdatasync: contents (and size) durable. */
   datasync(): Promise<void>;
@@ -112,6 +114,16 @@ class NodeFileHandle implements FileHandle {
       const { bytesWritten } = await this.handle.write(data, done, data.length - done, position + done);
       done += bytesWritten;
     }
+  }
+
+  /** The copy into the page cache takes microseconds even for a large batch, so it runs inline
+   *  and only the flush goes to the thread pool: one pool round trip per commit instead of two,
+   *  which is ~60 µs off every commit on the leader and on each follower. */
+  async writeDurable(data: Uint8Array, position: number): Promise<void> {
+    for (let done = 0; done < data.length;) {
+      done += writeSync(this.handle.fd, data, done, data.length - done, position + done);
+    }
+    await this.handle.datasync();
   }
 
   truncate(size: number): Promise<void> {

@@ -209,6 +209,12 @@ class SimFileHandle implements FileHandle {
     writeBytes(f, position, data);
   }
 
+  /** Two operations in the crash model, as on a real disk: the write can land without the sync. */
+  async writeDurable(data: Uint8Array, position: number): Promise<void> {
+    await this.write(data, position);
+    await this.datasync();
+  }
+
   async truncate(size: number): Promise<void> {
     await this.begin("truncate");
     const f = this.file;

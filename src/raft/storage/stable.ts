@@ -122,8 +122,7 @@ export class FileStableStore implements StableStore {
         serverId,
       };
       // Alternate: never overwrite the slot that holds the latest acknowledged state.
-      await this.handle.write(encodeSlot(next), (next.seq % 2) * SLOT_SIZE);
-      await this.handle.datasync();
+      await this.handle.writeDurable(encodeSlot(next), (next.seq % 2) * SLOT_SIZE);
       this.current = next;
     });
     this.queue = result.catch(() => {});

@@ -253,8 +253,7 @@ export class SegmentedWal implements LogStore {
         if (t.size > HEADER_SIZE && t.size + batch.length > this.segmentSize) {
           await this.startSegment(entries[0].index);
         }
-        await this.tail.handle.write(batch, this.tail.size);
-        await this.tail.handle.datasync();
+        await this.tail.handle.writeDurable(batch, this.tail.size);
         this.tail.size += batch.length;
         this.tail.segment.maxIndex = last;
       });
@@ -341,8 +340,7 @@ export class SegmentedWal implements LogStore {
     this.nextId++;
     this.tail = { segment, handle, size: 0 };
     this.segments.push(segment);
-    await handle.write(encodeHeader(segment.id, base), 0);
-    await handle.datasync();
+    await handle.writeDurable(encodeHeader(segment.id, base), 0);
     this.tail.size = HEADER_SIZE;
     await this.fs.fsyncDir(this.dir);
   }
