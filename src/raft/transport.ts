@@ -61,6 +61,10 @@ export interface TcpTransportOptions {
   maxQueuedBytesPerPeer?: number;
   /** Reconnect delay: doubles from initialMs after each failure, capped at maxMs. */
   backoff?: { initialMs: number; maxMs: number };
+  /** An outbound link that carried nothing for this long is closed and forgotten; sending
+   *  again dials afresh. Keeps a node that left the cluster (or a mistyped address) from
+   *  holding a connection and a queue forever. */
+  idleCloseMs?: number;
   logger?: TransportLogger;
 }
 
@@ -81,6 +85,9 @@ const DEFAULT_DIAL_TIMEOUT_MS = 2_000;
 const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_QUEUED_BYTES_PER_PEER = 16 * 1024 * 1024;
 const DEFAULT_BACKOFF = { initialMs: 50, maxMs: 500 };
+// Well above any heartbeat interval: only links between followers (used in elections) and to
+// departed nodes ever go quiet this long.
+const DEFAULT_IDLE_CLOSE_MS = 60_000;
 /** A hello is an address and a few bytes; a larger first frame is not a Raft peer. */
 const MAX_HELLO_BYTES = 4 * 1024;
 const KEEPALIVE_INITIAL_DELAY_MS = 5_000;
@@ -198,6 +205,7 @@ class PeerLink {
   private flushPending: NodeJS.Immediate | null = null;
   private failures = 0;
   private openedAt = 0;
+  private lastUsed = performance.now();
   private closed = false;
   /** Log an outage and a full queue once per episode, not once per dropped message. */
   private outageLogged = false;
@@ -242,6 +250,7 @@ class PeerLink {
       }
       return;
     }
+    this.lastUsed = performance.now();
     this.queue.push(frameHeader(payload.length), payload);
     this.queueBytes += size;
     this.queueMessages++;
@@ -383,6 +392,11 @@ class PeerLink {
     else this.state = "idle";
   }
 
+  /** Nothing sent for `ms` and nothing left to write. */
+  idleLongerThan(ms: number, now: number): boolean {
+    return now - this.lastUsed > ms && this.pendingBytes() === 0;
+  }
+
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -405,6 +419,8 @@ export class TcpTransport implements Transport {
   private readonly logger: TransportLogger;
   private readonly maxFrameBytes: number;
   private readonly linkSettings: LinkSettings;
+  private readonly idleCloseMs: number;
+  private readonly reaper: NodeJS.Timeout;
 
   private constructor(
     private readonly server: net.Server,
@@ -427,6 +443,9 @@ export class TcpTransport implements Transport {
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
       logger: this.logger,
     };
+    this.idleCloseMs = opts.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
+    this.reaper = setInterval(() => this.closeIdleLinks(), Math.max(10, this.idleCloseMs / 2));
+    this.reaper.unref();
     server.on("connection", (raw: net.Socket) => this.track(raw));
     if (opts.tls) {
       server.on("secureConnection", (socket: tls.TLSSocket) => this.serve(socket));
@@ -449,6 +468,7 @@ export class TcpTransport implements Transport {
     validatePositive("dialTimeoutMs", opts.dialTimeoutMs);
     validatePositive("maxFrameBytes", opts.maxFrameBytes);
     validatePositive("maxQueuedBytesPerPeer", opts.maxQueuedBytesPerPeer);
+    validatePositive("idleCloseMs", opts.idleCloseMs);
     if ((opts.maxFrameBytes ?? 0) > 0xffffffff) {
       throw new Error(`maxFrameBytes must fit in a u32 frame header, got ${opts.maxFrameBytes}`);
     }
@@ -525,11 +545,22 @@ export class TcpTransport implements Transport {
     return [...this.peers.values()].map((l) => l.status());
   }
 
+  private closeIdleLinks(): void {
+    const now = performance.now();
+    for (const [address, link] of this.peers) {
+      if (!link.idleLongerThan(this.idleCloseMs, now)) continue;
+      link.close();
+      this.peers.delete(address);
+      this.logger.debug({ peer: address, idleMs: this.idleCloseMs }, "closed idle raft link");
+    }
+  }
+
   close(): Promise<void> {
     if (this.closing === null) {
       this.closing = new Promise<void>((resolve) => {
         // close() stops accepting; its callback fires once every tracked socket has gone.
         this.server.close(() => resolve());
+        clearInterval(this.reaper);
         for (const link of this.peers.values()) link.close();
         this.peers.clear();
         for (const socket of this.inbound) socket.destroy();
