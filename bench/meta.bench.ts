@@ -106,6 +106,13 @@ try {
   await cluster.stop();
 }
 const report = new Report("meta", "Meta service: /execute on three influxd processes, next to etcd");
+report.note(
+  `Each system gets the same untimed warm-up first (${WARMUP_MS / 1000} s at concurrency ${WARMUP_CONCURRENCY}), ` +
+    `then ${DURATION_MS / 1000} s per level. ` +
+    "Without it the first level measures V8 optimising the server and the load " +
+    "generator (p50 at concurrency 1 falls from about 2 ms in the first second to 1.1 ms by the fifth), " +
+    "and the shared load generator is cold for our run but warm for etcd's.",
+);
 report.table(
   "influx-cluster POST /execute, CreateDatabaseCommand (3 influxd processes, loopback)",
   influx.map((r) => ({ ...r })),

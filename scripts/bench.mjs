@@ -9,6 +9,9 @@ const files = readdirSync("bench")
   .filter((f) => f.endsWith(".bench.ts"))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
+// The multi-process benchmarks run the built executable: build first, so they measure this source.
+const build = spawnSync(process.execPath, ["scripts/build.mjs"], { stdio: "inherit" });
+if (build.status !== 0) process.exit(1);
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== bench/${file}`);
