@@ -185,8 +185,9 @@ export class LocalCluster {
     return cluster;
   }
 
-  /** Starts one more blank node (not yet a member); returns its index. */
-  async addNode(): Promise<number> {
+  /** Starts one more node, blank or asking the members at `join` to add it (`influxd -join`);
+   *  returns its index. */
+  async addNode(opts: { join?: string[] } = {}): Promise<number> {
     const index = this.nodes.length;
     const name = `node${index + 1}`;
     const host = this.opts.distinctHosts ? `127.0.0.${index + 1}` : DEFAULT_HOST;
@@ -235,16 +236,16 @@ export class LocalCluster {
       pid: undefined,
     };
     this.nodes.push(node);
-    await this.spawn(index);
+    await this.spawn(index, opts.join?.length ? ["-join", opts.join.join(",")] : []);
     return index;
   }
 
-  private async spawn(index: number): Promise<void> {
+  private async spawn(index: number, influxdArgs: string[] = []): Promise<void> {
     const node = this.nodes[index];
     const log = openSync(node.logFile, "a");
     const child = spawn(
       process.execPath,
-      [...(this.opts.nodeArgs ?? []), BIN, "influxd", "-config", node.configFile],
+      [...(this.opts.nodeArgs ?? []), BIN, "influxd", "-config", node.configFile, ...influxdArgs],
       {
         stdio: ["ignore", log, log],
         env: { ...process.env, ...this.opts.env },

@@ -344,6 +344,22 @@ test("over TLS with auth: removing the leader (transfer, removal, cleanup) and j
   });
 });
 
+test("over TLS with auth: a new node started with `influxd -join` becomes a voter", async () => {
+  // Through a follower: the join is redirected to the leader, over HTTPS, with credentials.
+  let follower = -1;
+  for (const i of [0, 1, 2, blank]) if ((await status(i)).raft.state === "follower") follower = i;
+  assert.notEqual(follower, -1);
+  const joiner = await cluster.addNode({ join: [cluster.nodes[follower].httpAddr] });
+  await cluster.waitFor("the -join node to become a voter", async () => {
+    const s = await status(joiner).catch(() => null);
+    return s !== null && s.raft.voters.includes(cluster.nodes[joiner].raftAddr) && s.leader !== "";
+  });
+  const log = readFileSync(cluster.nodes[joiner].logFile, "utf8");
+  assert.match(log, /"joined the cluster"/);
+  const s = await status(joiner);
+  assert.ok(s.id > 0, "the joined node has its MetaNodes record");
+});
+
 test("no secret and no token ever reaches a node's log or `influxd config`", async () => {
   const secrets = [cluster.sharedSecret, cluster.internalSecret];
   const logs = cluster.nodes.map((node) => readFileSync(node.logFile, "utf8"));

@@ -282,38 +282,45 @@ describe("TcpTransport", () => {
     },
   );
 
-  it("closes a link that went quiet, keeps a busy one, and re-dials on the next send", TEST_TIMEOUT, async () => {
-    const accepted: net.Socket[] = [];
-    const server = net.createServer((s) => {
-      accepted.push(s);
-      s.resume();
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const quiet = { id: "quiet", address: `127.0.0.1:${(server.address() as net.AddressInfo).port}` };
-    const busy = await startNode();
-    const a = await startNode({ idleCloseMs: 60 });
-    const linkTo = (address: string) => a.t.peerStatus().find((p) => p.address === address);
+  it(
+    "closes a link that went quiet, keeps a busy one, and re-dials on the next send",
+    TEST_TIMEOUT,
+    async () => {
+      const accepted: net.Socket[] = [];
+      const server = net.createServer((s) => {
+        accepted.push(s);
+        s.resume();
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const quiet = { id: "quiet", address: `127.0.0.1:${(server.address() as net.AddressInfo).port}` };
+      const busy = await startNode();
+      const a = await startNode({ idleCloseMs: 60 });
+      const linkTo = (address: string) => a.t.peerStatus().find((p) => p.address === address);
 
-    a.t.send(quiet, [hb("a", "quiet", 1)]);
-    await waitUntil(() => accepted.length === 1);
-    // The busy peer hears from us every 10 ms, for several idle periods.
-    for (let i = 0; i < 30; i++) {
-      a.t.send(busy.to, [hb("a", "busy", i)]);
-      await sleep(10);
-    }
-    await waitUntil(() => linkTo(quiet.address) === undefined);
-    await closed(accepted[0]);
-    await waitUntil(() => busy.inbox.length === 30);
-    assert.equal(linkTo(busy.to.address)?.sentMessages, 30, "the busy link is the same link throughout");
-    assert.deepEqual(readCtxs(busy), Array.from({ length: 30 }, (_, i) => i));
+      a.t.send(quiet, [hb("a", "quiet", 1)]);
+      await waitUntil(() => accepted.length === 1);
+      // The busy peer hears from us every 10 ms, for several idle periods.
+      for (let i = 0; i < 30; i++) {
+        a.t.send(busy.to, [hb("a", "busy", i)]);
+        await sleep(10);
+      }
+      await waitUntil(() => linkTo(quiet.address) === undefined);
+      await closed(accepted[0]);
+      await waitUntil(() => busy.inbox.length === 30);
+      assert.equal(linkTo(busy.to.address)?.sentMessages, 30, "the busy link is the same link throughout");
+      assert.deepEqual(
+        readCtxs(busy),
+        Array.from({ length: 30 }, (_, i) => i),
+      );
 
-    a.t.send(quiet, [hb("a", "quiet", 2)]);
-    await waitUntil(() => accepted.length === 2);
-    assert.equal(linkTo(quiet.address)?.state, "open");
-    await a.t.close();
-    for (const s of accepted) s.destroy();
-    await new Promise((r) => server.close(r));
-  });
+      a.t.send(quiet, [hb("a", "quiet", 2)]);
+      await waitUntil(() => accepted.length === 2);
+      assert.equal(linkTo(quiet.address)?.state, "open");
+      await a.t.close();
+      for (const s of accepted) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  );
 
   it("delivers a multi-megabyte snapshot intact", TEST_TIMEOUT, async () => {
     const a = await startNode();
