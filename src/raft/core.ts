@@ -97,6 +97,15 @@ export interface PeerProgress {
   recentActive: boolean;
 }
 
+/** What the host consults on every input (status() builds the full report, which costs). */
+export interface CoreGlance {
+  state: RaftState;
+  leader: ServerId | null;
+  commitIndex: number;
+  leadTransferee: ServerId | null;
+  membership: Membership;
+}
+
 export interface CoreStatus {
   id: ServerId;
   state: RaftState;
@@ -514,6 +523,21 @@ export class RaftCore {
       this.applied = Math.max(this.applied, rd.committed[rd.committed.length - 1].index);
     // The leader's own log counts towards the quorum only now that it is durable.
     if (this.state === "leader") this.maybeCommit();
+  }
+
+  glance(): CoreGlance {
+    return {
+      state: this.state,
+      leader: this.leader,
+      commitIndex: this.commit,
+      leadTransferee: this.transferee,
+      membership: this.membership(),
+    };
+  }
+
+  /** A server's address per the latest configuration, else the committed one. */
+  serverAddress(id: ServerId): string | undefined {
+    return (findServer(this.latestConfig(), id) ?? findServer(this.committedConfig().config, id))?.address;
   }
 
   status(): CoreStatus {

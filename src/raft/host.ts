@@ -10,7 +10,7 @@
  * Everything environmental is injected (Clock, Transport, stores, random), and no real timer
  * is used, so the deterministic simulator can drive a node exactly.
  */
-import { logConsistentWithSnapshot, RaftCore, type CoreStatus } from "./core.ts";
+import { logConsistentWithSnapshot, RaftCore, type CoreGlance, type CoreStatus } from "./core.ts";
 import {
   ConfigChangeInProgressError,
   LeadershipLostError,
@@ -136,6 +136,10 @@ function requireNumber(name: string, v: unknown, min: number): number {
     throw new RaftConfigError(`${name} must be a number >= ${min}, got ${String(v)}`);
   }
   return v;
+}
+
+function nodeState(st: CoreGlance): NodeState {
+  return st.membership === "removed" || st.membership === "unbootstrapped" ? st.membership : st.state;
 }
 
 /** 128 random bits as hex: unique per incarnation of a server's Raft state. */
@@ -319,14 +323,11 @@ export class RaftNode {
   }
 
   state(): NodeState {
-    if (this.stopped) return "shutdown";
-    const st = this.core.status();
-    if (st.membership === "removed" || st.membership === "unbootstrapped") return st.membership;
-    return st.state;
+    return this.stopped ? "shutdown" : nodeState(this.core.glance());
   }
 
   leader(): LeaderInfo | null {
-    const id = this.core.status().leader;
+    const id = this.core.glance().leader;
     if (id === null || this.stopped) return null;
     const address = this.addressOf(id);
     return address === undefined ? null : { id, address };
@@ -587,7 +588,7 @@ export class RaftNode {
   /** React to state/leader changes: notify listeners, fail what leadership loss invalidates. */
   private observe(): void {
     if (this.stopped) return;
-    const st = this.core.status();
+    const st = this.core.glance();
     const isLeader = st.state === "leader";
     if (this.wasLeader && !isLeader) this.failLeaderOperations(st.commitIndex);
     this.wasLeader = isLeader;
@@ -600,7 +601,7 @@ export class RaftNode {
         for (const t of this.transfers.splice(0)) t.reject(err);
       }
     }
-    const state = this.state();
+    const state = nodeState(st);
     if (state !== this.lastState) {
       this.lastState = state;
       for (const cb of this.stateListeners) cb(state);
@@ -657,11 +658,7 @@ export class RaftNode {
 
   private addressOf(id: ServerId): string | undefined {
     if (id === this.id) return this.opts.transport.localAddress;
-    const st = this.core.status();
-    const inConfig =
-      st.latestConfig.config.servers.find((s) => s.id === id) ??
-      st.committedConfig.config.servers.find((s) => s.id === id);
-    return inConfig?.address ?? this.learnedAddresses.get(id);
+    return this.core.serverAddress(id) ?? this.learnedAddresses.get(id);
   }
 
   private withLeaderHint(err: unknown): Error {
