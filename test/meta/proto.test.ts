@@ -278,6 +278,96 @@ test("optional command fields stay absent when not set", () => {
   }
 });
 
+/** A RetentionPolicyInfo from rp() on the wire (no shard groups or subscriptions). */
+const rpWire = (p: RetentionPolicyInfo): number[] => [
+  ...str(1, p.name),
+  ...num(2, p.duration),
+  ...num(3, p.shardGroupDuration),
+  ...num(4, p.replicaN),
+];
+
+/**
+ * SAMPLES on the wire, built by hand from the Go meta.proto numbers (Command.Type value; the
+ * payload is extension 100 + type with the fields below, in number order), independently of
+ * src/proto/meta.proto.
+ */
+const SAMPLE_WIRE: { [K in CommandName]: { type: number; payload: number[] } } = {
+  CreateNodeCommand: { type: 1, payload: [...str(1, "h:8088"), ...num(2, 0xffff_ffff_ffff_ffffn)] },
+  DeleteNodeCommand: { type: 2, payload: [...num(1, 4), ...num(2, true)] },
+  CreateDatabaseCommand: {
+    type: 3,
+    payload: [...str(1, "db"), ...bytes(2, rpWire(SAMPLES.CreateDatabaseCommand.retentionPolicy!))],
+  },
+  DropDatabaseCommand: { type: 4, payload: str(1, "db") },
+  CreateRetentionPolicyCommand: {
+    type: 5,
+    payload: [...str(1, "db"), ...bytes(2, rpWire(rp())), ...num(3, true)],
+  },
+  DropRetentionPolicyCommand: { type: 6, payload: [...str(1, "db"), ...str(2, "rp1")] },
+  SetDefaultRetentionPolicyCommand: { type: 7, payload: [...str(1, "db"), ...str(2, "rp1")] },
+  UpdateRetentionPolicyCommand: {
+    type: 8,
+    payload: [
+      ...str(1, "db"),
+      ...str(2, "rp1"),
+      ...str(3, "rp2"),
+      ...num(4, 7_200_000_000_000n),
+      ...num(5, 3),
+      ...num(6, 3_600_000_000_000n),
+      ...num(7, false),
+    ],
+  },
+  CreateShardGroupCommand: {
+    type: 9,
+    payload: [...str(1, "db"), ...str(2, "rp1"), ...num(3, 1_700_000_000_123_456_789n)],
+  },
+  DeleteShardGroupCommand: { type: 10, payload: [...str(1, "db"), ...str(2, "rp1"), ...num(3, 9)] },
+  CreateContinuousQueryCommand: {
+    type: 11,
+    payload: [...str(1, "db"), ...str(2, "cq"), ...str(3, "SELECT mean(v) INTO x FROM y GROUP BY time(1m)")],
+  },
+  DropContinuousQueryCommand: { type: 12, payload: [...str(1, "db"), ...str(2, "cq")] },
+  CreateUserCommand: { type: 13, payload: [...str(1, "u"), ...str(2, "$2a$10$abc"), ...num(3, true)] },
+  DropUserCommand: { type: 14, payload: str(1, "u") },
+  UpdateUserCommand: { type: 15, payload: [...str(1, "u"), ...str(2, "$2a$10$def")] },
+  SetPrivilegeCommand: { type: 16, payload: [...str(1, "u"), ...str(2, "db"), ...num(3, 2)] },
+  SetDataCommand: { type: 17, payload: bytes(1, smallDataWire()) },
+  SetAdminPrivilegeCommand: { type: 18, payload: [...str(1, "u"), ...num(2, false)] },
+  UpdateNodeCommand: { type: 19, payload: [...num(1, 2), ...str(2, "h2:8088")] },
+  CreateSubscriptionCommand: {
+    type: 21,
+    payload: [
+      ...str(1, "s"),
+      ...str(2, "db"),
+      ...str(3, "rp1"),
+      ...str(4, "ANY"),
+      ...str(5, "udp://a:1"),
+      ...str(5, "http://b:2"),
+    ],
+  },
+  DropSubscriptionCommand: { type: 22, payload: [...str(1, "s"), ...str(2, "db"), ...str(3, "rp1")] },
+  RemovePeerCommand: { type: 23, payload: [...num(1, 3), ...str(2, "m3:8089")] },
+  CreateMetaNodeCommand: { type: 24, payload: [...str(1, "m:8091"), ...str(2, "m:8089"), ...num(3, 42)] },
+  CreateDataNodeCommand: { type: 25, payload: [...str(1, "d:8086"), ...str(2, "d:8088")] },
+  UpdateDataNodeCommand: { type: 26, payload: [...num(1, 5), ...str(2, "d2:8086"), ...str(3, "d2:8088")] },
+  DeleteMetaNodeCommand: { type: 27, payload: num(1, 3) },
+  DeleteDataNodeCommand: { type: 28, payload: num(1, 5) },
+  SetMetaNodeCommand: { type: 29, payload: [...str(1, "m:8091"), ...str(2, "m:8089"), ...num(3, 1n << 63n)] },
+  DropShardCommand: { type: 30, payload: num(1, 11) },
+  TruncateShardGroupsCommand: { type: 31, payload: num(1, -1n) },
+  PruneShardGroupsCommand: { type: 32, payload: [] },
+  CopyShardOwnerCommand: { type: 33, payload: [...num(1, 11), ...num(2, 5)] },
+  RemoveShardOwnerCommand: { type: 34, payload: [...num(1, 11), ...num(2, 5)] },
+};
+
+test("wire vector: every command type, byte for byte, both ways", () => {
+  for (const [name, { type, payload }] of Object.entries(SAMPLE_WIRE)) {
+    const sample = SAMPLES[name as CommandName];
+    assert.equal(hex(encodeCommand(sample)), hex(command(type, payload)), name);
+    assert.deepEqual(decodeCommand(Uint8Array.from(command(type, payload))), sample, name);
+  }
+});
+
 test("wire vector: CreateDatabaseCommand", () => {
   // type=3 → 08 03; extension 103, length-delimited → tag 103<<3|2 = 826 = ba 06; payload 0a 02 "db"
   assertWire(
@@ -360,9 +450,9 @@ test("wire vector: Response", () => {
   );
 });
 
-test("wire vector: a small Data, fields in number order, TruncatedAt only when set", () => {
-  const data = smallData();
-  const group = (truncatedAt: bigint): number[] => [
+/** smallData() on the wire, built by hand field by field (TruncatedAt only when set). */
+function smallDataWire(truncatedAt = 0n): number[] {
+  const group = [
     ...num(1, 1),
     ...num(2, 1_700_000_000_000_000_000n),
     ...num(3, 1_700_604_800_000_000_000n),
@@ -370,7 +460,7 @@ test("wire vector: a small Data, fields in number order, TruncatedAt only when s
     ...bytes(5, [...num(1, 1), ...bytes(3, num(1, 2))]),
     ...(truncatedAt !== 0n ? num(6, truncatedAt) : []),
   ];
-  const database = (truncatedAt: bigint): number[] => [
+  const database = [
     ...str(1, "db"),
     ...str(2, "autogen"),
     ...bytes(3, [
@@ -378,16 +468,16 @@ test("wire vector: a small Data, fields in number order, TruncatedAt only when s
       ...num(2, 0),
       ...num(3, 604_800_000_000_000n),
       ...num(4, 1),
-      ...bytes(5, group(truncatedAt)),
+      ...bytes(5, group),
       ...bytes(6, [...str(1, "s"), ...str(2, "ALL"), ...str(3, "udp://h:9000")]),
     ]),
     ...bytes(4, [...str(1, "cq"), ...str(2, "SELECT 1")]),
   ];
-  const expected = (truncatedAt: bigint): number[] => [
+  return [
     ...num(1, 2),
     ...num(2, 7),
     ...num(3, 0xfedcba9876543210n),
-    ...bytes(5, database(truncatedAt)),
+    ...bytes(5, database),
     ...bytes(6, [
       ...str(1, "admin"),
       ...str(2, "$2a$"),
@@ -400,9 +490,13 @@ test("wire vector: a small Data, fields in number order, TruncatedAt only when s
     ...bytes(10, [...num(1, 2), ...str(2, "d1:8086"), ...str(3, "d1:8088")]),
     ...bytes(11, [...num(1, 1), ...str(2, "m1:8091"), ...str(3, "m1:8089")]),
   ];
-  assertWire(data, expected(0n), encodeData, decodeData);
+}
+
+test("wire vector: a small Data, fields in number order, TruncatedAt only when set", () => {
+  const data = smallData();
+  assertWire(data, smallDataWire(), encodeData, decodeData);
   data.databases[0].retentionPolicies[0].shardGroups[0].truncatedAt = 1_700_300_000_000_000_000n;
-  assertWire(data, expected(1_700_300_000_000_000_000n), encodeData, decodeData);
+  assertWire(data, smallDataWire(1_700_300_000_000_000_000n), encodeData, decodeData);
 });
 
 test("an empty Data encodes its required fields only", () => {
