@@ -14,6 +14,7 @@ import {
   ProtoError,
 } from "../../src/proto/index.ts";
 import type { CommandName, MetaCommand, MetaData, RetentionPolicyInfo } from "../../src/proto/index.ts";
+import { emptyData } from "../../src/meta/data.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Protobuf wire format by hand (https://protobuf.dev/programming-guides/encoding/): a field is
@@ -500,20 +501,8 @@ test("wire vector: a small Data, fields in number order, TruncatedAt only when s
 });
 
 test("an empty Data encodes its required fields only", () => {
-  const empty: MetaData = {
-    term: 0,
-    index: 0,
-    clusterId: 0n,
-    metaNodes: [],
-    dataNodes: [],
-    databases: [],
-    users: [],
-    maxNodeId: 0,
-    maxShardGroupId: 0,
-    maxShardId: 0,
-  };
   assertWire(
-    empty,
+    emptyData(),
     [...num(1, 0), ...num(2, 0), ...num(3, 0), ...num(7, 0), ...num(8, 0), ...num(9, 0)],
     encodeData,
     decodeData,

@@ -1,24 +1,12 @@
 import { Text } from "ink";
-import type { Removal } from "../state.ts";
-import type { Theme } from "../theme.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
-import { planLines } from "./RemoveDialog.tsx";
+import { planLines, type RemovalDialogProps } from "./RemoveDialog.tsx";
 
 /**
  * Force removal, Shopify DangerousConfirmationPrompt style: the consequence in plain words and the
  * node's HTTP address typed exactly, then Enter. Nothing else confirms it.
  */
-export function ForceRemoveDialog({
-  removal,
-  width,
-  height,
-  theme,
-}: {
-  removal: Removal;
-  width: number;
-  height: number;
-  theme: Theme;
-}) {
+export function ForceRemoveDialog({ removal, width, height, theme }: RemovalDialogProps) {
   const { target, plan } = removal;
   const lines: DialogLine[] = [
     { text: `WARNING: ${removal.forceReason ?? "the node does not answer"}`, tone: "error", bold: true },

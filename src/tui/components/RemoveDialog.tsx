@@ -24,17 +24,15 @@ export function planLines(removal: Removal): DialogLine[] {
   return lines;
 }
 
-export function RemoveDialog({
-  removal,
-  width,
-  height,
-  theme,
-}: {
+/** What both removal dialogs (this one and the force dialog) are drawn from. */
+export interface RemovalDialogProps {
   removal: Removal;
   width: number;
   height: number;
   theme: Theme;
-}) {
+}
+
+export function RemoveDialog({ removal, width, height, theme }: RemovalDialogProps) {
   const { target, plan } = removal;
   const lines = planLines(removal);
   if (plan && !plan.refusal) {
