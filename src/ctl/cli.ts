@@ -206,12 +206,8 @@ const COMMANDS: Record<string, Command> = {
 };
 
 function removedText(r: RemoveMetaResult): string {
-  const cleanup =
-    r.cleanup === "done"
-      ? ""
-      : r.cleanup === "skipped"
-        ? "\nIts meta dir was not wiped (the node was unreachable)."
-        : "";
+  // A failed cleanup is explained by its warning.
+  const cleanup = r.cleanup === "skipped" ? "\nIts meta dir was not wiped (the node was unreachable)." : "";
   return `Removed meta node ${r.id} at ${r.addr}${cleanup}${warnings(r.warnings)}`;
 }
 
