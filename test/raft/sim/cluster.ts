@@ -11,6 +11,7 @@ import { errorCode } from "../../../src/raft/storage/fs.ts";
 import { SegmentedWal } from "../../../src/raft/storage/wal.ts";
 import { FileStableStore } from "../../../src/raft/storage/stable.ts";
 import { FileSnapshotStore } from "../../../src/raft/storage/snapshots.ts";
+import { checkStores } from "../../../src/raft/storage/integrity.ts";
 import type { Configuration, ServerId } from "../../../src/raft/types.ts";
 import { SimClock } from "./clock.ts";
 import { InvariantChecker, type NodeStatus } from "./invariants.ts";
@@ -149,6 +150,9 @@ export class SimCluster {
       const stable = await FileStableStore.open(node.fs, `${DATA_DIR}/stable`);
       const snaps = await FileSnapshotStore.open(node.fs, `${DATA_DIR}/snapshots`);
       if (!current()) return;
+      // The daemon's own check (src/raft/open.ts): a crash must never look like corruption.
+      for (const w of checkStores({ log: wal, stable, snapshots: snaps, snapshotDir: `${DATA_DIR}/snapshots` }))
+        this.scheduler.trace(`${node.name} warn: ${w}`);
       this.checker.reopened(id, wal, stable, snaps);
       const observer = this.checker.fsmObserver(id);
       const fsm = new KvStateMachine({
