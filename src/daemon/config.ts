@@ -155,7 +155,7 @@ function coerce(spec: KeySpec, value: unknown, where: string): string | boolean 
       } catch (err) {
         throw new ConfigError(`${where}: ${(err as Error).message}`);
       }
-    case "address":
+    case "address": {
       if (typeof value !== "string")
         throw new ConfigError(`${where}: expected "host:port", got ${shown(value)}`);
       let port: number;
@@ -168,6 +168,7 @@ function coerce(spec: KeySpec, value: unknown, where: string): string | boolean 
       if (port === 0)
         throw new ConfigError(`${where}: port 0 is not allowed in "${value}" (peers must know the port)`);
       return value;
+    }
     case "string":
       if (typeof value !== "string")
         throw new ConfigError(`${where}: expected a string, got ${shown(value)}`);
