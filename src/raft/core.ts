@@ -894,16 +894,20 @@ export class RaftCore {
 
   private handleHeartbeat(m: HeartbeatRequest): void {
     // The leader caps a heartbeat's commit index at what we acknowledged: above our last
-    // index, our disk lost entries we had vouched for (e.g. an older copy was restored).
-    if (m.commit > this.log.lastIndex() && this.lostEntriesReported !== this.term) {
-      this.lostEntriesReported = this.term;
-      this.notices.push({
-        level: "error",
-        message:
-          "this node lost log entries it had acknowledged (its disk is older than what it told the " +
-          "leader); the leader is sending them again",
-        fields: { leader: m.from, acknowledgedAtLeast: m.commit, lastIndex: this.log.lastIndex() },
-      });
+    // index, our disk lost entries we had vouched for (e.g. an older copy was restored). Tell
+    // the leader where our log really ends (an idle leader would otherwise never find out).
+    if (m.commit > this.log.lastIndex()) {
+      if (this.lostEntriesReported !== this.term) {
+        this.lostEntriesReported = this.term;
+        this.notices.push({
+          level: "error",
+          message:
+            "this node lost log entries it had acknowledged (its disk is older than what it told the " +
+            "leader); the leader is sending them again",
+          fields: { leader: m.from, acknowledgedAtLeast: m.commit, lastIndex: this.log.lastIndex() },
+        });
+      }
+      this.respondAppend(m.from, false, m.commit, this.log.lastIndex());
     }
     const commit = Math.min(m.commit, this.log.lastIndex());
     if (commit > this.commit) this.commitTo(commit);
@@ -1036,10 +1040,11 @@ export class RaftCore {
     if (!p) return;
     p.recentActive = true;
     if (!m.success) {
-      // A rejection whose hint (the follower's last matching index) is below what it
-      // acknowledged: its log lost entries. Back off to its real log instead of probing at the
-      // recorded match index forever (etcd and hashicorp assume this cannot happen).
-      if (m.hint < p.match && m.index >= p.match) {
+      // A rejection whose hint (the follower's last matching index, never below what it still
+      // holds of what it acknowledged) is below the match index: its log lost entries. Back off
+      // to its real log instead of probing at the recorded match index forever (etcd and
+      // hashicorp assume this cannot happen). A stale rejection merely costs a resend.
+      if (m.hint < p.match) {
         this.notices.push({
           level: "warn",
           message: "follower's log is shorter than it acknowledged; resending the entries it lost",
