@@ -2,7 +2,16 @@
 // nothing is silent — influxd either repairs and says so, or refuses to start and says what to do.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { startLocalCluster, type LocalCluster } from "../../src/daemon/local-cluster.ts";
 import { createDatabases, metaClient, spawnInfluxd, status } from "../support/cluster.ts";
@@ -252,6 +261,42 @@ test("a follower restarted with an older copy of its meta dir catches up within 
     // The repaired follower carries the quorum: with the third node stopped, writes go on.
     await cluster.kill(3 - leader - follower, "SIGKILL");
     await createDatabases(metaClient(cluster), "quorum", 2);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test("remove and re-add cycles: the identity is written without errors and no wiped file stays open", async () => {
+  const cluster = await startLocalCluster({ size: 3 });
+  try {
+    const node = cluster.nodes[2];
+    for (let k = 0; k < 3; k++) {
+      await cluster.admin(0).removeMeta(node.httpAddr, { force: false });
+      await cluster.admin(0).addMeta(node.httpAddr);
+      await cluster.waitFor("the node to be a voter again", async () => {
+        const show = await cluster.admin(0).show();
+        return show.meta.some((m) => m.httpAddr === node.httpAddr && m.suffrage === "voter" && m.reachable);
+      });
+    }
+    const { id } = await status(node.httpAddr);
+    await cluster.waitFor("node.json to follow the new id", async () => {
+      const text = readFileSync(join(metaDir(cluster, 2), "node.json"), "utf8");
+      return (JSON.parse(text) as { ID: number }).ID === id;
+    });
+    assert.deepEqual(
+      logLines(cluster, 2).filter((l) => l.level >= 50),
+      [],
+    );
+    const deleted = readdirSync(`/proc/${node.pid}/fd`)
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/${node.pid}/fd/${fd}`);
+        } catch {
+          return "";
+        }
+      })
+      .filter((t) => t.endsWith("(deleted)"));
+    assert.deepEqual(deleted, []);
   } finally {
     await cluster.stop();
   }
