@@ -13,6 +13,8 @@ export interface MetaNodeView {
   reachable: boolean;
   state: NodeRaftState | "unreachable";
   suffrage: "voter" | "nonvoter";
+  /** Set when the node reports that its meta dir failed under it (it then serves no writes). */
+  storageError?: string;
 }
 
 export interface DataNodeView {

@@ -121,6 +121,7 @@ export class AdminService {
         reachable: s !== null,
         state: s ? s.raft.state : "unreachable",
         suffrage: voters.has(n.tcpAddr) ? "voter" : "nonvoter",
+        ...(s?.storage?.ok === false ? { storageError: s.storage.error ?? "meta dir failed" } : {}),
       };
     });
     const dataNodes: DataNodeView[] = await Promise.all(

@@ -21,10 +21,19 @@ import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http
 import { HttpService } from "../util/http-server.ts";
 import { VERSION } from "../version.ts";
 import { advertised, splitHostPort, type Config } from "./config.ts";
+import { MetaDirLock } from "./dir-lock.ts";
+import { watchMetaDir, type DirWatch } from "./dir-watch.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { StorageCorruptionError } from "../raft/storage/corruption.ts";
 import { loadSecurity } from "./security.ts";
 
 const SHUTDOWN_GRACE_MS = 5_000;
+/** What to do about a damaged meta dir (docs/operations.md, "A damaged meta dir"). */
+const CORRUPTION_RECOVERY =
+  "the meta dir is damaged and this node will not start on it. Recovery: if the other meta nodes " +
+  "still have a quorum, remove this node (influxd-ctl remove-meta -force), wipe its meta dir and add " +
+  "it again; if this node is needed for a quorum, restore the survivors with peers.json " +
+  '(docs/operations.md, "Losing quorum")';
 /** Raft is driven in ticks of this length; timeouts in the config are converted to ticks. */
 const TICK_MS = 10;
 
@@ -112,9 +121,17 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
   const servers: HttpService[] = [];
   let transport: TcpTransport | undefined;
   let meta: MetaService | undefined;
+  let lock: MetaDirLock | undefined;
+  let watch: DirWatch | undefined;
   try {
     const security = loadSecurity(config, httpAddr, logger);
     await prepareMetaDir(config.meta.dir);
+    lock = await MetaDirLock.acquire(config.meta.dir);
+    if (lock.staleOwner !== null)
+      logger.warn(
+        { dir: config.meta.dir, pid: lock.staleOwner },
+        "took over the lock of a process that is gone",
+      );
     const raftBind = splitHostPort(config.meta["bind-address"]);
     transport = await TcpTransport.listen({
       bindHost: raftBind.host,
@@ -127,6 +144,14 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
     meta = new MetaService(replica, httpAddr, raftAddr, VERSION, logger.child({ module: "meta" }));
     const service = meta;
     const liveTransport = transport;
+    const liveLock = lock;
+    watch = watchMetaDir(lock, (reason) => {
+      logger.error(
+        { dir: config.meta.dir },
+        `${reason}: Raft stopped, this node serves no writes until restarted`,
+      );
+      void service.storageFailed(reason);
+    });
 
     // Keep node.json's ID in step with the metadata record of this node.
     const trackIdentity = (r: Replica) =>
@@ -156,7 +181,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
           (wiping ??= (async () => {
             logger.warn({ dir: config.meta.dir }, "removed from the cluster: wiping meta dir");
             await service.raft.shutdown();
-            await wipeMetaDir(config.meta.dir);
+            await liveLock.whileReleased(() => wipeMetaDir(config.meta.dir));
             const fresh = await openReplica(config, liveTransport, logger);
             service.replace(fresh);
             trackIdentity(fresh);
@@ -204,7 +229,10 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
   } catch (err) {
     logger.error({ err }, "start-up failed");
     process.stderr.write(`influxd: ${(err as Error).message}\n`);
+    if (err instanceof StorageCorruptionError) process.stderr.write(`influxd: ${CORRUPTION_RECOVERY}\n`);
+    watch?.stop();
     await Promise.allSettled([...servers.map((s) => s.close(0)), meta?.raft.shutdown(), transport?.close()]);
+    await lock?.release();
     return 1;
   }
 
@@ -221,8 +249,10 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       hardStop.unref();
       void (async () => {
         await Promise.allSettled(servers.map((s) => s.close(SHUTDOWN_GRACE_MS)));
+        watch!.stop();
         await Promise.allSettled([meta!.raft.shutdown()]);
         await transport!.close();
+        await lock!.release();
         clearTimeout(hardStop);
         logger.info("stopped");
         resolve(0);

@@ -42,6 +42,9 @@ export interface StatusJson {
     voters: string[];
     nonvoters: string[];
   };
+  /** Whether the meta dir can still hold what Raft acknowledges; when not, Raft is stopped and
+   *  `error` says why (docs/operations.md, "The meta dir under a running node"). */
+  storage: { ok: boolean; error: string | null };
 }
 
 /** The outcome of an /execute: the FSM's error is a result, not an exception (as in Go). */
@@ -58,6 +61,8 @@ export class NotLeader extends Error {
 }
 
 export class MetaService {
+  private storageError: string | null = null;
+
   constructor(
     private replica: Replica,
     readonly httpAddr: string,
@@ -72,6 +77,13 @@ export class MetaService {
 
   get fsm(): MetaStateMachine {
     return this.replica.fsm;
+  }
+
+  /** The meta dir failed under the running node: stop Raft (no more acknowledgements) and
+   *  report it in /status. */
+  async storageFailed(reason: string): Promise<void> {
+    this.storageError = reason;
+    await this.raft.shutdown();
   }
 
   /** Swaps in a fresh incarnation (after a wipe). */
@@ -125,6 +137,7 @@ export class MetaService {
         voters,
         nonvoters,
       },
+      storage: { ok: this.storageError === null, error: this.storageError },
     };
   }
 

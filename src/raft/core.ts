@@ -50,6 +50,7 @@ import {
   type Message,
   type RaftState,
   type ReadState,
+  type RaftNotice,
   type Ready,
   type ServerId,
   type Snapshot,
@@ -184,6 +185,9 @@ export class RaftCore {
   private lastHardState: HardState;
   private msgs: Message[] = [];
   private readStates: ReadState[] = [];
+  private notices: RaftNotice[] = [];
+  /** Term in which this follower last reported lost acknowledged entries (once per term). */
+  private lostEntriesReported = 0;
 
   private electionElapsed = 0;
   private randomizedElectionTimeout = 0;
@@ -482,6 +486,7 @@ export class RaftCore {
       this.commitDirty ||
       this.msgs.length > 0 ||
       this.readStates.length > 0 ||
+      this.notices.length > 0 ||
       this.snapshotToInstall !== null ||
       this.log.hasUnstable() ||
       this.commit > this.applying ||
@@ -495,6 +500,10 @@ export class RaftCore {
     const rd: Ready = { entries: [], messages: this.msgs, committed: [], readStates: this.readStates };
     this.msgs = [];
     this.readStates = [];
+    if (this.notices.length > 0) {
+      rd.notices = this.notices;
+      this.notices = [];
+    }
     if (this.term !== this.lastHardState.term || this.vote !== this.lastHardState.vote) {
       rd.hardState = { term: this.term, vote: this.vote };
       this.lastHardState = { ...rd.hardState };
@@ -884,6 +893,22 @@ export class RaftCore {
   }
 
   private handleHeartbeat(m: HeartbeatRequest): void {
+    // The leader caps a heartbeat's commit index at what we acknowledged: above our last
+    // index, our disk lost entries we had vouched for (e.g. an older copy was restored). Tell
+    // the leader where our log really ends (an idle leader would otherwise never find out).
+    if (m.commit > this.log.lastIndex()) {
+      if (this.lostEntriesReported !== this.term) {
+        this.lostEntriesReported = this.term;
+        this.notices.push({
+          level: "error",
+          message:
+            "this node lost log entries it had acknowledged (its disk is older than what it told the " +
+            "leader); the leader is sending them again",
+          fields: { leader: m.from, acknowledgedAtLeast: m.commit, lastIndex: this.log.lastIndex() },
+        });
+      }
+      this.respondAppend(m.from, false, m.commit, this.log.lastIndex());
+    }
     const commit = Math.min(m.commit, this.log.lastIndex());
     if (commit > this.commit) this.commitTo(commit);
     this.send<HeartbeatResponse>({ type: MessageType.HeartbeatResp, to: m.from, readCtx: m.readCtx });
@@ -1015,6 +1040,20 @@ export class RaftCore {
     if (!p) return;
     p.recentActive = true;
     if (!m.success) {
+      // A rejection whose hint (the follower's last matching index, never below what it still
+      // holds of what it acknowledged) is below the match index: its log lost entries. Back off
+      // to its real log instead of probing at the recorded match index forever (etcd and
+      // hashicorp assume this cannot happen). A stale rejection merely costs a resend.
+      if (m.hint < p.match) {
+        this.notices.push({
+          level: "warn",
+          message: "follower's log is shorter than it acknowledged; resending the entries it lost",
+          fields: { follower: m.from, acknowledged: p.match, lastIndex: m.hint },
+        });
+        p.regress(m.hint);
+        this.replicateDirty = true;
+        return;
+      }
       if (p.reject(m.index, m.hint)) this.replicateDirty = true;
       return;
     }

@@ -452,6 +452,7 @@ export class RaftNode {
 
   private async handleReady(rd: Ready): Promise<void> {
     const { stableStore, snapshotStore, logStore, fsm } = this.opts;
+    for (const n of rd.notices ?? []) this.log[n.level]({ id: this.id, ...n.fields }, n.message);
     // A leader may send its appends while it writes the same entries to its own disk (Raft
     // thesis §10.2.1): it counts itself towards the commit quorum only after advance(), i.e.
     // after its own fdatasync, so commit latency becomes max(own sync, follower round trip)
@@ -682,7 +683,11 @@ export class RaftNode {
     for (const t of this.transfers.splice(0)) t.reject(reason);
     // Let a Ready that is being persisted finish before the stores close under it.
     if (this.driving) await this.driving.catch(() => undefined);
-    const closing = await Promise.allSettled([this.opts.logStore.close(), this.opts.transport.close()]);
+    const closing = await Promise.allSettled([
+      this.opts.logStore.close(),
+      this.opts.stableStore.close?.(),
+      this.opts.transport.close(),
+    ]);
     for (const c of closing)
       if (c.status === "rejected") this.log.warn({ err: c.reason }, "error while closing raft node");
     this.lastState = "shutdown";

@@ -62,6 +62,14 @@ export class Progress {
     return true;
   }
 
+  /** The follower's log ends at `lastIndex`, below `match`: it lost entries it had
+   *  acknowledged. Probe from its real end. */
+  regress(lastIndex: number): void {
+    this.match = lastIndex;
+    this.becomeProbe();
+    this.next = lastIndex + 1;
+  }
+
   becomeProbe(): void {
     this.state = "probe";
     this.inflight = [];
