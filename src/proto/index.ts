@@ -15,9 +15,11 @@
 import protobuf from "protobufjs";
 import { META_PROTO } from "./schema.ts";
 import { COMMAND_TYPES } from "./types.ts";
+import { readData, writeData, type DatabaseBytesCache } from "./data-codec.ts";
 import type { CommandName, MetaCommand, MetaData, MetaResponse } from "./types.ts";
 
 export * from "./types.ts";
+export type { DatabaseBytesCache } from "./data-codec.ts";
 
 /** Bytes that are not a valid message, or an object that cannot be encoded. */
 export class ProtoError extends Error {
@@ -34,7 +36,6 @@ if (!protobuf.util.Long) {
 
 const CommandType = root.lookupType("meta.Command");
 const ResponseType = root.lookupType("meta.Response");
-const DataType = root.lookupType("meta.Data");
 
 /** Messages that make up `Data`: absent optional fields decode to their defaults. */
 const METADATA_MESSAGES = new Set([
@@ -316,10 +317,15 @@ export function decodeResponse(bytes: Uint8Array): MetaResponse {
   ) as unknown as MetaResponse;
 }
 
-export function encodeData(data: MetaData): Uint8Array {
-  return DataType.encode(toWire(DataType, data, "Data")).finish();
+/**
+ * `Data` has its own codec (data-codec.ts): it is the one message that grows with the cluster.
+ * `cache` lets a caller whose states never change once encoded reuse the bytes of databases it
+ * has encoded before.
+ */
+export function encodeData(data: MetaData, cache?: DatabaseBytesCache): Uint8Array {
+  return writeData(data, (message) => new ProtoError(message), cache);
 }
 
 export function decodeData(bytes: Uint8Array): MetaData {
-  return fromWire(DataType, decodeMessage(DataType, bytes, "data"), "Data") as unknown as MetaData;
+  return readData(bytes, (message) => new ProtoError(`malformed data: ${message}`));
 }
