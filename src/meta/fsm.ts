@@ -13,6 +13,9 @@
  * - Published data is never changed afterwards: `data()` and the listeners' argument can be
  *   handed to readers as is, and stay a consistent view of one index. Their type is deeply
  *   read-only, which is what keeps readers from writing into state other states share.
+ * - Because of that, encoding is shared too: `snapshot()` encodes each state once, whoever asks
+ *   (every long poll, a Raft snapshot), and reuses the bytes of every database the previous
+ *   states already encoded, so one commit costs one encoding of what it changed plus a copy.
  */
 import type { Entry, StateMachine } from "../raft/types.ts";
 import { EntryType } from "../raft/types.ts";
@@ -90,6 +93,10 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
   private current: MetaState = emptyData();
   /** Lookups into `current` (see MetaIndex); replaced with it on restore and SetDataCommand. */
   private lookups = MetaIndex.of(this.current);
+  /** The encoding of a state, made once (see `snapshot`). */
+  private encoded: { state: MetaState; bytes: Uint8Array } | undefined;
+  /** Encoded databases of published states, reused while a state still shares them. */
+  private readonly databaseBytes = new WeakMap<object, Uint8Array>();
   private readonly listeners = new Set<ChangeListener>();
   private readonly retentionAutoCreate: boolean;
   private readonly onListenerError: (err: unknown) => void;
@@ -119,9 +126,17 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
     return result;
   }
 
+  /**
+   * The current state's protobuf `Data`. Encoded once per state and the same bytes returned to
+   * every caller until the next change: read them, never write into them.
+   */
   snapshot(): Uint8Array {
-    // The encoder only reads; its parameter type is the writable protobuf shape.
-    return encodeData(this.current as MetaData);
+    const state = this.current;
+    if (this.encoded?.state !== state) {
+      // The encoder only reads; its parameter type is the writable protobuf shape.
+      this.encoded = { state, bytes: encodeData(state as MetaData, this.databaseBytes) };
+    }
+    return this.encoded.bytes;
   }
 
   /** Replaces the state with a snapshot; throws ProtoError (state unchanged) on bad bytes. */
