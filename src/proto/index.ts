@@ -264,6 +264,7 @@ function extensionName(name: CommandName): string {
 export function encodeCommand(cmd: MetaCommand): Uint8Array {
   const typeNumber = (COMMAND_TYPES as Record<string, number | undefined>)[cmd.type];
   if (typeNumber === undefined) throw new ProtoError(`unknown command type ${JSON.stringify(cmd.type)}`);
+  if (cmd.type === "SetDataCommand") return encodeSetData(typeNumber, cmd.data);
   const { type: name, ...fields } = cmd;
   const payload = toWire(root.lookupType(`meta.${name}`), fields, name);
   return CommandType.encode({ type: typeNumber, [extensionName(name)]: payload }).finish();
@@ -295,6 +296,7 @@ export function decodeCommand(bytes: Uint8Array): MetaCommand {
   const typeNumber = peekCommandType(bytes);
   const name = NAME_BY_TYPE.get(typeNumber);
   if (!name) throw new ProtoError(`unknown command type ${typeNumber}`);
+  if (name === "SetDataCommand") return decodeSetData(bytes, typeNumber);
   const msg = decodeMessage(CommandType, bytes, "command");
   const payload = msg[extensionName(name)] as WireObject | undefined;
   if (!payload) {
@@ -303,6 +305,50 @@ export function decodeCommand(bytes: Uint8Array): MetaCommand {
     );
   }
   return { type: name, ...fromWire(root.lookupType(`meta.${name}`), payload, name) } as MetaCommand;
+}
+
+// SetDataCommand carries a whole Data (the one command as large as the metadata): its payload
+// goes through the Data codec, in the bytes the reflective path would write.
+
+/** Command.Type = 17, then extension field 117 holding SetDataCommand { Data = 1 }. */
+function encodeSetData(typeNumber: number, data: MetaData): Uint8Array {
+  const writer = protobuf.Writer.create();
+  writer.uint32((1 << 3) | 0).int32(typeNumber);
+  writer.uint32(((100 + typeNumber) << 3) | 2).fork();
+  writer.uint32((1 << 3) | 2).bytes(encodeData(data));
+  return writer.ldelim().finish();
+}
+
+function decodeSetData(bytes: Uint8Array, typeNumber: number): MetaCommand {
+  let data: MetaData | undefined;
+  let payloadSeen = false;
+  try {
+    const reader = protobuf.Reader.create(bytes);
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      if (tag !== (((100 + typeNumber) << 3) | 2)) {
+        reader.skipType(tag & 7);
+        continue;
+      }
+      payloadSeen = true;
+      const payload = protobuf.Reader.create(reader.bytes());
+      while (payload.pos < payload.len) {
+        const field = payload.uint32();
+        if (field === ((1 << 3) | 2)) data = decodeData(payload.bytes());
+        else payload.skipType(field & 7);
+      }
+    }
+  } catch (err) {
+    if (err instanceof ProtoError) throw err;
+    throw new ProtoError(`malformed command: ${(err as Error).message}`);
+  }
+  if (!payloadSeen) {
+    throw new ProtoError(
+      `malformed command: SetDataCommand without its payload (extension field ${100 + typeNumber})`,
+    );
+  }
+  if (!data) throw new ProtoError("malformed command: missing required 'Data'");
+  return { type: "SetDataCommand", data };
 }
 
 export function encodeResponse(response: MetaResponse): Uint8Array {
