@@ -28,6 +28,7 @@ export const WEEK_NS = 7n * 24n * 3_600_000_000_000n;
 /** Start of the oldest shard group (2023-11-14, a Tuesday; truncation does not matter here). */
 export const START_NS = 1_700_000_000_000_000_000n;
 export const POLICY = "autogen";
+const DATA_NODE_PORTS = 1100;
 
 export function databaseName(i: number): string {
   return `db-${String(i).padStart(5, "0")}`;
@@ -36,10 +37,12 @@ export function databaseName(i: number): string {
 /** The state, with `metaNodes` given by the caller (the real cluster's own records). */
 export function scaleState(shape: ScaleShape, metaNodes: NodeInfo[] = []): MetaData {
   const firstDataId = metaNodes.reduce((max, n) => Math.max(max, n.id), 0) + 1;
+  // Loopback ports nothing listens on: whoever pings a data node (influxd-ctl show) gets an
+  // immediate refusal rather than a DNS lookup or a connect timeout.
   const dataNodes: NodeInfo[] = Array.from({ length: shape.dataNodes }, (_, i) => ({
     id: firstDataId + i,
-    addr: `data-${i}.example:8086`,
-    tcpAddr: `data-${i}.example:8088`,
+    addr: `127.0.0.1:${DATA_NODE_PORTS + i}`,
+    tcpAddr: `127.0.0.1:${DATA_NODE_PORTS + 1000 + i}`,
   }));
   const groupsPerDatabase = Math.ceil(shape.shardGroups / shape.databases);
   let groupId = 0;
