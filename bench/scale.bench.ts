@@ -16,6 +16,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { gzipSync, constants as zlibConstants } from "node:zlib";
 import { resolve } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { LocalCluster } from "../src/daemon/local-cluster.ts";
 import { decodeData, decodeResponse, encodeCommand, encodeData } from "../src/proto/index.ts";
 import type { MetaCommand, MetaData } from "../src/proto/index.ts";
@@ -398,11 +399,12 @@ function wallMs(args: string[]): number {
   return performance.now() - started;
 }
 
-async function untilFollowing(addr: string, minApplied: number, timeoutMs = 60_000): Promise<number> {
+/** Waits until `addr` answers /status as a follower that applied `minApplied`. */
+async function untilFollowing(addr: string, minApplied: number, timeoutMs = 60_000): Promise<void> {
   const started = performance.now();
   for (;;) {
     const s = await status(addr);
-    if (s?.raft.state === "follower" && s.raft.appliedIndex >= minApplied) return performance.now() - started;
+    if (s?.raft.state === "follower" && s.raft.appliedIndex >= minApplied) return;
     if (performance.now() - started > timeoutMs) throw new Error(`${addr} did not catch up`);
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -420,17 +422,18 @@ const cluster = await LocalCluster.start({
     "leader-lease-timeout": "5s",
   },
 });
+const LONG_TIMEOUTS = /^\s*(election-timeout|heartbeat-timeout|leader-lease-timeout) = .*\n/gm;
 let emptyC16: LoadResult, emptyC1: LoadResult, loadedC16: LoadResult, loadedC1: LoadResult;
 let fanOuts: FanOut[] = [];
 let loadMs = 0;
 let rss: number[] = [];
 let encodedBytes = 0;
 let showMs: number[] = [];
-let restartMs = 0;
+const restartMs: number[] = [];
 let catchUpMs = 0;
 try {
-  const leaderIndex = await cluster.leaderIndex();
-  const leader = cluster.nodes[leaderIndex].httpAddr;
+  let leaderIndex = await cluster.leaderIndex();
+  let leader = cluster.nodes[leaderIndex].httpAddr;
   emptyC16 = await throughput(leader, 16);
   emptyC1 = await throughput(leader, 1);
 
@@ -440,9 +443,26 @@ try {
   encodedBytes = encodeData(state).length;
   let started = performance.now();
   const loadedIndex = await execute(leader, { type: "SetDataCommand", data: state }, 120_000);
-  for (const node of cluster.nodes) await untilFollowingOrLeading(node.httpAddr, loadedIndex);
+  for (const node of cluster.nodes) await untilApplied(node.httpAddr, loadedIndex);
   loadMs = performance.now() - started;
-  await new Promise((r) => setTimeout(r, 2000));
+
+  // Back to the default timeouts for everything measured from here: restart the followers, then
+  // the leader, each with the state on disk (the log holding the SetDataCommand, or a snapshot).
+  for (const node of cluster.nodes) {
+    writeFileSync(node.configFile, readFileSync(node.configFile, "utf8").replace(LONG_TIMEOUTS, ""));
+  }
+  const followersFirst = [...cluster.nodes.keys()].filter((i) => i !== leaderIndex).concat(leaderIndex);
+  for (const i of followersFirst) {
+    const node = cluster.nodes[i];
+    await cluster.kill(i, "SIGTERM");
+    started = performance.now();
+    await cluster.restart(i);
+    await untilFollowing(node.httpAddr, 0);
+    restartMs.push(performance.now() - started);
+    await untilApplied(node.httpAddr, loadedIndex);
+  }
+  leaderIndex = await cluster.leaderIndex();
+  leader = cluster.nodes[leaderIndex].httpAddr;
 
   loadedC16 = await throughput(leader, 16);
   loadedC1 = await throughput(leader, 1);
@@ -457,15 +477,6 @@ try {
 
   const bind = ["-bind", cluster.nodes[leaderIndex].adminAddr];
   showMs = Array.from({ length: 5 }, () => wallMs([BIN, "ctl", ...bind, "show"]));
-
-  // A follower restarted with the state on disk (its snapshot, then the log after it).
-  const before = (await status(leader))!.raft.commitIndex;
-  await cluster.kill(followerIndex, "SIGTERM");
-  started = performance.now();
-  await cluster.restart(followerIndex);
-  await untilFollowing(follower.httpAddr, 0);
-  restartMs = performance.now() - started;
-  await untilFollowing(follower.httpAddr, before);
 
   // Catch-up by InstallSnapshot: the follower is down while the leader applies more than
   // snapshot-threshold + trailing-logs entries, so its log no longer reaches the follower's.
@@ -495,7 +506,7 @@ try {
   await cluster.stop();
 }
 
-async function untilFollowingOrLeading(addr: string, minApplied: number): Promise<void> {
+async function untilApplied(addr: string, minApplied: number): Promise<void> {
   await cluster.waitFor(
     `${addr} to apply the state`,
     async () => ((await status(addr))?.raft.appliedIndex ?? 0) >= minApplied,
@@ -569,7 +580,7 @@ report.table("Meta node memory, restart and catch-up with the issue's state", [
     rssPerEncoded: +(Math.max(...rss) / (encodedBytes / 1048576)).toFixed(1),
     loadBySetDataMs: +loadMs.toFixed(0),
     influxdCtlShowMs: +median(showMs).toFixed(0),
-    restartToFollowerMs: +restartMs.toFixed(0),
+    restartToFollowerMs: restartMs.map((ms) => ms.toFixed(0)).join(", "),
     installSnapshotCatchUpMs: +catchUpMs.toFixed(0),
   },
 ]);
@@ -581,10 +592,10 @@ report.target(
   rssRatio <= 4,
 );
 report.target(
-  "a follower restarted with the state → /status as a follower",
-  `${restartMs.toFixed(0)} ms`,
+  "a node restarted with the state → /status as a follower (worst of 3)",
+  `${Math.max(...restartMs).toFixed(0)} ms`,
   "<= 2000 ms",
-  restartMs <= 2000,
+  Math.max(...restartMs) <= 2000,
 );
 report.target(
   "a follower behind the leader's compacted log → caught up (InstallSnapshot, restart included)",

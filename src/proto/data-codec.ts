@@ -386,6 +386,8 @@ class Reader {
 
   int64(): bigint {
     this.varint();
+    // One shared zero: most DeletedAt and Duration values are 0, and every BigInt is a heap object.
+    if (this.hi === 0 && this.lo === 0) return 0n;
     if (this.hi < 0x200000) return BigInt(this.hi * TWO_32 + this.lo);
     return BigInt.asIntN(64, (BigInt(this.hi) << 32n) | BigInt(this.lo));
   }
