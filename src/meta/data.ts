@@ -13,7 +13,7 @@
  * Lookups that would scan the state go through a MetaIndex kept beside it (see below), so that a
  * command's cost does not grow with the number of databases or shard groups.
  */
-import type { DatabaseInfo, MetaData, RetentionPolicyInfo } from "../proto/index.ts";
+import { emptyData, type DatabaseInfo, type MetaData, type RetentionPolicyInfo } from "../proto/index.ts";
 import { databaseNotFound, MetaError, metaError, retentionPolicyNotFound } from "./errors.ts";
 
 /** Longest database or retention policy name (bytes): it becomes a directory name on disk. */
@@ -176,20 +176,7 @@ export class MetaDraft implements IndexedState {
   }
 }
 
-export function emptyData(): MetaData {
-  return {
-    term: 0,
-    index: 0,
-    clusterId: 0n,
-    metaNodes: [],
-    dataNodes: [],
-    databases: [],
-    users: [],
-    maxNodeId: 0,
-    maxShardGroupId: 0,
-    maxShardId: 0,
-  };
-}
+export { emptyData };
 
 export function checkNameLength(name: string): void {
   if (Buffer.byteLength(name, "utf8") > MAX_NAME_LEN) throw metaError("nameTooLong");

@@ -798,9 +798,9 @@ const DATA_FIELDS = [
 /** Required: Term, Index, ClusterID, MaxNodeID, MaxShardGroupID, MaxShardID. */
 const DATA_REQUIRED = 0b111000111;
 
-export function readData(bytes: Uint8Array, fail: ErrorFactory): MetaData {
-  const r = new Reader(bytes, 0, bytes.length, fail);
-  const data: MetaData = {
+/** A Data with nothing in it: every field at its default. */
+export function emptyData(): MetaData {
+  return {
     term: 0,
     index: 0,
     clusterId: 0n,
@@ -812,6 +812,11 @@ export function readData(bytes: Uint8Array, fail: ErrorFactory): MetaData {
     maxShardGroupId: 0,
     maxShardId: 0,
   };
+}
+
+export function readData(bytes: Uint8Array, fail: ErrorFactory): MetaData {
+  const r = new Reader(bytes, 0, bytes.length, fail);
+  const data = emptyData();
   const legacyNodes: NodeInfo[] = [];
   let seen = 0;
   while (r.more()) {

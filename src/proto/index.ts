@@ -19,7 +19,7 @@ import { readData, writeData, type DatabaseBytesCache } from "./data-codec.ts";
 import type { CommandName, MetaCommand, MetaData, MetaResponse } from "./types.ts";
 
 export * from "./types.ts";
-export type { DatabaseBytesCache } from "./data-codec.ts";
+export { emptyData, type DatabaseBytesCache } from "./data-codec.ts";
 
 /** Bytes that are not a valid message, or an object that cannot be encoded. */
 export class ProtoError extends Error {
