@@ -53,8 +53,12 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       }
       const abort = new AbortController();
       ctx.res.once("close", () => abort.abort());
-      const data = await service.waitForIndex(Number(raw), timeoutMs, abort.signal);
-      if (!ctx.res.destroyed) sendBytes(ctx.res, 200, data, "application/octet-stream");
+      // As the Go meta service: gzip when the client accepts it (Go's data nodes do).
+      const gzip = /\bgzip\b/i.test(ctx.req.headers["accept-encoding"] ?? "");
+      const data = await service.waitForIndex(Number(raw), timeoutMs, abort.signal, gzip);
+      const headers: Record<string, string> = gzip ? { "content-encoding": "gzip" } : {};
+      if (!ctx.res.destroyed)
+        sendBytes(ctx.res, 200, data, "application/octet-stream", { vary: "Accept-Encoding", ...headers });
     },
 
     "POST /execute": async (ctx) => {

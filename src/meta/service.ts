@@ -6,6 +6,8 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import { constants as zlibConstants, gzip } from "node:zlib";
 import type { Logger } from "pino";
 import { encodeCommand, type MetaCommand, type NodeInfo } from "../proto/index.ts";
 import type { RaftNode } from "../raft/host.ts";
@@ -13,6 +15,8 @@ import { NotLeaderError } from "../raft/errors.ts";
 import type { Configuration } from "../raft/types.ts";
 import type { MetaState } from "./data.ts";
 import type { MetaStateMachine } from "./fsm.ts";
+
+const gzipAsync = promisify(gzip);
 
 export type PublicRaftState = "leader" | "follower" | "candidate" | "removed" | "unbootstrapped" | "shutdown";
 
@@ -253,22 +257,53 @@ export class MetaService {
     });
   }
 
-  /** Resolves with the encoded Data once its index exceeds `index`, or at the timeout. */
-  waitForIndex(index: number, timeoutMs: number, signal?: AbortSignal): Promise<Uint8Array> {
-    return new Promise((resolve) => {
-      const fsm = this.fsm;
-      if (fsm.index() > index) return resolve(fsm.snapshot());
-      const finish = () => {
-        clearTimeout(timer);
-        off();
-        signal?.removeEventListener("abort", finish);
-        resolve(fsm.snapshot());
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      const off = fsm.onChange(() => {
-        if (fsm.index() > index) finish();
-      });
-      signal?.addEventListener("abort", finish);
-    });
+  /**
+   * The long-poll answer: the encoded Data once its index exceeds `index` (or at the timeout),
+   * gzipped when `gzip`. Every poller answered at one index gets the same bytes: the FSM encodes
+   * each state once (`MetaStateMachine.snapshot`) and `gzipped` compresses each encoding once.
+   * The encoding happens after the wake-up, outside the FSM's apply, and for the newest state.
+   */
+  async waitForIndex(
+    index: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    gzip = false,
+  ): Promise<Uint8Array> {
+    const fsm = this.fsm;
+    await changedAfter(fsm, index, timeoutMs, signal);
+    const bytes = fsm.snapshot();
+    return gzip ? this.gzipped(bytes) : bytes;
   }
+
+  /** Compressed encodings by encoding: one gzip per state, shared by every poller asking for it. */
+  private readonly gzips = new WeakMap<Uint8Array, Promise<Uint8Array>>();
+
+  private gzipped(bytes: Uint8Array): Promise<Uint8Array> {
+    let compressed = this.gzips.get(bytes);
+    if (!compressed) {
+      // On libuv's thread pool, at the fastest level: a 7 MB Data takes ~90 ms there and ~4x
+      // that at the default level, for 18% fewer bytes.
+      compressed = gzipAsync(bytes, { level: zlibConstants.Z_BEST_SPEED });
+      this.gzips.set(bytes, compressed);
+    }
+    return compressed;
+  }
+}
+
+/** Resolves once the FSM's index exceeds `index`, at the timeout, or when `signal` aborts. */
+function changedAfter(fsm: MetaStateMachine, index: number, timeoutMs: number, signal?: AbortSignal) {
+  return new Promise<void>((resolve) => {
+    if (fsm.index() > index) return resolve();
+    const finish = () => {
+      clearTimeout(timer);
+      off();
+      signal?.removeEventListener("abort", finish);
+      resolve();
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    const off = fsm.onChange(() => {
+      if (fsm.index() > index) finish();
+    });
+    signal?.addEventListener("abort", finish);
+  });
 }

@@ -68,10 +68,16 @@ export function sendJson(
   res.end(body);
 }
 
-export function sendBytes(res: http.ServerResponse, status: number, body: Uint8Array | string, type: string) {
+export function sendBytes(
+  res: http.ServerResponse,
+  status: number,
+  body: Uint8Array | string,
+  type: string,
+  headers: Record<string, string> = {},
+) {
   const buf =
     typeof body === "string" ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  res.writeHead(status, { "content-type": type, "content-length": buf.length });
+  res.writeHead(status, { "content-type": type, "content-length": buf.length, ...headers });
   res.end(buf);
 }
 
