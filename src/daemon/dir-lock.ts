@@ -60,6 +60,8 @@ export class MetaDirLockedError extends Error {
 export class MetaDirLock {
   /** False while the lock is deliberately given up (during a wipe of the dir). */
   held = true;
+  /** Counts the times the lock was given up: a check that spans one is void. */
+  releases = 0;
   private readonly onExit = () => this.releaseSync();
 
   private constructor(
@@ -117,6 +119,7 @@ export class MetaDirLock {
   /** Gives the lock up while `fn` runs (it deletes and recreates the dir), then takes it again. */
   async whileReleased<T>(fn: () => Promise<T>): Promise<T> {
     this.held = false;
+    this.releases++;
     try {
       return await fn();
     } finally {

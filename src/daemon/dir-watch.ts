@@ -26,9 +26,11 @@ export function watchMetaDir(
   const check = async (): Promise<void> => {
     if (!lock.held || checking || failed) return;
     checking = true;
+    const releases = lock.releases;
     try {
       const reason = await problem(lock);
-      if (reason && lock.held && !failed) {
+      // A wipe that began meanwhile explains what the check saw.
+      if (reason && lock.held && lock.releases === releases && !failed) {
         failed = true;
         onFailure(reason);
       }

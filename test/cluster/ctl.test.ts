@@ -38,7 +38,7 @@ test("remove-meta of a follower from the CLI: show before and after, the node wi
   const s = await status(t.httpAddr);
   assert.equal(s.raft.state, "unbootstrapped");
   assert.equal(statSync(join(t.dir, "meta")).mode & 0o777, 0o755, "the meta dir is recreated with mode 0755");
-  assert.deepEqual(readdirSync(join(t.dir, "meta")).sort(), ["node.json", "raft"]);
+  assert.deepEqual(readdirSync(join(t.dir, "meta")).sort(), ["influxd.lock", "node.json", "raft"]);
   await createDatabases(metaClient(cluster, [leader]), "after-cli-remove", 3);
 
   const again = await ctl([...bind, "remove-meta", "-y", t.httpAddr]);
