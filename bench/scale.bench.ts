@@ -239,13 +239,20 @@ let leader = "";
 /** POSTs an encoded command to the leader, following 307s; resolves with the Response. */
 async function post(body: Uint8Array, timeoutMs = 10_000) {
   for (let attempt = 0; ; attempt++) {
+    // A node that is not the leader answers before reading a large body: the write then fails
+    // (EPIPE). Ask the cluster where the leader is and try again.
     const res = await request(`http://${leader}/execute`, {
       method: "POST",
       body,
       contentType: "application/octet-stream",
       timeoutMs,
       agent,
+    }).catch(async (err: unknown) => {
+      if (attempt >= 20) throw err;
+      leader = cluster.nodes[await cluster.leaderIndex()].httpAddr;
+      return null;
     });
+    if (!res) continue;
     if (res.status === 200) return decodeResponse(res.body);
     if (attempt >= 20) throw new Error(`/execute: status ${res.status} ${res.body.toString()}`);
     const location = res.status === 307 ? res.headers.location : undefined;
