@@ -233,16 +233,36 @@ const { value: snapshot, top: snapshotProfile } = await profiled(measureSnapshot
 // ---------------------------------------------------------------------------------------------
 // 2. Three influxd processes
 
-async function execute(addr: string, cmd: MetaCommand, timeoutMs = 10_000): Promise<number> {
-  const res = await request(`http://${addr}/execute`, {
-    method: "POST",
-    body: encodeCommand(cmd),
-    contentType: "application/octet-stream",
-    timeoutMs,
-    agent,
-  });
-  if (res.status !== 200) throw new Error(`/execute: status ${res.status} ${res.body.toString()}`);
-  const response = decodeResponse(res.body);
+/** Where writes go; follows the leader when a 307 says it moved (under load it may). */
+let leader = "";
+
+/** POSTs an encoded command to the leader, following 307s; resolves with the Response. */
+async function post(body: Uint8Array, timeoutMs = 10_000) {
+  for (let attempt = 0; ; attempt++) {
+    // A node that is not the leader answers before reading a large body: the write then fails
+    // (EPIPE). Ask the cluster where the leader is and try again.
+    const res = await request(`http://${leader}/execute`, {
+      method: "POST",
+      body,
+      contentType: "application/octet-stream",
+      timeoutMs,
+      agent,
+    }).catch(async (err: unknown) => {
+      if (attempt >= 20) throw err;
+      leader = cluster.nodes[await cluster.leaderIndex()].httpAddr;
+      return null;
+    });
+    if (!res) continue;
+    if (res.status === 200) return decodeResponse(res.body);
+    if (attempt >= 20) throw new Error(`/execute: status ${res.status} ${res.body.toString()}`);
+    const location = res.status === 307 ? res.headers.location : undefined;
+    if (location) leader = new URL(location).host;
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function execute(cmd: MetaCommand, timeoutMs = 10_000): Promise<number> {
+  const response = await post(encodeCommand(cmd), timeoutMs);
   if (response.error) throw new Error(`/execute: ${response.error}`);
   return response.index ?? 0;
 }
@@ -253,19 +273,12 @@ async function status(addr: string): Promise<StatusJson | null> {
 }
 
 /** CreateDatabase over 100 names (existing names succeed without change), after a warm-up. */
-async function throughput(leader: string, concurrency: number): Promise<LoadResult> {
+async function throughput(concurrency: number): Promise<LoadResult> {
   const bodies = Array.from({ length: 100 }, (_, i) =>
     encodeCommand({ type: "CreateDatabaseCommand", name: `bench-${i}` }),
   );
   const op = async (w: number, seq: number) => {
-    const res = await request(`http://${leader}/execute`, {
-      method: "POST",
-      body: bodies[(w * 7919 + seq) % bodies.length],
-      contentType: "application/octet-stream",
-      timeoutMs: 10_000,
-      agent,
-    });
-    if (res.status !== 200 || !decodeResponse(res.body).ok) throw new Error(`status ${res.status}`);
+    if (!(await post(bodies[(w * 7919 + seq) % bodies.length])).ok) throw new Error("refused");
   };
   await runLoad(16, 2000, op);
   return runLoad(concurrency, DURATION_MS, op);
@@ -287,7 +300,7 @@ interface FanOut {
  * committed through `leader`, and each client's delay from the write's acknowledgement to the
  * last byte of its new Data is recorded. Clients count bytes without decoding (that is client work).
  */
-async function fanOut(addr: string, leader: string, pid: number, gzip: boolean): Promise<FanOut> {
+async function fanOut(addr: string, pid: number, gzip: boolean): Promise<FanOut> {
   const pollAgent = new http.Agent({ keepAlive: true, maxSockets: POLLERS + 8 });
   let committedAt = 0;
   let target = Infinity;
@@ -350,7 +363,7 @@ async function fanOut(addr: string, leader: string, pid: number, gzip: boolean):
       };
     });
     committedAt = performance.now();
-    target = await execute(leader, { type: "CreateDatabaseCommand", name: `fan-out-${gzip}-${c}` });
+    target = await execute({ type: "CreateDatabaseCommand", name: `fan-out-${gzip}-${c}` });
     await everyone;
     missed += POLLERS - arrived;
     await new Promise((r) => setTimeout(r, 500));
@@ -433,16 +446,16 @@ const restartMs: number[] = [];
 let catchUpMs = 0;
 try {
   let leaderIndex = await cluster.leaderIndex();
-  let leader = cluster.nodes[leaderIndex].httpAddr;
-  emptyC16 = await throughput(leader, 16);
-  emptyC1 = await throughput(leader, 1);
+  leader = cluster.nodes[leaderIndex].httpAddr;
+  emptyC16 = await throughput(16);
+  emptyC1 = await throughput(1);
 
   // Load the state: one SetDataCommand carrying the whole Data, with the cluster's own meta nodes.
   const current = decodeData((await request(`http://${leader}/?index=0`, { timeoutMs: 10_000 })).body);
   const state: MetaData = scaleState(ISSUE_SCALE, current.metaNodes);
   encodedBytes = encodeData(state).length;
   let started = performance.now();
-  const loadedIndex = await execute(leader, { type: "SetDataCommand", data: state }, 120_000);
+  const loadedIndex = await execute({ type: "SetDataCommand", data: state }, 120_000);
   for (const node of cluster.nodes) await untilApplied(node.httpAddr, loadedIndex);
   loadMs = performance.now() - started;
 
@@ -464,14 +477,14 @@ try {
   leaderIndex = await cluster.leaderIndex();
   leader = cluster.nodes[leaderIndex].httpAddr;
 
-  loadedC16 = await throughput(leader, 16);
-  loadedC1 = await throughput(leader, 1);
+  loadedC16 = await throughput(16);
+  loadedC1 = await throughput(1);
 
   const followerIndex = cluster.nodes.findIndex((_, i) => i !== leaderIndex);
   const follower = cluster.nodes[followerIndex];
   fanOuts = [
-    await fanOut(follower.httpAddr, leader, follower.pid!, false),
-    await fanOut(follower.httpAddr, leader, follower.pid!, true),
+    await fanOut(follower.httpAddr, follower.pid!, false),
+    await fanOut(follower.httpAddr, follower.pid!, true),
   ];
   rss = cluster.nodes.map((n) => rssMiB(n.pid!));
 
@@ -482,21 +495,7 @@ try {
   // snapshot-threshold + trailing-logs entries, so its log no longer reaches the follower's.
   await cluster.kill(followerIndex, "SIGKILL");
   const body = encodeCommand({ type: "CreateDatabaseCommand", name: "catch-up" });
-  await runLoad(
-    64,
-    120_000,
-    async () => {
-      const res = await request(`http://${leader}/execute`, {
-        method: "POST",
-        body,
-        contentType: "application/octet-stream",
-        timeoutMs: 10_000,
-        agent,
-      });
-      if (res.status !== 200) throw new Error(`status ${res.status}`);
-    },
-    8192 + 10240 + 1000,
-  );
+  await runLoad(64, 120_000, () => post(body).then(() => undefined), 8192 + 10240 + 1000);
   const target = (await status(leader))!.raft.commitIndex;
   started = performance.now();
   await cluster.restart(followerIndex);
@@ -608,6 +607,28 @@ report.target(
   `${median(showMs).toFixed(0)} ms`,
   "<= 1000 ms",
   median(showMs) <= 1000,
+);
+report.note(
+  "Where apply time goes (profile above): the index removed every scan, so what still grows with the " +
+    "state is (a) the copy-on-write of the path to a change, which for any change inside a database " +
+    "includes the array of 10,000 database references (80 KB, about 5 µs), (b) Map work on the " +
+    "200,000-entry shard index, and (c) the garbage collector: p99 holds major collections of a " +
+    "process that keeps the whole state (and here a second copy being generated) on 2 shared cores. " +
+    "CreateShardGroup creates 100 shards, not 2: Go's rule gives a group enough shards that each of " +
+    "the 100 data nodes holds as many replicas as the others (the issue's state of 2-shard groups is " +
+    "built directly), so it allocates 100 shards, 300 owners and 100 index entries per apply.",
+);
+report.note(
+  "Where fan-out time goes: the server encodes once and gzips once per index (takeAfterOneChangeMs " +
+    "and gzipMs above; serverCpuMsPerCommit is the follower's whole CPU per commit), then writes the " +
+    "same buffer to every client: 200 x bytesPerClient per commit through loopback, received by the " +
+    "one benchmark process. Those bytes, not the encoding, set the delay.",
+);
+report.note(
+  "Memory: stateHeapMiB is the JavaScript heap the FSM's state takes (about 1.3 million objects: " +
+    "groups, shards, owner records, 64-bit timestamps as BigInt); the process adds the encoded " +
+    "bytes cached per database and per index (twice the encoded size), Node's own baseline " +
+    "(~45 MB) and the collector's headroom. 4x the encoded size (26 MB) is below Node's baseline.",
 );
 report.note(
   `Machine load (1-minute load average on 2 cores): ${loadAtStart} at the start, ${loadAverage()} at the end. ` +
