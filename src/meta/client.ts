@@ -15,6 +15,7 @@ import {
   type NodeInfo,
 } from "../proto/index.ts";
 import {
+  errorCode,
   errorText,
   peerOptions,
   peerUrl,
@@ -41,6 +42,24 @@ export interface MetaClientOptions {
 
 /** The FSM refused the command (e.g. "node not found"): retrying cannot help. */
 export class MetaCommandError extends Error {}
+
+/** The meta service refused the request (4xx, or a 5xx that is not transient); `code` is its
+ *  stable error code (docs/http-api.md), null when it sent none. */
+export class MetaRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a removal carries to the leader (see MetaService.execute). */
+export interface RemovalPrecondition {
+  prevConfigIndex?: number;
+  force?: boolean;
+}
 
 export class MetaClient {
   private cache: MetaData | null = null;
@@ -74,7 +93,9 @@ export class MetaClient {
 
   /**
    * Sends `body` to `path` on the leader: follows 307s, retries through the server list on 503
-   * and unreachable nodes. Returns the leader's successful response.
+   * (no leader, a leadership transfer, a leader stepping down or shutting down: all pass within
+   * about an election) and unreachable nodes, waiting at least what Retry-After asks, capped at
+   * the backoff's 1 s. Returns the leader's successful response.
    */
   private async toLeader(path: string, body: Uint8Array, contentType: string): Promise<HttpResponse> {
     let url = this.url(this.opts.servers[this.preferred], path);
@@ -97,10 +118,11 @@ export class MetaClient {
       if (res.status === 503) {
         lastError = `${new URL(url).host}: ${errorText(res)}`;
         url = this.nextServer(path);
-        await this.pause(attempt);
+        await this.pause(attempt, Number(res.headers["retry-after"]) * 1000 || 0);
         continue;
       }
-      if (res.status >= 400) throw new Error(`${new URL(url).host}: ${errorText(res)}`);
+      if (res.status >= 400)
+        throw new MetaRequestError(res.status, errorCode(res), `${new URL(url).host}: ${errorText(res)}`);
       return res;
     }
     throw new Error(`gave up after ${this.tries} tries: ${lastError}`);
@@ -111,14 +133,19 @@ export class MetaClient {
     return this.url(this.opts.servers[this.preferred], path);
   }
 
-  private pause(attempt: number): Promise<void> {
-    const ms = Math.min(1000, (this.opts.retryDelayMs ?? 100) * 2 ** attempt);
+  private pause(attempt: number, atLeastMs = 0): Promise<void> {
+    const backoff = (this.opts.retryDelayMs ?? 100) * 2 ** attempt;
+    const ms = Math.min(1000, Math.max(backoff, atLeastMs));
     return new Promise((r) => setTimeout(r, ms));
   }
 
   /** Applies a command through the leader; resolves with the applied index once our cache has it. */
-  async execute(command: MetaCommand): Promise<{ index: number }> {
-    const res = await this.toLeader("/execute", encodeCommand(command), "application/octet-stream");
+  async execute(command: MetaCommand, removal: RemovalPrecondition = {}): Promise<{ index: number }> {
+    const query = new URLSearchParams();
+    if (removal.prevConfigIndex !== undefined) query.set("prevConfigIndex", String(removal.prevConfigIndex));
+    if (removal.force) query.set("force", "true");
+    const path = query.size > 0 ? `/execute?${query}` : "/execute";
+    const res = await this.toLeader(path, encodeCommand(command), "application/octet-stream");
     const response = decodeResponse(res.body);
     if (!response.ok) throw new MetaCommandError(response.error ?? "command failed");
     const index = response.index ?? 0;
@@ -171,8 +198,10 @@ export class MetaClient {
     return (await this.data()).metaNodes.find((n) => n.addr === httpAddr);
   }
 
-  deleteMetaNode(id: number): Promise<{ index: number }> {
-    return this.execute({ type: "DeleteMetaNodeCommand", id });
+  /** Removes a meta node (and its Raft server, in the same entry); the leader checks the
+   *  removal rules against `removal` when it appends the change. */
+  deleteMetaNode(id: number, removal: RemovalPrecondition = {}): Promise<{ index: number }> {
+    return this.execute({ type: "DeleteMetaNodeCommand", id }, removal);
   }
 
   /** GET /ping on one node: the leader's Raft address it reports, and the round trip. */

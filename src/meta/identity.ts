@@ -12,6 +12,9 @@ const fs = new NodeFileSystem();
 
 export interface NodeIdentity {
   ID: number;
+  /** Admin services (host:port) of the cluster this node was wiped out of: where hints tell the
+   *  operator to add it back from. Absent until a wipe; Go ignores the extra field. */
+  Cluster?: string[];
 }
 
 const IDENTITY_FILE = "node.json";
@@ -24,11 +27,14 @@ export async function readIdentity(dir: string): Promise<NodeIdentity | null> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw err;
   }
-  const parsed = JSON.parse(text) as { ID?: unknown };
+  const parsed = JSON.parse(text) as { ID?: unknown; Cluster?: unknown };
   if (typeof parsed.ID !== "number" || !Number.isSafeInteger(parsed.ID) || parsed.ID < 0) {
     throw new Error(`${join(dir, IDENTITY_FILE)}: malformed node identity`);
   }
-  return { ID: parsed.ID };
+  const cluster = Array.isArray(parsed.Cluster)
+    ? parsed.Cluster.filter((a): a is string => typeof a === "string")
+    : undefined;
+  return cluster ? { ID: parsed.ID, Cluster: cluster } : { ID: parsed.ID };
 }
 
 export async function writeIdentity(dir: string, identity: NodeIdentity): Promise<void> {

@@ -95,6 +95,8 @@ export interface PeerProgress {
   state: ProgressState;
   inflight: number;
   recentActive: boolean;
+  /** Answered, and kept up, within an election timeout (see Progress.active). */
+  active: boolean;
 }
 
 /** What the host consults on every input (status() builds the full report, which costs). */
@@ -292,6 +294,7 @@ export class RaftCore {
     this.checkQuorumElapsed++;
     if (this.transferee !== null && ++this.transferElapsed >= this.electionTicks) this.transferee = null;
     for (const p of [...this.progress.values()]) {
+      p.tick(this.log.lastIndex());
       if (p.retireTicks !== null && --p.retireTicks <= 0) this.progress.delete(p.id);
       else if (p.state === "snapshot" && ++p.snapshotTicks >= this.electionTicks) {
         p.becomeProbe(); // the snapshot or its answer was probably lost: try again
@@ -570,6 +573,7 @@ export class RaftCore {
               state: p.state,
               inflight: p.inflight.length,
               recentActive: p.recentActive,
+              active: p.active(this.activityWindowTicks()),
             })),
     };
   }
@@ -1013,7 +1017,7 @@ export class RaftCore {
   private handleAppendResponse(m: AppendResponse): void {
     const p = this.progress.get(m.from);
     if (!p) return;
-    p.recentActive = true;
+    p.heard();
     if (!m.success) {
       if (p.reject(m.index, m.hint)) this.replicateDirty = true;
       return;
@@ -1030,7 +1034,7 @@ export class RaftCore {
   private handleHeartbeatResponse(m: HeartbeatResponse): void {
     const p = this.progress.get(m.from);
     if (!p) return;
-    p.recentActive = true;
+    p.heard();
     if (p.state === "probe") p.paused = false;
     if (p.state === "replicate" && p.inflight.length >= this.maxInflight) p.inflight.shift();
     // Alive but behind (an Append may have been lost): probe it now.
@@ -1072,6 +1076,11 @@ export class RaftCore {
 
   private sendTimeoutNow(to: ServerId): void {
     this.send({ type: MessageType.TimeoutNow, to });
+  }
+
+  /** The leader's "recently active" window: the longest election timeout a follower may draw. */
+  private activityWindowTicks(): number {
+    return 2 * this.electionTicks;
   }
 
   private quorumActive(): boolean {

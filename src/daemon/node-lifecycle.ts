@@ -1,0 +1,234 @@
+/**
+ * The life of this node's replicated state: open it on the meta dir, keep node.json's ID in step
+ * with the metadata, find out that the cluster removed it, wipe it (keeping its identity) and
+ * reopen it blank, shut it down. The meta routes and the admin service receive this object; the
+ * daemon only starts and stops it.
+ *
+ * A node learns it was removed two ways (docs/operations.md, "A removed node"): its own log
+ * commits the removal, or — when it was away while the cluster removed it, so nothing reaches it
+ * any more — it asks the members it knows whenever it has no leader, and the leader's answer
+ * (same cluster id, a newer configuration without this node's server id) says so. It then
+ * reports `removed` and names the one command that wipes it; it never wipes itself unasked.
+ */
+
+import { mkdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { MetaStateMachine } from "../meta/fsm.ts";
+import { readIdentity, writeIdentity } from "../meta/identity.ts";
+import { MetaService, type Replica, type StatusJson } from "../meta/service.ts";
+import { openRaftNode } from "../raft/open.ts";
+import { NodeFileSystem } from "../raft/storage/fs.ts";
+import type { TcpTransport } from "../raft/transport.ts";
+import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http-client.ts";
+import { VERSION } from "../version.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import { RaftFaultSwitch, TransportLease } from "./raft-link.ts";
+
+/** Raft is driven in ticks of this length; timeouts in the config are converted to ticks. */
+const TICK_MS = 10;
+/** How often a node without a leader asks the members whether it is still one of them. */
+const REMOVAL_CHECK_MS = 2_000;
+const STATUS_TIMEOUT_MS = 1_500;
+
+export interface NodeAddresses {
+  httpAddr: string;
+  raftAddr: string;
+  /** "" when the admin service is disabled. */
+  adminAddr: string;
+}
+
+/** What the meta routes and the admin service may do with this node's lifecycle. */
+export interface LocalNodeControl {
+  /** Whether this node belonged to a cluster before (node.json has a meta node id). */
+  wasMember(): boolean;
+  /** Admin services of the cluster this node last belonged to (for hints), freshest first. */
+  clusterAdmins(): string[];
+  /** Asks the members now: true when the leader no longer lists this node (and marks it). */
+  confirmRemoved(): Promise<boolean>;
+  /** Deletes the meta dir except node.json and reopens blank; resolves with the dir. */
+  wipe(): Promise<string>;
+}
+
+export class NodeLifecycle implements LocalNodeControl {
+  readonly meta: MetaService;
+  private knownId: number;
+  private admins: string[];
+  private wiping: Promise<string> | null = null;
+  private watch: NodeJS.Timeout | null = null;
+  private checking: Promise<boolean> | null = null;
+  private warnedRemoved = false;
+
+  private constructor(
+    private readonly config: Config,
+    private readonly transport: TcpTransport,
+    private readonly faults: RaftFaultSwitch,
+    private readonly peers: PeerAccess,
+    private readonly logger: Logger,
+    replica: Replica,
+    addrs: NodeAddresses,
+    identity: { ID: number; Cluster?: string[] } | null,
+  ) {
+    this.meta = new MetaService(
+      replica,
+      addrs.httpAddr,
+      addrs.raftAddr,
+      VERSION,
+      logger.child({ module: "meta" }),
+    );
+    this.meta.adminAddr = addrs.adminAddr;
+    this.knownId = identity?.ID ?? 0;
+    this.admins = identity?.Cluster ?? [];
+    this.trackIdentity(replica);
+  }
+
+  static async open(
+    config: Config,
+    transport: TcpTransport,
+    addrs: NodeAddresses,
+    peers: PeerAccess,
+    logger: Logger,
+  ): Promise<NodeLifecycle> {
+    const faults = new RaftFaultSwitch(`${config.meta.dir}.raft-cut`);
+    const replica = await openReplica(config, transport, faults, logger);
+    const identity = await readIdentity(config.meta.dir);
+    const node = new NodeLifecycle(config, transport, faults, peers, logger, replica, addrs, identity);
+    node.watch = setInterval(() => void node.checkWhenLeaderless(), REMOVAL_CHECK_MS);
+    node.watch.unref();
+    return node;
+  }
+
+  wasMember(): boolean {
+    return this.knownId > 0;
+  }
+
+  clusterAdmins(): string[] {
+    return this.admins;
+  }
+
+  /** Keep node.json's ID in step with the metadata record of this node. */
+  private trackIdentity(r: Replica): void {
+    r.fsm.onChange(() => {
+      const id = r.fsm.data().metaNodes.find((n) => n.tcpAddr === this.meta.raftAddr)?.id;
+      if (id && id !== this.knownId) {
+        this.knownId = id;
+        writeIdentity(this.config.meta.dir, { ID: id }).catch((err) =>
+          this.logger.error({ err }, "cannot write node identity"),
+        );
+      }
+    });
+  }
+
+  /** The periodic check: only a member that has lost its leader needs to ask. */
+  private async checkWhenLeaderless(): Promise<void> {
+    const state = this.meta.state();
+    if (this.wiping || state === "unbootstrapped" || state === "shutdown" || state === "leader") return;
+    if (state === "removed" || this.meta.raft.leader() === null) await this.confirmRemoved().catch(() => false);
+    const notice = this.meta.removal();
+    if (notice && !this.warnedRemoved) {
+      this.warnedRemoved = true;
+      this.logger.warn(
+        { source: notice.source, leader: notice.leaderHttp, run: notice.command },
+        `this meta node is no longer a member of its cluster; wipe it with: ${notice.command}`,
+      );
+    }
+  }
+
+  confirmRemoved(): Promise<boolean> {
+    this.checking ??= this.askMembers().finally(() => (this.checking = null));
+    return this.checking;
+  }
+
+  private async askMembers(): Promise<boolean> {
+    const self = this.meta;
+    if (self.raft.state() === "removed") return true;
+    const others = self.data().metaNodes.filter((n) => n.addr !== self.httpAddr);
+    const answers = (
+      await Promise.all(
+        others.map((n) =>
+          requestJson<StatusJson>(peerUrl(this.peers, n.addr, "/status"), {
+            timeoutMs: STATUS_TIMEOUT_MS,
+            ...peerOptions(this.peers),
+          }).catch(() => null),
+        ),
+      )
+    ).filter((s): s is StatusJson => s !== null);
+    const admins = answers.map((s) => s.adminAddr).filter((a) => a);
+    if (admins.length > 0) this.admins = admins;
+    const leader = answers.find((s) => s.raft.state === "leader");
+    if (!leader) return false;
+    const mine = self.status();
+    const removed =
+      leader.clusterId === mine.clusterId &&
+      leader.raft.configIndex > mine.raft.configIndex &&
+      !leader.raft.servers.some((s) => s.id === mine.serverId);
+    if (removed) self.markRemoved(leader.httpAddr);
+    return removed;
+  }
+
+  wipe(): Promise<string> {
+    this.wiping ??= this.wipeAndReopen().finally(() => (this.wiping = null));
+    return this.wiping;
+  }
+
+  private async wipeAndReopen(): Promise<string> {
+    const dir = this.config.meta.dir;
+    this.logger.warn({ dir }, "removed from the cluster: wiping meta dir");
+    // Learn where the members' admin services are first: the hint to add it back names one.
+    await this.askMembers().catch(() => false);
+    await this.meta.raft.shutdown();
+    await wipeMetaDir(dir, this.admins);
+    const fresh = await openReplica(this.config, this.transport, this.faults, this.logger);
+    this.meta.replace(fresh);
+    this.trackIdentity(fresh);
+    this.warnedRemoved = false;
+    return dir;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.watch) clearInterval(this.watch);
+    this.faults.close();
+    await this.wiping?.catch(() => undefined);
+    await this.meta.raft.shutdown();
+  }
+}
+
+async function openReplica(
+  config: Config,
+  transport: TcpTransport,
+  faults: RaftFaultSwitch,
+  logger: Logger,
+): Promise<Replica> {
+  const fsm = new MetaStateMachine();
+  const raft = await openRaftNode(join(config.meta.dir, "raft"), {
+    transport: new TransportLease(transport, faults),
+    fsm,
+    timing: {
+      tickMs: TICK_MS,
+      // A follower campaigns after a random silence in [T/2, T), T the smaller of the two
+      // timeouts: with the 1 s defaults a dead leader is replaced in well under a second.
+      electionTimeoutMs: Math.min(config.meta["election-timeout"], config.meta["heartbeat-timeout"]) / 2,
+      heartbeatIntervalMs: config.meta["commit-timeout"],
+      leaderLeaseMs: config.meta["leader-lease-timeout"],
+      snapshotThreshold: config.meta["snapshot-threshold"],
+      trailingLogs: config.meta["trailing-logs"],
+    },
+    logger: logger.child({ module: "raft" }),
+  });
+  return { raft, fsm };
+}
+
+/**
+ * Deletes and recreates the meta dir (mode 0755), keeping only the node identity file (with the
+ * admin services of the cluster it leaves): what a removed node does so it can later be added
+ * again as a blank node.
+ */
+async function wipeMetaDir(dir: string, clusterAdmins: string[]): Promise<void> {
+  const identity = await readIdentity(dir);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  if (identity) await writeIdentity(dir, { ID: identity.ID, Cluster: clusterAdmins });
+  // The directory itself was replaced: make its new entry in the parent durable too.
+  const fs = new NodeFileSystem();
+  await Promise.all([fs.fsyncDir(dir), fs.fsyncDir(dirname(dir))]);
+}
