@@ -277,8 +277,17 @@ export class AdminService {
     };
     const active = new Set(servers.filter((s) => s.active).map((s) => s.id));
     const server = servers.find((s) => s.address === record.tcpAddr);
-    const facts = removalFacts(config, server?.id ?? "", (id) => active.has(id));
     const httpOf = (raftAddr: string) => view.records.find((n) => n.tcpAddr === raftAddr)?.addr ?? "";
+    const httpUpOf = (raftAddr: string) => view.statuses.get(httpOf(raftAddr)) != null;
+    // The plan is stricter than the leader's own check: a voter counts only when the leader's
+    // Raft view has it active AND its HTTP answers (a node that died a moment ago is still
+    // "active" for up to an election timeout; its closed port already shows).
+    const addressOf = new Map(servers.map((s) => [s.id, s.address]));
+    const facts = removalFacts(
+      config,
+      server?.id ?? "",
+      (id) => active.has(id) && (id === server?.id || httpUpOf(addressOf.get(id) ?? "")),
+    );
     const isLeader = leader.raftAddr === record.tcpAddr;
 
     const unforceable = removalRefusal(facts, true); // what even -force cannot override
@@ -287,7 +296,7 @@ export class AdminService {
     let forceRequired = false;
     if (!refusal && !force && !httpUp) {
       refusalCode = "TARGET_UNREACHABLE";
-      refusal = `meta node ${httpAddr} could not be reached; use -force to remove an unreachable node (its meta dir is then not wiped)`;
+      refusal = `meta node ${httpAddr} could not be reached; use -force to remove an unreachable node`;
       forceRequired = true;
     }
     const ruled = server ? removalRefusal(facts, force) : null;
@@ -340,7 +349,7 @@ export class AdminService {
         .map((s) => ({
           httpAddr: httpOf(s.address),
           raftAddr: s.address,
-          httpUp: view.statuses.get(httpOf(s.address)) != null,
+          httpUp: httpUpOf(s.address),
           raftActive: active.has(s.id),
         })),
       votersBefore: facts.votersBefore,
@@ -378,7 +387,15 @@ export class AdminService {
       } catch (err) {
         // A first attempt may have committed before its answer was lost: the retry then finds
         // the configuration moved or the record gone. Look before reporting anything.
-        if (!(await this.removalCommitted(plan.record))) throw this.removalFailure(httpAddr, err);
+        const unknown =
+          (err instanceof MetaRequestError || err instanceof MetaCommandError) && err.outcomeUnknown;
+        if (!unknown) throw this.removalFailure(httpAddr, err);
+        if (!(await this.removalCommitted(plan.record))) {
+          throw unavailable(
+            `removing meta node ${httpAddr}: ${(err as Error).message}; the leader does not show it removed — check with influxd-ctl show before trying again`,
+            "REMOVAL_NOT_CONFIRMED",
+          );
+        }
         this.opts.logger.info({ httpAddr, err: (err as Error).message }, "removal had committed");
       }
       let cleanup: RemoveMetaResult["cleanup"] = "skipped";
@@ -420,16 +437,14 @@ export class AdminService {
     return data !== null && !data.metaNodes.some((n) => n.id === record.id);
   }
 
-  /** The error remove-meta reports when the removal did not happen (or cannot be confirmed). */
+  /** The error remove-meta reports when the removal certainly did not happen. */
   private removalFailure(httpAddr: string, err: unknown): HttpError {
     const message = `removing meta node ${httpAddr} failed: ${(err as Error).message}`;
-    if (err instanceof MetaRequestError && err.code && !isTransient(err.code))
-      return refused(err.status >= 500 ? 409 : err.status, message, err.code);
+    if (err instanceof MetaRequestError && (err.status === 503 || isTransient(err.code)))
+      return unavailable(`${message}; nothing was changed`, err.code ?? "UNAVAILABLE");
+    if (err instanceof MetaRequestError) return refused(err.status >= 500 ? 502 : err.status, message, err.code ?? "REFUSED");
     if (err instanceof MetaCommandError) return refused(409, message, "COMMAND_FAILED");
-    return unavailable(
-      `${message}; it did not commit as far as the leader shows — check with influxd-ctl show and try again`,
-      "REMOVAL_NOT_CONFIRMED",
-    );
+    return refused(502, message, "UNAVAILABLE");
   }
 
   /** Asks the leader to hand leadership to an up-to-date voter and waits for a new leader. */

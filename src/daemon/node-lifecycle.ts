@@ -158,10 +158,13 @@ export class NodeLifecycle implements LocalNodeControl {
     const leader = answers.find((s) => s.raft.state === "leader");
     if (!leader) return false;
     const mine = self.status();
+    // The leader's committed configuration lacks this server, and it is not an old one from
+    // before this node joined (ours is older, or ours already lacks us too).
     const removed =
       leader.clusterId === mine.clusterId &&
-      leader.raft.configIndex > mine.raft.configIndex &&
-      !leader.raft.servers.some((s) => s.id === mine.serverId);
+      leader.raft.commitIndex >= leader.raft.configIndex &&
+      !leader.raft.servers.some((s) => s.id === mine.serverId) &&
+      (leader.raft.configIndex > mine.raft.configIndex || !mine.raft.servers.some((s) => s.id === mine.serverId));
     if (removed) self.markRemoved(leader.httpAddr);
     return removed;
   }

@@ -1078,9 +1078,10 @@ export class RaftCore {
     this.send({ type: MessageType.TimeoutNow, to });
   }
 
-  /** The leader's "recently active" window: the longest election timeout a follower may draw. */
+  /** The leader's "recently active" window: one election timeout (etcd's strict reconfiguration
+   *  check uses the same span). Short on purpose: a voter that died within it still counts. */
   private activityWindowTicks(): number {
-    return 2 * this.electionTicks;
+    return this.electionTicks;
   }
 
   private quorumActive(): boolean {

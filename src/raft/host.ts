@@ -213,6 +213,8 @@ export class RaftNode {
   private lastState: NodeState;
   private lastLeader: ServerId | null = null;
   private wasLeader = false;
+  /** Clock time this node last became leader (its view of the others is young before a window). */
+  private leaderSince = 0;
 
   private constructor(opts: RaftNodeOptions, id: ServerId, core: RaftCore, appliedIndex: number) {
     this.opts = opts;
@@ -620,6 +622,7 @@ export class RaftNode {
       try {
         // Checked and appended in the same synchronous step: nothing can change in between.
         const refusal = this.checkPrecondition(q);
+        if (refusal === "wait") return;
         if (refusal) throw refusal;
         const { index, term } = this.core.proposeConfChange(q.change, q.data);
         this.confQueue.shift();
@@ -639,17 +642,24 @@ export class RaftNode {
     }
   }
 
-  /** A change whose configuration moved or whose precondition fails is refused, not appended.
-   *  Nothing is checked while an earlier change is still uncommitted: the queue waits for it. */
-  private checkPrecondition(q: QueuedConfChange): Error | null {
+  /**
+   * A change whose configuration moved or whose precondition fails is refused, not appended.
+   * It waits ("wait") while an earlier change is uncommitted, and while this leader is younger
+   * than an election timeout and has not heard from every server yet: its view of who is
+   * active is not complete before that (the previous leader, just handed over, answers late).
+   */
+  private checkPrecondition(q: QueuedConfChange): Error | "wait" | null {
+    if (q.prevIndex === undefined && !q.precondition) return null;
     const st = this.core.status();
-    if (st.pendingConfigChange || (q.prevIndex === undefined && !q.precondition)) return null;
+    if (st.pendingConfigChange) return "wait";
     const latest = st.latestConfig;
     if (q.prevIndex !== undefined && latest.index !== q.prevIndex)
       return new ConfigChangedError(q.prevIndex, latest.index);
     if (!q.precondition) return null;
     const active = new Set(st.progress.filter((p) => p.active).map((p) => p.id));
     active.add(this.id);
+    const young = this.opts.clock.now() - this.leaderSince < this.opts.electionTimeoutMs;
+    if (young && latest.config.servers.some((s) => !active.has(s.id))) return "wait";
     return q.precondition({ config: latest.config, configIndex: latest.index, active: (id) => active.has(id) });
   }
 
@@ -668,6 +678,7 @@ export class RaftNode {
     const st = this.core.glance();
     const isLeader = st.state === "leader";
     if (this.wasLeader && !isLeader) this.failLeaderOperations(st.commitIndex);
+    if (!this.wasLeader && isLeader) this.leaderSince = this.opts.clock.now();
     this.wasLeader = isLeader;
     if (isLeader) this.proposeQueuedChanges();
     if (this.transfers.length > 0) {
