@@ -130,7 +130,10 @@ async function runServer(count: number, voters: number): Promise<void> {
     membershipKnown: true,
     raftConfig: {
       index: 1,
-      servers: meta.map((m) => ({ raftAddr: m.raftAddr, suffrage: m.suffrage === "voter" ? "voter" : "nonvoter" })),
+      servers: meta.map((m) => ({
+        raftAddr: m.raftAddr,
+        suffrage: m.suffrage === "voter" ? "voter" : "nonvoter",
+      })),
     },
     meta,
     data: [],

@@ -150,7 +150,7 @@ export class AdminService {
       const bootstrap = this.ctlOn(self, `add-meta ${self}`) ?? `influxd-ctl add-meta ${self}`;
       throw refused(
         409,
-        `meta node ${self} is not part of a cluster; bootstrap a new cluster on it with: ${bootstrap}, or add it from a member of an existing cluster with influxd-ctl add-meta ${self} (-bind that member's admin service)`,
+        `meta node ${self} is not part of a cluster; bootstrap a new cluster on it with: ${bootstrap}, or add it to an existing cluster with: influxd-ctl -bind <admin address of a member> add-meta ${self}`,
         "NOT_IN_CLUSTER",
       );
     }
@@ -378,7 +378,10 @@ export class AdminService {
       const kept = plan.warningCodes.map((code, i) => ({ code, message: plan.warnings[i] }));
       const warnings = kept.filter((w) => w.code !== "LEADER_MOVES");
       if (plan.node.isLeader) await this.moveLeadershipAway(plan.record);
-      this.opts.logger.info({ httpAddr, id: plan.node.id, force, configIndex: plan.configIndex }, "removing meta node");
+      this.opts.logger.info(
+        { httpAddr, id: plan.node.id, force, configIndex: plan.configIndex },
+        "removing meta node",
+      );
       try {
         await this.client.deleteMetaNode(plan.node.id, {
           prevConfigIndex: plan.node.suffrage === "none" ? undefined : plan.configIndex,
@@ -442,7 +445,8 @@ export class AdminService {
     const message = `removing meta node ${httpAddr} failed: ${(err as Error).message}`;
     if (err instanceof MetaRequestError && (err.status === 503 || isTransient(err.code)))
       return unavailable(`${message}; nothing was changed`, err.code ?? "UNAVAILABLE");
-    if (err instanceof MetaRequestError) return refused(err.status >= 500 ? 502 : err.status, message, err.code ?? "REFUSED");
+    if (err instanceof MetaRequestError)
+      return refused(err.status >= 500 ? 502 : err.status, message, err.code ?? "REFUSED");
     if (err instanceof MetaCommandError) return refused(409, message, "COMMAND_FAILED");
     return refused(502, message, "UNAVAILABLE");
   }
@@ -487,7 +491,11 @@ export class AdminService {
       this.requireMember();
       const target = await this.status(httpAddr, this.opts.pingTimeoutMs);
       if (!target)
-        throw refused(502, `meta node ${httpAddr} could not be reached; start it and try again`, "UNREACHABLE");
+        throw refused(
+          502,
+          `meta node ${httpAddr} could not be reached; start it and try again`,
+          "UNREACHABLE",
+        );
       const existing = (await this.client.data()).metaNodes.find((n) => n.addr === httpAddr);
       if (existing && target.raft.state !== "unbootstrapped" && target.removal === null) return existing;
       if (target.raft.state !== "unbootstrapped") {
@@ -545,7 +553,11 @@ export class AdminService {
         serverId: status.serverId,
       });
     } catch (err) {
-      throw refused(502, `joining the cluster through ${via} failed: ${(err as Error).message}`, "JOIN_FAILED");
+      throw refused(
+        502,
+        `joining the cluster through ${via} failed: ${(err as Error).message}`,
+        "JOIN_FAILED",
+      );
     }
   }
 

@@ -127,7 +127,10 @@ const COMMANDS: Record<string, Command> = {
           `voters after removal: ${plan.votersAfter}, active in Raft: ${plan.reachableVotersAfter}, quorum: ${plan.quorumAfter}`,
           ...plan.voters
             .filter((v) => v.raftAddr !== plan.node.raftAddr)
-            .map((v) => `  ${v.httpAddr || v.raftAddr}: HTTP ${up(v.httpUp)}, Raft ${v.raftActive ? "active" : "INACTIVE"}`),
+            .map(
+              (v) =>
+                `  ${v.httpAddr || v.raftAddr}: HTTP ${up(v.httpUp)}, Raft ${v.raftActive ? "active" : "INACTIVE"}`,
+            ),
         ];
         process.stderr.write(facts.join("\n") + warnings(plan.warnings) + "\n");
         if (!(await confirm(`${force ? "Force remove" : "Remove"} ${addr} from the cluster`))) {

@@ -57,7 +57,13 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       tls: security.raftTls,
       logger: logger.child({ module: "transport" }),
     });
-    node = await NodeLifecycle.open(config, transport, { httpAddr, raftAddr, adminAddr }, security.peers, logger);
+    node = await NodeLifecycle.open(
+      config,
+      transport,
+      { httpAddr, raftAddr, adminAddr },
+      security.peers,
+      logger,
+    );
     const service = node.meta;
 
     const metaHttp = new HttpService({

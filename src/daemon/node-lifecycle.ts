@@ -123,7 +123,8 @@ export class NodeLifecycle implements LocalNodeControl {
   private async checkWhenLeaderless(): Promise<void> {
     const state = this.meta.state();
     if (this.wiping || state === "unbootstrapped" || state === "shutdown" || state === "leader") return;
-    if (state === "removed" || this.meta.raft.leader() === null) await this.confirmRemoved().catch(() => false);
+    if (state === "removed" || this.meta.raft.leader() === null)
+      await this.confirmRemoved().catch(() => false);
     const notice = this.meta.removal();
     if (notice && !this.warnedRemoved) {
       this.warnedRemoved = true;
@@ -164,7 +165,8 @@ export class NodeLifecycle implements LocalNodeControl {
       leader.clusterId === mine.clusterId &&
       leader.raft.commitIndex >= leader.raft.configIndex &&
       !leader.raft.servers.some((s) => s.id === mine.serverId) &&
-      (leader.raft.configIndex > mine.raft.configIndex || !mine.raft.servers.some((s) => s.id === mine.serverId));
+      (leader.raft.configIndex > mine.raft.configIndex ||
+        !mine.raft.servers.some((s) => s.id === mine.serverId));
     if (removed) self.markRemoved(leader.httpAddr);
     return removed;
   }

@@ -155,7 +155,12 @@ export class MetaClient {
       }
       return { res, outcomeUnknown };
     }
-    throw new MetaRequestError(503, lastCode, `gave up after ${this.tries} tries: ${lastError}`, outcomeUnknown);
+    throw new MetaRequestError(
+      503,
+      lastCode,
+      `gave up after ${this.tries} tries: ${lastError}`,
+      outcomeUnknown,
+    );
   }
 
   private nextServer(path: string): string {
@@ -175,7 +180,11 @@ export class MetaClient {
     if (removal.prevConfigIndex !== undefined) query.set("prevConfigIndex", String(removal.prevConfigIndex));
     if (removal.force) query.set("force", "true");
     const path = query.size > 0 ? `/execute?${query}` : "/execute";
-    const { res, outcomeUnknown } = await this.toLeader(path, encodeCommand(command), "application/octet-stream");
+    const { res, outcomeUnknown } = await this.toLeader(
+      path,
+      encodeCommand(command),
+      "application/octet-stream",
+    );
     const response = decodeResponse(res.body);
     if (!response.ok) throw new MetaCommandError(response.error ?? "command failed", outcomeUnknown);
     const index = response.index ?? 0;

@@ -99,7 +99,8 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
         const node = await service.join(addr, raftAddr, serverId);
         sendJson(ctx.res, 200, { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr });
       } catch (err) {
-        if (err instanceof NotLeader || err instanceof RaftError) return leaderOnly(ctx, err, "/join", opts.scheme);
+        if (err instanceof NotLeader || err instanceof RaftError)
+          return leaderOnly(ctx, err, "/join", opts.scheme);
         throw new HttpError(409, (err as Error).message);
       }
     },
@@ -112,7 +113,7 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       if (state !== "removed" && !(await opts.node.confirmRemoved())) {
         throw new HttpError(
           409,
-          `meta node ${service.httpAddr} is still a member of the cluster; remove it with influxd-ctl remove-meta first`,
+          `meta node ${service.httpAddr} is still a member of the cluster; remove it first with influxd-ctl${service.adminAddr ? ` -bind ${service.adminAddr}` : ""} remove-meta ${service.httpAddr}`,
           {},
           "STILL_MEMBER",
         );

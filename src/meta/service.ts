@@ -221,7 +221,11 @@ export class MetaService {
    * the leader when it appends that entry, against the configuration it replaces: a change that
    * would break them, or whose `prevConfigIndex` is no longer the latest, is refused then.
    */
-  async execute(command: MetaCommand, bytes: Uint8Array, removal: RemovalOptions = {}): Promise<ExecuteResult> {
+  async execute(
+    command: MetaCommand,
+    bytes: Uint8Array,
+    removal: RemovalOptions = {},
+  ): Promise<ExecuteResult> {
     return this.onLeader(async () => {
       if (command.type === "DeleteMetaNodeCommand") {
         const node = this.fsm.data().metaNodes.find((n) => n.id === command.id);

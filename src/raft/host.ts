@@ -660,7 +660,11 @@ export class RaftNode {
     active.add(this.id);
     const young = this.opts.clock.now() - this.leaderSince < this.opts.electionTimeoutMs;
     if (young && latest.config.servers.some((s) => !active.has(s.id))) return "wait";
-    return q.precondition({ config: latest.config, configIndex: latest.index, active: (id) => active.has(id) });
+    return q.precondition({
+      config: latest.config,
+      configIndex: latest.index,
+      active: (id) => active.has(id),
+    });
   }
 
   private settleReads(): void {

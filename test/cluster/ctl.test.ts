@@ -90,7 +90,10 @@ test("a killed node is refused without -force and removed with it (cleanup skipp
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stdout, /Removed meta node \d+ at /);
   assert.match(forced.stdout, /not wiped/);
-  assert.match(forced.stdout, /if it comes back with its old data it reports itself removed and must be wiped with: influxd-ctl -bind \S+ leave -y/);
+  assert.match(
+    forced.stdout,
+    /if it comes back with its old data it reports itself removed and must be wiped with: influxd-ctl -bind \S+ leave -y/,
+  );
   assert.equal((await status(cluster.nodes[leader].httpAddr)).raft.voters.length, 2);
 });
 

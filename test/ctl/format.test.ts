@@ -13,41 +13,44 @@ test("columns are padded to the widest cell, two spaces apart, no trailing blank
 });
 
 test("show prints Enterprise's three sections with = underlines", () => {
-  const text = formatShow({
-    self: { httpAddr: "n1:8091", raftAddr: "n1:8089" },
-    leader: { raftAddr: "n1:8089", httpAddr: "n1:8091" },
-    membershipKnown: true,
-    raftConfig: {
-      index: 7,
-      servers: [
-        { raftAddr: "n1:8089", suffrage: "voter" },
-        { raftAddr: "n2:8089", suffrage: "voter" },
+  const text = formatShow(
+    {
+      self: { httpAddr: "n1:8091", raftAddr: "n1:8089" },
+      leader: { raftAddr: "n1:8089", httpAddr: "n1:8091" },
+      membershipKnown: true,
+      raftConfig: {
+        index: 7,
+        servers: [
+          { raftAddr: "n1:8089", suffrage: "voter" },
+          { raftAddr: "n2:8089", suffrage: "voter" },
+        ],
+      },
+      meta: [
+        {
+          id: 1,
+          httpAddr: "n1:8091",
+          raftAddr: "n1:8089",
+          version: "0.1.0",
+          reachable: true,
+          state: "leader",
+          suffrage: "voter",
+          raftActive: true,
+        },
+        {
+          id: 2,
+          httpAddr: "n2:8091",
+          raftAddr: "n2:8089",
+          version: "",
+          reachable: false,
+          state: "unreachable",
+          suffrage: "voter",
+          raftActive: false,
+        },
       ],
+      data: [{ id: 4, httpAddr: "d1:8086", tcpAddr: "d1:8088", version: "", reachable: false }],
     },
-    meta: [
-      {
-        id: 1,
-        httpAddr: "n1:8091",
-        raftAddr: "n1:8089",
-        version: "0.1.0",
-        reachable: true,
-        state: "leader",
-        suffrage: "voter",
-        raftActive: true,
-      },
-      {
-        id: 2,
-        httpAddr: "n2:8091",
-        raftAddr: "n2:8089",
-        version: "",
-        reachable: false,
-        state: "unreachable",
-        suffrage: "voter",
-        raftActive: false,
-      },
-    ],
-    data: [{ id: 4, httpAddr: "d1:8086", tcpAddr: "d1:8088", version: "", reachable: false }],
-  }, "n1:8084");
+    "n1:8084",
+  );
   assert.equal(
     text,
     [
