@@ -19,7 +19,7 @@ import {
   removalRefusalMessage,
 } from "../raft/membership.ts";
 import type { Configuration } from "../raft/types.ts";
-import type { MetaData, NodeInfo } from "../proto/index.ts";
+import type { NodeInfo } from "../proto/index.ts";
 import {
   errorText,
   peerOptions,
