@@ -136,14 +136,14 @@ export class AdminService {
   }
 
   /** Refuses what needs this node to be a member: blank, or removed and not wiped yet. */
-  private requireMember(): void {
+  private async requireMember(): Promise<void> {
     const self = this.meta.httpAddr;
     const state = this.meta.state();
     if (state === "unbootstrapped") {
       if (this.node.wasMember()) {
         throw refused(
           409,
-          `meta node ${self} was removed from its cluster and is blank; add it back from a member: ${this.addBackCommand(self, this.node.clusterAdmins())}`,
+          `meta node ${self} was removed from its cluster and is blank; add it back from a member: ${this.addBackCommand(self, await this.node.clusterAdmins())}`,
           "WAS_MEMBER",
         );
       }
@@ -156,11 +156,9 @@ export class AdminService {
     }
     const removal = this.meta.removal();
     if (removal) {
-      const others = this.meta.data().metaNodes.filter((n) => n.addr !== self);
-      const admins = others.map((n) => this.adminOf.get(n.addr)).filter((a): a is string => !!a);
       throw refused(
         409,
-        `meta node ${self} was removed from its cluster${removal.leaderHttp ? ` (the leader ${removal.leaderHttp} no longer lists it)` : ""}; wipe it with: ${removal.command}; then add it back from a member: ${this.addBackCommand(self, [...admins, ...this.node.clusterAdmins()])}`,
+        `meta node ${self} was removed from its cluster${removal.leaderHttp ? ` (the leader ${removal.leaderHttp} no longer lists it)` : ""}; wipe it with: ${removal.command}; then add it back from a member: ${this.addBackCommand(self, await this.node.clusterAdmins())}`,
         "NODE_REMOVED",
       );
     }
@@ -171,7 +169,7 @@ export class AdminService {
    * are this node's metadata; the Raft configuration comes from the leader's status.
    */
   private async view(timeoutMs: number): Promise<ClusterView> {
-    this.requireMember();
+    await this.requireMember();
     const records = this.meta.data().metaNodes;
     const statuses = new Map<string, StatusJson | null>();
     await Promise.all(records.map(async (n) => statuses.set(n.addr, await this.status(n.addr, timeoutMs))));
@@ -488,7 +486,7 @@ export class AdminService {
         });
         return { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr };
       }
-      this.requireMember();
+      await this.requireMember();
       const target = await this.status(httpAddr, this.opts.pingTimeoutMs);
       if (!target)
         throw refused(

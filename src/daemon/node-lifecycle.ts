@@ -7,14 +7,15 @@
  * A node learns it was removed two ways (docs/operations.md, "A removed node"): its own log
  * commits the removal, or — when it was away while the cluster removed it, so nothing reaches it
  * any more — it asks the members it knows whenever it has no leader, and the leader's answer
- * (same cluster id, a newer configuration without this node's server id) says so. It then
+ * (a committed configuration of the same cluster, newer than ours, without this node's server
+ * id) says so. It then
  * reports `removed` and names the one command that wipes it; it never wipes itself unasked.
  */
 
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { MetaStateMachine } from "../meta/fsm.ts";
-import { readIdentity, writeIdentity } from "../meta/identity.ts";
+import { readIdentity, writeIdentity, type NodeIdentity } from "../meta/identity.ts";
 import { MetaService, type Replica, type StatusJson } from "../meta/service.ts";
 import { openRaftNode } from "../raft/open.ts";
 import { NodeFileSystem } from "../raft/storage/fs.ts";
@@ -42,8 +43,9 @@ export interface NodeAddresses {
 export interface LocalNodeControl {
   /** Whether this node belonged to a cluster before (node.json has a meta node id). */
   wasMember(): boolean;
-  /** Admin services of the cluster this node last belonged to (for hints), freshest first. */
-  clusterAdmins(): string[];
+  /** Admin services of the members of the cluster this node belongs or belonged to, as they
+   *  answer now (for hints that name -bind). */
+  clusterAdmins(): Promise<string[]>;
   /** Asks the members now: true when the leader no longer lists this node (and marks it). */
   confirmRemoved(): Promise<boolean>;
   /** Deletes the meta dir except node.json and reopens blank; resolves with the dir. */
@@ -53,7 +55,8 @@ export interface LocalNodeControl {
 export class NodeLifecycle implements LocalNodeControl {
   readonly meta: MetaService;
   private knownId: number;
-  private admins: string[];
+  /** HTTP addresses of the other members (node.json's Members). */
+  private members: string[];
   private wiping: Promise<string> | null = null;
   private watch: NodeJS.Timeout | null = null;
   private checking: Promise<boolean> | null = null;
@@ -67,7 +70,7 @@ export class NodeLifecycle implements LocalNodeControl {
     private readonly logger: Logger,
     replica: Replica,
     addrs: NodeAddresses,
-    identity: { ID: number; Cluster?: string[] } | null,
+    identity: NodeIdentity | null,
   ) {
     this.meta = new MetaService(
       replica,
@@ -78,7 +81,7 @@ export class NodeLifecycle implements LocalNodeControl {
     );
     this.meta.adminAddr = addrs.adminAddr;
     this.knownId = identity?.ID ?? 0;
-    this.admins = identity?.Cluster ?? [];
+    this.members = identity?.Members ?? [];
     this.trackIdentity(replica);
   }
 
@@ -102,21 +105,45 @@ export class NodeLifecycle implements LocalNodeControl {
     return this.knownId > 0;
   }
 
-  clusterAdmins(): string[] {
-    return this.admins;
+  async clusterAdmins(): Promise<string[]> {
+    const answers = await this.memberStatuses();
+    return answers.map((s) => s.adminAddr).filter((a) => a !== "");
   }
 
-  /** Keep node.json's ID in step with the metadata record of this node. */
+  /**
+   * Keep node.json in step with the metadata: this node's ID and the other members' HTTP
+   * addresses. Only while the metadata has this node's record (after a restart the metadata is
+   * empty until the commit index is known, and after a removal it lacks us: keep what we had).
+   */
   private trackIdentity(r: Replica): void {
     r.fsm.onChange(() => {
-      const id = r.fsm.data().metaNodes.find((n) => n.tcpAddr === this.meta.raftAddr)?.id;
-      if (id && id !== this.knownId) {
-        this.knownId = id;
-        writeIdentity(this.config.meta.dir, { ID: id }).catch((err) =>
-          this.logger.error({ err }, "cannot write node identity"),
-        );
-      }
+      const nodes = r.fsm.data().metaNodes;
+      const id = nodes.find((n) => n.tcpAddr === this.meta.raftAddr)?.id;
+      if (!id) return;
+      const members = nodes.filter((n) => n.addr !== this.meta.httpAddr).map((n) => n.addr);
+      if (id === this.knownId && members.join() === this.members.join()) return;
+      this.knownId = id;
+      this.members = members;
+      writeIdentity(this.config.meta.dir, { ID: id, Members: members }).catch((err) =>
+        this.logger.error({ err }, "cannot write node identity"),
+      );
     });
+  }
+
+  /** /status of every other member this node knows of (metadata and node.json), those that answer. */
+  private async memberStatuses(): Promise<StatusJson[]> {
+    const self = this.meta;
+    const known = new Set([...self.data().metaNodes.map((n) => n.addr), ...this.members]);
+    known.delete(self.httpAddr);
+    const answers = await Promise.all(
+      [...known].map((addr) =>
+        requestJson<StatusJson>(peerUrl(this.peers, addr, "/status"), {
+          timeoutMs: STATUS_TIMEOUT_MS,
+          ...peerOptions(this.peers),
+        }).catch(() => null),
+      ),
+    );
+    return answers.filter((s): s is StatusJson => s !== null);
   }
 
   /** The periodic check: only a member that has lost its leader needs to ask. */
@@ -143,30 +170,20 @@ export class NodeLifecycle implements LocalNodeControl {
   private async askMembers(): Promise<boolean> {
     const self = this.meta;
     if (self.raft.state() === "removed") return true;
-    const others = self.data().metaNodes.filter((n) => n.addr !== self.httpAddr);
-    const answers = (
-      await Promise.all(
-        others.map((n) =>
-          requestJson<StatusJson>(peerUrl(this.peers, n.addr, "/status"), {
-            timeoutMs: STATUS_TIMEOUT_MS,
-            ...peerOptions(this.peers),
-          }).catch(() => null),
-        ),
-      )
-    ).filter((s): s is StatusJson => s !== null);
-    const admins = answers.map((s) => s.adminAddr).filter((a) => a);
-    if (admins.length > 0) this.admins = admins;
-    const leader = answers.find((s) => s.raft.state === "leader");
+    const leader = (await this.memberStatuses()).find((s) => s.raft.state === "leader");
     if (!leader) return false;
     const mine = self.status();
+    const ours = new Set(mine.raft.servers.map((s) => s.id));
+    // The same cluster: server ids are random per incarnation, so a shared one means a shared
+    // history (our metadata, and its cluster id, may not be restored yet after a restart).
+    const sameCluster = leader.raft.servers.some((s) => s.id !== mine.serverId && ours.has(s.id));
     // The leader's committed configuration lacks this server, and it is not an old one from
     // before this node joined (ours is older, or ours already lacks us too).
     const removed =
-      leader.clusterId === mine.clusterId &&
+      sameCluster &&
       leader.raft.commitIndex >= leader.raft.configIndex &&
       !leader.raft.servers.some((s) => s.id === mine.serverId) &&
-      (leader.raft.configIndex > mine.raft.configIndex ||
-        !mine.raft.servers.some((s) => s.id === mine.serverId));
+      (leader.raft.configIndex > mine.raft.configIndex || !ours.has(mine.serverId));
     if (removed) self.markRemoved(leader.httpAddr);
     return removed;
   }
@@ -179,10 +196,8 @@ export class NodeLifecycle implements LocalNodeControl {
   private async wipeAndReopen(): Promise<string> {
     const dir = this.config.meta.dir;
     this.logger.warn({ dir }, "removed from the cluster: wiping meta dir");
-    // Learn where the members' admin services are first: the hint to add it back names one.
-    await this.askMembers().catch(() => false);
     await this.meta.raft.shutdown();
-    await wipeMetaDir(dir, this.admins);
+    await wipeMetaDir(dir);
     const fresh = await openReplica(this.config, this.transport, this.faults, this.logger);
     this.meta.replace(fresh);
     this.trackIdentity(fresh);
@@ -224,15 +239,14 @@ async function openReplica(
 }
 
 /**
- * Deletes and recreates the meta dir (mode 0755), keeping only the node identity file (with the
- * admin services of the cluster it leaves): what a removed node does so it can later be added
- * again as a blank node.
+ * Deletes and recreates the meta dir (mode 0755), keeping only the node identity file: what a
+ * removed node does so it can later be added again as a blank node.
  */
-async function wipeMetaDir(dir: string, clusterAdmins: string[]): Promise<void> {
+async function wipeMetaDir(dir: string): Promise<void> {
   const identity = await readIdentity(dir);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o755 });
-  if (identity) await writeIdentity(dir, { ID: identity.ID, Cluster: clusterAdmins });
+  if (identity) await writeIdentity(dir, identity);
   // The directory itself was replaced: make its new entry in the parent durable too.
   const fs = new NodeFileSystem();
   await Promise.all([fs.fsyncDir(dir), fs.fsyncDir(dirname(dir))]);

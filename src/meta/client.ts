@@ -112,8 +112,9 @@ export class MetaClient {
   /**
    * Sends `body` to `path` on the leader: follows 307s, retries through the server list on 503
    * (no leader, a leadership transfer, a leader stepping down or shutting down: all pass within
-   * about an election) and unreachable nodes, waiting at least what Retry-After asks, capped at
-   * the backoff's 1 s. Returns the leader's successful response.
+   * about an election) and unreachable nodes. Its backoff (100 ms doubling to 1 s) is finer than
+   * the servers' whole-second Retry-After, which is meant for other clients. Returns the
+   * leader's successful response.
    */
   private async toLeader(
     path: string,
@@ -146,7 +147,7 @@ export class MetaClient {
         lastCode = errorCode(res);
         if (lastCode !== null && MAYBE_APPLIED.has(lastCode)) outcomeUnknown = true;
         url = this.nextServer(path);
-        await this.pause(attempt, Number(res.headers["retry-after"]) * 1000 || 0);
+        await this.pause(attempt);
         continue;
       }
       if (res.status >= 400) {
@@ -168,9 +169,8 @@ export class MetaClient {
     return this.url(this.opts.servers[this.preferred], path);
   }
 
-  private pause(attempt: number, atLeastMs = 0): Promise<void> {
-    const backoff = (this.opts.retryDelayMs ?? 100) * 2 ** attempt;
-    const ms = Math.min(1000, Math.max(backoff, atLeastMs));
+  private pause(attempt: number): Promise<void> {
+    const ms = Math.min(1000, (this.opts.retryDelayMs ?? 100) * 2 ** attempt);
     return new Promise((r) => setTimeout(r, ms));
   }
 

@@ -12,9 +12,11 @@ const fs = new NodeFileSystem();
 
 export interface NodeIdentity {
   ID: number;
-  /** Admin services (host:port) of the cluster this node was wiped out of: where hints tell the
-   *  operator to add it back from. Absent until a wipe; Go ignores the extra field. */
-  Cluster?: string[];
+  /** HTTP addresses of the other meta nodes of its cluster, kept in step with the metadata and
+   *  kept through a wipe: whom a node asks whether it is still a member (its metadata is empty
+   *  until a leader tells it the commit index), and where hints send the operator to add it
+   *  back. Go ignores the extra field. */
+  Members?: string[];
 }
 
 const IDENTITY_FILE = "node.json";
@@ -27,14 +29,14 @@ export async function readIdentity(dir: string): Promise<NodeIdentity | null> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw err;
   }
-  const parsed = JSON.parse(text) as { ID?: unknown; Cluster?: unknown };
+  const parsed = JSON.parse(text) as { ID?: unknown; Members?: unknown };
   if (typeof parsed.ID !== "number" || !Number.isSafeInteger(parsed.ID) || parsed.ID < 0) {
     throw new Error(`${join(dir, IDENTITY_FILE)}: malformed node identity`);
   }
-  const cluster = Array.isArray(parsed.Cluster)
-    ? parsed.Cluster.filter((a): a is string => typeof a === "string")
+  const members = Array.isArray(parsed.Members)
+    ? parsed.Members.filter((a): a is string => typeof a === "string")
     : undefined;
-  return cluster ? { ID: parsed.ID, Cluster: cluster } : { ID: parsed.ID };
+  return members ? { ID: parsed.ID, Members: members } : { ID: parsed.ID };
 }
 
 export async function writeIdentity(dir: string, identity: NodeIdentity): Promise<void> {
