@@ -4,7 +4,7 @@
 // cluster from a removed node, `show` without a leader, and the 503s clients retry.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { LocalCluster } from "../../src/daemon/local-cluster.ts";
 import { encodeCommand } from "../../src/proto/index.ts";
 import { HttpStatusError, request } from "../../src/util/http-client.ts";
@@ -154,6 +154,38 @@ test("15 leadership transfers under write load: no client-visible failure", asyn
   }
   assert.deepEqual(failures, []);
   assert.ok(acknowledged >= 30, `writes went on (${acknowledged})`);
+});
+
+test("a removal whose answer was lost is checked, reported once as done, and its node still wiped", async () => {
+  const cluster = await start(3, { faults: true });
+  const leader = await cluster.leaderIndex();
+  const [cut, target] = [0, 1, 2].filter((i) => i !== leader);
+  const t = cluster.nodes[target];
+  cutRaft(cluster, cut, true);
+  await cluster.waitFor("the leader to see the cut voter inactive", async () => {
+    const s = await status(cluster.nodes[leader].httpAddr);
+    return s.raft.servers.some((v) => v.address === cluster.nodes[cut].raftAddr && v.active === false);
+  });
+  // Forced: the entry is appended, but with the other voter cut it cannot commit; the leader
+  // steps down and the first attempt ends "leadership lost" (outcome unknown). Once the link is
+  // back the entry commits, and the meta client's retry is refused (the configuration moved).
+  const removal = cluster.admin(leader, 60_000).removeMeta(t.httpAddr, { force: true });
+  await new Promise((r) => setTimeout(r, 2_000));
+  cutRaft(cluster, cut, false);
+  const result = await removal;
+  assert.equal(result.addr, t.httpAddr);
+  assert.equal(result.cleanup, "done", JSON.stringify(result));
+  assert.equal((await status(t.httpAddr)).raft.state, "unbootstrapped", "the node was wiped");
+  assert.match(
+    readFileSync(cluster.nodes[leader].logFile, "utf8"),
+    /"msg":"removal had committed"/,
+    "the admin service found the first attempt committed",
+  );
+  const s = await leaderStatus(cluster);
+  assert.deepEqual(
+    [...s.raft.voters].sort(),
+    [cluster.nodes[leader].raftAddr, cluster.nodes[cut].raftAddr].sort(),
+  );
 });
 
 test("-tcpAddr must match the record of the HTTP address, in the plan and in the removal", async () => {
