@@ -1,9 +1,11 @@
 /**
- * The admin service (8084): cluster management on behalf of `influxd-ctl` and the TUI. It is the
- * place the safety rules of SPEC §2 live: ping the target, refuse an unreachable node without
- * force, refuse to remove the last voter or to leave fewer reachable voters than a quorum, move
- * leadership away before removing the leader, remove through the meta client (one Raft entry),
- * then have the removed node wipe itself.
+ * The admin service (8084): cluster management on behalf of `influxd-ctl` and the TUI. It plans
+ * a removal (SPEC §2; docs/operations.md, "Removing a meta node") from the leader's Raft view
+ * with the rules of src/raft/membership.ts, moves leadership away before removing the leader,
+ * removes through the meta client with the plan's configuration index as the precondition the
+ * leader checks again when it appends the change (one Raft entry), makes sure a lost answer is
+ * not misreported, then has the removed node wipe itself. It also adds nodes, never letting a
+ * former member bootstrap a second cluster unasked.
  */
 
 import type { Logger } from "pino";
