@@ -542,6 +542,14 @@ export class AdminService {
   /** Joins this blank node to the cluster that `via` belongs to. */
   async joinVia(via: string): Promise<NodeResult> {
     if (this.meta.state() !== "unbootstrapped") {
+      const removal = this.meta.removal();
+      if (removal) {
+        throw refused(
+          409,
+          `meta node ${this.meta.httpAddr} was removed from its cluster but still holds its old data; wipe it first with: ${removal.command}`,
+          "NODE_REMOVED",
+        );
+      }
       throw refused(409, `meta node ${this.meta.httpAddr} already belongs to a cluster`, "ALREADY_MEMBER");
     }
     const client = this.metaClient(via);
