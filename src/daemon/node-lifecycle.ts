@@ -58,6 +58,7 @@ export class NodeLifecycle implements LocalNodeControl {
   /** HTTP addresses of the other members (node.json's Members). */
   private members: string[];
   private wiping: Promise<string> | null = null;
+  private identityWrite: Promise<void> = Promise.resolve();
   private watch: NodeJS.Timeout | null = null;
   private checking: Promise<boolean> | null = null;
   private warnedRemoved = false;
@@ -124,9 +125,10 @@ export class NodeLifecycle implements LocalNodeControl {
       if (id === this.knownId && members.join() === this.members.join()) return;
       this.knownId = id;
       this.members = members;
-      writeIdentity(this.config.meta.dir, { ID: id, Members: members }).catch((err) =>
-        this.logger.error({ err }, "cannot write node identity"),
-      );
+      // One write at a time (they share the temporary file), in the order of the changes.
+      this.identityWrite = this.identityWrite
+        .then(() => writeIdentity(this.config.meta.dir, { ID: id, Members: members }))
+        .catch((err) => this.logger.error({ err }, "cannot write node identity"));
     });
   }
 
@@ -197,6 +199,7 @@ export class NodeLifecycle implements LocalNodeControl {
     const dir = this.config.meta.dir;
     this.logger.warn({ dir }, "removed from the cluster: wiping meta dir");
     await this.meta.raft.shutdown();
+    await this.identityWrite;
     await wipeMetaDir(dir);
     const fresh = await openReplica(this.config, this.transport, this.faults, this.logger);
     this.meta.replace(fresh);
