@@ -65,6 +65,13 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       logger,
     );
     const service = node.meta;
+    // The admin operations exist even when their listener is disabled (other routes use them).
+    const admin = new AdminService(service, node, {
+      pingTimeoutMs: config.admin_cluster["ping-timeout"],
+      requestTimeoutMs: 10_000,
+      logger: logger.child({ module: "admin" }),
+      peers: security.peers,
+    });
 
     const metaHttp = new HttpService({
       name: "meta service",
@@ -78,13 +85,6 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
     await metaHttp.listen(metaBind.host, metaBind.port);
     servers.push(metaHttp);
 
-    // The admin operations exist even when their listener is disabled (other routes use them).
-    const admin = new AdminService(service, node, {
-      pingTimeoutMs: config.admin_cluster["ping-timeout"],
-      requestTimeoutMs: 10_000,
-      logger: logger.child({ module: "admin" }),
-      peers: security.peers,
-    });
     if (config.admin_cluster.enabled) {
       const adminHttp = new HttpService({
         name: "admin service",
