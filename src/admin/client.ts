@@ -38,8 +38,10 @@ export class AdminClient {
     return this.call("/show");
   }
 
-  planRemoveMeta(httpAddr: string, force: boolean): Promise<RemovalPlan> {
-    return this.call("/remove-meta/plan", { query: { metahttp: httpAddr, force: String(force) } });
+  planRemoveMeta(httpAddr: string, force: boolean, tcpAddr?: string): Promise<RemovalPlan> {
+    const query: Record<string, string> = { metahttp: httpAddr, force: String(force) };
+    if (tcpAddr !== undefined) query.tcpAddr = tcpAddr;
+    return this.call("/remove-meta/plan", { query });
   }
 
   removeMeta(httpAddr: string, opts: { force: boolean; tcpAddr?: string }): Promise<RemoveMetaResult> {
@@ -57,8 +59,13 @@ export class AdminClient {
     return this.call("/join", { method: "POST", form: { addr: via } });
   }
 
-  addMeta(httpAddr: string): Promise<NodeResult> {
-    return this.call("/add-meta", { method: "POST", form: { addr: httpAddr } });
+  /** `newCluster`: bootstrap the (blank) node beside this admin service even though it
+   *  belonged to a cluster before. */
+  addMeta(httpAddr: string, opts: { newCluster?: boolean } = {}): Promise<NodeResult> {
+    return this.call("/add-meta", {
+      method: "POST",
+      form: { addr: httpAddr, newCluster: opts.newCluster ? "true" : undefined },
+    });
   }
 
   addData(httpAddr: string, tcpAddr: string): Promise<NodeResult> {

@@ -19,6 +19,11 @@ function required(params: URLSearchParams, name: string): string {
   return value;
 }
 
+/** An address parameter that may be absent (empty counts as absent), checked like `required`. */
+function optional(params: URLSearchParams, name: string): string | undefined {
+  return params.get(name)?.trim() ? required(params, name) : undefined;
+}
+
 function flag(params: URLSearchParams, name: string): boolean {
   const value = params.get(name);
   if (value === null || value === "" || value === "false") return false;
@@ -37,13 +42,13 @@ export function adminRoutes(admin: AdminService): Routes {
       const { record: _record, ...plan } = await admin.plan(
         required(params, "metahttp"),
         flag(params, "force"),
-        params.get("tcpAddr") || undefined,
+        optional(params, "tcpAddr"),
       );
       sendJson(ctx.res, 200, plan);
     },
     "POST /remove-meta": async (ctx) => {
       const params = await ctx.params();
-      const tcpAddr = params.get("tcpAddr") ? required(params, "tcpAddr") : undefined;
+      const tcpAddr = optional(params, "tcpAddr");
       sendJson(
         ctx.res,
         200,
@@ -51,8 +56,11 @@ export function adminRoutes(admin: AdminService): Routes {
       );
     },
     "POST /leave": async (ctx) => sendJson(ctx.res, 200, await admin.leave()),
-    "POST /add-meta": async (ctx) =>
-      sendJson(ctx.res, 200, await admin.addMeta(required(await ctx.params(), "addr"))),
+    "POST /add-meta": async (ctx) => {
+      const params = await ctx.params();
+      const newCluster = flag(params, "newCluster");
+      sendJson(ctx.res, 200, await admin.addMeta(required(params, "addr"), { newCluster }));
+    },
     "POST /join": async (ctx) =>
       sendJson(ctx.res, 200, await admin.joinVia(required(await ctx.params(), "addr"))),
     "POST /add-data": async (ctx) => {

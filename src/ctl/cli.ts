@@ -35,6 +35,8 @@ const GLOBAL_FLAGS: FlagSpecs = {
 
 interface Context {
   admin: AdminClient;
+  /** The -bind address, for hints that name commands. */
+  bind: string;
   json: boolean;
   out: (text: string) => void;
 }
@@ -68,17 +70,26 @@ const COMMANDS: Record<string, Command> = {
     examples: ["influxd-ctl show", "influxd-ctl -bind node2:8084 -json show"],
     async run(ctx) {
       const show = await ctx.admin.show();
-      printResult(ctx, show, formatShow(show).trimEnd());
+      printResult(ctx, show, formatShow(show, ctx.bind).trimEnd());
     },
   },
   "add-meta": {
     args: "<httpAddr>",
     summary: "add a blank meta node to the cluster (or bootstrap the node beside -bind on itself)",
-    flags: {},
+    flags: {
+      "new-cluster": {
+        kind: "bool",
+        help: "bootstrap a new cluster on the node beside -bind although it belonged to a cluster before",
+      },
+    },
     arity: 1,
-    examples: ["influxd-ctl add-meta node1:8091   # on node1: bootstrap", "influxd-ctl add-meta node2:8091"],
-    async run(ctx, _flags, [addr]) {
-      const node = await ctx.admin.addMeta(addr);
+    examples: [
+      "influxd-ctl -bind node1:8084 add-meta node1:8091   # bootstrap a new cluster on node1",
+      "influxd-ctl -bind node1:8084 add-meta node2:8091   # add node2 to node1's cluster",
+      "influxd-ctl -bind node3:8084 add-meta -new-cluster node3:8091   # a former member, on purpose",
+    ],
+    async run(ctx, flags, [addr]) {
+      const node = await ctx.admin.addMeta(addr, { newCluster: Boolean(flags["new-cluster"]) });
       printResult(ctx, node, `Added meta node ${node.id} at ${node.addr}`);
     },
   },
@@ -86,11 +97,14 @@ const COMMANDS: Record<string, Command> = {
     args: "<httpAddr>",
     summary: "remove a meta node from the cluster and wipe its metadata",
     flags: {
-      force: { kind: "bool", help: "remove a node that cannot be reached (its data is not wiped)" },
+      force: {
+        kind: "bool",
+        help: "remove a node that cannot be reached or is inactive in Raft (its data is not wiped), even if fewer active voters than a quorum remain; never the last voter, never against a configuration that changed",
+      },
       tcpAddr: {
         kind: "string",
         arg: "host:port",
-        help: "the node's Raft address, to find a node missing from the metadata",
+        help: "the node's Raft address; must match the metadata record of <httpAddr>",
       },
       ...YES,
     },
@@ -105,11 +119,18 @@ const COMMANDS: Record<string, Command> = {
       const tcpAddr = flags.tcpAddr as string | undefined;
       if (!flags.y) {
         // Show the safety checks before asking, and do not ask for what will be refused.
-        const plan = await ctx.admin.planRemoveMeta(addr, force);
+        const plan = await ctx.admin.planRemoveMeta(addr, force, tcpAddr);
         if (plan.refusal) throw new Error(plan.refusal);
+        const up = (b: boolean) => (b ? "up" : "DOWN");
         const facts = [
-          `meta node ${plan.node.id} at ${addr}${plan.node.isLeader ? " (the leader)" : ""}`,
-          `voters after removal: ${plan.votersAfter}, reachable: ${plan.reachableVotersAfter}, quorum: ${plan.quorumAfter}`,
+          `meta node ${plan.node.id} at ${addr}${plan.node.isLeader ? " (the leader)" : ""}: HTTP ${up(plan.node.reachable)}, Raft ${plan.node.raftActive ? "active" : "INACTIVE"}`,
+          `voters after removal: ${plan.votersAfter}, active in Raft: ${plan.reachableVotersAfter}, quorum: ${plan.quorumAfter}`,
+          ...plan.voters
+            .filter((v) => v.raftAddr !== plan.node.raftAddr)
+            .map(
+              (v) =>
+                `  ${v.httpAddr || v.raftAddr}: HTTP ${up(v.httpUp)}, Raft ${v.raftActive ? "active" : "INACTIVE"}`,
+            ),
         ];
         process.stderr.write(facts.join("\n") + warnings(plan.warnings) + "\n");
         if (!(await confirm(`${force ? "Force remove" : "Remove"} ${addr} from the cluster`))) {
@@ -178,8 +199,8 @@ const COMMANDS: Record<string, Command> = {
     examples: ["influxd-ctl leave", "influxd-ctl leave -y"],
     async run(ctx, flags) {
       if (!flags.y) {
-        const show = await ctx.admin.show();
-        if (!(await confirm(`Remove meta node ${show.self.httpAddr} from the cluster`))) {
+        // No /show first: a node its cluster already removed cannot show the cluster.
+        if (!(await confirm(`Remove the meta node beside ${ctx.bind} from its cluster and wipe it`))) {
           process.stderr.write("Cancelled: nothing was changed.\n");
           return;
         }
@@ -188,7 +209,7 @@ const COMMANDS: Record<string, Command> = {
       printResult(
         ctx,
         result,
-        `Successfully left cluster\n  * Removed meta node ${result.id} at ${result.addr} from cluster${warnings(result.warnings)}`,
+        `Successfully left cluster\n  * Removed meta node ${result.id} at ${result.addr} from cluster${result.cleanup === "done" ? " and wiped its meta dir" : ""}${warnings(result.warnings)}`,
       );
     },
   },
@@ -363,7 +384,12 @@ export async function main(argv: string[]): Promise<number> {
   });
   try {
     await command.run(
-      { admin, json: Boolean(global.flags.json), out: (t) => process.stdout.write(t + "\n") },
+      {
+        admin,
+        bind: global.flags.bind as string,
+        json: Boolean(global.flags.json),
+        out: (t) => process.stdout.write(t + "\n"),
+      },
       parsed.flags,
       parsed.rest,
     );

@@ -20,7 +20,12 @@ function section(title: string, body: string): string {
   return `${title}\n${"=".repeat(title.length)}\n${body}\n`;
 }
 
-export function formatShow(show: ShowResult): string {
+/**
+ * `influxd-ctl show`. The Raft Status peers come from the Raft configuration (the leader's, or
+ * this node's when there is no leader), never from the metadata; metadata records that are not
+ * in it are listed after it with the command that drops them (`bind`: the -bind it was run with).
+ */
+export function formatShow(show: ShowResult, bind: string): string {
   const data = table([
     ["ID", "TCP Address", "HTTP Address", "Version", "Labels", "Passive"],
     ...show.data.map((n) => [String(n.id), n.tcpAddr, n.httpAddr, n.version || "unknown", "{}", "false"]),
@@ -30,10 +35,24 @@ export function formatShow(show: ShowResult): string {
     ...show.meta.map((n) => [String(n.id), n.raftAddr, n.httpAddr, n.reachable ? n.version : "DOWN", "{}"]),
   ]);
   const leader = show.leader?.raftAddr ?? "";
-  const peers = show.meta.filter((n) => n.raftAddr !== leader).map((n) => n.raftAddr);
+  const peers = show.raftConfig.servers.filter((s) => s.raftAddr !== leader).map((s) => s.raftAddr);
   const raft = table([
     ["Leader", leader || "(none)"],
     ["Peers", JSON.stringify(peers)],
   ]);
-  return [section("Data Nodes", data), section("Meta Nodes", meta), section("Raft Status", raft)].join("\n");
+  const notes: string[] = [];
+  if (!show.membershipKnown) {
+    notes.push(
+      `No leader: membership unknown. Shown is what ${show.self.httpAddr} last knew, with each node's own status;` +
+        " nothing can be changed until a quorum of meta nodes is back.",
+    );
+  }
+  for (const n of show.meta.filter((m) => m.suffrage === "none")) {
+    notes.push(
+      `Meta node ${n.id} at ${n.httpAddr} is not in the Raft configuration (a metadata record only); ` +
+        `drop it with: influxd-ctl -bind ${bind} remove-meta ${n.reachable ? "" : "-force "}${n.httpAddr}`,
+    );
+  }
+  const sections = [section("Data Nodes", data), section("Meta Nodes", meta), section("Raft Status", raft)];
+  return sections.join("\n") + (notes.length ? "\n" + notes.join("\n") + "\n" : "");
 }

@@ -4,27 +4,22 @@
  * a cluster when asked, and shuts down cleanly on SIGINT/SIGTERM within a bounded time.
  */
 
-import { mkdir, rm, access, constants } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, access, constants } from "node:fs/promises";
 import { AdminService } from "../admin/service.ts";
 import { adminRoutes } from "../admin/http.ts";
 import { MetaClient } from "../meta/client.ts";
-import { MetaStateMachine } from "../meta/fsm.ts";
 import { metaRoutes } from "../meta/http.ts";
-import { readIdentity, writeIdentity } from "../meta/identity.ts";
-import { MetaService, type Replica, type StatusJson } from "../meta/service.ts";
-import { openRaftNode } from "../raft/open.ts";
-import { NodeFileSystem } from "../raft/storage/fs.ts";
+import type { MetaService } from "../meta/service.ts";
 import { TcpTransport } from "../raft/transport.ts";
-import type { Message, ServerId, Transport } from "../raft/types.ts";
-import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http-client.ts";
+import type { PeerAccess } from "../util/http-client.ts";
 import { HttpService } from "../util/http-server.ts";
 import { VERSION } from "../version.ts";
+import { StorageCorruptionError } from "../raft/storage/corruption.ts";
 import { advertised, splitHostPort, type Config } from "./config.ts";
 import { MetaDirLock } from "./dir-lock.ts";
 import { watchMetaDir, type DirWatch } from "./dir-watch.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { StorageCorruptionError } from "../raft/storage/corruption.ts";
+import { NodeLifecycle } from "./node-lifecycle.ts";
 import { loadSecurity } from "./security.ts";
 
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -34,56 +29,6 @@ const CORRUPTION_RECOVERY =
   "still have a quorum, remove this node (influxd-ctl remove-meta -force), wipe its meta dir and add " +
   "it again; if this node is needed for a quorum, restore the survivors with peers.json " +
   '(docs/operations.md, "Losing quorum")';
-/** Raft is driven in ticks of this length; timeouts in the config are converted to ticks. */
-const TICK_MS = 10;
-
-/**
- * The daemon owns the one TCP transport; each Raft incarnation gets a view of it whose close()
- * only detaches, so a wiped node keeps its Raft port while its Raft state is recreated.
- */
-class TransportLease implements Transport {
-  private handler: ((m: Message, from: string) => void) | null = null;
-
-  constructor(private readonly inner: TcpTransport) {
-    inner.onMessage((m, from) => this.handler?.(m, from));
-  }
-
-  get localAddress(): string {
-    return this.inner.localAddress;
-  }
-
-  send(to: { id: ServerId; address: string }, messages: Message[]): void {
-    this.inner.send(to, messages);
-  }
-
-  onMessage(handler: (m: Message, from: string) => void): void {
-    this.handler = handler;
-  }
-
-  async close(): Promise<void> {
-    this.handler = null;
-  }
-}
-
-async function openReplica(config: Config, transport: TcpTransport, logger: Logger): Promise<Replica> {
-  const fsm = new MetaStateMachine();
-  const raft = await openRaftNode(join(config.meta.dir, "raft"), {
-    transport: new TransportLease(transport),
-    fsm,
-    timing: {
-      tickMs: TICK_MS,
-      // A follower campaigns after a random silence in [T/2, T), T the smaller of the two
-      // timeouts: with the 1 s defaults a dead leader is replaced in well under a second.
-      electionTimeoutMs: Math.min(config.meta["election-timeout"], config.meta["heartbeat-timeout"]) / 2,
-      heartbeatIntervalMs: config.meta["commit-timeout"],
-      leaderLeaseMs: config.meta["leader-lease-timeout"],
-      snapshotThreshold: config.meta["snapshot-threshold"],
-      trailingLogs: config.meta["trailing-logs"],
-    },
-    logger: logger.child({ module: "raft" }),
-  });
-  return { raft, fsm };
-}
 
 /** Creates the meta dir (0755) and checks it is writable, with an error an operator can act on. */
 async function prepareMetaDir(dir: string): Promise<void> {
@@ -96,20 +41,6 @@ async function prepareMetaDir(dir: string): Promise<void> {
   }
 }
 
-/**
- * Deletes and recreates the meta dir (mode 0755), keeping only the node identity file: what a
- * removed node does so it can later be added again as a blank node.
- */
-async function wipeMetaDir(dir: string): Promise<void> {
-  const identity = await readIdentity(dir);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  if (identity) await writeIdentity(dir, identity);
-  // The directory itself was replaced: make its new entry in the parent durable too.
-  const fs = new NodeFileSystem();
-  await Promise.all([fs.fsyncDir(dir), fs.fsyncDir(dirname(dir))]);
-}
-
 export interface DaemonOptions {
   join: string[];
 }
@@ -118,9 +49,12 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
   const logger = createLogger(config.logging.level);
   const raftAddr = advertised(config.meta["bind-address"], config.hostname);
   const httpAddr = advertised(config.meta["http-bind-address"], config.hostname);
+  const adminAddr = config.admin_cluster.enabled
+    ? advertised(config.admin_cluster["bind-address"], config.hostname)
+    : "";
   const servers: HttpService[] = [];
   let transport: TcpTransport | undefined;
-  let meta: MetaService | undefined;
+  let node: NodeLifecycle | undefined;
   let lock: MetaDirLock | undefined;
   let watch: DirWatch | undefined;
   try {
@@ -140,11 +74,15 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       tls: security.raftTls,
       logger: logger.child({ module: "transport" }),
     });
-    const replica = await openReplica(config, transport, logger);
-    meta = new MetaService(replica, httpAddr, raftAddr, VERSION, logger.child({ module: "meta" }));
-    const service = meta;
-    const liveTransport = transport;
-    const liveLock = lock;
+    node = await NodeLifecycle.open(
+      config,
+      transport,
+      { httpAddr, raftAddr, adminAddr },
+      security.peers,
+      lock,
+      logger,
+    );
+    const service = node.meta;
     watch = watchMetaDir(lock, (reason) => {
       logger.error(
         { dir: config.meta.dir },
@@ -152,54 +90,27 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       );
       void service.storageFailed(reason);
     });
+    // The admin operations exist even when their listener is disabled (other routes use them).
+    const admin = new AdminService(service, node, {
+      pingTimeoutMs: config.admin_cluster["ping-timeout"],
+      requestTimeoutMs: 10_000,
+      logger: logger.child({ module: "admin" }),
+      peers: security.peers,
+    });
 
-    // Keep node.json's ID in step with the metadata record of this node.
-    const trackIdentity = (r: Replica) =>
-      r.fsm.onChange(() => {
-        const id = r.fsm.data().metaNodes.find((n) => n.tcpAddr === raftAddr)?.id;
-        if (id && id !== knownId) {
-          knownId = id;
-          writeIdentity(config.meta.dir, { ID: id }).catch((err) =>
-            logger.error({ err }, "cannot write node identity"),
-          );
-        }
-      });
-    let knownId = (await readIdentity(config.meta.dir))?.ID ?? 0;
-    trackIdentity(replica);
-
-    let wiping: Promise<string> | null = null;
     const metaHttp = new HttpService({
       name: "meta service",
       maxBodyBytes: config.meta["max-body-size"],
       logger: logger.child({ module: "meta-http" }),
       tls: security.metaTls,
       guard: security.metaGuard,
-      routes: metaRoutes(service, {
-        scheme: security.peers.scheme,
-        confirmRemoved: () => confirmRemoved(service, security.peers),
-        cleanupAfterRemoval: () =>
-          (wiping ??= (async () => {
-            logger.warn({ dir: config.meta.dir }, "removed from the cluster: wiping meta dir");
-            await service.raft.shutdown();
-            await liveLock.whileReleased(() => wipeMetaDir(config.meta.dir));
-            const fresh = await openReplica(config, liveTransport, logger);
-            service.replace(fresh);
-            trackIdentity(fresh);
-            return config.meta.dir;
-          })().finally(() => (wiping = null))),
-      }),
+      routes: metaRoutes(service, { scheme: security.peers.scheme, node }),
     });
     const metaBind = splitHostPort(config.meta["http-bind-address"]);
     await metaHttp.listen(metaBind.host, metaBind.port);
     servers.push(metaHttp);
 
     if (config.admin_cluster.enabled) {
-      const admin = new AdminService(service, {
-        pingTimeoutMs: config.admin_cluster["ping-timeout"],
-        requestTimeoutMs: 10_000,
-        logger: logger.child({ module: "admin" }),
-        peers: security.peers,
-      });
       const adminHttp = new HttpService({
         name: "admin service",
         maxBodyBytes: 1024 * 1024,
@@ -231,7 +142,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
     process.stderr.write(`influxd: ${(err as Error).message}\n`);
     if (err instanceof StorageCorruptionError) process.stderr.write(`influxd: ${CORRUPTION_RECOVERY}\n`);
     watch?.stop();
-    await Promise.allSettled([...servers.map((s) => s.close(0)), meta?.raft.shutdown(), transport?.close()]);
+    await Promise.allSettled([...servers.map((s) => s.close(0)), node?.shutdown(), transport?.close()]);
     await lock?.release();
     return 1;
   }
@@ -250,7 +161,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       void (async () => {
         await Promise.allSettled(servers.map((s) => s.close(SHUTDOWN_GRACE_MS)));
         watch!.stop();
-        await Promise.allSettled([meta!.raft.shutdown()]);
+        await Promise.allSettled([node!.shutdown()]);
         await transport!.close();
         await lock!.release();
         clearTimeout(hardStop);
@@ -261,25 +172,6 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
-}
-
-/**
- * Whether the cluster no longer lists this node, asked of the other members (a node removed while
- * it was away never hears of its own removal). Only a leader's answer counts.
- */
-async function confirmRemoved(service: MetaService, peers: PeerAccess): Promise<boolean> {
-  const others = service.data().metaNodes.filter((n) => n.addr !== service.httpAddr);
-  const answers = await Promise.all(
-    others.map((n) =>
-      requestJson<StatusJson>(peerUrl(peers, n.addr, "/status"), {
-        timeoutMs: 2_000,
-        ...peerOptions(peers),
-      }).catch(() => null),
-    ),
-  );
-  const leader = answers.find((s) => s?.raft.state === "leader");
-  if (!leader) return false;
-  return !leader.peers.includes(service.raftAddr);
 }
 
 /** `-join`: asks the listed members to add this node, retrying until one accepts. */

@@ -13,6 +13,11 @@ const fs = new NodeFileSystem();
 
 export interface NodeIdentity {
   ID: number;
+  /** HTTP addresses of the other meta nodes of its cluster, kept in step with the metadata and
+   *  kept through a wipe: whom a node asks whether it is still a member (its metadata is empty
+   *  until a leader tells it the commit index), and where hints send the operator to add it
+   *  back. Go ignores the extra field. */
+  Members?: string[];
 }
 
 const IDENTITY_FILE = "node.json";
@@ -26,19 +31,22 @@ export async function readIdentity(dir: string): Promise<NodeIdentity | null> {
     throw err;
   }
   const path = join(dir, IDENTITY_FILE);
-  let parsed: { ID?: unknown } | null;
+  let parsed: { ID?: unknown; Members?: unknown } | null;
   try {
-    parsed = JSON.parse(text) as { ID?: unknown } | null;
+    parsed = JSON.parse(text) as { ID?: unknown; Members?: unknown } | null;
   } catch (err) {
     throw new Error(
       `${path} is not valid JSON (${(err as Error).message}); expected {"ID":<meta node id>}: ` +
         `fix it or delete it (it only records which meta node this was)`,
     );
   }
-  if (typeof parsed?.ID !== "number" || !Number.isSafeInteger(parsed.ID) || parsed.ID < 0) {
+  if (parsed === null || typeof parsed.ID !== "number" || !Number.isSafeInteger(parsed.ID) || parsed.ID < 0) {
     throw new Error(`${path}: malformed node identity, expected {"ID":<meta node id>}`);
   }
-  return { ID: parsed.ID };
+  const members = Array.isArray(parsed.Members)
+    ? parsed.Members.filter((a): a is string => typeof a === "string")
+    : undefined;
+  return members ? { ID: parsed.ID, Members: members } : { ID: parsed.ID };
 }
 
 const writes = new Map<string, Promise<void>>();

@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { encodeCommand, type MetaCommand, type NodeInfo } from "../proto/index.ts";
 import type { RaftNode } from "../raft/host.ts";
 import { NotLeaderError } from "../raft/errors.ts";
+import { removalFacts, removalRefusal, RemovalRefusedError } from "../raft/membership.ts";
 import type { Configuration } from "../raft/types.ts";
 import type { MetaState } from "./data.ts";
 import type { MetaStateMachine } from "./fsm.ts";
@@ -26,12 +27,28 @@ export interface Replica {
   fsm: MetaStateMachine;
 }
 
+/** One server of the Raft configuration in /status. */
+export interface StatusServer {
+  id: string;
+  address: string;
+  suffrage: "voter" | "nonvoter";
+  /** The leader's Raft view (answered and kept up within an election timeout); null unless
+   *  this node leads. */
+  active: boolean | null;
+}
+
 export interface StatusJson {
   nodeType: "meta";
   id: number;
   serverId: string;
   httpAddr: string;
   raftAddr: string;
+  /** This node's admin service (host:port), "" when it is disabled: what hints name with -bind. */
+  adminAddr: string;
+  /** The metadata's cluster id (decimal), "0" before the first record. */
+  clusterId: string;
+  /** Set when this node knows it was removed from its cluster: what to run to wipe it. */
+  removal: RemovalNotice | null;
   leader: string;
   leaderHttp: string;
   peers: string[];
@@ -45,10 +62,31 @@ export interface StatusJson {
     lastContactMs: number | null;
     voters: string[];
     nonvoters: string[];
+    /** Index of the latest configuration: the precondition a removal plan carries. */
+    configIndex: number;
+    servers: StatusServer[];
   };
   /** Whether the meta dir can still hold what Raft acknowledges; when not, Raft is stopped and
    *  `error` says why (docs/operations.md, "The meta dir under a running node"). */
   storage: { ok: boolean; error: string | null };
+}
+
+/** How a node learned it is no longer a member, and the command that wipes it. */
+export interface RemovalNotice {
+  /** "raft": its own log committed the removal; "leader": the leader no longer lists it. */
+  source: "raft" | "leader";
+  /** The leader that said so (HTTP address), when source is "leader". */
+  leaderHttp: string | null;
+  /** The exact command that wipes this node (with -bind). */
+  command: string;
+}
+
+/** Options of a DeleteMetaNodeCommand that removes a Raft server (see execute). */
+export interface RemovalOptions {
+  /** The configuration index the caller checked the rules against (hashicorp's prevIndex). */
+  prevConfigIndex?: number;
+  /** Skip the rules -force overrides (an inactive target, a quorum at risk); never the others. */
+  force?: boolean;
 }
 
 /** The outcome of an /execute: the FSM's error is a result, not an exception (as in Go). */
@@ -66,6 +104,10 @@ export class NotLeader extends Error {
 
 export class MetaService {
   private storageError: string | null = null;
+  /** This node's admin service address, "" when disabled (set by the daemon). */
+  adminAddr = "";
+  /** Set by the daemon when the leader says this node is no longer a member. */
+  private removedBy: string | null = null;
 
   constructor(
     private replica: Replica,
@@ -93,6 +135,22 @@ export class MetaService {
   /** Swaps in a fresh incarnation (after a wipe). */
   replace(replica: Replica): void {
     this.replica = replica;
+    this.removedBy = null;
+  }
+
+  /** The leader at `leaderHttp` no longer lists this node: report "removed" until wiped. */
+  markRemoved(leaderHttp: string): void {
+    this.removedBy = leaderHttp;
+  }
+
+  /** Whether this node knows it was removed, and from where; null while it is a member. */
+  removal(): RemovalNotice | null {
+    const source = this.raft.state() === "removed" ? "raft" : this.removedBy !== null ? "leader" : null;
+    if (!source) return null;
+    const command = this.adminAddr
+      ? `influxd-ctl -bind ${this.adminAddr} leave -y`
+      : `stop influxd on ${this.httpAddr}, delete its meta dir, and start it again`;
+    return { source, leaderHttp: source === "leader" ? this.removedBy : null, command };
   }
 
   data(): MetaState {
@@ -101,6 +159,7 @@ export class MetaService {
 
   state(): PublicRaftState {
     const s = this.raft.state();
+    if (this.removedBy !== null && s !== "shutdown" && s !== "unbootstrapped") return "removed";
     return s === "precandidate" ? "candidate" : s;
   }
 
@@ -121,12 +180,16 @@ export class MetaService {
     const latest = this.raft.configuration().latest.config;
     const voters = latest.servers.filter((s) => s.suffrage === "voter").map((s) => s.address);
     const nonvoters = latest.servers.filter((s) => s.suffrage === "nonvoter").map((s) => s.address);
+    const data = this.fsm.data();
     return {
       nodeType: "meta",
-      id: this.fsm.data().metaNodes.find((n) => n.tcpAddr === this.raftAddr)?.id ?? 0,
+      id: data.metaNodes.find((n) => n.tcpAddr === this.raftAddr)?.id ?? 0,
       serverId: stats.id,
       httpAddr: this.httpAddr,
       raftAddr: this.raftAddr,
+      adminAddr: this.adminAddr,
+      clusterId: data.clusterId.toString(),
+      removal: this.removal(),
       leader: this.leaderRaftAddr(),
       leaderHttp: this.leaderHttp() ?? "",
       peers: latest.servers.map((s) => s.address),
@@ -140,6 +203,13 @@ export class MetaService {
         lastContactMs: stats.lastContactMs,
         voters,
         nonvoters,
+        configIndex: stats.configIndex,
+        servers: this.raft.servers().map(({ id, address, suffrage, active }) => ({
+          id,
+          address,
+          suffrage,
+          active,
+        })),
       },
       storage: { ok: this.storageError === null, error: this.storageError },
     };
@@ -163,14 +233,30 @@ export class MetaService {
   /**
    * Executes a protobuf Command that the caller decoded and validated (`validateCommand`). A DeleteMetaNodeCommand
    * for a node in the Raft configuration becomes one Config entry that removes the server and
-   * carries the command for the FSM.
+   * carries the command for the FSM. The removal rules (src/raft/membership.ts) are checked by
+   * the leader when it appends that entry, against the configuration it replaces: a change that
+   * would break them, or whose `prevConfigIndex` is no longer the latest, is refused then.
    */
-  async execute(command: MetaCommand, bytes: Uint8Array): Promise<ExecuteResult> {
+  async execute(
+    command: MetaCommand,
+    bytes: Uint8Array,
+    removal: RemovalOptions = {},
+  ): Promise<ExecuteResult> {
     return this.onLeader(async () => {
       if (command.type === "DeleteMetaNodeCommand") {
         const node = this.fsm.data().metaNodes.find((n) => n.id === command.id);
         const server = node && this.serverByAddress(node.tcpAddr);
-        if (server) return this.toResult(await this.raft.removeServer(server.id, bytes));
+        if (node && server) {
+          const r = await this.raft.removeServer(server.id, bytes, {
+            prevIndex: removal.prevConfigIndex,
+            precondition: (view) => {
+              const facts = removalFacts(view.config, server.id, view.active);
+              const refusal = removalRefusal(facts, removal.force ?? false);
+              return refusal ? new RemovalRefusedError(refusal, facts, node.addr) : null;
+            },
+          });
+          return this.toResult(r);
+        }
       }
       return this.toResult(await this.raft.apply(bytes));
     });

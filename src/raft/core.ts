@@ -96,6 +96,8 @@ export interface PeerProgress {
   state: ProgressState;
   inflight: number;
   recentActive: boolean;
+  /** Answered, and kept up, within an election timeout (see Progress.active). */
+  active: boolean;
 }
 
 /** What the host consults on every input (status() builds the full report, which costs). */
@@ -296,6 +298,7 @@ export class RaftCore {
     this.checkQuorumElapsed++;
     if (this.transferee !== null && ++this.transferElapsed >= this.electionTicks) this.transferee = null;
     for (const p of [...this.progress.values()]) {
+      p.tick(this.log.lastIndex());
       if (p.retireTicks !== null && --p.retireTicks <= 0) this.progress.delete(p.id);
       else if (p.state === "snapshot" && ++p.snapshotTicks >= this.electionTicks) {
         p.becomeProbe(); // the snapshot or its answer was probably lost: try again
@@ -579,6 +582,7 @@ export class RaftCore {
               state: p.state,
               inflight: p.inflight.length,
               recentActive: p.recentActive,
+              active: p.active(this.activityWindowTicks()),
             })),
     };
   }
@@ -1038,7 +1042,7 @@ export class RaftCore {
   private handleAppendResponse(m: AppendResponse): void {
     const p = this.progress.get(m.from);
     if (!p) return;
-    p.recentActive = true;
+    p.heard();
     if (!m.success) {
       // A rejection whose hint (the follower's last matching index, never below what it still
       // holds of what it acknowledged) is below the match index: its log lost entries. Back off
@@ -1069,7 +1073,7 @@ export class RaftCore {
   private handleHeartbeatResponse(m: HeartbeatResponse): void {
     const p = this.progress.get(m.from);
     if (!p) return;
-    p.recentActive = true;
+    p.heard();
     if (p.state === "probe") p.paused = false;
     if (p.state === "replicate" && p.inflight.length >= this.maxInflight) p.inflight.shift();
     // Alive but behind (an Append may have been lost): probe it now.
@@ -1111,6 +1115,12 @@ export class RaftCore {
 
   private sendTimeoutNow(to: ServerId): void {
     this.send({ type: MessageType.TimeoutNow, to });
+  }
+
+  /** The leader's "recently active" window: one election timeout (etcd's strict reconfiguration
+   *  check uses the same span). Short on purpose: a voter that died within it still counts. */
+  private activityWindowTicks(): number {
+    return this.electionTicks;
   }
 
   private quorumActive(): boolean {

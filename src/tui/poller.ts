@@ -194,7 +194,7 @@ export class ClusterPoller {
         id: m.id,
         httpAddr: m.httpAddr,
         raftAddr: m.raftAddr,
-        suffrage: m.suffrage,
+        suffrage: m.suffrage === "none" ? null : m.suffrage,
         up: probe ? probe.up : null,
         pingMs: probe?.pingMs ?? null,
         error: probe?.error ?? null,

@@ -17,12 +17,14 @@ let requestCounter = 0;
 const nextRequestId = (): string => `${ID_PREFIX}${(++requestCounter).toString(16).padStart(8, "0")}`;
 import type { Logger } from "pino";
 
-/** Thrown by a handler to answer with a JSON error. */
+/** Thrown by a handler to answer with a JSON error: `{"error": message, "code": code}`. `code`
+ *  is a stable name callers test instead of the message text (docs/http-api.md lists them). */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -264,7 +266,8 @@ export class HttpService {
         const cutOff = setTimeout(() => req.socket.destroy(), 5_000).unref();
         req.once("end", () => clearTimeout(cutOff));
       }
-      if (!res.headersSent) sendJson(res, status, { error: (err as Error).message }, headers);
+      const code = err instanceof HttpError ? err.code : undefined;
+      if (!res.headersSent) sendJson(res, status, { error: (err as Error).message, code }, headers);
       else res.destroy();
     } finally {
       if (this.opts.logger.isLevelEnabled("debug")) {

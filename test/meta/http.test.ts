@@ -33,7 +33,8 @@ test("a blank node: empty /ping, unbootstrapped /status, /execute answers 503 no
   assert.equal(status.raftAddr, cluster.nodes[0].raftAddr);
   const exec = await post("/execute", encodeCommand({ type: "CreateDatabaseCommand", name: "x" }));
   assert.equal(exec.status, 503);
-  assert.deepEqual(json(exec), { error: "no leader" });
+  assert.equal(exec.headers["retry-after"], "1");
+  assert.deepEqual(json(exec), { error: "no leader", code: "NO_LEADER" });
 });
 
 test("after bootstrap: /ping names the leader, /execute applies and returns the index, /peers and /show-cluster agree", async () => {

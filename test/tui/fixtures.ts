@@ -57,14 +57,26 @@ export const node3Down = () =>
 
 export function plan(over: Partial<RemovalPlan> = {}): RemovalPlan {
   return {
-    node: { id: 3, httpAddr: "127.0.0.1:9093", raftAddr: "127.0.0.1:8083", reachable: true, isLeader: false },
+    node: {
+      id: 3,
+      httpAddr: "127.0.0.1:9093",
+      raftAddr: "127.0.0.1:8083",
+      reachable: true,
+      raftActive: true,
+      isLeader: false,
+      suffrage: "voter",
+    },
+    configIndex: 5,
+    voters: [],
     votersBefore: 3,
     votersAfter: 2,
     reachableVotersAfter: 2,
     quorumAfter: 2,
     forceRequired: false,
     refusal: null,
+    refusalCode: null,
     warnings: [],
+    warningCodes: [],
     ...over,
   };
 }

@@ -142,7 +142,13 @@ test("the removal outcome lands in the status line and the events, warnings incl
   const done = reducer(started, {
     type: "removeDone",
     httpAddr: ADDR3,
-    result: { id: 3, addr: ADDR3, cleanup: "skipped", warnings: ["node did not answer"] },
+    result: {
+      id: 3,
+      addr: ADDR3,
+      cleanup: "skipped",
+      warnings: ["node did not answer"],
+      warningCodes: ["NOT_WIPED"],
+    },
     at: T0 + 2,
   });
   assert.equal(done.mode, "list");
