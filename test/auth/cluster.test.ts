@@ -184,7 +184,7 @@ test("destructive calls without the right credential change nothing", async () =
     [L.adminAddr, { method: "POST", path: "/leave" }, false],
     [
       L.adminAddr,
-      { method: "POST", path: "/add-data", form: { addr: "d1:8086", tcpAddr: "d1:8088" } },
+      { method: "POST", path: "/add-data", form: { tcpAddr: "d1:8088" } },
       false,
     ],
     [
