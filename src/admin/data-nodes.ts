@@ -114,7 +114,10 @@ export class DataNodeOperations {
 
   private requireLeaderKnown(): void {
     if (!this.meta.leaderRaftAddr()) {
-      throw new HttpError(503, "no leader: a data node can only join a cluster whose meta nodes have a leader");
+      throw new HttpError(
+        503,
+        "no leader: a data node can only join a cluster whose meta nodes have a leader",
+      );
     }
   }
 
@@ -143,7 +146,8 @@ export class DataNodeOperations {
 
   private async find(addr: string): Promise<{ data: MetaData; node: NodeInfo }> {
     const data = await this.client.data();
-    const node = data.dataNodes.find((n) => n.tcpAddr === addr) ?? data.dataNodes.find((n) => n.addr === addr);
+    const node =
+      data.dataNodes.find((n) => n.tcpAddr === addr) ?? data.dataNodes.find((n) => n.addr === addr);
     if (!node) throw new HttpError(404, `data node ${addr} does not exist in cluster`);
     return { data, node };
   }
@@ -167,9 +171,11 @@ export class DataNodeOperations {
     await this.execute(`removing data node ${addr}`, { type: "DeleteDataNodeCommand", id: node.id });
     this.opts.logger.info({ tcpAddr: node.tcpAddr, id: node.id, force }, "data node removed");
     for (const other of data.dataNodes.filter((n) => n.id !== node.id)) {
-      this.rpc.removeHintedHandoff(other.tcpAddr, node.id).catch((err: Error) =>
-        this.opts.logger.warn({ err: err.message, nodeId: node.id }, "could not drop hinted handoff"),
-      );
+      this.rpc
+        .removeHintedHandoff(other.tcpAddr, node.id)
+        .catch((err: Error) =>
+          this.opts.logger.warn({ err: err.message, nodeId: node.id }, "could not drop hinted handoff"),
+        );
     }
     if (!force) {
       await this.rpc.leaveCluster(node.tcpAddr).catch((err: Error) => {
@@ -202,7 +208,10 @@ export class DataNodeOperations {
     if (status?.nodeType !== "data") throw new HttpError(409, `${newAddr} is not a data node`);
     if (status.nodeStatus === "joined") {
       throw DataNodeOperations.byTcpAddr(data, newAddr)
-        ? new HttpError(400, `cannot update data node ${oldAddr} to ${newAddr}; ${newAddr} is already part of cluster`)
+        ? new HttpError(
+            400,
+            `cannot update data node ${oldAddr} to ${newAddr}; ${newAddr} is already part of cluster`,
+          )
         : new HttpError(409, `data node ${newAddr} is already joined to a cluster`);
     }
     await this.execute(`updating data node ${oldAddr}`, {
@@ -285,7 +294,8 @@ export class DataNodeOperations {
       throw new HttpError(400, `error converting shard to int: ${raw ?? ""}`);
     }
     const id = Number(raw);
-    if (id <= 0) throw new HttpError(400, "invalid parameter value for 'shard': shard id must be greater than 0");
+    if (id <= 0)
+      throw new HttpError(400, "invalid parameter value for 'shard': shard id must be greater than 0");
     return id;
   }
 
@@ -316,7 +326,11 @@ export class DataNodeOperations {
   async copyShard(src: string, dest: string, rawShard: string | null): Promise<void> {
     const { id, found, destNode } = this.checkCopyShard(src, dest, rawShard);
     await this.rpc
-      .copyShard(dest, { host: src, database: found.db.name, policy: found.rp.name, shardId: id }, this.opts.copyTimeoutMs)
+      .copyShard(
+        dest,
+        { host: src, database: found.db.name, policy: found.rp.name, shardId: id },
+        this.opts.copyTimeoutMs,
+      )
       .catch((err) => {
         throw DataNodeOperations.gateway(err);
       });
@@ -348,4 +362,3 @@ export class DataNodeOperations {
     await this.execute("truncating shards", { type: "TruncateShardGroupsCommand", timestamp });
   }
 }
-

@@ -85,7 +85,9 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       if (!params.has("raftAddr") && enterpriseJoin) return enterpriseJoin(ctx);
       // Adding a server directly is node-to-node only (operators: add-meta, which checks first).
       if (ctx.credential && ctx.credential !== "internal") {
-        throw new HttpError(401, "authorization failed", { "www-authenticate": 'Bearer realm="influx-cluster"' });
+        throw new HttpError(401, "authorization failed", {
+          "www-authenticate": 'Bearer realm="influx-cluster"',
+        });
       }
       const addr = requireParam(params, "addr");
       const raftAddr = requireParam(params, "raftAddr");

@@ -130,7 +130,11 @@ export function decodeJoinClusterResponse(bytes: Uint8Array): JoinClusterRespons
   const out: JoinClusterResponse = {};
   if (has(m, "Node")) {
     const n = m.Node as Record<string, unknown>;
-    out.node = { id: uint64(n.ID, "NodeInfo.ID"), addr: String(n.Addr ?? ""), tcpAddr: String(n.TCPAddr ?? "") };
+    out.node = {
+      id: uint64(n.ID, "NodeInfo.ID"),
+      addr: String(n.Addr ?? ""),
+      tcpAddr: String(n.TCPAddr ?? ""),
+    };
   }
   if (has(m, "Err")) out.err = m.Err as string;
   return out;
@@ -151,7 +155,10 @@ export function encodeCopyShardRequest(req: CopyShardRequest): Uint8Array {
     Database: req.database,
     Policy: req.policy,
     ShardID: req.shardId,
-    Since: req.since === undefined ? undefined : { low: Number(BigInt.asIntN(32, req.since)), high: Number(BigInt.asIntN(32, req.since >> 32n)) },
+    Since:
+      req.since === undefined
+        ? undefined
+        : { low: Number(BigInt.asIntN(32, req.since)), high: Number(BigInt.asIntN(32, req.since >> 32n)) },
   }).finish();
 }
 

@@ -28,7 +28,8 @@ export function parseAnnouncement(value: unknown): Announcement {
   const v = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const field of STRING_FIELDS) {
-    if (v[field] !== undefined && typeof v[field] !== "string") throw new Error(`announcement: "${field}" must be a string`);
+    if (v[field] !== undefined && typeof v[field] !== "string")
+      throw new Error(`announcement: "${field}" must be a string`);
     out[field] = v[field] ?? "";
   }
   if (!out.tcpAddr) throw new Error('announcement: "tcpAddr" is required');

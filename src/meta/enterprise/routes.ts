@@ -49,8 +49,17 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
   };
 
   const metaNodeInfo = (n: { id: number; addr: string; tcpAddr: string }) => {
-    const heard = n.tcpAddr === service.raftAddr ? { httpScheme: scheme, version: service.version } : announcements.get(n.tcpAddr);
-    return { id: n.id, addr: n.addr, httpScheme: heard?.httpScheme ?? "", tcpAddr: n.tcpAddr, version: heard?.version ?? "" };
+    const heard =
+      n.tcpAddr === service.raftAddr
+        ? { httpScheme: scheme, version: service.version }
+        : announcements.get(n.tcpAddr);
+    return {
+      id: n.id,
+      addr: n.addr,
+      httpScheme: heard?.httpScheme ?? "",
+      tcpAddr: n.tcpAddr,
+      version: heard?.version ?? "",
+    };
   };
 
   return {
@@ -82,7 +91,10 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
       } else if (leaderOnly(ctx)) {
         return;
       }
-      const node = addr === service.httpAddr ? service.data().metaNodes.find((n) => n.addr === addr) : await admin.addMeta(addr);
+      const node =
+        addr === service.httpAddr
+          ? service.data().metaNodes.find((n) => n.addr === addr)
+          : await admin.addMeta(addr);
       if (!node) throw new HttpError(500, `meta node ${addr} was not registered`);
       sendJson(ctx.res, 200, metaNodeInfo(node));
     },
@@ -176,7 +188,8 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
       const nodeId = q.get("nodeid");
       if (!nodeId) throw new HttpError(400, "node ID required");
       if (leaderOnly(ctx)) return;
-      if (!/^\d+$/.test(nodeId) || !Number.isSafeInteger(Number(nodeId))) throw new HttpError(400, "invalid node ID");
+      if (!/^\d+$/.test(nodeId) || !Number.isSafeInteger(Number(nodeId)))
+        throw new HttpError(400, "invalid node ID");
       const { lease, acquired } = leases.acquire(name, Number(nodeId));
       sendJson(ctx.res, acquired ? 200 : 409, lease);
     },

@@ -13,7 +13,13 @@ import type { MetaService } from "../service.ts";
 /** bcrypt cost of the Go meta client, so hashes are interchangeable. */
 const BCRYPT_COST = 10;
 
-const USER_ACTIONS = new Set(["create", "delete", "change-password", "add-permissions", "remove-permissions"]);
+const USER_ACTIONS = new Set([
+  "create",
+  "delete",
+  "change-password",
+  "add-permissions",
+  "remove-permissions",
+]);
 const ROLE_ACTIONS = new Set([
   "create",
   "delete",
@@ -26,7 +32,8 @@ const ROLE_ACTIONS = new Set([
 async function jsonBody(ctx: RequestContext): Promise<Record<string, unknown>> {
   try {
     const value: unknown = JSON.parse((await ctx.body()).toString("utf8"));
-    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (typeof value === "object" && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
   } catch {
     // answered below
   }
