@@ -96,7 +96,14 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
           ? service.data().metaNodes.find((n) => n.addr === addr)
           : await admin.addMeta(addr);
       if (!node) throw new HttpError(500, `meta node ${addr} was not registered`);
-      sendJson(ctx.res, 200, metaNodeInfo(node));
+      // Go answers the bare record: scheme and version come later, from announcements.
+      sendJson(ctx.res, 200, {
+        id: node.id,
+        addr: node.addr,
+        httpScheme: "",
+        tcpAddr: node.tcpAddr,
+        version: "",
+      });
     },
 
     /** `influxd-ctl remove-meta X` (Go, without -force) posts here on X: X removes itself with
