@@ -24,6 +24,7 @@ import {
   type RpcNodeInfo,
   type ShardOwnerStatus,
 } from "../proto/data-rpc.ts";
+import { describe } from "../util/http-client.ts";
 
 export interface DataNodeRpcOptions {
   /** Deadline of one call (connect + request + answer). */
@@ -163,7 +164,7 @@ export class DataNodeRpc {
         }
       });
       socket.on("error", (err: NodeJS.ErrnoException) =>
-        finish(new DataNodeUnreachable(`data node ${addr}: ${describe(err)}`)),
+        finish(new DataNodeUnreachable(`data node ${addr}: ${describeRpcError(err)}`)),
       );
       socket.on("close", () =>
         finish(new DataNodeUnreachable(`data node ${addr}: closed the connection without answering`)),
@@ -181,16 +182,9 @@ function splitAddress(addr: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || "localhost"), port };
 }
 
-function describe(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case "ECONNREFUSED":
-      return "connection refused (is its TCP port, usually 8088, right?)";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "host not found";
-    case "ECONNRESET":
-      return "connection reset";
-    default:
-      return err.message;
-  }
+/** As for any peer, with a hint at the usual mistake: the HTTP port instead of the TCP one. */
+function describeRpcError(err: NodeJS.ErrnoException): string {
+  return err.code === "ECONNREFUSED"
+    ? "connection refused (is its TCP port, usually 8088, right?)"
+    : describe(err);
 }
