@@ -150,6 +150,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
 
     // The admin service's operations also serve the Enterprise routes of 8091, so it exists
     // even when its own listener (8084) is disabled.
+    const announcements = new Announcements(config.meta["announcement-expiration"], raftAddr);
     const admin = new AdminService(service, {
       pingTimeoutMs: config.admin_cluster["ping-timeout"],
       requestTimeoutMs: 10_000,
@@ -158,8 +159,8 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       dataNodes: config.meta["data-use-tls"]
         ? { tls: { rejectUnauthorized: !config.meta["data-insecure-tls"] } }
         : undefined,
+      announced: (tcpAddr) => announcements.get(tcpAddr),
     });
-    const announcements = new Announcements(config.meta["announcement-expiration"], raftAddr);
     gossip = new Gossip(service, announcements, security.peers, logger.child({ module: "gossip" }));
     gossip.start(config.meta["gossip-frequency"]);
 

@@ -302,6 +302,11 @@ test("POST /announce: versions reach every meta node's /show-cluster by gossip a
       },
     });
   assert.equal((await announce()).status, 204);
+  // The admin service beside it shows the same (what influxd-ctl show and the TUI read).
+  const index = cluster.nodes.findIndex((n) => n.httpAddr === follower.httpAddr);
+  const shown = (await cluster.admin(index).show()).data.find((d) => d.tcpAddr === a.tcpAddr);
+  assert.equal(shown?.version, "1.8.11-c1.2.0");
+  assert.equal(shown?.status, "joined");
   type Show = {
     data: { tcpAddr: string; version: string; httpScheme: string }[];
     meta: { addr: string; version: string; httpScheme: string }[];
@@ -326,6 +331,7 @@ test("POST /announce: versions reach every meta node's /show-cluster by gossip a
   await eventually("the announcement to expire everywhere", async () =>
     (await shows()).every((s) => s.data.some((d) => d.tcpAddr === a.tcpAddr && d.version === "")),
   );
+  assert.equal((await cluster.admin(index).show()).data.find((d) => d.tcpAddr === a.tcpAddr)?.version, "");
   const bad = await call(follower.httpAddr, "POST", "/announce", { json: { httpAddr: "x" } });
   assert.equal(bad.status, 400);
 });
