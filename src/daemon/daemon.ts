@@ -180,7 +180,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
           admin,
           leases: new Leases(config.meta["lease-duration"]),
           announcements,
-          scheme: security.peers.scheme,
+          peers: security.peers,
         }),
         confirmRemoved: () => confirmRemoved(service, security.peers),
         cleanupAfterRemoval: () =>

@@ -511,4 +511,10 @@ test("POST /join on a blank node bootstraps a cluster of itself first, then adds
   await eventually("both to be voters", async () => (await status(first.httpAddr)).raft.voters.length === 2);
   const busy = await call(first.httpAddr, "POST", "/join", { form: { addr: cluster.nodes[0].httpAddr } });
   assert.equal(busy.status, 409, "a member of another cluster is refused");
+  // A blank node asked to add a member of another cluster refuses before bootstrapping itself.
+  const third = cluster.nodes[await cluster.addNode()];
+  const refused = await call(third.httpAddr, "POST", "/join", { form: { addr: first.httpAddr } });
+  assert.equal(refused.status, 409);
+  assert.match(String(json(refused).error), /is a member of another cluster: leader=/);
+  assert.equal((await status(third.httpAddr)).raft.state, "unbootstrapped");
 });
