@@ -156,8 +156,9 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       requestTimeoutMs: 10_000,
       logger: logger.child({ module: "admin" }),
       peers: security.peers,
+      // Data nodes' TLS certificates are checked against [meta] https-ca when set, else the system's roots.
       dataNodes: config.meta["data-use-tls"]
-        ? { tls: { rejectUnauthorized: !config.meta["data-insecure-tls"] } }
+        ? { tls: { rejectUnauthorized: !config.meta["data-insecure-tls"], ca: security.peers.tls?.ca } }
         : undefined,
       announced: (tcpAddr) => announcements.get(tcpAddr),
     });
