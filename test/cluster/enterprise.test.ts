@@ -118,6 +118,16 @@ test("influxd-ctl add-data (admin service) runs the same operation: the node lea
   const id = (await metadata()).dataNodes.find((n) => n.tcpAddr === b.tcpAddr)?.id;
   assert.equal(r.stdout.trim(), `Added data node ${id} at ${b.tcpAddr}`);
   assert.equal(b.metaServers.length, 3);
+  // remove-data through the admin service tells the data node to leave, as /remove-data does.
+  const spare = await DataNodeStandIn.start();
+  standIns.push(spare);
+  assert.equal((await ctl(["-bind", cluster.nodes[1].adminAddr, "add-data", spare.tcpAddr])).code, 0);
+  const removed = await ctl(["-bind", cluster.nodes[2].adminAddr, "remove-data", "-y", spare.tcpAddr]);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.match(removed.stdout, new RegExp(`^Removed data node \\d+ at ${spare.tcpAddr}\n$`));
+  assert.ok(spare.received.some((r) => r.kind === "leave"));
+  assert.deepEqual(spare.metaServers, []);
+  assert.ok(!(await metadata()).dataNodes.some((n) => n.tcpAddr === spare.tcpAddr));
 });
 
 let shardId = 0;
