@@ -170,7 +170,16 @@ test("GET /show-shards lists live shards with their owners; ?verbose=true asks e
   assert.equal(row["expire-time"], "0001-01-01T00:00:00Z");
   assert.equal(row["truncated-at"], "0001-01-01T00:00:00Z");
   assert.match(String(row["start-time"]), /^\d{4}-\d\d-\d\dT\d\d:00:00Z$/);
-  assert.deepEqual(row.owners, [{ id: ownerNode.id, tcpAddr: owner.tcpAddr }]);
+  assert.deepEqual(row.owners, [
+    {
+      id: ownerNode.id,
+      tcpAddr: owner.tcpAddr,
+      state: "",
+      "last-modified": "0001-01-01T00:00:00Z",
+      size: 0,
+      err: "",
+    },
+  ]);
   const verbose = json<Row[]>(await call(cluster.nodes[2].httpAddr, "GET", "/show-shards?verbose=true"));
   assert.deepEqual(verbose.find((s) => s.id === shardId)!.owners, [
     {
