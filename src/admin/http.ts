@@ -65,7 +65,7 @@ export function adminRoutes(admin: AdminService): Routes {
       sendJson(ctx.res, 200, await admin.joinVia(required(await ctx.params(), "addr"))),
     "POST /add-data": async (ctx) => {
       const params = await ctx.params();
-      sendJson(ctx.res, 200, await admin.addData(required(params, "addr"), required(params, "tcpAddr")));
+      sendJson(ctx.res, 200, await admin.addData(required(params, "tcpAddr")));
     },
     "POST /remove-data": async (ctx) => {
       const params = await ctx.params();
@@ -73,7 +73,10 @@ export function adminRoutes(admin: AdminService): Routes {
     },
     "POST /update-data": async (ctx) => {
       const params = await ctx.params();
-      sendJson(ctx.res, 200, await admin.updateData(required(params, "old"), required(params, "new")));
+      const [oldAddr, newAddr] = [required(params, "old"), required(params, "new")];
+      if (oldAddr === newAddr)
+        throw new HttpError(400, 'parameter "new": the same address as parameter "old"');
+      sendJson(ctx.res, 200, await admin.updateData(oldAddr, newAddr));
     },
   };
 }

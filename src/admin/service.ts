@@ -32,6 +32,7 @@ import {
   type PeerAccess,
 } from "../util/http-client.ts";
 import { HttpError } from "../util/http-server.ts";
+import { DataNodeOperations, type DataNodeOptions } from "./data-nodes.ts";
 import type {
   DataNodeView,
   MetaNodeView,
@@ -48,6 +49,10 @@ export interface AdminOptions {
   logger: Logger;
   /** Scheme, TLS trust and node-to-node credentials of the meta nodes; plain HTTP by default. */
   peers?: PeerAccess;
+  /** What a node last announced about itself (POST /announce on 8091), by TCP address. */
+  announced?: (tcpAddr: string) => { version: string; status: string } | undefined;
+  /** How data nodes are reached (RPC deadlines, TLS); see DataNodeOperations. */
+  dataNodes?: Partial<Omit<DataNodeOptions, "logger">>;
 }
 
 /** /show's bound on each node's answer: the whole view stays under 2 s with nodes down. */
@@ -79,6 +84,8 @@ export class AdminService {
   private queue: Promise<unknown> = Promise.resolve();
   /** Admin addresses the meta nodes reported in /status, kept for hints about nodes now down. */
   private readonly adminOf = new Map<string, string>();
+  /** Data node and shard operations, shared with the Enterprise routes of the meta API. */
+  readonly dataNodes: DataNodeOperations;
 
   constructor(
     private readonly meta: MetaService,
@@ -86,6 +93,12 @@ export class AdminService {
     private readonly opts: AdminOptions,
   ) {
     this.client = this.metaClient(meta.httpAddr);
+    this.dataNodes = new DataNodeOperations(meta, this.client, {
+      timeoutMs: opts.requestTimeoutMs,
+      copyTimeoutMs: 30 * 60_000,
+      ...opts.dataNodes,
+      logger: opts.logger.child({ module: "data-nodes" }),
+    });
   }
 
   private get peers(): PeerAccess {
@@ -205,7 +218,8 @@ export class AdminService {
         id: n.id,
         httpAddr: n.addr,
         tcpAddr: n.tcpAddr,
-        version: "",
+        version: this.opts.announced?.(n.tcpAddr)?.version ?? "",
+        status: this.opts.announced?.(n.tcpAddr)?.status ?? "",
         reachable: await this.reachable(n.addr, SHOW_STATUS_TIMEOUT_MS),
       })),
     );
@@ -570,54 +584,16 @@ export class AdminService {
     }
   }
 
-  private async runCommand<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      throw new HttpError(err instanceof MetaCommandError ? 409 : 502, `${what}: ${(err as Error).message}`);
-    }
+  /** `influxd-ctl add-data`: the data node is told its meta servers and registers itself. */
+  addData(tcpAddr: string): Promise<NodeResult> {
+    return this.dataNodes.add(tcpAddr);
   }
 
-  async addData(httpAddr: string, tcpAddr: string): Promise<NodeResult> {
-    await this.runCommand(`adding data node ${tcpAddr}`, () =>
-      this.client.execute({ type: "CreateDataNodeCommand", httpAddr, tcpAddr }),
-    );
-    const node = (await this.client.data()).dataNodes.find((n) => n.tcpAddr === tcpAddr);
-    if (!node) throw new HttpError(500, `data node ${tcpAddr} was not registered`);
-    return node;
+  removeData(addr: string, force: boolean): Promise<NodeResult> {
+    return this.dataNodes.remove(addr, force);
   }
 
-  private async dataNode(addr: string): Promise<NodeInfo> {
-    const node = (await this.client.data()).dataNodes.find((n) => n.tcpAddr === addr || n.addr === addr);
-    if (!node) throw new HttpError(404, `data node ${addr} does not exist in cluster`);
-    return node;
-  }
-
-  async removeData(addr: string, force: boolean): Promise<NodeResult> {
-    const node = await this.dataNode(addr);
-    if (!force && !(await this.reachable(node.addr))) {
-      throw new HttpError(
-        409,
-        `data node ${addr} could not be reached; use -force to remove an unreachable node`,
-      );
-    }
-    await this.runCommand(`removing data node ${addr}`, () =>
-      this.client.execute({ type: "DeleteDataNodeCommand", id: node.id }),
-    );
-    return node;
-  }
-
-  async updateData(oldAddr: string, newAddr: string): Promise<NodeResult> {
-    const node = await this.dataNode(oldAddr);
-    await this.runCommand(`updating data node ${oldAddr}`, () =>
-      this.client.execute({
-        type: "UpdateDataNodeCommand",
-        id: node.id,
-        httpAddr: node.addr,
-        tcpAddr: newAddr,
-      }),
-    );
-    return { id: node.id, addr: node.addr, tcpAddr: newAddr };
+  updateData(oldAddr: string, newAddr: string): Promise<NodeResult> {
+    return this.dataNodes.update(oldAddr, newAddr);
   }
 }

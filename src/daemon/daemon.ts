@@ -8,6 +8,10 @@ import { mkdir, access, constants } from "node:fs/promises";
 import { AdminService } from "../admin/service.ts";
 import { adminRoutes } from "../admin/http.ts";
 import { MetaClient } from "../meta/client.ts";
+import { Announcements } from "../meta/enterprise/announcements.ts";
+import { Gossip } from "../meta/enterprise/gossip.ts";
+import { Leases } from "../meta/enterprise/leases.ts";
+import { enterpriseRoutes } from "../meta/enterprise/routes.ts";
 import { metaRoutes } from "../meta/http.ts";
 import type { MetaService } from "../meta/service.ts";
 import { TcpTransport } from "../raft/transport.ts";
@@ -57,8 +61,10 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
   let node: NodeLifecycle | undefined;
   let lock: MetaDirLock | undefined;
   let watch: DirWatch | undefined;
+  let gossip: Gossip | undefined;
   try {
-    const security = loadSecurity(config, httpAddr, logger);
+    // User credentials are checked against the meta store's users (once it is open).
+    const security = loadSecurity(config, httpAddr, logger, () => node?.meta.data().users ?? []);
     await prepareMetaDir(config.meta.dir);
     lock = await MetaDirLock.acquire(config.meta.dir);
     if (lock.staleOwner !== null)
@@ -90,13 +96,22 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       );
       void service.storageFailed(reason);
     });
-    // The admin operations exist even when their listener is disabled (other routes use them).
+    // The admin service's operations also serve the Enterprise routes of 8091, so it exists
+    // even when its own listener (8084) is disabled.
+    const announcements = new Announcements(config.meta["announcement-expiration"], raftAddr);
     const admin = new AdminService(service, node, {
       pingTimeoutMs: config.admin_cluster["ping-timeout"],
       requestTimeoutMs: 10_000,
       logger: logger.child({ module: "admin" }),
       peers: security.peers,
+      // Data nodes' TLS certificates are checked against [meta] https-ca when set, else the system's roots.
+      dataNodes: config.meta["data-use-tls"]
+        ? { tls: { rejectUnauthorized: !config.meta["data-insecure-tls"], ca: security.peers.tls?.ca } }
+        : undefined,
+      announced: (tcpAddr) => announcements.get(tcpAddr),
     });
+    gossip = new Gossip(service, announcements, security.peers, logger.child({ module: "gossip" }));
+    gossip.start(config.meta["gossip-frequency"]);
 
     const metaHttp = new HttpService({
       name: "meta service",
@@ -104,7 +119,19 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       logger: logger.child({ module: "meta-http" }),
       tls: security.metaTls,
       guard: security.metaGuard,
-      routes: metaRoutes(service, { scheme: security.peers.scheme, node }),
+      // As the Go meta node: its version and the metadata index on every response.
+      headers: () => ({ "x-influxdb-version": VERSION, "influxdb-metaindex": String(service.fsm.index()) }),
+      routes: metaRoutes(service, {
+        scheme: security.peers.scheme,
+        node,
+        enterprise: enterpriseRoutes({
+          service,
+          admin,
+          leases: new Leases(config.meta["lease-duration"]),
+          announcements,
+          peers: security.peers,
+        }),
+      }),
     });
     const metaBind = splitHostPort(config.meta["http-bind-address"]);
     await metaHttp.listen(metaBind.host, metaBind.port);
@@ -142,6 +169,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
     process.stderr.write(`influxd: ${(err as Error).message}\n`);
     if (err instanceof StorageCorruptionError) process.stderr.write(`influxd: ${CORRUPTION_RECOVERY}\n`);
     watch?.stop();
+    gossip?.stop();
     await Promise.allSettled([...servers.map((s) => s.close(0)), node?.shutdown(), transport?.close()]);
     await lock?.release();
     return 1;
@@ -159,6 +187,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       }, SHUTDOWN_GRACE_MS + 2_000);
       hardStop.unref();
       void (async () => {
+        gossip?.stop();
         await Promise.allSettled(servers.map((s) => s.close(SHUTDOWN_GRACE_MS)));
         watch!.stop();
         await Promise.allSettled([node!.shutdown()]);

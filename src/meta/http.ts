@@ -4,6 +4,7 @@ import { encodeResponse } from "../proto/index.ts";
 import { RaftError } from "../raft/errors.ts";
 import { validateCommand } from "./fsm.ts";
 import { HttpError, sendBytes, sendJson, type RequestContext, type Routes } from "../util/http-server.ts";
+import { refuse } from "../util/auth.ts";
 import { parseDuration } from "../util/duration.ts";
 import { raftErrorToHttp, unavailable } from "./raft-http.ts";
 import { NotLeader, type MetaService, type RemovalOptions } from "./service.ts";
@@ -20,6 +21,9 @@ export interface MetaRouteOptions {
   node: RemovableNode;
   /** Scheme of the leader's address in a 307 (every meta node of a cluster serves the same). */
   scheme: "http" | "https";
+  /** The Enterprise meta API (./enterprise/routes.ts), served beside ours. Its `POST /join`
+   *  (`addr` only) takes the requests without `raftAddr`. */
+  enterprise: Routes;
 }
 
 const LONG_POLL_DEFAULT_MS = 30_000;
@@ -47,7 +51,8 @@ function requireParam(params: URLSearchParams, name: string): string {
 }
 
 export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes {
-  return {
+  const { "POST /join": enterpriseJoin, ...enterprise } = opts.enterprise;
+  const own: Routes = {
     "GET /ping": (ctx) => sendBytes(ctx.res, 200, service.leaderRaftAddr(), "text/plain"),
 
     "GET /status": (ctx) => sendJson(ctx.res, 200, service.status()),
@@ -96,6 +101,11 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
 
     "POST /join": async (ctx) => {
       const params = await ctx.params();
+      if (!params.has("raftAddr") && enterpriseJoin) return enterpriseJoin(ctx);
+      // Adding a server directly is node-to-node only (operators: add-meta, which checks first).
+      if (ctx.credential && ctx.credential !== "internal") {
+        throw refuse();
+      }
       const addr = requireParam(params, "addr");
       const raftAddr = requireParam(params, "raftAddr");
       const serverId = requireParam(params, "serverId");
@@ -135,15 +145,7 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       });
       sendJson(ctx.res, 200, { leader: service.leaderRaftAddr() });
     },
-
-    "GET /show-cluster": (ctx) => {
-      const data = service.data();
-      const view = (n: { id: number; addr: string; tcpAddr: string }) => ({
-        id: n.id,
-        addr: n.addr,
-        tcpAddr: n.tcpAddr,
-      });
-      sendJson(ctx.res, 200, { meta: data.metaNodes.map(view), data: data.dataNodes.map(view) });
-    },
   };
+  // Our routes win on a clash, so the extensions keep their meaning.
+  return { ...enterprise, ...own };
 }

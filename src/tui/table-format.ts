@@ -32,7 +32,7 @@ function pingText(row: NodeRow): string {
 }
 
 function stateText(row: NodeRow): string {
-  if (row.role === "data") return "-";
+  if (row.role === "data") return row.announcedStatus ?? "-";
   if (row.up === false) return "DOWN";
   if (row.state === null) return row.up ? "?" : "...";
   return row.state === "leader" ? "LEADER" : row.state;
