@@ -89,7 +89,7 @@ try {
     run([
       ...healthyActions,
       { type: "removeAsked", row: target, at: Date.now() },
-      { type: "planLoaded", httpAddr: target.httpAddr, plan, force: false, forceReason: null },
+      { type: "planLoaded", httpAddr: target.httpAddr, plan, force: false, forceReason: null, at: 0 },
     ]),
     context,
   );
@@ -117,6 +117,7 @@ try {
         plan: forced,
         force: true,
         forceReason: unforced.refusal,
+        at: 0,
       },
       { type: "forceType", text: dead.httpAddr.slice(0, 7) },
     ]),

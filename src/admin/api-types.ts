@@ -12,7 +12,11 @@ export interface MetaNodeView {
   version: string;
   reachable: boolean;
   state: NodeRaftState | "unreachable";
-  suffrage: "voter" | "nonvoter";
+  /** Where the node stands in the Raft configuration; "none": a metadata record that is not in
+   *  it (shown as "not in the Raft configuration"). */
+  suffrage: "voter" | "nonvoter" | "none";
+  /** The leader's Raft view: contact within an election timeout; null without a leader. */
+  raftActive: boolean | null;
 }
 
 export interface DataNodeView {
@@ -27,6 +31,9 @@ export interface ShowResult {
   /** The meta node this admin service runs beside. */
   self: { httpAddr: string; raftAddr: string };
   leader: { raftAddr: string; httpAddr: string } | null;
+  /** False when no leader answered: `meta` and `data` are then what this node last knew (plus
+   *  each node's /status) and must not be read as removals. */
+  membershipKnown: boolean;
   meta: MetaNodeView[];
   data: DataNodeView[];
 }

@@ -121,6 +121,8 @@ export class AdminService {
         reachable: s !== null,
         state: s ? s.raft.state : "unreachable",
         suffrage: voters.has(n.tcpAddr) ? "voter" : "nonvoter",
+        // The leader's per-voter contact is not reported to this service yet.
+        raftActive: null,
       };
     });
     const dataNodes: DataNodeView[] = await Promise.all(
@@ -135,6 +137,7 @@ export class AdminService {
     return {
       self: { httpAddr: this.meta.httpAddr, raftAddr: this.meta.raftAddr },
       leader: leader ? { raftAddr: leader.raftAddr, httpAddr: leader.httpAddr } : null,
+      membershipKnown: leader !== null,
       meta,
       data: dataNodes,
     };

@@ -1,6 +1,7 @@
 /** influxd-ctl's text output, in InfluxDB Enterprise's layout. */
 
 import type { ShowResult } from "../admin/api-types.ts";
+import { leaderText, nodeDownText, warningText } from "../util/wording.ts";
 
 /** Columns padded like Go's tabwriter (minimum width, two spaces between columns). */
 export function table(rows: string[][]): string {
@@ -27,13 +28,21 @@ export function formatShow(show: ShowResult): string {
   ]);
   const meta = table([
     ["ID", "Raft Address", "HTTP Address", "Version", "Labels"],
-    ...show.meta.map((n) => [String(n.id), n.raftAddr, n.httpAddr, n.reachable ? n.version : "DOWN", "{}"]),
+    ...show.meta.map((n) => [String(n.id), n.raftAddr, n.httpAddr, n.version || "unknown", "{}"]),
   ]);
+  // Reachability is its own line, not a version: Enterprise's columns stay as its parsers expect.
+  const down = show.meta
+    .filter((n) => !n.reachable)
+    .map((n) => warningText(nodeDownText("meta", n.id, n.httpAddr, null)));
   const leader = show.leader?.raftAddr ?? "";
   const peers = show.meta.filter((n) => n.raftAddr !== leader).map((n) => n.raftAddr);
   const raft = table([
-    ["Leader", leader || "(none)"],
+    ["Leader", leaderText(show.leader?.httpAddr)],
     ["Peers", JSON.stringify(peers)],
   ]);
-  return [section("Data Nodes", data), section("Meta Nodes", meta), section("Raft Status", raft)].join("\n");
+  return [
+    section("Data Nodes", data),
+    section("Meta Nodes", [meta, ...down].join("\n")),
+    section("Raft Status", raft),
+  ].join("\n");
 }

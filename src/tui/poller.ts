@@ -9,11 +9,13 @@ import type { Agent } from "undici";
 import type { ShowResult } from "../admin/api-types.ts";
 import { HttpStatusError, PLAIN_HTTP, type PeerAccess } from "../util/http-client.ts";
 import { accessHint } from "./access.ts";
+import { decodeShow } from "./admin-pool.ts";
 import type { ClusterSnapshot, NodeRow, Role } from "./model.ts";
 import { createPollAgent, describeError, probeNode, type PolledStatus, type Probe } from "./probe.ts";
 
 export interface PollerOptions {
-  admin: { show(): Promise<ShowResult> };
+  /** The admin service (an AdminPool names the one in use in `bind`). */
+  admin: { show(): Promise<ShowResult>; readonly bind?: string };
   /** Deadline of each request to a node. */
   timeoutMs: number;
   /** Scheme, TLS trust and credentials for the nodes (default plain HTTP, no credentials). */
@@ -131,7 +133,7 @@ export class ClusterPoller {
 
   private async fetchShow(): Promise<void> {
     try {
-      const show = await this.opts.admin.show();
+      const show = decodeShow(await this.opts.admin.show());
       const before = new Set(members(this.show).map((m) => m.key));
       const now = members(show);
       const changed = now.length !== before.size || now.some((m) => !before.has(m.key));
@@ -195,6 +197,7 @@ export class ClusterPoller {
         httpAddr: m.httpAddr,
         raftAddr: m.raftAddr,
         suffrage: m.suffrage,
+        raftActive: m.raftActive,
         up: probe ? probe.up : null,
         pingMs: probe?.pingMs ?? null,
         error: probe?.error ?? null,
@@ -215,6 +218,7 @@ export class ClusterPoller {
         httpAddr: d.httpAddr,
         raftAddr: d.tcpAddr,
         suffrage: null,
+        raftActive: null,
         up: probe ? probe.up : null,
         pingMs: probe?.pingMs ?? null,
         error: probe?.error ?? null,
@@ -243,6 +247,9 @@ export class ClusterPoller {
       votersUp,
       votersTotal: voters.length,
       term: newest ? newest.raft.term : null,
+      membershipKnown: show?.membershipKnown ?? true,
+      adminBind: this.opts.admin.bind ?? null,
+      adminSelf: show?.self.httpAddr ?? null,
       adminError: this.adminError,
       adminRefused: this.adminRefused,
       polledAt: (this.opts.now ?? Date.now)(),

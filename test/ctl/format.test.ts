@@ -16,6 +16,7 @@ test("show prints Enterprise's three sections with = underlines", () => {
   const text = formatShow({
     self: { httpAddr: "n1:8091", raftAddr: "n1:8089" },
     leader: { raftAddr: "n1:8089", httpAddr: "n1:8091" },
+    membershipKnown: true,
     meta: [
       {
         id: 1,
@@ -25,6 +26,7 @@ test("show prints Enterprise's three sections with = underlines", () => {
         reachable: true,
         state: "leader",
         suffrage: "voter",
+        raftActive: null,
       },
       {
         id: 2,
@@ -34,6 +36,7 @@ test("show prints Enterprise's three sections with = underlines", () => {
         reachable: false,
         state: "unreachable",
         suffrage: "voter",
+        raftActive: null,
       },
     ],
     data: [{ id: 4, httpAddr: "d1:8086", tcpAddr: "d1:8088", version: "", reachable: false }],
@@ -50,11 +53,12 @@ test("show prints Enterprise's three sections with = underlines", () => {
       "==========",
       "ID  Raft Address  HTTP Address  Version  Labels",
       "1   n1:8089       n1:8091       0.1.0    {}",
-      "2   n2:8089       n2:8091       DOWN     {}",
+      "2   n2:8089       n2:8091       unknown  {}",
+      "Warning: meta node 2 at n2:8091 is DOWN",
       "",
       "Raft Status",
       "===========",
-      "Leader  n1:8089",
+      "Leader  n1:8091",
       'Peers   ["n2:8089"]',
       "",
     ].join("\n"),

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { diffSnapshots } from "../../src/tui/events.ts";
 import { quorumHealth } from "../../src/tui/model.ts";
-import { reducer, selectedRow, visibleRows } from "../../src/tui/state.ts";
+import { MAX_EVENTS, reducer, selectedRow, visibleRows } from "../../src/tui/state.ts";
 import { healthy, metaRow, node3Down, plan, snapshot, stateAfter, T0 } from "./fixtures.ts";
 
 const ADDR3 = "127.0.0.1:9093";
@@ -66,12 +66,19 @@ test("d on a reachable node opens the confirm dialog, which waits for the plan",
   assert.equal(s.mode, "confirm");
   assert.equal(s.removal?.plan, null);
   assert.equal(s.removal?.target.httpAddr, ADDR3);
-  s = reducer(s, { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null });
+  s = reducer(s, {
+    type: "planLoaded",
+    httpAddr: ADDR3,
+    plan: plan(),
+    force: false,
+    forceReason: null,
+    at: 0,
+  });
   assert.equal(s.mode, "confirm");
   assert.equal(s.removal?.plan?.quorumAfter, 2);
   // A late answer about another node (the operator moved on) is ignored.
   assert.equal(
-    reducer(s, { type: "planLoaded", httpAddr: "x:1", plan: plan(), force: true, forceReason: "y" }),
+    reducer(s, { type: "planLoaded", httpAddr: "x:1", plan: plan(), force: true, forceReason: "y", at: 0 }),
     s,
   );
   const cancelled = reducer(s, { type: "dialogCancel", at: T0 });
@@ -90,6 +97,7 @@ test("a plan that needs force switches to the force dialog", () => {
       plan: plan({ forceRequired: false }),
       force: true,
       forceReason: "quorum",
+      at: 0,
     },
   ]);
   assert.equal(s.mode, "force-confirm");
@@ -134,7 +142,7 @@ test("the removal outcome lands in the status line and the events, warnings incl
   const asked = stateAfter([
     { type: "snapshot", snapshot: healthy() },
     { type: "removeAsked", row: metaRow(3), at: T0 },
-    { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null },
+    { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null, at: 0 },
   ]);
   const started = reducer(asked, { type: "removeStarted", at: T0 + 1 });
   assert.equal(started.mode, "removing");
@@ -149,7 +157,7 @@ test("the removal outcome lands in the status line and the events, warnings incl
   assert.equal(done.status?.tone, "warn");
   assert.match(
     done.status?.text ?? "",
-    /removed meta node 127\.0\.0\.1:9093 \(id 3\); cleanup skipped.*warnings: node did not answer/,
+    /^Removed meta node 3 at 127\.0\.0\.1:9093 Its meta dir was not wiped \(the node was unreachable\)\. Warning: node did not answer$/,
   );
   assert.equal(done.events.at(-1)?.text, done.status?.text);
   const failed = reducer(started, { type: "removeFailed", httpAddr: ADDR3, error: "no leader", at: T0 + 2 });
@@ -169,7 +177,7 @@ test("events: leader change, node down and back, node removed, admin trouble", (
   const first = diffSnapshots(null, node3Down());
   assert.deepEqual(
     first.map((e) => e.text),
-    ["meta node 127.0.0.1:9093 (id 3) DOWN: connection refused"],
+    ["meta node 3 at 127.0.0.1:9093 is DOWN (connection refused)"],
   );
   assert.deepEqual(diffSnapshots(healthy(), healthy()), [], "nothing changed, nothing to report");
   const newLeader = snapshot(
@@ -180,11 +188,11 @@ test("events: leader change, node down and back, node removed, admin trouble", (
     diffSnapshots(a, b).map((e) => e.text);
   assert.deepEqual(texts(healthy(), newLeader), ["leader changed: 127.0.0.1:9091 → 127.0.0.1:9092 (term 4)"]);
   assert.deepEqual(texts(healthy(), node3Down()), [
-    "meta node 127.0.0.1:9093 (id 3) DOWN: connection refused",
+    "meta node 3 at 127.0.0.1:9093 is DOWN (connection refused)",
   ]);
-  assert.deepEqual(texts(node3Down(), healthy()), ["meta node 127.0.0.1:9093 (id 3) is back up"]);
+  assert.deepEqual(texts(node3Down(), healthy()), ["meta node 3 at 127.0.0.1:9093 is back up"]);
   assert.deepEqual(texts(healthy(), snapshot([metaRow(1), metaRow(2)])), [
-    "meta node 127.0.0.1:9093 (id 3) removed from the cluster",
+    "meta node 3 at 127.0.0.1:9093 removed from the cluster",
   ]);
   assert.deepEqual(texts(healthy(), snapshot(healthy().rows, { adminError: "connection refused" })), [
     "admin service unreachable: connection refused",
@@ -197,11 +205,11 @@ test("events: leader change, node down and back, node removed, admin trouble", (
 
 test("events are kept in order and capped", () => {
   let s = stateAfter([{ type: "snapshot", snapshot: healthy() }]);
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < MAX_EVENTS / 2 + 10; i++) {
     s = reducer(s, { type: "snapshot", snapshot: { ...node3Down(), polledAt: T0 + i * 2 } });
     s = reducer(s, { type: "snapshot", snapshot: { ...healthy(), polledAt: T0 + i * 2 + 1 } });
   }
-  assert.equal(s.events.length, 100);
+  assert.equal(s.events.length, MAX_EVENTS);
   assert.match(s.events.at(-1)?.text ?? "", /back up/);
   assert.ok(s.events.every((e, i) => i === 0 || e.at >= s.events[i - 1].at));
 });

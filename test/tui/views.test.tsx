@@ -33,7 +33,7 @@ const confirmActions = (over = {}): Action[] => [
   { type: "snapshot", snapshot: healthy() },
   { type: "moveTo", where: "last" },
   { type: "removeAsked", row: healthy().rows[2], at: T0 },
-  { type: "planLoaded", httpAddr: ADDR3, plan: plan(over), force: false, forceReason: null },
+  { type: "planLoaded", httpAddr: ADDR3, plan: plan(over), force: false, forceReason: null, at: 0 },
 ];
 const forceActions: Action[] = [
   { type: "snapshot", snapshot: node3Down() },
@@ -45,6 +45,7 @@ const forceActions: Action[] = [
     plan: plan({ node: { ...plan().node, reachable: false } }),
     force: true,
     forceReason: `meta node ${ADDR3} could not be reached`,
+    at: 0,
   },
 ];
 
@@ -62,7 +63,7 @@ test("a down node reads DOWN as text, the quorum warning is red, and the event i
   const frame = plain(raw);
   assert.match(frame, /meta +3 127\.0\.0\.1:9093 +DOWN +- DOWN/);
   assert.match(frame, /2\/3 voters up - quorum at risk/);
-  assert.match(frame, /\d\d:\d\d:\d\d meta node 127\.0\.0\.1:9093 \(id 3\) DOWN: connection refused/);
+  assert.match(frame, /\d\d:\d\d:\d\d meta node 3 at 127\.0\.0\.1:9093 is DOWN \(connection refused\)/);
   // chalk's red is SGR 31; the quorum text is drawn with it.
   assert.ok(raw.includes("\x1b[31m2/3 voters up - quorum at risk"), "the quorum warning is red");
 });
@@ -104,7 +105,7 @@ test("the remove dialog names the node, says whether it leads, the quorum after,
 test("the force dialog explains the consequence and asks for the address", () => {
   const frame = prose(view(stateAfter([...forceActions, { type: "forceType", text: "127.0" }], size)));
   assert.match(frame, /FORCE-remove meta node 127\.0\.0\.1:9093 \(id 3\)/);
-  assert.match(frame, /WARNING: meta node 127\.0\.0\.1:9093 could not be reached/);
+  assert.match(frame, /Warning: meta node 127\.0\.0\.1:9093 could not be reached/);
   assert.match(frame, /do not restart that node with its old data/);
   assert.match(frame, /Type 127\.0\.0\.1:9093 and press Enter to remove it\. Esc cancels\./);
   assert.match(frame, /> 127\.0/);

@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import { leaderText, MEMBERSHIP_UNKNOWN } from "../../util/wording.ts";
 import { adminTrouble } from "../events.ts";
 import { quorumHealth, type ClusterSnapshot } from "../model.ts";
 import { clock } from "../text.ts";
@@ -42,11 +43,13 @@ function ClusterLine({
   return (
     <Text wrap="truncate-end">
       leader{" "}
-      {cluster.leaderHttp ? (
-        <Text bold={theme.bold}>{cluster.leaderHttp}</Text>
-      ) : (
+      <Text color={cluster.leaderHttp ? undefined : theme.tone.error} bold={theme.bold}>
+        {leaderText(cluster.leaderHttp)}
+      </Text>
+      {cluster.membershipKnown ? null : (
         <Text color={theme.tone.error} bold={theme.bold}>
-          NONE
+          {"  "}
+          {MEMBERSHIP_UNKNOWN}
         </Text>
       )}
       {"  "}
@@ -67,7 +70,7 @@ export function Header({ cluster, bind, profileName, readOnly, theme, width }: H
         <Text color={theme.accent} bold={theme.bold}>
           influx-cluster
         </Text>
-        {"  "}admin {bind}
+        {"  "}admin {cluster?.adminBind ?? bind}
         {profileName ? `  profile ${profileName}` : ""}
         {readOnly ? (
           <Text color={theme.tone.warn} bold={theme.bold}>
