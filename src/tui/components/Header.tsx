@@ -2,6 +2,7 @@ import { Box, Text } from "ink";
 import { leaderText, MEMBERSHIP_UNKNOWN } from "../../util/wording.ts";
 import { adminTrouble } from "../events.ts";
 import { quorumHealth, type ClusterSnapshot } from "../model.ts";
+import { HEALTH_TEXT } from "../report.ts";
 import { clock } from "../text.ts";
 import type { Theme } from "../theme.ts";
 
@@ -13,13 +14,6 @@ export interface HeaderProps {
   theme: Theme;
   width: number;
 }
-
-const HEALTH_TEXT = {
-  ok: "",
-  degraded: " (degraded)",
-  "at-risk": " - quorum at risk",
-  lost: " - NO QUORUM",
-} as const;
 
 function ClusterLine({
   cluster,
