@@ -89,7 +89,8 @@ once at start; each request carries a fresh token signed with it, valid 60 s.
 Settings: ${settingsPath()}
   profiles: name → bind, bindTls, insecure, caFile, authType, user, secretFile, readOnly, interval.
 Exit codes without a terminal (and with -json): 0 healthy; 1 degraded (a node is DOWN);
-  2 no quorum or no leader; 3 the admin service did not answer; 2 also for bad flags.
+  2 no quorum or no leader (also: bad flags); 3 no picture of the cluster (the admin service
+  did not answer or refused, or a secret or CA file cannot be used).
 
 Keys: ↑/↓ j/k select, Enter details, d remove, a add, s sort, c copy, e events, r refresh,
   / filter, ? help (every key, from the same table the key bar shows), q quit.`;
@@ -209,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof AccessError)) throw err;
     process.stderr.write(`influx-cluster: ${err.message}\n`);
-    return 1;
+    return 3;
   }
   const timeoutMs = pollTimeout(flags, resolved.intervalMs);
   const json = flags.json === true;

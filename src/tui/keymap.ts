@@ -357,11 +357,27 @@ export const BINDINGS: Binding[] = [
   },
 
   {
+    id: "help-up",
+    keys: ["up", "k", "pageup"],
+    modes: ["help"],
+    help: "scroll the help up",
+    bar: "scroll",
+    barKeys: "↑↓/jk",
+    run: (c) => c.dispatch({ type: "helpScroll", delta: -(c.state.size.rows > 20 ? 5 : 1) }),
+  },
+  {
+    id: "help-down",
+    keys: ["down", "j", "pagedown"],
+    modes: ["help"],
+    help: "scroll the help down",
+    run: (c) => c.dispatch({ type: "helpScroll", delta: c.state.size.rows > 20 ? 5 : 1 }),
+  },
+  {
     id: "help-close",
     keys: [ANY],
     modes: ["help"],
     help: "close this help",
-    bar: "any key closes the help",
+    bar: "any other key closes the help",
     run: (c) => c.dispatch({ type: "help", open: false }),
   },
 
@@ -535,4 +551,5 @@ export const MODE_TITLES: [string, Mode[]][] = [
   ["Filter", ["filter"]],
   ["Removal dialogs", ["confirm", "force-confirm"]],
   ["Add dialog", ["add-input", "add-confirm"]],
+  ["This help", ["help"]],
 ];

@@ -79,6 +79,8 @@ export interface AppState {
   detail: Detail | null;
   status: StatusLine | null;
   events: ClusterEvent[];
+  /** Help: body lines scrolled past. */
+  helpTop: number;
   /** Events view: how many events up from the newest the view is scrolled (0 = follows the newest). */
   eventsBack: number;
   size: { columns: number; rows: number };
@@ -91,6 +93,8 @@ export const MAX_EVENTS = 500;
 export const STATUS_TTL_MS = 5000;
 /** `y` is ignored this long after a plan appears. */
 export const CONFIRM_GRACE_MS = 300;
+/** The help is about this many lines long at most. */
+const HELP_SCROLL_MAX = 80;
 
 export type Action =
   | { type: "snapshot"; snapshot: ClusterSnapshot }
@@ -103,6 +107,7 @@ export type Action =
   | { type: "filterAccept" }
   | { type: "filterClear" }
   | { type: "help"; open: boolean }
+  | { type: "helpScroll"; delta: number }
   | { type: "detailOpen" }
   | { type: "detailStatus"; key: string; status: MetaStatus | null; error: string | null }
   | { type: "back" }
@@ -150,6 +155,7 @@ export function initialState(opts: { columns: number; rows: number; readOnly: st
     detail: null,
     status: null,
     events: [],
+    helpTop: 0,
     eventsBack: 0,
     size: { columns: opts.columns, rows: opts.rows },
     readOnly: opts.readOnly,
@@ -290,8 +296,14 @@ export function reducer(state: AppState, action: Action): AppState {
       return reselect({ ...state, filter: "", mode: state.mode === "filter" ? "list" : state.mode }, index);
     }
     case "help":
-      if (action.open) return state.mode === "list" ? { ...state, mode: "help" } : state;
+      if (action.open) return state.mode === "list" ? { ...state, mode: "help", helpTop: 0 } : state;
       return state.mode === "help" ? { ...state, mode: "list" } : state;
+    case "helpScroll": {
+      if (state.mode !== "help") return state;
+      // The frame stops at the last line; this bound only keeps the offset finite.
+      const helpTop = Math.min(Math.max(state.helpTop + action.delta, 0), HELP_SCROLL_MAX);
+      return helpTop === state.helpTop ? state : { ...state, helpTop };
+    }
     case "detailOpen": {
       const row = selectedRow(state);
       if (state.mode !== "list" || !row) return state;

@@ -62,7 +62,7 @@ test("piped: bad flags, unknown profiles and a dead admin service are clear erro
   assert.equal(profile.status, 2);
   assert.match(profile.stderr, /no profile "nope" in the settings \(none defined\)/);
   const dead = run("-bind", "127.0.0.1:1");
-  assert.equal(dead.status, 1);
+  assert.equal(dead.status, 3);
   assert.match(dead.stderr, /admin service 127\.0\.0\.1:1: connection refused/);
   const where = run("tui", "config", "path");
   assert.equal(where.status, 0);
@@ -113,7 +113,7 @@ test("in a terminal: live table, dialog, help, filter, q restores the screen", a
   t.keys("?");
   await waitUntil(
     "the help",
-    () => /Any key closes this help/.test(t.capture()),
+    () => /any other key closes this help/.test(t.capture()),
     undefined,
     () => t.capture(),
   );

@@ -1,5 +1,6 @@
 // Cluster pictures for reducer and view tests: the rows the poller would build for a 3-node cluster.
 import type { RemovalPlan } from "../../src/admin/api-types.ts";
+import type { AddPlan } from "../../src/tui/add-node.ts";
 import type { ClusterSnapshot, NodeRow } from "../../src/tui/model.ts";
 import { initialState, reducer, type Action, type AppState } from "../../src/tui/state.ts";
 
@@ -79,4 +80,19 @@ export function stateAfter(
   readOnly: string | null = null,
 ): AppState {
   return actions.reduce(reducer, initialState({ ...size, readOnly }));
+}
+
+export function addPlan(over: Partial<AddPlan> = {}): AddPlan {
+  return {
+    httpAddr: "127.0.0.1:9094",
+    reachable: true,
+    raftAddr: "127.0.0.1:8084",
+    state: "unbootstrapped",
+    votersBefore: 3,
+    votersAfter: 4,
+    quorumAfter: 3,
+    refusal: null,
+    warnings: [],
+    ...over,
+  };
 }

@@ -59,7 +59,8 @@ export function HelpOverlay({
       title="Keys"
       tone="info"
       lines={lines}
-      footer={[{ text: "Any key closes this help." }]}
+      footer={[{ text: "↑↓ scroll; any other key closes this help." }]}
+      scrollTop={state.helpTop}
       width={width}
       height={height}
       theme={theme}
