@@ -83,9 +83,9 @@ export class AdminPool implements AdminEndpoint {
   }
 
   /**
-   * /show from the service in use; if it fails (no answer, or a server error) or says its own node
-   * left the cluster, from the next one that answers as a member. A refusal (4xx: credentials) is
-   * the operator's to fix and is not hidden by switching.
+   * /show from the service in use; if it fails (no answer, an error, or its node is blank: removed)
+   * or says its own node left the cluster, from the next one that answers as a member. A refusal
+   * of the credentials (401, 403) is the operator's to fix and is not hidden by switching.
    */
   async show(): Promise<ShowResult> {
     let firstError: unknown = null;
@@ -106,7 +106,7 @@ export class AdminPool implements AdminEndpoint {
         this.learn(show);
         return show;
       } catch (err) {
-        if (err instanceof HttpStatusError && err.status < 500) throw err;
+        if (err instanceof HttpStatusError && (err.status === 401 || err.status === 403)) throw err;
         firstError ??= err;
       }
     }
