@@ -391,14 +391,6 @@ export const BINDINGS: Binding[] = [
     disabled: (s, now) => planConfirmDisabled(s.removal?.plan, s.removal?.planAt, now),
     run: (c) => c.on.confirmRemove(),
   },
-  {
-    id: "remove-cancel",
-    keys: [ANY],
-    modes: ["confirm", "add-confirm"],
-    help: "cancel: n, Esc, Enter or any other key",
-    bar: "any other key cancels",
-    run: (c) => c.dispatch({ type: "dialogCancel", ...at(c) }),
-  },
 
   // The force dialog: the address is typed, then Enter.
   {
@@ -476,6 +468,14 @@ export const BINDINGS: Binding[] = [
     bar: "add",
     disabled: (s, now) => planConfirmDisabled(s.adding?.plan, s.adding?.planAt, now),
     run: (c) => c.on.confirmAdd(),
+  },
+  {
+    id: "remove-cancel",
+    keys: [ANY],
+    modes: ["confirm", "add-confirm"],
+    help: "cancel: n, Esc, Enter or any other key",
+    bar: "any other key cancels",
+    run: (c) => c.dispatch({ type: "dialogCancel", ...at(c) }),
   },
   {
     id: "dialog-cancel",

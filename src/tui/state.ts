@@ -4,7 +4,7 @@
  */
 
 import type { RemovalPlan, RemoveMetaResult, NodeResult } from "../admin/api-types.ts";
-import { addedText, nodeName, removedText } from "../util/wording.ts";
+import { addedText, nodeName, oneLine, removedText } from "../util/wording.ts";
 import type { AddPlan } from "./add-node.ts";
 import { diffSnapshots, type ClusterEvent, type Tone } from "./events.ts";
 import type { ClusterSnapshot, MetaStatus, NodeRow } from "./model.ts";
@@ -411,7 +411,7 @@ export function reducer(state: AppState, action: Action): AppState {
       if ((state.mode !== "confirm" && state.mode !== "force-confirm") || !state.removal?.plan) return state;
       return { ...state, mode: "removing", removal: { ...state.removal, startedAt: action.at } };
     case "removeDone": {
-      const text = removedText(action.result).join(" ");
+      const text = oneLine(removedText(action.result));
       const clean = action.result.cleanup === "done" && action.result.warnings.length === 0;
       const next = state.mode === "removing" ? toList(state) : state;
       return say(next, text, clean ? "ok" : "warn", action.at, { node: metaKey(action.httpAddr) });

@@ -53,6 +53,11 @@ export function removedText(r: RemoveMetaResult): string[] {
   ];
 }
 
+/** Lines as one paragraph (the status line, the events): each ends as a sentence. */
+export function oneLine(lines: string[]): string {
+  return lines.map((l) => (/[.!?)]$/.test(l) ? l : l + ".")).join(" ");
+}
+
 /** What a successful add-meta did. */
 export function addedText(node: NodeResult): string {
   return `Added ${nodeName("meta", node.id, node.addr)}`;

@@ -132,7 +132,7 @@ test("y removes a reachable node and the table updates", async () => {
   await app.type("y");
   await app.waitFor(
     "the outcome",
-    new RegExp(`Removed meta node \\d at ${esc(target)} Its meta dir was wiped`),
+    new RegExp(`Removed meta node \\d at ${esc(target)}\\. Its meta dir was wiped`),
   );
   await app.waitFor("the table without it", /3\/3 voters up/);
   assert.doesNotMatch(app.frame(), new RegExp(`meta +\\d ${esc(target)}`));
@@ -209,7 +209,7 @@ test("the force dialog refuses a wrongly typed address, then force-removes the d
   await app.type(...Array(wrong.length).fill(KEY.backspace), victim, KEY.enter);
   await app.waitFor(
     "the outcome",
-    new RegExp(`Removed meta node \\d at ${esc(victim)} Its meta dir was not wiped`),
+    new RegExp(`Removed meta node \\d at ${esc(victim)}\\. Its meta dir was not wiped`),
   );
   await app.waitFor("the table without it", /2\/2 voters up/);
   assert.ok(!(await members()).includes(victim));

@@ -157,7 +157,7 @@ test("the removal outcome lands in the status line and the events, warnings incl
   assert.equal(done.status?.tone, "warn");
   assert.match(
     done.status?.text ?? "",
-    /^Removed meta node 3 at 127\.0\.0\.1:9093 Its meta dir was not wiped \(the node was unreachable\)\. Warning: node did not answer$/,
+    /^Removed meta node 3 at 127\.0\.0\.1:9093\. Its meta dir was not wiped \(the node was unreachable\)\. Warning: node did not answer\.$/,
   );
   assert.equal(done.events.at(-1)?.text, done.status?.text);
   const failed = reducer(started, { type: "removeFailed", httpAddr: ADDR3, error: "no leader", at: T0 + 2 });

@@ -1,23 +1,25 @@
 import { Text } from "ink";
 import { BINDINGS, bindingKeys, MODE_TITLES, type Binding } from "../keymap.ts";
 import type { AppState } from "../state.ts";
-import { fit } from "../text.ts";
+import { fit, wrapText } from "../text.ts";
 import type { Theme } from "../theme.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
 
-function bindingLine(b: Binding, state: AppState, now: number, theme: Theme): DialogLine {
-  // The help describes the table's keys as they are there: read-only disables them here too.
+const KEY_COLUMN = 15;
+
+/** One binding: its keys, then its help word-wrapped under a hanging indent (never cut). */
+function bindingLines(b: Binding, state: AppState, now: number, width: number, theme: Theme): DialogLine[] {
+  // The help describes each key as it is in its own mode: read-only disables some here too.
   const off = b.disabled?.({ ...state, mode: b.modes[0] }, now) ?? null;
   const readOnly = off && state.readOnly && off.short === "read-only" ? ` - disabled: ${off.why}` : "";
-  // Pre-laid-out lines: word wrapping would squeeze the key column's padding.
-  return {
+  const text = wrapText(b.help + readOnly, Math.max(10, width - KEY_COLUMN));
+  return text.map((t, i) => ({
     node: (
       <Text wrap="truncate-end">
-        <Text bold={theme.bold}>{fit(bindingKeys(b), 14)}</Text> {b.help}
-        {readOnly}
+        <Text bold={theme.bold}>{fit(i === 0 ? bindingKeys(b) : "", KEY_COLUMN - 1)}</Text> {t}
       </Text>
     ),
-  };
+  }));
 }
 
 /** Every binding of the table, by mode, then what the operator should know about this session. */
@@ -48,7 +50,7 @@ export function HelpOverlay({
     lines.push({ text: `${title}:`, bold: true });
     for (const b of section) {
       shown.add(b);
-      lines.push(bindingLine(b, state, now, theme));
+      lines.push(...bindingLines(b, state, now, width - 4, theme));
     }
   }
   if (state.readOnly)

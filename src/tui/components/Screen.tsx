@@ -67,7 +67,15 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
   const connectedTo = state.cluster?.adminSelf ?? null;
   let main;
   if (state.mode === "help")
-    main = <HelpOverlay state={state} logFile={context.logFile} notes={context.notes ?? []} {...dialog} />;
+    main = (
+      <HelpOverlay
+        state={state}
+        logFile={context.logFile}
+        notes={context.notes ?? []}
+        {...dialog}
+        width={columns}
+      />
+    );
   else if (state.mode === "detail" && state.detail)
     main = (
       <DetailPane
