@@ -72,30 +72,6 @@ test("the confirm dialog: y confirms; n, Enter, Esc and other keys cancel", asyn
   ui.unmount();
 });
 
-test("a refused plan cannot be confirmed with y", async () => {
-  const refused = stateAfter(
-    [
-      { type: "snapshot", snapshot: healthy() },
-      { type: "removeAsked", row: healthy().rows[0], at: 0 },
-      {
-        type: "planLoaded",
-        httpAddr: "127.0.0.1:9091",
-        plan: plan({ refusal: "cannot remove the last voter" }),
-        force: false,
-        forceReason: null,
-        at: 0,
-      },
-    ],
-    size,
-  );
-  const ui = await withKeys(refused);
-  assert.match(ui.frame(), /REFUSED by the admin service: cannot remove the last voter/);
-  await ui.type("y");
-  assert.equal(ui.calls.confirmRemove, 0);
-  assert.equal(ui.state().mode, "list");
-  ui.unmount();
-});
-
 test("the force dialog: letters are typed, a wrong address is refused, the exact one confirms", async () => {
   const down = node3Down().rows[2];
   const forceState = stateAfter(
