@@ -1,20 +1,13 @@
 /** Routes of the admin service (8084): SPEC §5, shapes in docs/http-api.md. */
 
+import { isHostPort } from "../util/address.ts";
 import { HttpError, sendJson, type Routes } from "../util/http-server.ts";
 import type { AdminService } from "./service.ts";
-
-/**
- * host:port with a host name, an IPv4 address or a bracketed IPv6 address, and a port in 1-65535.
- * Anything looser reaches `new URL("http://" + value)` further on, where characters such as
- * `|`, `%` or `<` throw (a 500 instead of a 400).
- */
-const ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?):(\d{1,5})$/;
 
 function required(params: URLSearchParams, name: string): string {
   const value = params.get(name)?.trim();
   if (!value) throw new HttpError(400, `missing parameter "${name}"`);
-  const port = Number(ADDRESS.exec(value)?.[1] ?? 0);
-  if (port < 1 || port > 65535)
+  if (!isHostPort(value))
     throw new HttpError(400, `parameter "${name}": invalid address "${value}" (expected host:port)`);
   return value;
 }

@@ -6,11 +6,12 @@
 import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { AdminClient } from "../admin/client.ts";
-import type { RemoveMetaResult } from "../admin/api-types.ts";
+import { DEFAULT_ADMIN_PORT, withDefaultPort } from "../util/address.ts";
 import { VERSION } from "../version.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs, type FlagValues } from "../util/flags.ts";
 import { HttpStatusError, UnreachableError } from "../util/http-client.ts";
 import { signJwt } from "../util/jwt.ts";
+import { addedText, removedText, warningText } from "../util/wording.ts";
 import { formatShow } from "./format.ts";
 import { confirm } from "./prompt.ts";
 
@@ -18,7 +19,11 @@ const GLOBAL_FLAGS: FlagSpecs = {
   bind: { kind: "string", arg: "host:port", help: "admin service to talk to", default: "localhost:8084" },
   "bind-tls": { kind: "bool", help: "use TLS to reach the admin service" },
   k: { kind: "bool", help: "skip certificate verification (with -bind-tls)" },
-  "auth-type": { kind: "string", arg: "none|basic|jwt", help: "authentication", default: "none" },
+  "auth-type": {
+    kind: "string",
+    arg: "none|basic|jwt",
+    help: "authentication (default: jwt with -secret-file, else none)",
+  },
   user: { kind: "string", arg: "name", help: "user name for basic or jwt authentication" },
   pwd: { kind: "string", arg: "password", help: "password for basic authentication (prefer -pwd-file)" },
   "pwd-file": { kind: "string", arg: "FILE", help: "read the password from FILE" },
@@ -58,7 +63,7 @@ function printResult(ctx: Context, result: unknown, text: string): void {
 }
 
 function warnings(list: string[]): string {
-  return list.map((w) => `\nWarning: ${w}`).join("");
+  return list.map((w) => "\n" + warningText(w)).join("");
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -90,7 +95,7 @@ const COMMANDS: Record<string, Command> = {
     ],
     async run(ctx, flags, [addr]) {
       const node = await ctx.admin.addMeta(addr, { newCluster: Boolean(flags["new-cluster"]) });
-      printResult(ctx, node, `Added meta node ${node.id} at ${node.addr}`);
+      printResult(ctx, node, addedText(node));
     },
   },
   "remove-meta": {
@@ -139,7 +144,7 @@ const COMMANDS: Record<string, Command> = {
         }
       }
       const result = await ctx.admin.removeMeta(addr, { force, tcpAddr });
-      printResult(ctx, result, removedText(result));
+      printResult(ctx, result, removedText(result).join("\n"));
     },
   },
   "add-data": {
@@ -219,12 +224,6 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-function removedText(r: RemoveMetaResult): string {
-  // A failed cleanup is explained by its warning.
-  const cleanup = r.cleanup === "skipped" ? "\nIts meta dir was not wiped (the node was unreachable)." : "";
-  return `Removed meta node ${r.id} at ${r.addr}${cleanup}${warnings(r.warnings)}`;
-}
-
 function usageOf(name: string): string {
   const c = COMMANDS[name];
   const flags = Object.keys(c.flags).length ? `\n\nFlags:\n${formatFlags(c.flags)}` : "";
@@ -286,8 +285,13 @@ function secretFlag(flags: FlagValues, name: string): string | undefined {
   return value;
 }
 
+/** -auth-type as given; without it, -secret-file implies jwt (it has no other use). */
+function authType(flags: FlagValues): unknown {
+  return flags["auth-type"] ?? (flags["secret-file"] !== undefined ? "jwt" : "none");
+}
+
 function authHeaders(flags: FlagValues): Record<string, string> {
-  const type = flags["auth-type"];
+  const type = authType(flags);
   if (type === "none") return {};
   const user = (flags.user as string | undefined) ?? "";
   if (type === "basic") {
@@ -306,7 +310,7 @@ function authHeaders(flags: FlagValues): Record<string, string> {
 
 /** What to try next after a failure that the flags, not the cluster, probably caused. */
 function hint(e: unknown, flags: FlagValues): string {
-  if (e instanceof HttpStatusError && e.status === 401 && flags["auth-type"] === "none")
+  if (e instanceof HttpStatusError && e.status === 401 && authType(flags) === "none")
     return " (the cluster requires credentials: -auth-type jwt -secret-file FILE)";
   if (e instanceof UnreachableError && e.code === "ECONNRESET" && !flags["bind-tls"])
     return " (if the admin service uses HTTPS, add -bind-tls)";
@@ -370,7 +374,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const tls = global.flags["bind-tls"] ? { rejectUnauthorized: !global.flags.k } : undefined;
   const admin = new AdminClient({
-    bind: global.flags.bind as string,
+    bind: withDefaultPort(global.flags.bind as string, DEFAULT_ADMIN_PORT),
     tls,
     timeoutMs: global.flags.timeout as number,
     headers,

@@ -1,6 +1,7 @@
 /** influxd-ctl's text output, in InfluxDB Enterprise's layout. */
 
 import type { ShowResult } from "../admin/api-types.ts";
+import { leaderText, nodeDownText, warningText } from "../util/wording.ts";
 
 /** Columns padded like Go's tabwriter (minimum width, two spaces between columns). */
 export function table(rows: string[][]): string {
@@ -32,12 +33,16 @@ export function formatShow(show: ShowResult, bind: string): string {
   ]);
   const meta = table([
     ["ID", "Raft Address", "HTTP Address", "Version", "Labels"],
-    ...show.meta.map((n) => [String(n.id), n.raftAddr, n.httpAddr, n.reachable ? n.version : "DOWN", "{}"]),
+    ...show.meta.map((n) => [String(n.id), n.raftAddr, n.httpAddr, n.version || "unknown", "{}"]),
   ]);
+  // Reachability is its own line, not a version: Enterprise's columns stay as its parsers expect.
+  const down = show.meta
+    .filter((n) => !n.reachable)
+    .map((n) => warningText(nodeDownText("meta", n.id, n.httpAddr, null)));
   const leader = show.leader?.raftAddr ?? "";
   const peers = show.raftConfig.servers.filter((s) => s.raftAddr !== leader).map((s) => s.raftAddr);
   const raft = table([
-    ["Leader", leader || "(none)"],
+    ["Leader", leaderText(show.leader?.httpAddr)],
     ["Peers", JSON.stringify(peers)],
   ]);
   const notes: string[] = [];
@@ -53,6 +58,10 @@ export function formatShow(show: ShowResult, bind: string): string {
         `drop it with: influxd-ctl -bind ${bind} remove-meta ${n.reachable ? "" : "-force "}${n.httpAddr}`,
     );
   }
-  const sections = [section("Data Nodes", data), section("Meta Nodes", meta), section("Raft Status", raft)];
+  const sections = [
+    section("Data Nodes", data),
+    section("Meta Nodes", [meta, ...down].join("\n")),
+    section("Raft Status", raft),
+  ];
   return sections.join("\n") + (notes.length ? "\n" + notes.join("\n") + "\n" : "");
 }

@@ -8,8 +8,10 @@
 
 import { readFileSync } from "node:fs";
 import { AdminClient } from "../admin/client.ts";
+import { DEFAULT_ADMIN_PORT, withDefaultPort } from "../util/address.ts";
 import { HttpStatusError, peerOptions, type PeerAccess } from "../util/http-client.ts";
 import { signJwt } from "../util/jwt.ts";
+import { AdminPool } from "./admin-pool.ts";
 import type { Connection } from "./settings.ts";
 
 /** Lifetime of each token: as influxd-ctl's, and short enough that a leaked one soon expires. */
@@ -59,6 +61,22 @@ export function loadAccess(connection: Connection): PeerAccess {
     access.headers = () => ({ authorization: "Bearer " + signJwt(claims, secret, TOKEN_TTL_S) });
   }
   return access;
+}
+
+/** -bind's addresses (comma-separated), each with the admin port 8084 when it names none. */
+export function adminBinds(bind: string): string[] {
+  const binds = bind
+    .split(",")
+    .map((b) => b.trim())
+    .filter(Boolean)
+    .map((b) => withDefaultPort(b, DEFAULT_ADMIN_PORT));
+  if (binds.length === 0) throw new AccessError(`-bind "${bind}" names no admin service`);
+  return binds;
+}
+
+/** The admin services the view may use, one at a time (it switches when one fails or leaves). */
+export function adminPoolFor(binds: string[], timeoutMs: number, access: PeerAccess): AdminPool {
+  return new AdminPool(binds, (bind) => adminClientFor(bind, timeoutMs, access));
 }
 
 /** The admin service client of the TUI; /show pings every node itself, hence its own deadline. */

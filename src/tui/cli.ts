@@ -1,25 +1,30 @@
 /**
  * `influx-cluster [flags]` / `influx-cluster tui [flags]`: the live cluster view. Without a
- * terminal on both stdin and stdout it prints the node table once and exits, so it can be piped.
+ * terminal on both stdin and stdout (or with -json) it prints the view's model once, as a table or
+ * JSON, and exits with its verdict (report.ts), so it can be piped and scripted.
  * `influx-cluster tui config path|show` tells where the settings live and what they hold.
  */
 
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../util/flags.ts";
 import type { PeerAccess } from "../util/http-client.ts";
 import { VERSION } from "../version.ts";
-import { AccessError, adminClientFor, loadAccess } from "./access.ts";
+import { AccessError, adminBinds, adminPoolFor, loadAccess } from "./access.ts";
 import { defaultLogFile } from "./log.ts";
-import { quorumHealth, type ClusterSnapshot } from "./model.ts";
+import { verdict } from "./model.ts";
 import { ClusterPoller } from "./poller.ts";
 import { openSettings, resolveSettings, type Resolved } from "./settings.ts";
-import { plainTable } from "./table-format.ts";
+import { jsonReport, plainReport } from "./report.ts";
 import { chooseTheme } from "./theme.ts";
 
 const FLAGS: FlagSpecs = {
   bind: {
     kind: "string",
-    arg: "host:port",
-    help: "admin service to ask for the node list (default localhost:8084)",
+    arg: "host[:port],…",
+    help: "admin service(s) to ask for the node list; port 8084 when none is given; with several, the next is used when one fails (default localhost:8084)",
+  },
+  json: {
+    kind: "bool",
+    help: "print the view's model once as JSON and exit with its verdict (see Exit codes)",
   },
   interval: { kind: "duration", help: "time between polls (default 2s)" },
   timeout: { kind: "duration", help: "deadline of each poll request (default: the interval, at most 2s)" },
@@ -61,6 +66,7 @@ function usage(): string {
 
 Usage:
   influx-cluster [flags]            open the live view (no terminal: print the table once)
+  influx-cluster -json [flags]      print the view's model once as JSON
   influx-cluster tui config path    print where the settings file is
   influx-cluster tui config show    print the settings (they hold no secrets)
 
@@ -68,6 +74,8 @@ Examples:
   influx-cluster -bind node1:8084
   influx-cluster -profile prod -read-only
   influx-cluster -bind node1:8084 | cat          (one table, no colours)
+  influx-cluster -bind node1,node2 -json | jq .health
+  influx-cluster -bind node1 >/dev/null || page-oncall   (exit code: see below)
   influx-cluster -bind node1:8084 -bind-tls -ca-file /etc/influxdb/ca.pem \\
       -secret-file /etc/influxdb/shared-secret   (auth-enabled cluster over HTTPS)
 
@@ -80,7 +88,12 @@ once at start; each request carries a fresh token signed with it, valid 60 s.
 
 Settings: ${settingsPath()}
   profiles: name → bind, bindTls, insecure, caFile, authType, user, secretFile, readOnly, interval.
-Keys: ↑/↓ j/k select, d remove, r refresh, / filter, ? help, q quit.`;
+Exit codes without a terminal (and with -json): 0 healthy; 1 degraded (a node is DOWN);
+  2 no quorum or no leader (also: bad flags); 3 no picture of the cluster (the admin service
+  did not answer or refused, or a secret or CA file cannot be used).
+
+Keys: ↑/↓ j/k select, Enter details, d remove, a add, s sort, c copy, e events, r refresh,
+  / filter, ? help (every key, from the same table the key bar shows), q quit.`;
 }
 
 function configCommand(args: string[]): number {
@@ -106,19 +119,6 @@ function configCommand(args: string[]): number {
   return 2;
 }
 
-/** The header line and the table, as plain text. */
-export function plainReport(snapshot: ClusterSnapshot): string {
-  const health = quorumHealth(snapshot.votersUp, snapshot.votersTotal);
-  const lines = [
-    `leader ${snapshot.leaderHttp ?? "NONE"}  ${snapshot.votersUp}/${snapshot.votersTotal} voters up` +
-      (health === "at-risk" ? " - quorum at risk" : health === "lost" ? " - NO QUORUM" : "") +
-      `  term ${snapshot.term ?? "-"}`,
-    ...(snapshot.adminError ? [`admin: ${snapshot.adminError}`] : []),
-    ...plainTable(snapshot.rows),
-  ];
-  return lines.join("\n") + "\n";
-}
-
 function pollTimeout(flags: Record<string, unknown>, intervalMs: number): number {
   return (flags.timeout as number | undefined) ?? Math.min(Math.max(intervalMs, 250), 2000);
 }
@@ -128,21 +128,32 @@ function adminTimeout(timeoutMs: number): number {
   return Math.max(5000, timeoutMs * 2);
 }
 
-async function printOnce(resolved: Resolved, access: PeerAccess, timeoutMs: number): Promise<number> {
+/**
+ * One poll, printed as a table or JSON; the exit code is the verdict. The demo prints the same
+ * way, for its own cluster.
+ */
+export async function printOnce(
+  binds: string[],
+  access: PeerAccess,
+  timeoutMs: number,
+  json: boolean,
+): Promise<number> {
   const poller = new ClusterPoller({
-    admin: adminClientFor(resolved.bind, adminTimeout(timeoutMs), access),
+    admin: adminPoolFor(binds, adminTimeout(timeoutMs), access),
     access,
     timeoutMs,
     onSnapshot: () => undefined,
   });
   try {
     const snapshot = await poller.pollOnce();
-    if (snapshot.rows.length === 0 && snapshot.adminError) {
-      process.stderr.write(`influx-cluster: admin service ${resolved.bind}: ${snapshot.adminError}\n`);
-      return 1;
+    const { exitCode } = verdict(snapshot);
+    if (json) process.stdout.write(jsonReport(snapshot));
+    if (exitCode === 3) {
+      process.stderr.write(`influx-cluster: admin service ${binds.join(", ")}: ${snapshot.adminError}\n`);
+      return exitCode;
     }
-    process.stdout.write(plainReport(snapshot));
-    return 0;
+    if (!json) process.stdout.write(plainReport(snapshot));
+    return exitCode;
   } finally {
     await poller.stop();
   }
@@ -192,19 +203,22 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   let access: PeerAccess;
+  let binds: string[];
   try {
     access = loadAccess(resolved.connection);
+    binds = adminBinds(resolved.bind);
   } catch (err) {
     if (!(err instanceof AccessError)) throw err;
     process.stderr.write(`influx-cluster: ${err.message}\n`);
-    return 1;
+    return 3;
   }
   const timeoutMs = pollTimeout(flags, resolved.intervalMs);
-  if (!process.stdout.isTTY || !process.stdin.isTTY) return printOnce(resolved, access, timeoutMs);
+  const json = flags.json === true;
+  if (json || !process.stdout.isTTY || !process.stdin.isTTY) return printOnce(binds, access, timeoutMs, json);
 
   const { runInteractive } = await loadInteractive();
   return runInteractive({
-    admin: adminClientFor(resolved.bind, adminTimeout(timeoutMs), access),
+    admin: adminPoolFor(binds, adminTimeout(timeoutMs), access),
     access,
     resolved,
     timeoutMs,

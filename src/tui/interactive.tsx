@@ -5,7 +5,7 @@
  */
 
 import { render } from "ink";
-import type { AdminClient } from "../admin/client.ts";
+import type { AdminPool } from "./admin-pool.ts";
 import type { PeerAccess } from "../util/http-client.ts";
 import { App } from "./components/App.tsx";
 import { createFileLogger } from "./log.ts";
@@ -14,7 +14,7 @@ import { enterAlternateScreen, onAbnormalExit } from "./terminal.ts";
 import type { Theme } from "./theme.ts";
 
 export interface InteractiveOptions {
-  admin: AdminClient;
+  admin: AdminPool;
   /** The same scheme, CA and credentials as `admin`, for polling the nodes. */
   access: PeerAccess;
   resolved: Resolved;
@@ -24,6 +24,8 @@ export interface InteractiveOptions {
   /** Runs after the terminal is restored, before the process exits (the demo stops its cluster here). */
   onExit?: () => Promise<void>;
   notice?: string;
+  /** Lines about this session for the help overlay (the demo's node PIDs). */
+  notes?: string[];
 }
 
 export async function runInteractive(opts: InteractiveOptions): Promise<number> {
@@ -50,7 +52,12 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
       timeoutMs={opts.timeoutMs}
       theme={opts.theme}
       readOnly={opts.resolved.readOnly}
-      context={{ bind: opts.resolved.bind, profileName: opts.resolved.profileName, logFile: opts.logFile }}
+      context={{
+        bind: opts.admin.bind,
+        profileName: opts.resolved.profileName,
+        logFile: opts.logFile,
+        notes: opts.notes,
+      }}
       logger={logger}
       notice={opts.notice}
     />,

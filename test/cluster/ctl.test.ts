@@ -27,7 +27,7 @@ test("remove-meta of a follower from the CLI: show before and after, the node wi
   assert.equal(before.code, 0, before.stderr);
   assert.match(before.stdout, /^Meta Nodes\n==========\nID {2}Raft Address/m);
   for (const n of cluster.nodes) assert.match(before.stdout, new RegExp(`${n.raftAddr}\\s+${n.httpAddr}`));
-  assert.match(before.stdout, new RegExp(`^Leader\\s+${cluster.nodes[leader].raftAddr}$`, "m"));
+  assert.match(before.stdout, new RegExp(`^Leader\\s+${cluster.nodes[leader].httpAddr}$`, "m"));
 
   const removed = await ctl([...bind, "remove-meta", "-y", t.httpAddr]);
   assert.equal(removed.code, 0, removed.stderr);

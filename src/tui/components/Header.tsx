@@ -1,6 +1,8 @@
 import { Box, Text } from "ink";
+import { leaderText, MEMBERSHIP_UNKNOWN } from "../../util/wording.ts";
 import { adminTrouble } from "../events.ts";
 import { quorumHealth, type ClusterSnapshot } from "../model.ts";
+import { HEALTH_TEXT } from "../report.ts";
 import { clock } from "../text.ts";
 import type { Theme } from "../theme.ts";
 
@@ -12,13 +14,6 @@ export interface HeaderProps {
   theme: Theme;
   width: number;
 }
-
-const HEALTH_TEXT = {
-  ok: "",
-  degraded: " (degraded)",
-  "at-risk": " - quorum at risk",
-  lost: " - NO QUORUM",
-} as const;
 
 function ClusterLine({
   cluster,
@@ -42,11 +37,13 @@ function ClusterLine({
   return (
     <Text wrap="truncate-end">
       leader{" "}
-      {cluster.leaderHttp ? (
-        <Text bold={theme.bold}>{cluster.leaderHttp}</Text>
-      ) : (
+      <Text color={cluster.leaderHttp ? undefined : theme.tone.error} bold={theme.bold}>
+        {leaderText(cluster.leaderHttp)}
+      </Text>
+      {cluster.membershipKnown ? null : (
         <Text color={theme.tone.error} bold={theme.bold}>
-          NONE
+          {"  "}
+          {MEMBERSHIP_UNKNOWN}
         </Text>
       )}
       {"  "}
@@ -67,7 +64,7 @@ export function Header({ cluster, bind, profileName, readOnly, theme, width }: H
         <Text color={theme.accent} bold={theme.bold}>
           influx-cluster
         </Text>
-        {"  "}admin {bind}
+        {"  "}admin {cluster?.adminBind ?? bind}
         {profileName ? `  profile ${profileName}` : ""}
         {readOnly ? (
           <Text color={theme.tone.warn} bold={theme.bold}>
