@@ -26,6 +26,11 @@ function cutRaft(cluster: LocalCluster, i: number, cut: boolean): void {
   else rmSync(file, { force: true });
 }
 
+/** `influxd-ctl -bind <admin of node via> remove-meta -y <args>`, the real executable. */
+function removeMeta(cluster: LocalCluster, via: number, ...args: string[]) {
+  return ctl(["-bind", cluster.nodes[via].adminAddr, "remove-meta", "-y", ...args]);
+}
+
 async function leaderStatus(cluster: LocalCluster): Promise<StatusJson> {
   return status(cluster.nodes[await cluster.leaderIndex()].httpAddr);
 }
@@ -58,13 +63,7 @@ test("a voter whose Raft port is cut is not counted: the plan shows HTTP up, Raf
   assert.equal(plan.reachableVotersAfter, 1);
   assert.equal(plan.refusalCode, "QUORUM_AT_RISK");
 
-  const r = await ctl([
-    "-bind",
-    cluster.nodes[leader].adminAddr,
-    "remove-meta",
-    "-y",
-    cluster.nodes[target].httpAddr,
-  ]);
+  const r = await removeMeta(cluster, leader, cluster.nodes[target].httpAddr);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /would leave 1 active voter\(s\), fewer than the quorum of 2/);
   const after = await status(cluster.nodes[leader].httpAddr);
@@ -200,16 +199,7 @@ test("-tcpAddr must match the record of the HTTP address, in the plan and in the
   );
   assert.equal(mismatch.status, 400);
   assert.equal(mismatch.code, "TCP_ADDR_MISMATCH");
-  const r = await ctl([
-    "-bind",
-    cluster.nodes[leader].adminAddr,
-    "remove-meta",
-    "-force",
-    "-y",
-    "-tcpAddr",
-    cluster.nodes[b].raftAddr,
-    "127.0.0.1:1",
-  ]);
+  const r = await removeMeta(cluster, leader, "-force", "-tcpAddr", cluster.nodes[b].raftAddr, "127.0.0.1:1");
   assert.equal(r.code, 1);
   assert.match(r.stderr, /-tcpAddr \S+ belongs to meta node \d+ at \S+, not to 127\.0\.0\.1:1/);
   assert.equal((await leaderStatus(cluster)).raft.voters.length, 3, "nothing was removed");
@@ -221,16 +211,7 @@ test("a node force-removed while down comes back with its data: it says it was r
   const victim = [0, 1, 2].find((i) => i !== leader)!;
   const v = cluster.nodes[victim];
   await cluster.kill(victim);
-  const removed = await ctl([
-    "-bind",
-    cluster.nodes[leader].adminAddr,
-    "remove-meta",
-    "-force",
-    "-y",
-    "-tcpAddr",
-    v.raftAddr,
-    v.httpAddr,
-  ]);
+  const removed = await removeMeta(cluster, leader, "-force", "-tcpAddr", v.raftAddr, v.httpAddr);
   assert.equal(removed.code, 0, removed.stderr);
 
   await cluster.restart(victim);
@@ -278,7 +259,7 @@ test("a wiped former member bootstraps a separate cluster only with add-meta -ne
   const leader = await cluster.leaderIndex();
   const other = leader === 0 ? 1 : 0;
   const o = cluster.nodes[other];
-  const r = await ctl(["-bind", cluster.nodes[leader].adminAddr, "remove-meta", "-y", o.httpAddr]);
+  const r = await removeMeta(cluster, leader, o.httpAddr);
   assert.equal(r.code, 0, r.stderr);
   const refused = await ctl(["-bind", o.adminAddr, "add-meta", o.httpAddr]);
   assert.equal(refused.code, 1);
