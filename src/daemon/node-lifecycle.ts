@@ -97,9 +97,10 @@ export class NodeLifecycle implements LocalNodeControl {
     lock: MetaDirLock,
     logger: Logger,
   ): Promise<NodeLifecycle> {
+    // node.json first: a damaged one must stop start-up before Raft runs (nothing to shut down).
+    const identity = await readIdentity(config.meta.dir);
     const faults = new RaftFaultSwitch(`${config.meta.dir}.raft-cut`);
     const replica = await openReplica(config, transport, faults, logger);
-    const identity = await readIdentity(config.meta.dir);
     const node = new NodeLifecycle(config, transport, faults, peers, lock, logger, replica, addrs, identity);
     node.watch = setInterval(() => void node.checkWhenLeaderless(), REMOVAL_CHECK_MS);
     node.watch.unref();

@@ -265,7 +265,15 @@ export class HttpService {
       await handler(ctx);
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
-      if (status >= 500) this.opts.logger.error({ err, requestId, path: url.pathname }, "request failed");
+      // A 503 with Retry-After is a passing state (an election, a transfer): the client retries.
+      const passing = err instanceof HttpError && err.headers["retry-after"] !== undefined;
+      if (status >= 500 && passing)
+        this.opts.logger.warn(
+          { err: (err as Error).message, requestId, path: url.pathname },
+          "request refused for now",
+        );
+      else if (status >= 500)
+        this.opts.logger.error({ err, requestId, path: url.pathname }, "request failed");
       const headers: Record<string, string> = err instanceof HttpError ? { ...err.headers } : {};
       if (status === 413) {
         // The client may still be sending. Closing now would hit it with EPIPE before it reads

@@ -97,7 +97,7 @@ test("show takes the Raft peers from the configuration, marks records outside it
     },
     "n1:8084",
   );
-  assert.match(text, /Leader {2}\(none\)\nPeers {3}\["n1:8089"\]/);
+  assert.match(text, /Leader {2}none\nPeers {3}\["n1:8089"\]/);
   assert.match(text, /No leader: membership unknown\. Shown is what n1:8091 last knew/);
   assert.match(
     text,
