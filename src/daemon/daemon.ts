@@ -14,6 +14,7 @@ import { metaRoutes } from "../meta/http.ts";
 import { readIdentity, writeIdentity } from "../meta/identity.ts";
 import { MetaService, type Replica, type StatusJson } from "../meta/service.ts";
 import { openRaftNode } from "../raft/open.ts";
+import { StorageCorruptionError } from "../raft/storage/corruption.ts";
 import { NodeFileSystem } from "../raft/storage/fs.ts";
 import { TcpTransport } from "../raft/transport.ts";
 import type { Message, ServerId, Transport } from "../raft/types.ts";
@@ -24,7 +25,6 @@ import { advertised, splitHostPort, type Config } from "./config.ts";
 import { MetaDirLock } from "./dir-lock.ts";
 import { watchMetaDir, type DirWatch } from "./dir-watch.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { StorageCorruptionError } from "../raft/storage/corruption.ts";
 import { loadSecurity } from "./security.ts";
 
 const SHUTDOWN_GRACE_MS = 5_000;
