@@ -241,21 +241,23 @@ test("a follower restarted with an older copy of its meta dir catches up within 
     rmSync(metaDir(cluster, follower), { recursive: true, force: true });
     cpSync(copy, metaDir(cluster, follower), { recursive: true });
     await cluster.restart(follower);
-    const restarted = Date.now();
-    const behind = await status(cluster.nodes[follower].httpAddr);
-    assert.ok(behind.raft.lastLogIndex < before.raft.commitIndex, "the copy should be older");
     await cluster.waitFor(
       "the follower to catch up",
       async () =>
         (await status(cluster.nodes[follower].httpAddr)).raft.lastLogIndex >= before.raft.commitIndex,
       2_000,
     );
-    assert.ok(Date.now() - restarted <= 2_000);
     const after = await status(cluster.nodes[leader].httpAddr);
     assert.equal(after.raft.state, "leader");
     assert.equal(after.raft.term, before.raft.term, "the same leader stayed");
+    // It came back behind (it may catch up before a poll could see it: its log says so).
     const lost = logLines(cluster, follower).find((l) => /lost log entries it had acknowledged/.test(l.msg));
-    assert.equal(lost?.level, 50);
+    assert.ok(lost, "the follower did not log the loss");
+    assert.equal(lost.level, 50);
+    assert.ok(
+      (lost.lastIndex as number) < before.raft.commitIndex,
+      `restarted with ${String(lost.lastIndex)}`,
+    );
     const repaired = logLines(cluster, leader).find((l) => /shorter than it acknowledged/.test(l.msg));
     assert.equal(repaired?.level, 40);
     // The repaired follower carries the quorum: with the third node stopped, writes go on.
