@@ -140,3 +140,26 @@ test("a adds the removed (blank) node back: the plan from its /status, then the 
   await app.waitFor("three voters again", /3\/3 voters up/, 30_000);
   assert.ok((await members()).includes(blank.httpAddr));
 });
+
+test("an open force dialog plans again when its node comes back: the plain dialog replaces it", async () => {
+  const app = openApp();
+  await app.waitFor("first poll", /3\/3 voters up/);
+  const leader = await cluster.leaderIndex();
+  const idx = [1, 2].find((i) => i !== leader)!;
+  const node = cluster.nodes[idx];
+  await cluster.kill(idx);
+  await app.waitFor("DOWN", new RegExp(`${esc(node.httpAddr)} +DOWN`));
+  await app.select(node.httpAddr);
+  await app.type("d");
+  await app.waitFor("the force dialog", new RegExp(`FORCE-remove meta node ${esc(node.httpAddr)}`));
+  await cluster.restart(idx);
+  await app.waitFor(
+    "the plain dialog",
+    new RegExp(`Remove meta node ${esc(node.httpAddr)} \\(id \\d\\)\\? .*quorum after removal`),
+    30_000,
+  );
+  assert.doesNotMatch(app.text(), /FORCE-remove/);
+  await app.type(KEY.esc);
+  await app.waitFor("cancelled", /cancelled; nothing was changed/);
+  assert.ok((await members()).includes(node.httpAddr), "nothing was removed");
+});
