@@ -135,6 +135,9 @@ test("a adds the removed (blank) node back: the plan from its /status, then the 
   );
   assert.match(app.text(), /Voters 2 → 3 once it has caught up/);
   await settle(CONFIRM_GRACE_MS + 50);
+  const keyBar = () => app.frame().trimEnd().split("\n").at(-1) ?? "";
+  assert.match(keyBar(), /y add/);
+  assert.doesNotMatch(keyBar(), /\(wait\)/, "the key bar says y works once the 300 ms have passed");
   await app.type("y");
   await app.waitFor("the outcome", new RegExp(`Added meta node \\d+ at ${esc(blank.httpAddr)}`), 30_000);
   await app.waitFor("three voters again", /3\/3 voters up/, 30_000);
