@@ -257,7 +257,8 @@ export const BINDINGS: Binding[] = [
     keys: ["esc"],
     modes: ["list"],
     help: "clear a kept filter",
-    disabled: (s) => (s.filter ? null : { short: "no filter", why: "no filter is set" }),
+    // Esc out of habit with no filter does nothing and says nothing.
+    disabled: (s) => (s.filter ? null : { short: "no filter", why: "no filter is set", hidden: true }),
     run: (c) => c.dispatch({ type: "filterClear" }),
   },
   {

@@ -9,7 +9,7 @@ import { KeyBar } from "../../src/tui/components/KeyBar.tsx";
 import { BINDINGS, bindingKeys, findBinding, keyBarItems, MODE_TITLES } from "../../src/tui/keymap.ts";
 import type { AppState, Mode } from "../../src/tui/state.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
-import { healthy, plan, stateAfter } from "./fixtures.ts";
+import { healthy, plan, snapshot, stateAfter } from "./fixtures.ts";
 import { prose } from "./frame.ts";
 import { KEY, withKeys } from "./harness.tsx";
 
@@ -144,11 +144,16 @@ test("a refused plan's dialog offers no y: not in the key bar, and y closes it l
   ui.unmount();
 });
 
-test("Esc in the table clears a kept filter; without one it is disabled and says so", async () => {
-  const ui = await withKeys(
-    stateAfter([{ type: "snapshot", snapshot: healthy() }], { columns: 120, rows: 30 }),
-  );
+test("Esc in the table without a filter is quietly nothing; a disabled key otherwise says why", async () => {
+  const size = { columns: 120, rows: 30 };
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
   await ui.type(KEY.esc);
-  assert.equal(ui.state().status?.text, "no filter is set");
+  assert.equal(ui.state().status, null);
+  assert.equal(ui.state().mode, "list");
   ui.unmount();
+  const empty = await withKeys(stateAfter([{ type: "snapshot", snapshot: snapshot([]) }], size));
+  await empty.type("c");
+  assert.equal(empty.state().status?.text, "no node is selected");
+  assert.deepEqual(empty.calls.copy, []);
+  empty.unmount();
 });

@@ -135,8 +135,61 @@ test("a adds the removed (blank) node back: the plan from its /status, then the 
   );
   assert.match(app.text(), /Voters 2 → 3 once it has caught up/);
   await settle(CONFIRM_GRACE_MS + 50);
+  const keyBar = () => app.frame().trimEnd().split("\n").at(-1) ?? "";
+  assert.match(keyBar(), /y add/);
+  assert.doesNotMatch(keyBar(), /\(wait\)/, "the key bar says y works once the 300 ms have passed");
   await app.type("y");
   await app.waitFor("the outcome", new RegExp(`Added meta node \\d+ at ${esc(blank.httpAddr)}`), 30_000);
   await app.waitFor("three voters again", /3\/3 voters up/, 30_000);
   assert.ok((await members()).includes(blank.httpAddr));
+});
+
+test("an open force dialog plans again when its node comes back: the plain dialog replaces it", async () => {
+  const app = openApp();
+  await app.waitFor("first poll", /3\/3 voters up/);
+  const leader = await cluster.leaderIndex();
+  const idx = [1, 2].find((i) => i !== leader)!;
+  const node = cluster.nodes[idx];
+  await cluster.kill(idx);
+  await app.waitFor("DOWN", new RegExp(`${esc(node.httpAddr)} +DOWN`));
+  await app.select(node.httpAddr);
+  await app.type("d");
+  await app.waitFor("the force dialog", new RegExp(`FORCE-remove meta node ${esc(node.httpAddr)}`));
+  await cluster.restart(idx);
+  await app.waitFor(
+    "the plain dialog",
+    new RegExp(`Remove meta node ${esc(node.httpAddr)} \\(id \\d\\)\\? .*quorum after removal`),
+    30_000,
+  );
+  assert.doesNotMatch(app.text(), /FORCE-remove/);
+  await app.type(KEY.esc);
+  await app.waitFor("cancelled", /cancelled; nothing was changed/);
+  assert.ok((await members()).includes(node.httpAddr), "nothing was removed");
+});
+
+test("every node restarted, in another order: the view never reports a removal that did not happen", async () => {
+  const app = openApp();
+  await app.waitFor("first poll", /3\/3 voters up/);
+  for (const i of [0, 1, 2]) await cluster.kill(i);
+  await app.waitFor("all DOWN", /0\/3 voters up/, 30_000);
+  for (const i of [2, 0, 1]) {
+    await cluster.restart(i);
+    await settle(400); // at least one poll with only some of them back
+  }
+  await app.waitFor("all back", /3\/3 voters up/, 60_000);
+  await app.type("e");
+  await app.waitFor("the events view", /EVENTS \d+-\d+ of \d+/);
+  await settle(1000); // a few more polls
+  // The whole history, oldest first, a page at a time.
+  await app.type("g");
+  let history = "";
+  for (let page = 0; page < 40; page++) {
+    history += app.text() + "\n";
+    if (/\(newest last\)/.test(app.text())) break;
+    await app.type("\x1b[6~"); // PgDn
+  }
+  assert.match(history, /is DOWN/, "the history was read (the nodes went down)");
+  assert.match(history, /is back up/);
+  assert.doesNotMatch(history, /removed from the cluster|joined/, "no removal or join was made up");
+  assert.deepEqual((await members()).sort(), cluster.nodes.map((n) => n.httpAddr).sort());
 });

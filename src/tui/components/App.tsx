@@ -1,6 +1,6 @@
 import { useApp, useStdout } from "ink";
 import type { Logger } from "pino";
-import { useCallback, useEffect, useRef } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { ShowResult } from "../../admin/api-types.ts";
 import { PLAIN_HTTP, type PeerAccess } from "../../util/http-client.ts";
 import { carryOutAdd, loadAddPlan, type AddApi } from "../add-node.ts";
@@ -8,7 +8,7 @@ import { planCopy } from "../clipboard.ts";
 import type { KeyHandlers } from "../keymap.ts";
 import { fetchStatus } from "../node-status.ts";
 import { carryOut, loadPlan, type RemovalApi } from "../removal.ts";
-import { initialState, reducer, STATUS_TTL_MS, type AppState } from "../state.ts";
+import { CONFIRM_GRACE_MS, initialState, reducer, STATUS_TTL_MS, type AppState } from "../state.ts";
 import type { Theme } from "../theme.ts";
 import { useClusterPoll } from "../use-cluster-poll.ts";
 import { useKeys } from "../use-keys.ts";
@@ -48,6 +48,19 @@ function useStatusExpiry(state: AppState, dispatch: (a: { type: "statusExpire"; 
   }, [at, dispatch]);
 }
 
+/** Draws again once `y` is accepted after a plan appeared, so the key bar stops saying "wait". */
+function useRedrawAfterGrace(planAt: number | null): void {
+  const [, redraw] = useState(0);
+  useEffect(() => {
+    if (planAt === null) return;
+    const timer = setTimeout(
+      () => redraw((n) => n + 1),
+      Math.max(0, planAt + CONFIRM_GRACE_MS - Date.now()) + 10,
+    );
+    return () => clearTimeout(timer);
+  }, [planAt]);
+}
+
 export function App(props: AppProps) {
   const {
     admin,
@@ -72,6 +85,7 @@ export function App(props: AppProps) {
   useTerminalSize(onSize);
   const poll = useClusterPoll({ admin, access, intervalMs, timeoutMs, dispatch, logger });
   useStatusExpiry(state, dispatch);
+  useRedrawAfterGrace(state.removal?.planAt ?? state.adding?.planAt ?? null);
 
   // The detail pane's node: its full /status, again after every poll while the pane is open.
   const detailKey = state.mode === "detail" ? (state.detail?.key ?? null) : null;
