@@ -73,6 +73,11 @@ const NOT_DELIVERED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTU
 /** 503 codes after which the command may still be in the log (and commit). */
 const MAYBE_APPLIED = new Set(["LEADERSHIP_LOST", "TIMEOUT", "SHUTDOWN"]);
 
+/** Whether a 503 with this code leaves the command's outcome unknown (it may still commit). */
+export function mayHaveApplied(code: string | null): boolean {
+  return code !== null && MAYBE_APPLIED.has(code);
+}
+
 /** What a removal carries to the leader (see MetaService.execute). */
 export interface RemovalPrecondition {
   prevConfigIndex?: number;
@@ -145,7 +150,7 @@ export class MetaClient {
       if (res.status === 503) {
         lastError = `${new URL(url).host}: ${errorText(res)}`;
         lastCode = errorCode(res);
-        if (lastCode !== null && MAYBE_APPLIED.has(lastCode)) outcomeUnknown = true;
+        if (mayHaveApplied(lastCode)) outcomeUnknown = true;
         url = this.nextServer(path);
         await this.pause(attempt);
         continue;

@@ -6,18 +6,18 @@
  * Here a command is re-sent only when it certainly never reached Raft:
  *
  *   - connection refused: nothing was sent;
- *   - 307 and 503: the meta service answers them before proposing (NotLeader is raised by its
- *     leader check, and the Raft host raises NotLeaderError before it appends anything);
+ *   - 307, and 503 with a code the meta service raises before proposing (no leader, a transfer
+ *     in progress, another change pending: docs/http-api.md, "Error codes");
  *
- * and anything else that is not an answer (timeout, reset, 500 from a leadership lost while the
- * entry was in flight) is "unknown". Reads are linearizable: a barrier entry (a DropUser of a user
+ * and anything else (a timeout, a reset, a 503 whose code says the entry may be in the log:
+ * leadership lost, a timed-out wait, a shutdown with the entry in flight) is "unknown". Reads are linearizable: a barrier entry (a DropUser of a user
  * that never exists, refused by the FSM but still committed at an index) and then the metadata at
  * that index or later.
  */
 
-import { MetaClient } from "../../src/meta/client.ts";
+import { mayHaveApplied, MetaClient } from "../../src/meta/client.ts";
 import { decodeResponse, encodeCommand, type MetaCommand, type MetaData } from "../../src/proto/index.ts";
-import { errorText, request, UnreachableError } from "../../src/util/http-client.ts";
+import { errorCode, errorText, request, UnreachableError } from "../../src/util/http-client.ts";
 
 export type ExecOutcome =
   /** Committed at `index`; `error` is the FSM's refusal, if it refused. */
@@ -81,6 +81,8 @@ export class FaultClient {
         host = new URL(res.headers.location).host;
         continue;
       }
+      if (res.status === 503 && mayHaveApplied(errorCode(res)))
+        return { kind: "unknown", reason: `${host}: 503 ${errorText(res)}` };
       if (res.status === 307 || res.status === 503) {
         lastReason = `${host}: ${res.status} ${errorText(res)}`;
         redirects = 0;
