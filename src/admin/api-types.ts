@@ -11,7 +11,8 @@ export interface MetaNodeView {
   raftAddr: string;
   version: string;
   reachable: boolean;
-  state: NodeRaftState | "unreachable";
+  /** "unknown": the node answers but does not report its Raft state (a Go/Enterprise meta node). */
+  state: NodeRaftState | "unreachable" | "unknown";
   suffrage: "voter" | "nonvoter";
 }
 

@@ -38,8 +38,8 @@ export class AdminClient {
     return this.call("/show");
   }
 
-  planRemoveMeta(httpAddr: string, force: boolean): Promise<RemovalPlan> {
-    return this.call("/remove-meta/plan", { query: { metahttp: httpAddr, force: String(force) } });
+  planRemoveMeta(httpAddr: string, force: boolean, tcpAddr?: string): Promise<RemovalPlan> {
+    return this.call("/remove-meta/plan", { query: { metahttp: httpAddr, force: String(force), tcpAddr } });
   }
 
   removeMeta(httpAddr: string, opts: { force: boolean; tcpAddr?: string }): Promise<RemoveMetaResult> {

@@ -11,6 +11,12 @@ import { MetaClient, MetaCommandError } from "../meta/client.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
 import type { MetaData, NodeInfo } from "../proto/index.ts";
 import {
+  dataNodeUnreachable,
+  noLeaderToRemove,
+  noSuchMetaNode,
+  planRemoval,
+} from "../cluster-api/removal-plan.ts";
+import {
   errorText,
   peerOptions,
   peerUrl,
@@ -158,59 +164,19 @@ export class AdminService {
     const record =
       view.data.metaNodes.find((n) => n.addr === httpAddr) ??
       (tcpAddr ? view.data.metaNodes.find((n) => n.tcpAddr === tcpAddr) : undefined);
-    if (!record) throw new HttpError(404, `meta node ${httpAddr} does not exist in cluster`);
-    if (!view.leader) {
-      throw new HttpError(
-        503,
-        `the cluster has no leader; meta node ${httpAddr} cannot be removed until a quorum of meta nodes is back`,
-      );
-    }
-    const voters = view.leader.raft.voters;
-    const isVoter = voters.includes(record.tcpAddr);
-    const votersAfter = voters.length - (isVoter ? 1 : 0);
+    if (!record) throw new HttpError(404, noSuchMetaNode(httpAddr));
+    if (!view.leader) throw new HttpError(503, noLeaderToRemove(httpAddr));
     const httpOf = (raftAddr: string) => view.data.metaNodes.find((n) => n.tcpAddr === raftAddr)?.addr;
-    const reachableVotersAfter = voters.filter(
-      (v) => v !== record.tcpAddr && view.statuses.get(httpOf(v) ?? "") != null,
-    ).length;
-    const quorumAfter = Math.floor(votersAfter / 2) + 1;
-    const isLeader = view.leader.raftAddr === record.tcpAddr;
-    const warnings: string[] = [];
-    let refusal: string | null = null;
-    let forceRequired = false;
-    if (isVoter && votersAfter === 0) {
-      refusal = `meta node ${httpAddr} is the last voter; removing it would leave no cluster`;
-    } else if (!reachable && !force) {
-      refusal = `meta node ${httpAddr} could not be reached; use -force to remove an unreachable node`;
-      forceRequired = true;
-    } else if (reachableVotersAfter < quorumAfter && !force) {
-      refusal =
-        `removing meta node ${httpAddr} would leave ${reachableVotersAfter} reachable voter(s), fewer than the quorum of ` +
-        `${quorumAfter} for ${votersAfter} voters; bring the other meta nodes back first, or use -force`;
-      forceRequired = true;
-    }
-    if (isLeader)
-      warnings.push(`meta node ${httpAddr} is the leader: leadership moves to another voter first`);
-    if (!reachable) {
-      warnings.push(
-        `meta node ${httpAddr} is unreachable: its meta dir will not be wiped; do not restart it with its old data`,
-      );
-    }
-    if (reachableVotersAfter < quorumAfter && force) {
-      warnings.push(
-        `after removal only ${reachableVotersAfter} of ${votersAfter} voters are reachable: the cluster has no quorum until more return`,
-      );
-    }
-    return {
-      record,
-      node: { id: record.id, httpAddr: record.addr, raftAddr: record.tcpAddr, reachable, isLeader },
-      votersBefore: voters.length,
-      votersAfter,
-      reachableVotersAfter,
-      quorumAfter,
-      forceRequired,
-      refusal,
-      warnings,
-    };
+    const plan = planRemoval({
+      node: { id: record.id, httpAddr: record.addr, raftAddr: record.tcpAddr },
+      addr: httpAddr,
+      reachable,
+      voters: view.leader.raft.voters,
+      voterReachable: (raftAddr) => view.statuses.get(httpOf(raftAddr) ?? "") != null,
+      leaderRaftAddr: view.leader.raftAddr,
+      force,
+    });
+    return { ...plan, record };
   }
 
   removeMeta(httpAddr: string, force: boolean, tcpAddr?: string): Promise<RemoveMetaResult> {
@@ -349,10 +315,7 @@ export class AdminService {
   async removeData(addr: string, force: boolean): Promise<NodeResult> {
     const node = await this.dataNode(addr);
     if (!force && !(await this.reachable(node.addr))) {
-      throw new HttpError(
-        409,
-        `data node ${addr} could not be reached; use -force to remove an unreachable node`,
-      );
+      throw new HttpError(409, dataNodeUnreachable(addr));
     }
     await this.runCommand(`removing data node ${addr}`, () =>
       this.client.execute({ type: "DeleteDataNodeCommand", id: node.id }),

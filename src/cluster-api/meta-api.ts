@@ -1,0 +1,334 @@
+/**
+ * The cluster managed through a meta node's API (8091) directly, as InfluxDB Enterprise's
+ * `influxd-ctl` does: `show` from `/show-cluster` plus each node's `/status` and `/ping`,
+ * removals through the leaving node's `/leave` or the leader's `/remove`, data nodes and shards
+ * through their endpoints (docs/operations.md, "Managing a cluster through its meta API").
+ *
+ * The safety rules of a removal are checked here, client-side, with the same plan as the admin
+ * service (removal-plan.ts) before anything is sent. A Go meta node does not check them itself.
+ * Go's `/status` carries no Raft state, term or indexes: those are reported as unknown, never
+ * guessed, except that a node which names itself the leader is the leader.
+ */
+
+import type {
+  DataNodeView,
+  MetaNodeView,
+  NodeResult,
+  RemovalPlan,
+  RemoveMetaResult,
+  ShowResult,
+} from "../admin/api-types.ts";
+import type { StatusJson } from "../meta/service.ts";
+import type { HttpResponse, PeerAccess } from "../util/http-client.ts";
+import { formatDuration } from "../util/duration.ts";
+import { MetaHttp } from "./meta-http.ts";
+import { dataNodeUnreachable, noLeaderToRemove, noSuchMetaNode, planRemoval } from "./removal-plan.ts";
+import type { ClusterApi, ShardView } from "./types.ts";
+
+/** `GET /status` of a meta node: Go's fields; our meta nodes add `version` and `raft`. */
+export interface MetaApiStatus {
+  nodeType: string;
+  leader: string;
+  httpAddr: string;
+  raftAddr: string;
+  peers: string[] | null;
+  version?: string;
+  raft?: StatusJson["raft"];
+}
+
+/** `GET /show-cluster`: arrays are null or absent on a node without a leader. */
+interface ShowCluster {
+  meta?: { id: number; addr: string; tcpAddr: string; version?: string }[] | null;
+  data?: { id: number; tcpAddr: string; httpAddr?: string; addr?: string; version?: string }[] | null;
+}
+
+/** Go's MetaNodeInfo / DataNodeInfo answers of /join, /add-data, /update-data. */
+interface NodeInfoJson {
+  id?: number;
+  addr?: string;
+  httpAddr?: string;
+  tcpAddr?: string;
+}
+
+export interface MetaApiOptions {
+  /** host:port of the meta node asked. */
+  bind: string;
+  access: PeerAccess;
+  timeoutMs: number;
+  /** Deadline of each /ping and /status of another node in `show` (default min(timeoutMs, 2 s)). */
+  probeTimeoutMs?: number;
+}
+
+interface Probe {
+  reachable: boolean;
+  status: MetaApiStatus | null;
+  /** X-Influxdb-Version of its answers (every Go meta node sends it). */
+  version: string;
+}
+
+/** Everything `show` and a removal plan need, from one look at the cluster. */
+interface Survey {
+  show: ShowResult;
+  /** Raft addresses of the voters, from the leader's configuration. */
+  voters: string[];
+}
+
+function versionHeader(res: HttpResponse | null): string {
+  const v = res?.headers["x-influxdb-version"];
+  return typeof v === "string" ? v : "";
+}
+
+/** The node says it leads: our raft.state, or Go's `leader` naming its own Raft address. */
+function claimsLeadership(s: MetaApiStatus): boolean {
+  return s.raft ? s.raft.state === "leader" : s.leader !== "" && s.leader === s.raftAddr;
+}
+
+function stateOf(p: Probe): MetaNodeView["state"] {
+  if (!p.reachable) return "unreachable";
+  if (p.status?.raft) return p.status.raft.state;
+  return p.status && claimsLeadership(p.status) ? "leader" : "unknown";
+}
+
+export class MetaApi implements ClusterApi {
+  readonly kind = "meta" as const;
+  readonly bind: string;
+  private readonly http: MetaHttp;
+  private readonly probeTimeoutMs: number;
+
+  constructor(opts: MetaApiOptions) {
+    this.bind = opts.bind;
+    this.http = new MetaHttp(opts.access, opts.timeoutMs);
+    this.probeTimeoutMs = opts.probeTimeoutMs ?? Math.min(opts.timeoutMs, 2000);
+  }
+
+  /** `GET /status` of the node at `addr`; a node that is no meta node is an error naming it. */
+  async status(addr: string = this.bind): Promise<MetaApiStatus> {
+    const s = await this.http.json<MetaApiStatus>(addr, "/status");
+    if (!s || s.nodeType !== "meta") throw new Error(`${addr} is not a meta node`);
+    return s;
+  }
+
+  private async probe(addr: string, withStatus: boolean): Promise<Probe> {
+    const opts = { timeoutMs: this.probeTimeoutMs };
+    const [ping, status] = await Promise.all([
+      this.http.send(addr, "/ping", { ...opts, credentials: false }).catch(() => null),
+      withStatus ? this.http.json<MetaApiStatus>(addr, "/status", opts).catch(() => undefined) : undefined,
+    ]);
+    const reachable = ping !== null && ping.status >= 200 && ping.status <= 299;
+    return { reachable, status: reachable ? (status ?? null) : null, version: versionHeader(ping) };
+  }
+
+  private async survey(): Promise<Survey> {
+    const [cluster, self] = await Promise.all([
+      this.http.json<ShowCluster>(this.bind, "/show-cluster"),
+      this.status(),
+    ]);
+    const metaNodes = cluster?.meta ?? [];
+    if (metaNodes.length === 0) {
+      throw new Error(
+        self.leader
+          ? `meta node ${this.bind} lists no meta nodes`
+          : `meta node ${this.bind} has no leader: it is blank (add it with influxd-ctl add-meta) or its cluster lost quorum`,
+      );
+    }
+    const dataNodes = cluster?.data ?? [];
+    const [metaProbes, dataProbes] = await Promise.all([
+      Promise.all(metaNodes.map((m) => this.probe(m.addr, true))),
+      Promise.all(dataNodes.map((d) => this.probe(d.httpAddr ?? d.addr ?? "", false))),
+    ]);
+    const leader = metaProbes.map((p) => p.status).find((s) => s !== null && claimsLeadership(s)) ?? null;
+    // The leader's configuration; Go's /status lists its servers as peers, and Go adds only voters.
+    const voters =
+      [leader?.raft?.voters, leader?.peers, self.raft?.voters, self.peers].find((v) => v && v.length) ??
+      metaNodes.map((m) => m.tcpAddr);
+    const meta: MetaNodeView[] = metaNodes.map((m, i) => {
+      const p = metaProbes[i];
+      return {
+        id: m.id,
+        httpAddr: m.addr,
+        raftAddr: m.tcpAddr,
+        version: m.version || p.status?.version || p.version,
+        reachable: p.reachable,
+        state: stateOf(p),
+        suffrage: voters.includes(m.tcpAddr) ? "voter" : "nonvoter",
+      };
+    });
+    const data: DataNodeView[] = dataNodes.map((d, i) => ({
+      id: d.id,
+      httpAddr: d.httpAddr ?? d.addr ?? "",
+      tcpAddr: d.tcpAddr,
+      version: d.version || dataProbes[i].version,
+      reachable: dataProbes[i].reachable,
+    }));
+    return {
+      show: {
+        self: { httpAddr: self.httpAddr, raftAddr: self.raftAddr },
+        leader: leader ? { raftAddr: leader.raftAddr, httpAddr: leader.httpAddr } : null,
+        meta,
+        data,
+      },
+      voters,
+    };
+  }
+
+  async show(): Promise<ShowResult> {
+    return (await this.survey()).show;
+  }
+
+  planRemoveMeta(httpAddr: string, force: boolean, tcpAddr?: string): Promise<RemovalPlan> {
+    return this.plan(httpAddr, force, tcpAddr);
+  }
+
+  private async plan(httpAddr: string, force: boolean, tcpAddr?: string): Promise<RemovalPlan> {
+    const { show, voters } = await this.survey();
+    const record =
+      show.meta.find((m) => m.httpAddr === httpAddr) ??
+      (tcpAddr ? show.meta.find((m) => m.raftAddr === tcpAddr) : undefined);
+    if (!record) throw new Error(noSuchMetaNode(httpAddr));
+    if (!show.leader) throw new Error(noLeaderToRemove(httpAddr));
+    const reachableRaft = new Set(show.meta.filter((m) => m.reachable).map((m) => m.raftAddr));
+    return planRemoval({
+      node: record,
+      addr: httpAddr,
+      reachable: record.reachable,
+      voters,
+      voterReachable: (raftAddr) => reachableRaft.has(raftAddr),
+      leaderRaftAddr: show.leader.raftAddr,
+      force,
+      leaderWarning: `meta node ${httpAddr} is the leader: the other voters elect a new leader once it is gone (replace the leader last)`,
+    });
+  }
+
+  /**
+   * Without force the node leaves by itself (`POST <node>/leave`: it has the leader remove it,
+   * then wipes its meta dir). With force the leader removes it (`POST /remove`, 307 followed)
+   * and the node is never contacted, as Enterprise's `remove-meta -force` does.
+   */
+  async removeMeta(httpAddr: string, opts: { force: boolean; tcpAddr?: string }): Promise<RemoveMetaResult> {
+    const plan = await this.plan(httpAddr, opts.force, opts.tcpAddr);
+    if (plan.refusal) throw new Error(plan.refusal);
+    const { node } = plan;
+    if (!opts.force) {
+      await this.http.ok(node.httpAddr, "/leave", { method: "POST" });
+      return { id: node.id, addr: httpAddr, cleanup: "done", warnings: plan.warnings };
+    }
+    await this.http.ok(this.bind, "/remove", {
+      method: "POST",
+      form: { httpAddr: node.httpAddr, force: "true", tcpAddr: opts.tcpAddr ?? node.raftAddr },
+    });
+    const warnings = node.reachable
+      ? [
+          ...plan.warnings,
+          `meta node ${httpAddr} was removed without its cooperation: its meta dir was not wiped; wipe it before the node is used again`,
+        ]
+      : plan.warnings;
+    return { id: node.id, addr: httpAddr, cleanup: "skipped", warnings };
+  }
+
+  async leave(): Promise<RemoveMetaResult> {
+    const self = await this.status();
+    return this.removeMeta(self.httpAddr, { force: false });
+  }
+
+  async join(via: string): Promise<NodeResult> {
+    const self = await this.status();
+    if (self.leader || (self.raft && self.raft.state !== "unbootstrapped"))
+      throw new Error(
+        `meta node ${this.bind} already belongs to a cluster (leader ${self.leader || "unknown"}); only a blank meta node can join`,
+      );
+    return this.nodeResult(
+      await this.http.json<NodeInfoJson>(via, "/join", { method: "POST", form: { addr: self.httpAddr } }),
+      "meta",
+      self.httpAddr,
+    );
+  }
+
+  async addMeta(httpAddr: string): Promise<NodeResult> {
+    return this.nodeResult(
+      await this.http.json<NodeInfoJson>(this.bind, "/join", { method: "POST", form: { addr: httpAddr } }),
+      "meta",
+      httpAddr,
+    );
+  }
+
+  async addData(tcpAddr: string, httpAddr?: string): Promise<NodeResult> {
+    if (httpAddr !== undefined)
+      throw new Error("a meta API learns the data node's HTTP address from the data node; drop -http");
+    return this.nodeResult(
+      await this.http.json<NodeInfoJson>(this.bind, "/add-data", { method: "POST", form: { addr: tcpAddr } }),
+      "data",
+      tcpAddr,
+    );
+  }
+
+  async removeData(addr: string, force: boolean): Promise<NodeResult> {
+    const cluster = await this.http.json<ShowCluster>(this.bind, "/show-cluster");
+    const node = (cluster?.data ?? []).find((d) => d.tcpAddr === addr || (d.httpAddr ?? d.addr) === addr);
+    if (!node) throw new Error(`data node ${addr} does not exist in cluster`);
+    const result = { id: node.id, addr: node.httpAddr ?? node.addr ?? "", tcpAddr: node.tcpAddr };
+    // A Go meta node deletes the record before it tells the node to leave: refuse first, not half-way.
+    if (!force && !(await this.probe(result.addr, false)).reachable)
+      throw new Error(dataNodeUnreachable(addr));
+    await this.http.ok(this.bind, "/remove-data", {
+      method: "POST",
+      form: { addr: node.tcpAddr, force: String(force) },
+    });
+    return result;
+  }
+
+  async updateData(oldAddr: string, newAddr: string): Promise<NodeResult> {
+    return this.nodeResult(
+      await this.http.json<NodeInfoJson>(this.bind, "/update-data", {
+        method: "POST",
+        form: { oldAddr, newAddr },
+      }),
+      "data",
+      newAddr,
+    );
+  }
+
+  async showShards(verbose: boolean): Promise<ShardView[]> {
+    const query = verbose ? { verbose: "true" } : undefined;
+    return (await this.http.json<ShardView[] | null>(this.bind, "/show-shards", { query })) ?? [];
+  }
+
+  async copyShard(src: string, dest: string, shardId: number): Promise<void> {
+    await this.http.ok(this.bind, "/copy-shard", {
+      method: "POST",
+      form: { src, dest, shard: String(shardId) },
+    });
+  }
+
+  async removeShard(src: string, shardId: number): Promise<void> {
+    await this.http.ok(this.bind, "/remove-shard", { method: "POST", form: { src, shard: String(shardId) } });
+  }
+
+  async truncateShards(delayMs: number): Promise<void> {
+    await this.http.ok(this.bind, "/truncate-shards", {
+      method: "POST",
+      form: { delay: formatDuration(delayMs) },
+    });
+  }
+
+  /**
+   * The node a 2xx answer names. A server that answered without it (an empty 204) still did
+   * the work, so the node is looked up instead of failing a command that succeeded.
+   */
+  private async nodeResult(
+    body: NodeInfoJson | undefined,
+    role: "meta" | "data",
+    addr: string,
+  ): Promise<NodeResult> {
+    if (body && typeof body.id === "number") {
+      const http = body.httpAddr ?? body.addr ?? "";
+      return { id: body.id, addr: role === "meta" ? (body.addr ?? addr) : http, tcpAddr: body.tcpAddr ?? "" };
+    }
+    const cluster = await this.http.json<ShowCluster>(this.bind, "/show-cluster").catch(() => undefined);
+    if (role === "meta") {
+      const m = cluster?.meta?.find((n) => n.addr === addr);
+      return { id: m?.id ?? 0, addr, tcpAddr: m?.tcpAddr ?? "" };
+    }
+    const d = cluster?.data?.find((n) => n.tcpAddr === addr);
+    return { id: d?.id ?? 0, addr: d?.httpAddr ?? d?.addr ?? "", tcpAddr: addr };
+  }
+}
