@@ -4,10 +4,12 @@
  * `influx-cluster tui config path|show` tells where the settings live and what they hold.
  */
 
+import { clientFor, connect, withDefaultPort } from "../cluster-api/detect.ts";
+import type { ClusterApi } from "../cluster-api/types.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../util/flags.ts";
-import type { PeerAccess } from "../util/http-client.ts";
+import { UnreachableError, type PeerAccess } from "../util/http-client.ts";
 import { VERSION } from "../version.ts";
-import { AccessError, adminClientFor, loadAccess } from "./access.ts";
+import { AccessError, accessHint, loadAccess } from "./access.ts";
 import { defaultLogFile } from "./log.ts";
 import { quorumHealth, type ClusterSnapshot } from "./model.ts";
 import { ClusterPoller } from "./poller.ts";
@@ -19,7 +21,12 @@ const FLAGS: FlagSpecs = {
   bind: {
     kind: "string",
     arg: "host:port",
-    help: "admin service to ask for the node list (default localhost:8084)",
+    help: "admin service (8084) or meta node API (8091) to ask for the node list (default localhost:8084)",
+  },
+  api: {
+    kind: "string",
+    arg: "auto|admin|meta",
+    help: "which API -bind is (default: detected; also a per-profile setting)",
   },
   interval: { kind: "duration", help: "time between polls (default 2s)" },
   timeout: { kind: "duration", help: "deadline of each poll request (default: the interval, at most 2s)" },
@@ -66,6 +73,7 @@ Usage:
 
 Examples:
   influx-cluster -bind node1:8084
+  influx-cluster -bind meta1:8091                (any InfluxDB Enterprise-compatible cluster)
   influx-cluster -profile prod -read-only
   influx-cluster -bind node1:8084 | cat          (one table, no colours)
   influx-cluster -bind node1:8084 -bind-tls -ca-file /etc/influxdb/ca.pem \\
@@ -79,7 +87,7 @@ settings: -secret-file (or a profile's secretFile) names a file holding it (mode
 once at start; each request carries a fresh token signed with it, valid 60 s.
 
 Settings: ${settingsPath()}
-  profiles: name → bind, bindTls, insecure, caFile, authType, user, secretFile, readOnly, interval.
+  profiles: name → bind, api, bindTls, insecure, caFile, authType, user, secretFile, readOnly, interval.
 Keys: ↑/↓ j/k select, d remove, r refresh, / filter, ? help, q quit.`;
 }
 
@@ -128,9 +136,28 @@ function adminTimeout(timeoutMs: number): number {
   return Math.max(5000, timeoutMs * 2);
 }
 
-async function printOnce(resolved: Resolved, access: PeerAccess, timeoutMs: number): Promise<number> {
+/**
+ * The client for the API behind -bind. When -api names it, a node that does not answer yet gets
+ * the view anyway (it shows the node down until it answers); detection needs an answer.
+ */
+async function connectApi(resolved: Resolved, access: PeerAccess, timeoutMs: number): Promise<ClusterApi> {
+  try {
+    return await connect({
+      bind: resolved.bind,
+      api: resolved.api,
+      access,
+      timeoutMs,
+      onNote: (note) => process.stderr.write(`influx-cluster: ${note}\n`),
+    });
+  } catch (err) {
+    if (!(err instanceof UnreachableError) || resolved.api === "auto") throw err;
+    return clientFor(resolved.api, withDefaultPort(resolved.bind, resolved.api).bind, access, timeoutMs);
+  }
+}
+
+async function printOnce(api: ClusterApi, access: PeerAccess, timeoutMs: number): Promise<number> {
   const poller = new ClusterPoller({
-    admin: adminClientFor(resolved.bind, adminTimeout(timeoutMs), access),
+    admin: api,
     access,
     timeoutMs,
     onSnapshot: () => undefined,
@@ -138,7 +165,8 @@ async function printOnce(resolved: Resolved, access: PeerAccess, timeoutMs: numb
   try {
     const snapshot = await poller.pollOnce();
     if (snapshot.rows.length === 0 && snapshot.adminError) {
-      process.stderr.write(`influx-cluster: admin service ${resolved.bind}: ${snapshot.adminError}\n`);
+      const what = api.kind === "meta" ? "meta API" : "admin service";
+      process.stderr.write(`influx-cluster: ${what} ${api.bind}: ${snapshot.adminError}\n`);
       return 1;
     }
     process.stdout.write(plainReport(snapshot));
@@ -176,6 +204,7 @@ export async function main(argv: string[]): Promise<number> {
     flags = parsed.flags;
     resolved = resolveSettings(openSettings().store, {
       bind: flags.bind as string | undefined,
+      api: flags.api as string | undefined,
       intervalMs: flags.interval as number | undefined,
       readOnly: flags["read-only"] as boolean | undefined,
       profile: flags.profile as string | undefined,
@@ -200,13 +229,23 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const timeoutMs = pollTimeout(flags, resolved.intervalMs);
-  if (!process.stdout.isTTY || !process.stdin.isTTY) return printOnce(resolved, access, timeoutMs);
+  let api: ClusterApi;
+  try {
+    api = await connectApi(resolved, access, adminTimeout(timeoutMs));
+  } catch (err) {
+    const hint =
+      accessHint(err, access) ||
+      (err instanceof UnreachableError ? " (to open the view anyway, name the API: -api admin|meta)" : "");
+    process.stderr.write(`influx-cluster: ${(err as Error).message}${hint}\n`);
+    return 1;
+  }
+  if (!process.stdout.isTTY || !process.stdin.isTTY) return printOnce(api, access, timeoutMs);
 
   const { runInteractive } = await loadInteractive();
   return runInteractive({
-    admin: adminClientFor(resolved.bind, adminTimeout(timeoutMs), access),
+    admin: api,
     access,
-    resolved,
+    resolved: { ...resolved, bind: api.bind },
     timeoutMs,
     theme: chooseTheme({ noColorFlag: flags["no-color"] === true, env: process.env }),
     logFile: (flags["log-file"] as string | undefined) ?? defaultLogFile(),

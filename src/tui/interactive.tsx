@@ -5,16 +5,17 @@
  */
 
 import { render } from "ink";
-import type { AdminClient } from "../admin/client.ts";
+import type { ApiKind } from "../cluster-api/types.ts";
 import type { PeerAccess } from "../util/http-client.ts";
-import { App } from "./components/App.tsx";
+import { App, type AppProps } from "./components/App.tsx";
 import { createFileLogger } from "./log.ts";
 import type { Resolved } from "./settings.ts";
 import { enterAlternateScreen, onAbnormalExit } from "./terminal.ts";
 import type { Theme } from "./theme.ts";
 
 export interface InteractiveOptions {
-  admin: AdminClient;
+  /** The admin service or a meta API (`kind`; the admin service when absent). */
+  admin: AppProps["admin"] & { kind?: ApiKind };
   /** The same scheme, CA and credentials as `admin`, for polling the nodes. */
   access: PeerAccess;
   resolved: Resolved;
@@ -33,6 +34,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   logger.info(
     {
       bind: opts.resolved.bind,
+      api: opts.admin.kind ?? "admin",
       intervalMs: opts.resolved.intervalMs,
       readOnly: opts.resolved.readOnly,
       tls: tls ? (tls.insecure ? "insecure" : "verified") : "off",
@@ -50,7 +52,12 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
       timeoutMs={opts.timeoutMs}
       theme={opts.theme}
       readOnly={opts.resolved.readOnly}
-      context={{ bind: opts.resolved.bind, profileName: opts.resolved.profileName, logFile: opts.logFile }}
+      context={{
+        bind: opts.resolved.bind,
+        api: opts.admin.kind,
+        profileName: opts.resolved.profileName,
+        logFile: opts.logFile,
+      }}
       logger={logger}
       notice={opts.notice}
     />,

@@ -1,11 +1,6 @@
 /** What the TUI knows about the cluster: one row per node, merged from the admin service's /show and each node's own /ping and /status. */
 
 import type { NodeRaftState } from "../admin/api-types.ts";
-import type { StatusJson } from "../meta/service.ts";
-
-/** JSON of a meta node's GET /status (docs/http-api.md): the meta service's own type. */
-export type MetaStatus = StatusJson;
-
 export type Role = "meta" | "data";
 
 export interface NodeRow {
@@ -38,6 +33,8 @@ export interface ClusterSnapshot {
   votersUp: number;
   votersTotal: number;
   term: number | null;
+  /** Some meta nodes do not report term, indexes or Raft state (Go/Enterprise): shown as "-". */
+  raftUnreported?: boolean;
   /** When the admin service could not be asked for the node list: why (the last known list stays). */
   adminError: string | null;
   /** The admin service answered with an error (e.g. refused the credentials) rather than not answering. */

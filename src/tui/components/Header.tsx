@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import type { ApiKind } from "../../cluster-api/types.ts";
 import { adminTrouble } from "../events.ts";
 import { quorumHealth, type ClusterSnapshot } from "../model.ts";
 import { clock } from "../text.ts";
@@ -7,11 +8,15 @@ import type { Theme } from "../theme.ts";
 export interface HeaderProps {
   cluster: ClusterSnapshot | null;
   bind: string;
+  api: ApiKind;
   profileName: string | null;
   readOnly: string | null;
   theme: Theme;
   width: number;
 }
+
+/** What the header calls the service behind -bind. */
+const API_NAME: Record<ApiKind, string> = { admin: "admin service", meta: "meta API" };
 
 const HEALTH_TEXT = {
   ok: "",
@@ -23,17 +28,24 @@ const HEALTH_TEXT = {
 function ClusterLine({
   cluster,
   bind,
+  api,
   theme,
 }: {
   cluster: ClusterSnapshot | null;
   bind: string;
+  api: ApiKind;
   theme: Theme;
 }) {
-  if (!cluster) return <Text wrap="truncate-end">connecting to the admin service at {bind}…</Text>;
+  if (!cluster)
+    return (
+      <Text wrap="truncate-end">
+        connecting to the {API_NAME[api]} at {bind}…
+      </Text>
+    );
   if (cluster.rows.length === 0 && cluster.adminError) {
     return (
       <Text wrap="truncate-end" color={theme.tone.error}>
-        admin service {bind} {adminTrouble(cluster)}: {cluster.adminError}
+        {API_NAME[api]} {bind} {adminTrouble(cluster)}: {cluster.adminError}
       </Text>
     );
   }
@@ -54,20 +66,24 @@ function ClusterLine({
         {cluster.votersUp}/{cluster.votersTotal} voters up{HEALTH_TEXT[health]}
       </Text>
       {"  "}term {cluster.term ?? "-"}
+      {cluster.raftUnreported ? (
+        <Text color={theme.tone.warn}> (-: term, indexes, Raft state not reported by this meta API)</Text>
+      ) : null}
       {"  "}polled {clock(cluster.polledAt)}
       {cluster.adminError ? <Text color={theme.tone.warn}> admin: {cluster.adminError}</Text> : null}
     </Text>
   );
 }
 
-export function Header({ cluster, bind, profileName, readOnly, theme, width }: HeaderProps) {
+export function Header({ cluster, bind, api, profileName, readOnly, theme, width }: HeaderProps) {
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end">
         <Text color={theme.accent} bold={theme.bold}>
           influx-cluster
         </Text>
-        {"  "}admin {bind}
+        {"  "}
+        {api === "meta" ? "meta API" : "admin"} {bind}
         {profileName ? `  profile ${profileName}` : ""}
         {readOnly ? (
           <Text color={theme.tone.warn} bold={theme.bold}>
@@ -75,7 +91,7 @@ export function Header({ cluster, bind, profileName, readOnly, theme, width }: H
           </Text>
         ) : null}
       </Text>
-      <ClusterLine cluster={cluster} bind={bind} theme={theme} />
+      <ClusterLine cluster={cluster} bind={bind} api={api} theme={theme} />
     </Box>
   );
 }
