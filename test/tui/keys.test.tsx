@@ -88,7 +88,7 @@ test("a refused plan cannot be confirmed with y", async () => {
     size,
   );
   const ui = await withKeys(refused);
-  assert.match(ui.frame(), /REFUSED by the admin service: cannot remove the last voter/);
+  assert.match(ui.frame(), /REFUSED: cannot remove the last voter/);
   await ui.type("y");
   assert.equal(ui.calls.confirmRemove, 0);
   assert.equal(ui.state().mode, "list");

@@ -67,7 +67,7 @@ function ClusterLine({
       </Text>
       {"  "}term {cluster.term ?? "-"}
       {cluster.raftUnreported ? (
-        <Text color={theme.tone.warn}> (-: term, indexes, Raft state not reported by this meta API)</Text>
+        <Text color={theme.tone.warn}> (- = not reported by these nodes)</Text>
       ) : null}
       {"  "}polled {clock(cluster.polledAt)}
       {cluster.adminError ? <Text color={theme.tone.warn}> admin: {cluster.adminError}</Text> : null}
