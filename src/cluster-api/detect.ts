@@ -12,7 +12,7 @@ import { UnreachableError, type HttpResponse, type PeerAccess } from "../util/ht
 import { AdminApi } from "./admin-api.ts";
 import { MetaHttp } from "./meta-http.ts";
 import { MetaApi } from "./meta-api.ts";
-import type { ApiKind, ClusterApi } from "./types.ts";
+import type { ApiKind, ClusterApi, ClusterOperations } from "./types.ts";
 
 export const API_CHOICES = ["auto", "admin", "meta"] as const;
 export type ApiChoice = (typeof API_CHOICES)[number];
@@ -141,6 +141,24 @@ export async function connect(opts: ConnectOptions): Promise<ClusterApi> {
   if (note) opts.onNote?.(note);
   const kind = await detectApi(bind, opts.api, new MetaHttp(opts.access, opts.timeoutMs));
   return clientFor(kind, bind, opts.access, opts.timeoutMs);
+}
+
+/**
+ * The operations of the API behind -bind, found on the first call: a command that fails on its
+ * arguments or on a missing terminal does so before anything goes over the network.
+ */
+export function connectOnFirstUse(opts: ConnectOptions): ClusterOperations {
+  let api: Promise<ClusterApi> | undefined;
+  return new Proxy({} as ClusterOperations, {
+    // Not a promise itself ("then" absent), so awaiting the object never connects.
+    get: (_target, name) =>
+      name === "then"
+        ? undefined
+        : (...args: unknown[]) =>
+            (api ??= connect(opts)).then((a) =>
+              (a[name as keyof ClusterOperations] as (...x: unknown[]) => unknown).apply(a, args),
+            ),
+  });
 }
 
 export function clientFor(kind: ApiKind, bind: string, access: PeerAccess, timeoutMs: number): ClusterApi {

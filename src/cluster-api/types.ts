@@ -35,6 +35,9 @@ export interface ShardView {
   owners: ShardOwner[] | null;
 }
 
+/** The operations alone (what a command calls). */
+export type ClusterOperations = Omit<ClusterApi, "kind" | "bind">;
+
 export interface ClusterApi {
   readonly kind: ApiKind;
   /** host:port of the service asked. */

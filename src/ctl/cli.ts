@@ -7,8 +7,8 @@
 import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import type { RemoveMetaResult } from "../admin/api-types.ts";
-import { API_CHOICES, connect, type ApiChoice } from "../cluster-api/detect.ts";
-import type { ClusterApi } from "../cluster-api/types.ts";
+import { API_CHOICES, connectOnFirstUse, type ApiChoice } from "../cluster-api/detect.ts";
+import type { ClusterOperations } from "../cluster-api/types.ts";
 import { VERSION } from "../version.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs, type FlagValues } from "../util/flags.ts";
 import { HttpStatusError, UnreachableError, type PeerAccess } from "../util/http-client.ts";
@@ -48,7 +48,7 @@ const GLOBAL_FLAGS: FlagSpecs = {
 };
 
 export interface Context {
-  api: ClusterApi;
+  api: ClusterOperations;
   json: boolean;
   out: (text: string) => void;
 }
@@ -377,7 +377,7 @@ export async function main(argv: string[]): Promise<number> {
     ? { scheme: "https", tls: { rejectUnauthorized: !global.flags.k }, headers: () => headers }
     : { scheme: "http", headers: () => headers };
   try {
-    const api = await connect({
+    const api = connectOnFirstUse({
       bind: global.flags.bind as string,
       api: global.flags.api as ApiChoice,
       access,

@@ -120,7 +120,8 @@ export function plainReport(snapshot: ClusterSnapshot): string {
   const lines = [
     `leader ${snapshot.leaderHttp ?? "NONE"}  ${snapshot.votersUp}/${snapshot.votersTotal} voters up` +
       (health === "at-risk" ? " - quorum at risk" : health === "lost" ? " - NO QUORUM" : "") +
-      `  term ${snapshot.term ?? "-"}`,
+      `  term ${snapshot.term ?? "-"}` +
+      (snapshot.raftUnreported ? " (- = not reported by these nodes)" : ""),
     ...(snapshot.adminError ? [`admin: ${snapshot.adminError}`] : []),
     ...plainTable(snapshot.rows),
   ];

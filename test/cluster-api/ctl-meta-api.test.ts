@@ -284,7 +284,7 @@ test("shards: show-shards (-v), copy-shard, remove-shard, truncate-shards, and t
   const after = await ctl([...follower, "show-shards"]);
   assert.match(
     after.stdout,
-    /  \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\*  /,
+    / {2}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\* {2}/,
     "a truncated end is marked with *",
   );
 });
