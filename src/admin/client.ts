@@ -61,8 +61,9 @@ export class AdminClient {
     return this.call("/add-meta", { method: "POST", form: { addr: httpAddr } });
   }
 
-  addData(httpAddr: string, tcpAddr: string): Promise<NodeResult> {
-    return this.call("/add-data", { method: "POST", form: { addr: httpAddr, tcpAddr } });
+  /** The data node at `tcpAddr` (its RPC port, usually 8088) is told to join; it reports its HTTP address. */
+  addData(tcpAddr: string): Promise<NodeResult> {
+    return this.call("/add-data", { method: "POST", form: { tcpAddr } });
   }
 
   removeData(httpAddr: string, force: boolean): Promise<NodeResult> {

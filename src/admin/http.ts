@@ -57,7 +57,7 @@ export function adminRoutes(admin: AdminService): Routes {
       sendJson(ctx.res, 200, await admin.joinVia(required(await ctx.params(), "addr"))),
     "POST /add-data": async (ctx) => {
       const params = await ctx.params();
-      sendJson(ctx.res, 200, await admin.addData(required(params, "addr"), required(params, "tcpAddr")));
+      sendJson(ctx.res, 200, await admin.addData(required(params, "tcpAddr")));
     },
     "POST /remove-data": async (ctx) => {
       const params = await ctx.params();

@@ -10,12 +10,7 @@ import type { Logger } from "pino";
 import { MetaClient, MetaCommandError } from "../meta/client.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
 import type { MetaData, NodeInfo } from "../proto/index.ts";
-import {
-  dataNodeUnreachable,
-  noLeaderToRemove,
-  noSuchMetaNode,
-  planRemoval,
-} from "../cluster-api/removal-plan.ts";
+import { noLeaderToRemove, noSuchMetaNode, planRemoval } from "../cluster-api/removal-plan.ts";
 import {
   errorText,
   peerOptions,
@@ -26,6 +21,7 @@ import {
   type PeerAccess,
 } from "../util/http-client.ts";
 import { HttpError } from "../util/http-server.ts";
+import { DataNodeOperations, type DataNodeOptions } from "./data-nodes.ts";
 import type {
   DataNodeView,
   MetaNodeView,
@@ -42,6 +38,8 @@ export interface AdminOptions {
   logger: Logger;
   /** Scheme, TLS trust and node-to-node credentials of the meta nodes; plain HTTP by default. */
   peers?: PeerAccess;
+  /** How data nodes are reached (RPC deadlines, TLS); see DataNodeOperations. */
+  dataNodes?: Partial<Omit<DataNodeOptions, "logger">>;
 }
 
 interface ClusterView {
@@ -57,12 +55,20 @@ export class AdminService {
   /** Membership changes from this service run one at a time so each plan is checked against
    *  the configuration it will change. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Data node and shard operations, shared with the Enterprise routes of the meta API. */
+  readonly dataNodes: DataNodeOperations;
 
   constructor(
     private readonly meta: MetaService,
     private readonly opts: AdminOptions,
   ) {
     this.client = this.metaClient(meta.httpAddr);
+    this.dataNodes = new DataNodeOperations(meta, this.client, {
+      timeoutMs: opts.requestTimeoutMs,
+      copyTimeoutMs: 30 * 60_000,
+      ...opts.dataNodes,
+      logger: opts.logger.child({ module: "data-nodes" }),
+    });
   }
 
   private get peers(): PeerAccess {
@@ -288,51 +294,16 @@ export class AdminService {
     }
   }
 
-  private async runCommand<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      throw new HttpError(err instanceof MetaCommandError ? 409 : 502, `${what}: ${(err as Error).message}`);
-    }
+  /** `influxd-ctl add-data`: the data node is told its meta servers and registers itself. */
+  addData(tcpAddr: string): Promise<NodeResult> {
+    return this.dataNodes.add(tcpAddr);
   }
 
-  async addData(httpAddr: string, tcpAddr: string): Promise<NodeResult> {
-    await this.runCommand(`adding data node ${tcpAddr}`, () =>
-      this.client.execute({ type: "CreateDataNodeCommand", httpAddr, tcpAddr }),
-    );
-    const node = (await this.client.data()).dataNodes.find((n) => n.tcpAddr === tcpAddr);
-    if (!node) throw new HttpError(500, `data node ${tcpAddr} was not registered`);
-    return node;
+  removeData(addr: string, force: boolean): Promise<NodeResult> {
+    return this.dataNodes.remove(addr, force);
   }
 
-  private async dataNode(addr: string): Promise<NodeInfo> {
-    const node = (await this.client.data()).dataNodes.find((n) => n.tcpAddr === addr || n.addr === addr);
-    if (!node) throw new HttpError(404, `data node ${addr} does not exist in cluster`);
-    return node;
-  }
-
-  async removeData(addr: string, force: boolean): Promise<NodeResult> {
-    const node = await this.dataNode(addr);
-    if (!force && !(await this.reachable(node.addr))) {
-      throw new HttpError(409, dataNodeUnreachable(addr));
-    }
-    await this.runCommand(`removing data node ${addr}`, () =>
-      this.client.execute({ type: "DeleteDataNodeCommand", id: node.id }),
-    );
-    return node;
-  }
-
-  async updateData(oldAddr: string, newAddr: string): Promise<NodeResult> {
-    const node = await this.dataNode(oldAddr);
-    await this.runCommand(`updating data node ${oldAddr}`, () =>
-      this.client.execute({
-        type: "UpdateDataNodeCommand",
-        id: node.id,
-        httpAddr: node.addr,
-        tcpAddr: newAddr,
-      }),
-    );
-    return { id: node.id, addr: node.addr, tcpAddr: newAddr };
+  updateData(oldAddr: string, newAddr: string): Promise<NodeResult> {
+    return this.dataNodes.update(oldAddr, newAddr);
   }
 }

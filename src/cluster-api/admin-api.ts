@@ -55,9 +55,8 @@ export class AdminApi implements ClusterApi {
     return this.client.addMeta(httpAddr);
   }
 
-  /** The admin service registers the data node under `httpAddr` (default: its host, port 8086). */
-  addData(tcpAddr: string, httpAddr?: string): Promise<NodeResult> {
-    return this.client.addData(httpAddr ?? tcpAddr.replace(/:\d+$/, ":8086"), tcpAddr);
+  addData(tcpAddr: string): Promise<NodeResult> {
+    return this.client.addData(tcpAddr);
   }
 
   removeData(addr: string, force: boolean): Promise<NodeResult> {

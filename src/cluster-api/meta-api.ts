@@ -22,7 +22,7 @@ import type { StatusJson } from "../meta/service.ts";
 import type { HttpResponse, PeerAccess } from "../util/http-client.ts";
 import { formatDuration } from "../util/duration.ts";
 import { MetaHttp } from "./meta-http.ts";
-import { dataNodeUnreachable, noLeaderToRemove, noSuchMetaNode, planRemoval } from "./removal-plan.ts";
+import { noLeaderToRemove, noSuchMetaNode, planRemoval } from "./removal-plan.ts";
 import type { ClusterApi, ShardView } from "./types.ts";
 
 /** `GET /status` of a meta node: Go's fields; our meta nodes add `version` and `raft`. */
@@ -216,13 +216,14 @@ export class MetaApi implements ClusterApi {
       method: "POST",
       form: { httpAddr: node.httpAddr, force: "true", tcpAddr: opts.tcpAddr ?? node.raftAddr },
     });
-    const warnings = node.reachable
-      ? [
-          ...plan.warnings,
-          `meta node ${httpAddr} was removed without its cooperation: its meta dir was not wiped; wipe it before the node is used again`,
-        ]
-      : plan.warnings;
-    return { id: node.id, addr: httpAddr, cleanup: "skipped", warnings };
+    if (!node.reachable) return { id: node.id, addr: httpAddr, cleanup: "skipped", warnings: plan.warnings };
+    // Our meta nodes wipe a reachable node even on a forced removal (it then reports itself
+    // unbootstrapped); a Go meta node never contacts it.
+    const after = await this.status(node.httpAddr).catch(() => null);
+    if (after?.raft?.state === "unbootstrapped")
+      return { id: node.id, addr: httpAddr, cleanup: "done", warnings: plan.warnings };
+    const notWiped = `meta node ${httpAddr} was removed without its cooperation: its meta dir was not wiped; wipe it before the node is used again`;
+    return { id: node.id, addr: httpAddr, cleanup: "skipped", warnings: [...plan.warnings, notWiped] };
   }
 
   async leave(): Promise<RemoveMetaResult> {
@@ -251,9 +252,7 @@ export class MetaApi implements ClusterApi {
     );
   }
 
-  async addData(tcpAddr: string, httpAddr?: string): Promise<NodeResult> {
-    if (httpAddr !== undefined)
-      throw new Error("a meta API learns the data node's HTTP address from the data node; drop -http");
+  async addData(tcpAddr: string): Promise<NodeResult> {
     return this.nodeResult(
       await this.http.json<NodeInfoJson>(this.bind, "/add-data", { method: "POST", form: { addr: tcpAddr } }),
       "data",
@@ -268,7 +267,7 @@ export class MetaApi implements ClusterApi {
     const result = { id: node.id, addr: node.httpAddr ?? node.addr ?? "", tcpAddr: node.tcpAddr };
     // A Go meta node deletes the record before it tells the node to leave: refuse first, not half-way.
     if (!force && !(await this.probe(result.addr, false)).reachable)
-      throw new Error(dataNodeUnreachable(addr));
+      throw new Error(`data node ${addr} could not be reached; use -force to remove an unreachable node`);
     await this.http.ok(this.bind, "/remove-data", {
       method: "POST",
       form: { addr: node.tcpAddr, force: String(force) },

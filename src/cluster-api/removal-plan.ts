@@ -33,10 +33,6 @@ export function noLeaderToRemove(addr: string): string {
   return `the cluster has no leader; meta node ${addr} cannot be removed until a quorum of meta nodes is back`;
 }
 
-export function dataNodeUnreachable(addr: string): string {
-  return `data node ${addr} could not be reached; use -force to remove an unreachable node`;
-}
-
 /**
  * Checks in order: the last voter is never removed; an unreachable node needs force; so does a
  * removal after which fewer voters answer than the new quorum. Removing the leader is allowed

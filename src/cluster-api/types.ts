@@ -51,8 +51,8 @@ export interface ClusterApi {
   /** Joins the blank meta node at `bind` to the cluster `via` belongs to. */
   join(via: string): Promise<NodeResult>;
   addMeta(httpAddr: string): Promise<NodeResult>;
-  /** `httpAddr` only where the API takes it (the admin service); a meta node asks the data node. */
-  addData(tcpAddr: string, httpAddr?: string): Promise<NodeResult>;
+  /** The data node at `tcpAddr` (its RPC port) is told to join; it reports its HTTP address. */
+  addData(tcpAddr: string): Promise<NodeResult>;
   removeData(addr: string, force: boolean): Promise<NodeResult>;
   updateData(oldAddr: string, newAddr: string): Promise<NodeResult>;
   showShards(verbose: boolean): Promise<ShardView[]>;

@@ -137,24 +137,18 @@ const COMMANDS: Record<string, Command> = {
   },
   "add-data": {
     args: "<tcpAddr>",
-    summary: "register a data node (its TCP address, e.g. host:8088)",
-    flags: {
-      http: {
-        kind: "string",
-        arg: "host:port",
-        help: "the data node's HTTP address (admin service only; default: its host, port 8086)",
-      },
-    },
+    summary: "add a data node (its TCP address, e.g. host:8088): it is told its meta servers and joins",
+    flags: {},
     arity: 1,
-    examples: ["influxd-ctl add-data data1:8088", "influxd-ctl add-data -http data1:18086 data1:8088"],
-    async run(ctx, flags, [tcpAddr]) {
-      const node = await ctx.api.addData(tcpAddr, flags.http as string | undefined);
+    examples: ["influxd-ctl add-data data1:8088"],
+    async run(ctx, _flags, [tcpAddr]) {
+      const node = await ctx.api.addData(tcpAddr);
       printResult(ctx, node, `Added data node ${node.id} at ${node.tcpAddr}`);
     },
   },
   "remove-data": {
     args: "<tcpAddr>",
-    summary: "remove a data node's registration",
+    summary: "remove a data node from the cluster and tell it to leave (it resets itself)",
     flags: { force: { kind: "bool", help: "remove a data node that cannot be reached" }, ...YES },
     arity: 1,
     examples: ["influxd-ctl remove-data data1:8088", "influxd-ctl remove-data -force -y data1:8088"],

@@ -64,6 +64,17 @@ export const SCHEMA = {
     "shared-secret-file": str("", "file holding shared-secret, instead of this file"),
     "internal-shared-secret": secret("JWT (HS512) secret for node-to-node calls"),
     "internal-shared-secret-file": str("", "file holding internal-shared-secret, instead of this file"),
+    "lease-duration": dur(
+      "1m0s",
+      "how long a lease (GET /lease, e.g. continuous queries) lasts unless renewed",
+    ),
+    "announcement-expiration": dur(
+      "30s",
+      "how long a node's announcement (version, status) counts unless renewed",
+    ),
+    "gossip-frequency": dur("5s", "how often this meta node passes announcements on to another meta node"),
+    "data-use-tls": bool(false, "data nodes serve their TCP port (8088) and /status over TLS"),
+    "data-insecure-tls": bool(false, "do not verify data nodes' certificates (test setups only)"),
   },
   admin_cluster: {
     enabled: bool(true, "run the admin service"),
@@ -263,6 +274,15 @@ export function finalize(cfg: Config): Config {
   }
   if (m["commit-timeout"] * 2 > m["election-timeout"]) {
     throw new ConfigError("[meta] commit-timeout: must be at most half of election-timeout");
+  }
+  // Go's minimum; a zero period would spin the gossip timer.
+  if (m["gossip-frequency"] < 250) {
+    throw new ConfigError(
+      `[meta] gossip-frequency: must be at least 250ms, got ${formatDuration(m["gossip-frequency"])}`,
+    );
+  }
+  for (const key of ["lease-duration", "announcement-expiration"] as const) {
+    if (m[key] <= 0) throw new ConfigError(`[meta] ${key}: must be greater than 0`);
   }
   if (m["https-enabled"] && (!m["https-certificate"] || !m["https-private-key"])) {
     throw new ConfigError("[meta] https-enabled: needs https-certificate and https-private-key");

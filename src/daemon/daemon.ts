@@ -11,6 +11,10 @@ import { adminRoutes } from "../admin/http.ts";
 import { MetaClient } from "../meta/client.ts";
 import { MetaStateMachine } from "../meta/fsm.ts";
 import { metaRoutes } from "../meta/http.ts";
+import { Announcements } from "../meta/enterprise/announcements.ts";
+import { Gossip } from "../meta/enterprise/gossip.ts";
+import { Leases } from "../meta/enterprise/leases.ts";
+import { enterpriseRoutes } from "../meta/enterprise/routes.ts";
 import { readIdentity, writeIdentity } from "../meta/identity.ts";
 import { MetaService, type Replica, type StatusJson } from "../meta/service.ts";
 import { openRaftNode } from "../raft/open.ts";
@@ -112,8 +116,10 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
   const servers: HttpService[] = [];
   let transport: TcpTransport | undefined;
   let meta: MetaService | undefined;
+  let gossip: Gossip | undefined;
   try {
-    const security = loadSecurity(config, httpAddr, logger);
+    // User credentials are checked against the meta store's users (once it is open).
+    const security = loadSecurity(config, httpAddr, logger, () => meta?.data().users ?? []);
     await prepareMetaDir(config.meta.dir);
     const raftBind = splitHostPort(config.meta["bind-address"]);
     transport = await TcpTransport.listen({
@@ -142,6 +148,21 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
     let knownId = (await readIdentity(config.meta.dir))?.ID ?? 0;
     trackIdentity(replica);
 
+    // The admin service's operations also serve the Enterprise routes of 8091, so it exists
+    // even when its own listener (8084) is disabled.
+    const admin = new AdminService(service, {
+      pingTimeoutMs: config.admin_cluster["ping-timeout"],
+      requestTimeoutMs: 10_000,
+      logger: logger.child({ module: "admin" }),
+      peers: security.peers,
+      dataNodes: config.meta["data-use-tls"]
+        ? { tls: { rejectUnauthorized: !config.meta["data-insecure-tls"] } }
+        : undefined,
+    });
+    const announcements = new Announcements(config.meta["announcement-expiration"], raftAddr);
+    gossip = new Gossip(service, announcements, security.peers, logger.child({ module: "gossip" }));
+    gossip.start(config.meta["gossip-frequency"]);
+
     let wiping: Promise<string> | null = null;
     const metaHttp = new HttpService({
       name: "meta service",
@@ -149,8 +170,17 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       logger: logger.child({ module: "meta-http" }),
       tls: security.metaTls,
       guard: security.metaGuard,
+      // As the Go meta node: its version and the metadata index on every response.
+      headers: () => ({ "x-influxdb-version": VERSION, "influxdb-metaindex": String(service.fsm.index()) }),
       routes: metaRoutes(service, {
         scheme: security.peers.scheme,
+        enterprise: enterpriseRoutes({
+          service,
+          admin,
+          leases: new Leases(config.meta["lease-duration"]),
+          announcements,
+          scheme: security.peers.scheme,
+        }),
         confirmRemoved: () => confirmRemoved(service, security.peers),
         cleanupAfterRemoval: () =>
           (wiping ??= (async () => {
@@ -169,12 +199,6 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
     servers.push(metaHttp);
 
     if (config.admin_cluster.enabled) {
-      const admin = new AdminService(service, {
-        pingTimeoutMs: config.admin_cluster["ping-timeout"],
-        requestTimeoutMs: 10_000,
-        logger: logger.child({ module: "admin" }),
-        peers: security.peers,
-      });
       const adminHttp = new HttpService({
         name: "admin service",
         maxBodyBytes: 1024 * 1024,
@@ -204,6 +228,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
   } catch (err) {
     logger.error({ err }, "start-up failed");
     process.stderr.write(`influxd: ${(err as Error).message}\n`);
+    gossip?.stop();
     await Promise.allSettled([...servers.map((s) => s.close(0)), meta?.raft.shutdown(), transport?.close()]);
     return 1;
   }
@@ -220,6 +245,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       }, SHUTDOWN_GRACE_MS + 2_000);
       hardStop.unref();
       void (async () => {
+        gossip?.stop();
         await Promise.allSettled(servers.map((s) => s.close(SHUTDOWN_GRACE_MS)));
         await Promise.allSettled([meta!.raft.shutdown()]);
         await transport!.close();

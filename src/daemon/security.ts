@@ -17,16 +17,20 @@ import { ConfigError, readSecrets, type Config } from "./config.ts";
  * Meta-service routes only nodes may call (a token signed with internal-shared-secret): they
  * change Raft membership or wipe a node (operators do that through the admin service, which
  * checks the safety rules first), or hand out the whole metadata with users' password hashes.
+ * `POST /join` serves both: the node-to-node form (with `raftAddr`) checks the credential
+ * itself, the Enterprise form (`addr` only) runs the admin service's add-meta checks.
  */
 export const META_INTERNAL_ROUTES: ReadonlySet<string> = new Set([
   "POST /execute",
-  "POST /join",
   "POST /remove-meta",
   "POST /leadership-transfer",
   "GET /",
 ]);
 
-type Guard = (ctx: RequestContext) => void;
+type Guard = (ctx: RequestContext) => Promise<void>;
+
+/** The meta store's users, for checking user credentials. */
+export type UserLookup = () => readonly { name: string; hash: string; admin: boolean }[];
 
 export interface NodeSecurity {
   /** How this node reaches the other meta nodes (and itself) over HTTP. */
@@ -48,7 +52,12 @@ function readPem(section: string, key: string, file: string): Buffer {
   }
 }
 
-export function loadSecurity(config: Config, httpAddr: string, logger: Logger): NodeSecurity {
+export function loadSecurity(
+  config: Config,
+  httpAddr: string,
+  logger: Logger,
+  users?: UserLookup,
+): NodeSecurity {
   const m = config.meta;
   const a = config.admin_cluster;
   const security: NodeSecurity = { peers: { scheme: "http" } };
@@ -80,6 +89,7 @@ export function loadSecurity(config: Config, httpAddr: string, logger: Logger): 
         sharedSecret: shared,
         internalSecret: internal,
         internalOnly,
+        users,
         logger: logger.child({ module }),
       });
     security.metaGuard = guard(META_INTERNAL_ROUTES, "meta-auth");

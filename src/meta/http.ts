@@ -13,6 +13,9 @@ export interface MetaRouteOptions {
   confirmRemoved: () => Promise<boolean>;
   /** Scheme of the leader's address in a 307 (every meta node of a cluster serves the same). */
   scheme: "http" | "https";
+  /** The Enterprise meta API (./enterprise/routes.ts), served beside ours. Its `POST /join`
+   *  (`addr` only) takes the requests without `raftAddr`. */
+  enterprise: Routes;
 }
 
 const LONG_POLL_DEFAULT_MS = 30_000;
@@ -32,7 +35,8 @@ function requireParam(params: URLSearchParams, name: string): string {
 }
 
 export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes {
-  return {
+  const { "POST /join": enterpriseJoin, ...enterprise } = opts.enterprise;
+  const own: Routes = {
     "GET /ping": (ctx) => sendBytes(ctx.res, 200, service.leaderRaftAddr(), "text/plain"),
 
     "GET /status": (ctx) => sendJson(ctx.res, 200, service.status()),
@@ -78,6 +82,13 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
 
     "POST /join": async (ctx) => {
       const params = await ctx.params();
+      if (!params.has("raftAddr") && enterpriseJoin) return enterpriseJoin(ctx);
+      // Adding a server directly is node-to-node only (operators: add-meta, which checks first).
+      if (ctx.credential && ctx.credential !== "internal") {
+        throw new HttpError(401, "authorization failed", {
+          "www-authenticate": 'Bearer realm="influx-cluster"',
+        });
+      }
       const addr = requireParam(params, "addr");
       const raftAddr = requireParam(params, "raftAddr");
       const serverId = requireParam(params, "serverId");
@@ -112,15 +123,7 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       await service.raft.leadershipTransfer();
       sendJson(ctx.res, 200, { leader: service.leaderRaftAddr() });
     },
-
-    "GET /show-cluster": (ctx) => {
-      const data = service.data();
-      const view = (n: { id: number; addr: string; tcpAddr: string }) => ({
-        id: n.id,
-        addr: n.addr,
-        tcpAddr: n.tcpAddr,
-      });
-      sendJson(ctx.res, 200, { meta: data.metaNodes.map(view), data: data.dataNodes.map(view) });
-    },
   };
+  // Our routes win on a clash, so the extensions keep their meaning.
+  return { ...enterprise, ...own };
 }

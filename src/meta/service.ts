@@ -50,6 +50,12 @@ export interface ExecuteResult {
   error?: string;
 }
 
+/** The `Rand` of a CreateMetaNodeCommand (the first one becomes the ClusterID): 63 random bits,
+ *  as Go's rand.Int63, so the ID fits a signed 64-bit integer in every client. */
+function random63(): bigint {
+  return randomBytes(8).readBigUInt64BE() >> 1n;
+}
+
 /** Raised when this node cannot take a write: the caller answers 307 (leader known) or 503. */
 export class NotLeader extends Error {
   constructor(readonly leaderHttp: string | null) {
@@ -186,7 +192,7 @@ export class MetaService {
         type: "CreateMetaNodeCommand",
         httpAddr,
         tcpAddr: raftAddr,
-        rand: randomBytes(8).readBigUInt64BE(),
+        rand: random63(),
       };
       const r = await this.raft.addNonvoter(serverId, raftAddr, encodeCommand(command));
       const error = (r.result as { error?: string } | undefined)?.error;
@@ -212,7 +218,7 @@ export class MetaService {
       type: "CreateMetaNodeCommand",
       httpAddr: this.httpAddr,
       tcpAddr: this.raftAddr,
-      rand: randomBytes(8).readBigUInt64BE(),
+      rand: random63(),
     };
     const r = await this.raft.apply(encodeCommand(command));
     const error = (r.result as { error?: string } | undefined)?.error;

@@ -9,10 +9,14 @@
  *   the node-to-node endpoints take (they change Raft membership or wipe a node, or expose the
  *   whole metadata, user password hashes included).
  *
- * HTTP basic authentication is refused with its own message: the meta store's users carry the
- * bcrypt hashes InfluxDB writes, and this build has no bcrypt (see docs/operations.md).
+ * User credentials, as InfluxDB Enterprise's tooling sends them (`influxd-ctl -auth-type basic
+ * -user U -pwd P`: HTTP basic; also `?u=U&p=P` and `Authorization: Token U:P`), are checked
+ * against the meta store's users and their bcrypt hashes (the hashes the Go meta client writes).
+ * Only an admin user may manage the cluster, and never through the node-to-node endpoints.
  */
 
+import { createHash } from "node:crypto";
+import bcrypt from "bcryptjs";
 import type { Logger } from "pino";
 import { HttpError, type RequestContext } from "./http-server.ts";
 import { signJwt, verifyJwt } from "./jwt.ts";
@@ -21,6 +25,7 @@ export const AUTH_FAILED = "authorization failed";
 export const UNPARSABLE_CREDENTIALS = "unable to parse authentication credentials";
 export const BASIC_UNSUPPORTED =
   "authorization failed: basic authentication is not supported; use a JWT signed with the shared secret (influxd-ctl -auth-type jwt -secret-file FILE)";
+export const NO_ADMIN_USER = "authorization failed: must create admin user first";
 
 /** Lifetime of the tokens nodes sign for each other (one per request). It also bounds how far
  *  apart the nodes' clocks may drift. */
@@ -32,6 +37,46 @@ export interface AuthOptions {
   /** Routes ("METHOD /path") that only a token signed with the internal secret may call. */
   internalOnly: ReadonlySet<string>;
   logger: Logger;
+  /** The meta store's users; without it user credentials are refused (BASIC_UNSUPPORTED). */
+  users?: () => readonly { name: string; hash: string; admin: boolean }[];
+}
+
+/** A user name and password from `?u=&p=`, `Authorization: Basic` or `Authorization: Token u:p`. */
+interface UserCredentials {
+  username: string;
+  password: string;
+}
+
+/**
+ * bcrypt is slow by design (about 70 ms per check at Go's cost 10, in JavaScript): a successful
+ * check is remembered for a minute, keyed by a digest of the user, the stored hash and the
+ * password, so a tool's burst of requests costs one check and a changed password a new one.
+ */
+class VerifiedCredentials {
+  private readonly verified = new Map<string, number>();
+  private static readonly TTL_MS = 60_000;
+  private static readonly MAX = 256;
+
+  private static key(name: string, hash: string, password: string): string {
+    return createHash("sha256").update(`${name}\0${hash}\0${password}`).digest("base64");
+  }
+
+  async check(name: string, hash: string, password: string): Promise<boolean> {
+    const key = VerifiedCredentials.key(name, hash, password);
+    const until = this.verified.get(key);
+    if (until !== undefined && until > Date.now()) return true;
+    let ok = false;
+    try {
+      ok = await bcrypt.compare(password, hash);
+    } catch {
+      ok = false; // not a bcrypt hash
+    }
+    if (ok) {
+      if (this.verified.size >= VerifiedCredentials.MAX) this.verified.clear();
+      this.verified.set(key, Date.now() + VerifiedCredentials.TTL_MS);
+    }
+    return ok;
+  }
 }
 
 /** The Authorization header value a node sends to another node. */
@@ -49,8 +94,9 @@ function refuse(message: string): HttpError {
  * good for its route. Runs before the handler reads the body, so a refused call changes nothing.
  * Reasons are logged (never the header itself); the client only learns "authorization failed".
  */
-export function authGuard(opts: AuthOptions): (ctx: RequestContext) => void {
-  return (ctx) => {
+export function authGuard(opts: AuthOptions): (ctx: RequestContext) => Promise<void> {
+  const verified = new VerifiedCredentials();
+  return async (ctx) => {
     const method = ctx.req.method === "HEAD" ? "GET" : (ctx.req.method ?? "GET");
     const route = `${method} ${ctx.url.pathname}`;
     if (route === "GET /ping") return;
@@ -61,15 +107,38 @@ export function authGuard(opts: AuthOptions): (ctx: RequestContext) => void {
       );
       return refuse(message);
     };
+    const checkUser = async ({ username, password }: UserCredentials): Promise<void> => {
+      if (!opts.users) throw deny("user credentials without a user store", BASIC_UNSUPPORTED);
+      if (opts.internalOnly.has(route)) throw deny("node-to-node endpoint needs the internal secret");
+      const users = opts.users();
+      if (!users.some((u) => u.admin)) throw deny("no admin user exists", NO_ADMIN_USER);
+      const user = users.find((u) => u.name === username);
+      if (!user || !(await verified.check(user.name, user.hash, password))) {
+        throw deny(`wrong user name or password for "${username}"`);
+      }
+      if (!user.admin) {
+        throw deny(
+          `user "${username}" is not an admin`,
+          `authorization failed: user "${username}" is not an admin; managing the cluster needs an admin user`,
+        );
+      }
+      ctx.credential = "user";
+    };
+    const u = ctx.url.searchParams.get("u");
+    const p = ctx.url.searchParams.get("p");
+    if (u && p) return checkUser({ username: u, password: p });
     const header = ctx.req.headers.authorization;
     if (header === undefined || header.trim() === "") throw deny("no credentials");
     const parts = /^(\S+)\s+(\S+)$/.exec(header.trim());
     if (!parts) throw deny("malformed Authorization header", UNPARSABLE_CREDENTIALS);
     const scheme = parts[1].toLowerCase();
-    if (scheme === "basic") {
-      const decoded = Buffer.from(parts[2], "base64").toString("utf8");
-      if (!decoded.includes(":")) throw deny("malformed basic credentials", UNPARSABLE_CREDENTIALS);
-      throw deny("basic authentication is not supported", BASIC_UNSUPPORTED);
+    if (scheme === "basic" || scheme === "token") {
+      const decoded = scheme === "basic" ? Buffer.from(parts[2], "base64").toString("utf8") : parts[2];
+      const colon = decoded.indexOf(":");
+      if (colon < 0) throw deny(`malformed ${scheme} credentials`, UNPARSABLE_CREDENTIALS);
+      const username = decoded.slice(0, colon);
+      if (!username) throw deny("no user name", "authorization failed: username required");
+      return checkUser({ username, password: decoded.slice(colon + 1) });
     }
     if (scheme !== "bearer") throw deny(`unknown scheme ${parts[1]}`, UNPARSABLE_CREDENTIALS);
     const token = parts[2];
@@ -78,6 +147,7 @@ export function authGuard(opts: AuthOptions): (ctx: RequestContext) => void {
     let internalReason: string;
     try {
       verifyJwt(token, opts.internalSecret);
+      ctx.credential = "internal";
       return;
     } catch (err) {
       internalReason = (err as Error).message;
@@ -91,5 +161,6 @@ export function authGuard(opts: AuthOptions): (ctx: RequestContext) => void {
     } catch (err) {
       throw deny((err as Error).message);
     }
+    ctx.credential = "operator";
   };
 }

@@ -173,7 +173,8 @@ export function request(url: string, opts: RequestOptions): Promise<HttpResponse
 /** Node's codes for a server certificate that failed verification. */
 const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY)|ALTNAME/;
 
-function describe(err: NodeJS.ErrnoException): string {
+/** A network error in a few words ("connection refused", "host not found", …). */
+export function describe(err: NodeJS.ErrnoException): string {
   switch (err.code) {
     case "ECONNREFUSED":
       return "connection refused";

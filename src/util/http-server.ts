@@ -33,6 +33,9 @@ export interface RequestContext {
   res: http.ServerResponse;
   url: URL;
   requestId: string;
+  /** Who the guard let in (unset when no guard authenticates): a node (internal secret), an
+   *  operator's tool (shared secret) or a user of the meta store (basic credentials). */
+  credential?: "internal" | "operator" | "user";
   /** The request body, at most the server's limit (413 otherwise). */
   body(): Promise<Buffer>;
   /** Parameters from the query string and, for form bodies, the body (body wins). */
@@ -50,6 +53,8 @@ export interface HttpServiceOptions {
   maxBodyBytes: number;
   logger: Logger;
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Headers added to every response (e.g. the meta service's version and metadata index). */
+  headers?: () => Record<string, string>;
   /** Called before routing; may throw HttpError (authentication). */
   guard?: (ctx: RequestContext) => void | Promise<void>;
   /** Slow-client cut-offs: every header within `headersMs` (default 10 s), the whole request
@@ -140,6 +145,11 @@ function answerClientError(err: NodeJS.ErrnoException, socket: import("node:stre
   );
 }
 
+/** A message as a header value: printable ASCII only, at most 1024 characters. */
+function headerSafe(message: string): string {
+  return message.replace(/[^\x20-\x7e]/g, "?").slice(0, 1024);
+}
+
 export class HttpService {
   readonly server: http.Server;
   private readonly byPath = new Map<string, Map<string, Handler>>();
@@ -204,9 +214,12 @@ export class HttpService {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const given = req.headers["x-request-id"];
+    // As InfluxDB: X-Request-Id, else Request-Id, else a new id; both headers carry it back.
+    const given = req.headers["x-request-id"] ?? req.headers["request-id"];
     const requestId = typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : nextRequestId();
     res.setHeader("x-request-id", requestId);
+    res.setHeader("request-id", requestId);
+    for (const [name, value] of Object.entries(this.opts.headers?.() ?? {})) res.setHeader(name, value);
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://localhost");
@@ -258,6 +271,8 @@ export class HttpService {
         const cutOff = setTimeout(() => req.socket.destroy(), 5_000).unref();
         req.once("end", () => clearTimeout(cutOff));
       }
+      // As InfluxDB, a failed request also names its error in a header (not on a 401).
+      if (status !== 401) headers["x-influxdb-error"] = headerSafe((err as Error).message);
       if (!res.headersSent) sendJson(res, status, { error: (err as Error).message }, headers);
       else res.destroy();
     } finally {

@@ -11,10 +11,12 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { adminRoutes } from "../../src/admin/http.ts";
 import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { enterpriseRoutes } from "../../src/meta/enterprise/routes.ts";
 import { metaRoutes } from "../../src/meta/http.ts";
 import type { StatusJson } from "../../src/meta/service.ts";
 import { encodeCommand } from "../../src/proto/index.ts";
-import { AUTH_FAILED, internalAuthorization } from "../../src/util/auth.ts";
+import bcrypt from "bcryptjs";
+import { AUTH_FAILED, internalAuthorization, NO_ADMIN_USER } from "../../src/util/auth.ts";
 import { request, requestJson } from "../../src/util/http-client.ts";
 import { signJwt } from "../../src/util/jwt.ts";
 import { BIN } from "../support/cluster.ts";
@@ -79,15 +81,13 @@ function status(i: number): Promise<StatusJson> {
 }
 
 /** Every route of both services, as "METHOD /path", straight from the route tables. */
-const META_ROUTES = Object.keys(metaRoutes(null as never, null as never));
+const META_ROUTES = Object.keys(
+  metaRoutes(null as never, { enterprise: enterpriseRoutes({ admin: {} } as never) } as never),
+);
 const ADMIN_ROUTES = Object.keys(adminRoutes(null as never));
-const META_INTERNAL = new Set([
-  "POST /execute",
-  "POST /join",
-  "POST /remove-meta",
-  "POST /leadership-transfer",
-  "GET /",
-]);
+// POST /join also serves the Enterprise add-meta (addr only); its node-to-node form (with
+// raftAddr) checks the credential itself: see the destructive-calls test.
+const META_INTERNAL = new Set(["POST /execute", "POST /remove-meta", "POST /leadership-transfer", "GET /"]);
 const asCall = (route: string): Call => {
   const [method, path] = route.split(" ");
   // The long poll answers at once with a timeout (a blank node's metadata is at index 0).
@@ -182,11 +182,7 @@ test("destructive calls without the right credential change nothing", async () =
     ],
     [L.adminAddr, { method: "POST", path: "/add-meta", form: { addr: B.httpAddr } }, false],
     [L.adminAddr, { method: "POST", path: "/leave" }, false],
-    [
-      L.adminAddr,
-      { method: "POST", path: "/add-data", form: { addr: "d1:8086", tcpAddr: "d1:8088" } },
-      false,
-    ],
+    [L.adminAddr, { method: "POST", path: "/add-data", form: { tcpAddr: "d1:8088" } }, false],
     [
       L.httpAddr,
       {
@@ -274,12 +270,10 @@ test("influxd-ctl: -auth-type jwt with -secret-file or -secret works; without, e
   assert.equal(wrong.code, 1);
   assert.equal(wrong.stderr, "remove-meta: authorization failed\n");
 
+  // Basic credentials are checked against the meta store's users; there are none yet.
   const basic = await ctl([...bind, "-auth-type", "basic", "-user", "admin", "-pwd", "pw", "show"], trustCa);
   assert.equal(basic.code, 1);
-  assert.match(
-    basic.stderr,
-    /^show: authorization failed: basic authentication is not supported; use .*jwt.*\n$/,
-  );
+  assert.equal(basic.stderr, "show: authorization failed: must create admin user first\n");
 
   const plain = await ctl([
     "-bind",
@@ -388,4 +382,70 @@ test("no secret and no token ever reaches a node's log or `influxd config`", asy
   assert.match(printed, /^ {2}shared-secret = "<redacted>"$/m);
   assert.match(printed, /^ {2}internal-shared-secret-file = ".+"$/m);
   for (const s of [...secrets, "inline-secret-for-config-output"]) assert.ok(!printed.includes(s));
+});
+
+test("user credentials (basic, ?u=&p=, Token u:p) are checked against the meta store's bcrypt hashes; admins only", async () => {
+  const leader = cluster.nodes[await cluster.leaderIndex()];
+  const basic = (user: string, password: string) =>
+    "Basic " + Buffer.from(`${user}:${password}`).toString("base64");
+  const show: Call = { method: "GET", path: "/show-cluster" };
+  const before = await send(leader.httpAddr, show, basic("admin", "pw"));
+  assert.deepEqual(before, { status: 401, error: NO_ADMIN_USER });
+  // The hashes Go's meta client writes: bcrypt, "$2a$" prefix.
+  const goHash = (password: string) => bcrypt.hashSync(password, 4).replace(/^\$2b\$/, "$2a$");
+  for (const [name, password, admin] of [
+    ["admin", "pw", true],
+    ["reader", "pw2", false],
+  ] as const) {
+    const created = await send(
+      leader.httpAddr,
+      {
+        method: "POST",
+        path: "/execute",
+        body: encodeCommand({ type: "CreateUserCommand", name, hash: goHash(password), admin }),
+      },
+      internalToken(),
+    );
+    assert.equal(created.status, 200);
+  }
+  // /execute answered once the leader applied it.
+  assert.equal((await send(leader.httpAddr, show, basic("admin", "pw"))).status, 200);
+  assert.equal(
+    (await send(leader.httpAddr, { method: "GET", path: "/show-cluster?u=admin&p=pw" })).status,
+    200,
+  );
+  assert.equal((await send(leader.httpAddr, show, "Token admin:pw")).status, 200);
+  assert.equal(
+    (await send(leader.adminAddr, { method: "GET", path: "/show" }, basic("admin", "pw"))).status,
+    200,
+  );
+  assert.deepEqual(await send(leader.httpAddr, show, basic("admin", "wrong")), {
+    status: 401,
+    error: AUTH_FAILED,
+  });
+  assert.deepEqual(await send(leader.httpAddr, show, basic("nobody", "pw")), {
+    status: 401,
+    error: AUTH_FAILED,
+  });
+  const reader = await send(leader.httpAddr, show, basic("reader", "pw2"));
+  assert.equal(reader.status, 401);
+  assert.match(reader.error ?? "", /user "reader" is not an admin/);
+  // Node-to-node endpoints never take user credentials.
+  const execute = await send(
+    leader.httpAddr,
+    { method: "POST", path: "/execute", body: encodeCommand({ type: "CreateDatabaseCommand", name: "no" }) },
+    basic("admin", "pw"),
+  );
+  assert.equal(execute.status, 401);
+  const join = await send(
+    leader.httpAddr,
+    { method: "POST", path: "/join", form: { addr: "x:1", raftAddr: "x:2", serverId: "s" } },
+    basic("admin", "pw"),
+  );
+  assert.equal(join.status, 401);
+  assert.equal(
+    (await send(leader.httpAddr, { method: "GET", path: "/?index=0&timeout=1ms" }, basic("admin", "pw")))
+      .status,
+    401,
+  );
 });

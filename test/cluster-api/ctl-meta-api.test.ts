@@ -194,10 +194,6 @@ test("data nodes: add-data, update-data, remove-data through a follower (307 and
   const added = await ctl([...follower, "add-data", d1.tcpAddr]);
   assert.equal(added.code, 0, added.stderr);
   assert.equal(added.stdout, `Added data node 4 at ${d1.tcpAddr}\n`);
-  const http = await ctl([...follower, "add-data", "-http", "x:8086", d2.tcpAddr]);
-  assert.equal(http.code, 1);
-  assert.match(http.stderr, /learns the data node's HTTP address from the data node; drop -http/);
-
   const updated = await ctl([...follower, "update-data", d1.tcpAddr, d2.tcpAddr]);
   assert.equal(updated.code, 0, updated.stderr);
   assert.equal(updated.stdout, `Updated data node 4 to ${d2.tcpAddr}\n`);

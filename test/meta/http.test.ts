@@ -5,6 +5,7 @@ import { LocalCluster } from "../../src/daemon/local-cluster.ts";
 import { decodeData, decodeResponse, encodeCommand } from "../../src/proto/index.ts";
 import { request } from "../../src/util/http-client.ts";
 import type { StatusJson } from "../../src/meta/service.ts";
+import { VERSION } from "../../src/version.ts";
 
 let cluster: LocalCluster;
 let base: string;
@@ -55,8 +56,15 @@ test("after bootstrap: /ping names the leader, /execute applies and returns the 
     meta: { id: number; addr: string; tcpAddr: string }[];
     data: unknown[];
   };
+  // Go's MetaNodeInfo: this node fills in its own scheme and version.
   assert.deepEqual(show.meta, [
-    { id: 1, addr: cluster.nodes[0].httpAddr, tcpAddr: cluster.nodes[0].raftAddr },
+    {
+      id: 1,
+      addr: cluster.nodes[0].httpAddr,
+      httpScheme: "http",
+      tcpAddr: cluster.nodes[0].raftAddr,
+      version: VERSION,
+    },
   ]);
   assert.deepEqual(show.data, []);
 });
@@ -102,9 +110,17 @@ test("errors are JSON, with request ids; wrong method 405; unknown path 404; mis
   assert.deepEqual(json(res), { error: "use POST /execute" });
   assert.equal(res.headers["x-request-id"], "req-42");
   assert.equal((await get("/nope")).status, 404);
-  const join = await request(base + "/join", { method: "POST", form: { addr: "x:1" }, timeoutMs: 2000 });
+  // The node-to-node join (with raftAddr) names what is missing; the Enterprise form needs addr.
+  const join = await request(base + "/join", {
+    method: "POST",
+    form: { addr: "x:1", raftAddr: "x:2" },
+    timeoutMs: 2000,
+  });
   assert.equal(join.status, 400);
-  assert.deepEqual(json(join), { error: 'missing parameter "raftAddr"' });
+  assert.deepEqual(json(join), { error: 'missing parameter "serverId"' });
+  const enterpriseJoin = await request(base + "/join", { method: "POST", form: {}, timeoutMs: 2000 });
+  assert.equal(enterpriseJoin.status, 400);
+  assert.deepEqual(json(enterpriseJoin), { error: "addr is required" });
   const stray = await post("/remove-meta", new Uint8Array());
   assert.equal(stray.status, 409);
   assert.match(String(json(stray).error), /is still a member of the cluster/);

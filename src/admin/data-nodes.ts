@@ -1,0 +1,364 @@
+/**
+ * Cluster operations on data nodes and shards, one implementation behind both the admin service
+ * (8084, influxd-ctl and the TUI) and the Enterprise meta API (8091, the Go influxd-ctl): each
+ * changes the metadata through the meta client (one command through the leader) and tells the
+ * data nodes through their cluster RPC (src/admin/data-node-rpc.ts). Shapes: docs/http-api.md.
+ */
+import type { Logger } from "pino";
+import type { MetaClient } from "../meta/client.ts";
+import { MetaCommandError } from "../meta/client.ts";
+import type { MetaService } from "../meta/service.ts";
+import type { MetaCommand, MetaData, NodeInfo } from "../proto/index.ts";
+import type { ShardOwnerStatus } from "../proto/data-rpc.ts";
+import { requestJson, type TlsClientOptions } from "../util/http-client.ts";
+import { HttpError } from "../util/http-server.ts";
+import { DataNodeRpc } from "./data-node-rpc.ts";
+
+export interface DataNodeOptions {
+  /** Deadline of one RPC or HTTP call to a data node. */
+  timeoutMs: number;
+  /** Deadline of a shard copy (the destination streams the whole shard before it answers). */
+  copyTimeoutMs: number;
+  /** The data nodes' TCP port speaks TLS (`[meta] data-use-tls`). */
+  tls?: TlsClientOptions;
+  logger: Logger;
+}
+
+/** A data node as /add-data and /update-data answer it (Go's DataNodeInfo). */
+export interface DataNodeInfo {
+  id: number;
+  tcpAddr: string;
+  httpAddr: string;
+  httpScheme: string;
+  status: string;
+  version: string;
+}
+
+/** What a data node's TCP port answers to `GET /status` over HTTP. */
+interface DataNodeStatus {
+  nodeType: string;
+  tcpAddr: string;
+  httpAddr: string;
+  nodeStatus: "joined" | "disjoined";
+}
+
+export interface ShardOwnerInfo {
+  id: number;
+  tcpAddr: string;
+  state?: string;
+  "last-modified"?: string;
+  size?: number;
+  err?: string;
+}
+
+/** One shard as /show-shards lists it (Go's ClusterShardInfo). */
+export interface ClusterShardInfo {
+  id: number;
+  database: string;
+  "retention-policy": string;
+  "replica-n": number;
+  "shard-group-id": number;
+  "start-time": string;
+  "end-time": string;
+  "expire-time": string;
+  "truncated-at": string;
+  owners: ShardOwnerInfo[];
+}
+
+const NS_PER_MS = 1_000_000n;
+
+/** A time in nanoseconds as Go's encoding/json writes a UTC time.Time (RFC 3339, trailing zeros
+ *  of the fraction dropped); 0 is Go's zero time. */
+export function goTime(ns: bigint): string {
+  if (ns === 0n) return "0001-01-01T00:00:00Z";
+  const NS_PER_S = 1_000_000_000n;
+  const seconds = ns / NS_PER_S - (ns % NS_PER_S < 0n ? 1n : 0n);
+  const fraction = ns - seconds * NS_PER_S;
+  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  const digits = fraction.toString().padStart(9, "0").replace(/0+$/, "");
+  return `${base}${digits ? "." + digits : ""}Z`;
+}
+
+export function dataNodeInfo(n: NodeInfo): DataNodeInfo {
+  return { id: n.id, tcpAddr: n.tcpAddr, httpAddr: n.addr, httpScheme: "", status: "", version: "" };
+}
+
+export class DataNodeOperations {
+  readonly rpc: DataNodeRpc;
+
+  constructor(
+    private readonly meta: MetaService,
+    private readonly client: MetaClient,
+    private readonly opts: DataNodeOptions,
+  ) {
+    this.rpc = new DataNodeRpc({ timeoutMs: opts.timeoutMs, tls: opts.tls });
+  }
+
+  /** HTTP addresses of every meta node: what a data node is told to use. */
+  private metaServers(data: MetaData): string[] {
+    return data.metaNodes.map((n) => n.addr);
+  }
+
+  private async execute(what: string, command: MetaCommand): Promise<void> {
+    try {
+      await this.client.execute(command);
+    } catch (err) {
+      throw new HttpError(err instanceof MetaCommandError ? 409 : 503, `${what}: ${(err as Error).message}`);
+    }
+  }
+
+  /** A data-node failure as an HTTP error: the data node is the gateway here. */
+  private static gateway(err: unknown): HttpError {
+    return err instanceof HttpError ? err : new HttpError(502, (err as Error).message);
+  }
+
+  private requireLeaderKnown(): void {
+    if (!this.meta.leaderRaftAddr()) {
+      throw new HttpError(
+        503,
+        "no leader: a data node can only join a cluster whose meta nodes have a leader",
+      );
+    }
+  }
+
+  private static byTcpAddr(data: MetaData, tcpAddr: string): NodeInfo | undefined {
+    return data.dataNodes.find((n) => n.tcpAddr === tcpAddr);
+  }
+
+  /**
+   * Adds the data node whose TCP (RPC) address is `tcpAddr`: it is told the meta servers by the
+   * JoinCluster RPC and registers itself with its own HTTP address. A node already registered is
+   * returned as it is.
+   */
+  async add(tcpAddr: string): Promise<NodeInfo> {
+    this.requireLeaderKnown();
+    const data = await this.client.data();
+    const existing = DataNodeOperations.byTcpAddr(data, tcpAddr);
+    if (existing) return existing;
+    try {
+      const node = await this.rpc.joinCluster(tcpAddr, this.metaServers(data), false);
+      this.opts.logger.info({ tcpAddr, id: node.id }, "data node joined");
+      return { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr };
+    } catch (err) {
+      throw DataNodeOperations.gateway(err);
+    }
+  }
+
+  private async find(addr: string): Promise<{ data: MetaData; node: NodeInfo }> {
+    const data = await this.client.data();
+    const node =
+      data.dataNodes.find((n) => n.tcpAddr === addr) ?? data.dataNodes.find((n) => n.addr === addr);
+    if (!node) throw new HttpError(404, `data node ${addr} does not exist in cluster`);
+    return { data, node };
+  }
+
+  /**
+   * Removes a data node (by TCP address, or HTTP address): without `force` it must answer first
+   * (a read-only ListShards), is removed from the metadata, then told to leave (it resets itself);
+   * with `force` it is only removed from the metadata. Either way the other data nodes drop the
+   * hinted handoff they queued for it.
+   */
+  async remove(addr: string, force: boolean): Promise<NodeInfo> {
+    const { data, node } = await this.find(addr);
+    if (!force) {
+      await this.rpc.listShards(node.tcpAddr).catch((err: Error) => {
+        throw new HttpError(
+          409,
+          `${err.message}; it was not removed. Use -force to remove a data node that cannot be reached`,
+        );
+      });
+    }
+    await this.execute(`removing data node ${addr}`, { type: "DeleteDataNodeCommand", id: node.id });
+    this.opts.logger.info({ tcpAddr: node.tcpAddr, id: node.id, force }, "data node removed");
+    for (const other of data.dataNodes.filter((n) => n.id !== node.id)) {
+      this.rpc
+        .removeHintedHandoff(other.tcpAddr, node.id)
+        .catch((err: Error) =>
+          this.opts.logger.warn({ err: err.message, nodeId: node.id }, "could not drop hinted handoff"),
+        );
+    }
+    if (!force) {
+      await this.rpc.leaveCluster(node.tcpAddr).catch((err: Error) => {
+        throw new HttpError(
+          502,
+          `data node ${addr} was removed from the cluster but did not confirm leaving (${err.message}); restart it with an empty meta dir before reuse`,
+        );
+      });
+    }
+    return node;
+  }
+
+  /**
+   * Moves a data node's record to a new TCP address (a replacement host keeps the node's ID and
+   * shards): the new node must answer `GET /status` on its TCP port and not be joined yet; the
+   * record takes its addresses, then it is told the meta servers (JoinCluster with update).
+   */
+  async update(oldAddr: string, newAddr: string): Promise<NodeInfo> {
+    if (oldAddr === newAddr) throw new HttpError(400, "newAddr and oldAddr are the same");
+    const data = await this.client.data();
+    const node = DataNodeOperations.byTcpAddr(data, oldAddr);
+    if (!node) throw new HttpError(404, `no data node with bind address ${oldAddr} exists`);
+    const scheme = this.opts.tls ? "https" : "http";
+    const status = await requestJson<DataNodeStatus>(`${scheme}://${newAddr}/status`, {
+      timeoutMs: this.opts.timeoutMs,
+      tls: this.opts.tls,
+    }).catch((err: Error) => {
+      throw new HttpError(502, `data node ${newAddr}: ${err.message}`);
+    });
+    if (status?.nodeType !== "data") throw new HttpError(409, `${newAddr} is not a data node`);
+    if (status.nodeStatus === "joined") {
+      throw DataNodeOperations.byTcpAddr(data, newAddr)
+        ? new HttpError(
+            400,
+            `cannot update data node ${oldAddr} to ${newAddr}; ${newAddr} is already part of cluster`,
+          )
+        : new HttpError(409, `data node ${newAddr} is already joined to a cluster`);
+    }
+    await this.execute(`updating data node ${oldAddr}`, {
+      type: "UpdateDataNodeCommand",
+      id: node.id,
+      httpAddr: status.httpAddr,
+      tcpAddr: status.tcpAddr,
+    });
+    try {
+      const joined = await this.rpc.joinCluster(newAddr, this.metaServers(data), true);
+      return { id: joined.id, addr: joined.addr, tcpAddr: joined.tcpAddr };
+    } catch (err) {
+      throw DataNodeOperations.gateway(err);
+    }
+  }
+
+  /** Every live shard with its owners; `verbose` asks each data node for state and size. */
+  async showShards(verbose: boolean): Promise<ClusterShardInfo[]> {
+    const data = this.meta.data() as MetaData;
+    const nowNs = BigInt(Date.now()) * NS_PER_MS;
+    const shards: ClusterShardInfo[] = [];
+    for (const db of data.databases) {
+      for (const rp of db.retentionPolicies) {
+        for (const sg of rp.shardGroups) {
+          if (sg.deletedAt !== 0n) continue;
+          if (rp.duration !== 0n && sg.endTime + rp.duration < nowNs) continue;
+          for (const shard of sg.shards) {
+            shards.push({
+              id: shard.id,
+              database: db.name,
+              "retention-policy": rp.name,
+              "replica-n": rp.replicaN,
+              "shard-group-id": sg.id,
+              "start-time": goTime(sg.startTime),
+              "end-time": goTime(sg.endTime),
+              "expire-time": goTime(rp.duration === 0n ? 0n : sg.endTime + rp.duration),
+              "truncated-at": goTime(sg.truncatedAt),
+              owners: shard.owners.map((o) => ({
+                id: o.nodeId,
+                tcpAddr: data.dataNodes.find((n) => n.id === o.nodeId)?.tcpAddr ?? "",
+              })),
+            });
+          }
+        }
+      }
+    }
+    if (!verbose) return shards;
+    const reports = await Promise.all(
+      data.dataNodes.map(async (n) => ({
+        node: n,
+        shards: await this.rpc.listShards(n.tcpAddr).catch((err: Error) => err),
+      })),
+    );
+    for (const shard of shards) {
+      for (const owner of shard.owners) {
+        const report = reports.find((r) => r.node.id === owner.id)?.shards;
+        const held: ShardOwnerStatus | undefined =
+          report && !(report instanceof Error) ? report[String(shard.id)] : undefined;
+        Object.assign(owner, {
+          state: held?.state ?? "",
+          "last-modified": held?.["last-modified"] ?? goTime(0n),
+          size: held?.size ?? 0,
+          err: held ? held.err : report instanceof Error ? report.message : "not found",
+        });
+      }
+    }
+    return shards;
+  }
+
+  private shardById(data: MetaData, id: number) {
+    for (const db of data.databases)
+      for (const rp of db.retentionPolicies)
+        for (const sg of rp.shardGroups)
+          for (const shard of sg.shards) if (shard.id === id) return { db, rp, shard };
+    return undefined;
+  }
+
+  private static shardId(raw: string | null): number {
+    if (raw === null || !/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+      throw new HttpError(400, `error converting shard to int: ${raw ?? ""}`);
+    }
+    const id = Number(raw);
+    if (id <= 0)
+      throw new HttpError(400, "invalid parameter value for 'shard': shard id must be greater than 0");
+    return id;
+  }
+
+  private nodeFor(data: MetaData, addr: string): NodeInfo {
+    const node = DataNodeOperations.byTcpAddr(data, addr);
+    if (!node) throw new HttpError(400, `unable to find node for "${addr}"`);
+    return node;
+  }
+
+  /** Checks copy-shard's parameters against the metadata; changes nothing. */
+  checkCopyShard(src: string, dest: string, rawShard: string | null) {
+    if (!src) throw new HttpError(400, "'src' is a required parameter");
+    if (!dest) throw new HttpError(400, "'dest' is a required parameter");
+    if (src === dest) throw new HttpError(400, "dest and src are the same");
+    const data = this.meta.data() as MetaData;
+    const srcNode = this.nodeFor(data, src);
+    const destNode = this.nodeFor(data, dest);
+    const id = DataNodeOperations.shardId(rawShard);
+    const found = this.shardById(data, id);
+    if (!found) throw new HttpError(400, `shard not found for id: ${id}`);
+    if (!found.shard.owners.some((o) => o.nodeId === srcNode.id)) {
+      throw new HttpError(400, `"${src}" is not an owner of shard ${id}`);
+    }
+    return { id, found, destNode };
+  }
+
+  /** Has `dest` copy the shard from `src`, then records `dest` as an owner. */
+  async copyShard(src: string, dest: string, rawShard: string | null): Promise<void> {
+    const { id, found, destNode } = this.checkCopyShard(src, dest, rawShard);
+    await this.rpc
+      .copyShard(
+        dest,
+        { host: src, database: found.db.name, policy: found.rp.name, shardId: id },
+        this.opts.copyTimeoutMs,
+      )
+      .catch((err) => {
+        throw DataNodeOperations.gateway(err);
+      });
+    await this.execute(`copying shard ${id}`, { type: "CopyShardOwnerCommand", id, nodeId: destNode.id });
+  }
+
+  /** Checks remove-shard's parameters against the metadata; changes nothing. */
+  checkRemoveShard(src: string, rawShard: string | null) {
+    if (!src) throw new HttpError(400, "'src' is a required parameter");
+    const data = this.meta.data() as MetaData;
+    const srcNode = this.nodeFor(data, src);
+    const id = DataNodeOperations.shardId(rawShard);
+    if (!this.shardById(data, id)) throw new HttpError(400, `shard not found for id: ${id}`);
+    return { id, srcNode };
+  }
+
+  /** Has `src` drop the shard, then removes it from the shard's owners. */
+  async removeShard(src: string, rawShard: string | null): Promise<void> {
+    const { id, srcNode } = this.checkRemoveShard(src, rawShard);
+    await this.rpc.removeShard(src, id).catch((err) => {
+      throw DataNodeOperations.gateway(err);
+    });
+    await this.execute(`removing shard ${id}`, { type: "RemoveShardOwnerCommand", id, nodeId: srcNode.id });
+  }
+
+  /** Ends the current shard groups at now + delay, so new writes go to new groups. */
+  async truncateShards(delayMs: number): Promise<void> {
+    const timestamp = (BigInt(Date.now()) + BigInt(Math.round(delayMs))) * NS_PER_MS;
+    await this.execute("truncating shards", { type: "TruncateShardGroupsCommand", timestamp });
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The Enterprise meta API on 8091, as InfluxDB Enterprise's `influxd-ctl` and the Go data nodes
+ * call it (shapes and where we are stricter than Go: docs/http-api.md). Cluster changes go
+ * through the same operations as the admin service (8084): meta-node removals through
+ * AdminService.removeMeta and its safety rules, data nodes and shards through
+ * DataNodeOperations. Leader-only routes answer 307 with the leader's address (503 without one),
+ * after checking their parameters, as the Go meta node does.
+ */
+import type { AdminService } from "../../admin/service.ts";
+import { dataNodeInfo } from "../../admin/data-nodes.ts";
+import { parseDuration } from "../../util/duration.ts";
+import { HttpError, sendJson, type RequestContext, type Routes } from "../../util/http-server.ts";
+import type { MetaService } from "../service.ts";
+import { parseAnnouncement, type Announcements } from "./announcements.ts";
+import type { Leases } from "./leases.ts";
+import { userRoutes } from "./users.ts";
+
+export interface EnterpriseRouteOptions {
+  service: MetaService;
+  admin: AdminService;
+  leases: Leases;
+  announcements: Announcements;
+  /** Scheme of every meta node's HTTP API (for 307s and /show-cluster). */
+  scheme: "http" | "https";
+}
+
+function param(params: URLSearchParams, name: string, message = `${name} is required`): string {
+  const value = params.get(name)?.trim();
+  if (!value) throw new HttpError(400, message);
+  return value;
+}
+
+function noContent(ctx: RequestContext): void {
+  ctx.res.writeHead(204).end();
+}
+
+export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
+  const { service, admin, leases, announcements, scheme } = opts;
+  const ops = admin.dataNodes;
+
+  /** On a follower: answers 307 to the same path on the leader (503 without one) and returns true. */
+  const leaderOnly = (ctx: RequestContext): boolean => {
+    if (service.state() === "leader") return false;
+    const leader = service.leaderHttp();
+    if (!leader) throw new HttpError(503, "no leader");
+    const location = `${scheme}://${leader}${ctx.url.pathname}${ctx.url.search}`;
+    sendJson(ctx.res, 307, { error: `not the leader; the leader is ${leader}` }, { location });
+    return true;
+  };
+
+  const metaNodeInfo = (n: { id: number; addr: string; tcpAddr: string }) => {
+    const heard =
+      n.tcpAddr === service.raftAddr
+        ? { httpScheme: scheme, version: service.version }
+        : announcements.get(n.tcpAddr);
+    return {
+      id: n.id,
+      addr: n.addr,
+      httpScheme: heard?.httpScheme ?? "",
+      tcpAddr: n.tcpAddr,
+      version: heard?.version ?? "",
+    };
+  };
+
+  return {
+    ...userRoutes(service, leaderOnly),
+
+    "GET /show-cluster": (ctx) => {
+      const data = service.data();
+      const dataNodes = data.dataNodes.map((n) => {
+        const heard = announcements.get(n.tcpAddr);
+        return {
+          ...dataNodeInfo(n),
+          httpScheme: heard?.httpScheme ?? "",
+          status: heard?.status || "joined",
+          version: heard?.version ?? "",
+        };
+      });
+      sendJson(ctx.res, 200, { data: dataNodes, meta: data.metaNodes.map(metaNodeInfo) });
+    },
+
+    /**
+     * `influxd-ctl add-meta X` (Go): adds the blank meta node X; a blank receiving node first
+     * bootstraps a cluster of itself. Our node-to-node join (with `raftAddr`) is routed in
+     * ../http.ts.
+     */
+    "POST /join": async (ctx) => {
+      const addr = param(await ctx.params(), "addr");
+      if (service.state() === "unbootstrapped") {
+        await admin.addMeta(service.httpAddr);
+      } else if (leaderOnly(ctx)) {
+        return;
+      }
+      const node =
+        addr === service.httpAddr
+          ? service.data().metaNodes.find((n) => n.addr === addr)
+          : await admin.addMeta(addr);
+      if (!node) throw new HttpError(500, `meta node ${addr} was not registered`);
+      // Go answers the bare record: scheme and version come later, from announcements.
+      sendJson(ctx.res, 200, {
+        id: node.id,
+        addr: node.addr,
+        httpScheme: "",
+        tcpAddr: node.tcpAddr,
+        version: "",
+      });
+    },
+
+    /** `influxd-ctl remove-meta X` (Go, without -force) posts here on X: X removes itself with
+     *  our safety rules and wipes its meta dir. */
+    "POST /leave": async (ctx) => {
+      await admin.leave();
+      noContent(ctx);
+    },
+
+    /** `influxd-ctl remove-meta -force -tcpAddr T X` (Go): unlike Go, `force` and `tcpAddr`
+     *  count, with the same safety rules as our remove-meta. */
+    "POST /remove": async (ctx) => {
+      const params = await ctx.params();
+      const httpAddr = param(params, "httpAddr");
+      const force = params.get("force") === "true";
+      const tcpAddr = params.get("tcpAddr")?.trim() || undefined;
+      if (leaderOnly(ctx)) return;
+      await admin.removeMeta(httpAddr, force, tcpAddr);
+      noContent(ctx);
+    },
+
+    "POST /add-data": async (ctx) => {
+      const addr = param(await ctx.params(), "addr");
+      sendJson(ctx.res, 200, dataNodeInfo(await ops.add(addr)));
+    },
+
+    "POST /remove-data": async (ctx) => {
+      const params = await ctx.params();
+      const addr = param(params, "addr");
+      if (!service.data().dataNodes.some((n) => n.tcpAddr === addr)) {
+        throw new HttpError(404, `node not found: ${addr}`);
+      }
+      if (leaderOnly(ctx)) return;
+      await ops.remove(addr, params.get("force") === "true");
+      noContent(ctx);
+    },
+
+    "POST /update-data": async (ctx) => {
+      const params = await ctx.params();
+      const oldAddr = param(params, "oldAddr");
+      const newAddr = param(params, "newAddr");
+      if (oldAddr === newAddr) throw new HttpError(400, "newAddr and oldAddr are the same");
+      if (!service.data().dataNodes.some((n) => n.tcpAddr === oldAddr)) {
+        throw new HttpError(404, `no data node with bind address ${oldAddr} exists`);
+      }
+      if (leaderOnly(ctx)) return;
+      sendJson(ctx.res, 200, dataNodeInfo(await ops.update(oldAddr, newAddr)));
+    },
+
+    "GET /show-shards": async (ctx) => {
+      sendJson(ctx.res, 200, await ops.showShards(ctx.url.searchParams.get("verbose") === "true"));
+    },
+
+    "POST /copy-shard": async (ctx) => {
+      const params = await ctx.params();
+      const [src, dest, shard] = [params.get("src") ?? "", params.get("dest") ?? "", params.get("shard")];
+      ops.checkCopyShard(src, dest, shard);
+      if (leaderOnly(ctx)) return;
+      await ops.copyShard(src, dest, shard);
+      noContent(ctx);
+    },
+
+    "POST /remove-shard": async (ctx) => {
+      const params = await ctx.params();
+      const [src, shard] = [params.get("src") ?? "", params.get("shard")];
+      ops.checkRemoveShard(src, shard);
+      if (leaderOnly(ctx)) return;
+      await ops.removeShard(src, shard);
+      noContent(ctx);
+    },
+
+    "POST /truncate-shards": async (ctx) => {
+      const raw = (await ctx.params()).get("delay") ?? "";
+      let delayMs: number;
+      try {
+        delayMs = parseDuration(raw);
+      } catch (err) {
+        throw new HttpError(400, (err as Error).message);
+      }
+      if (leaderOnly(ctx)) return;
+      await ops.truncateShards(delayMs);
+      noContent(ctx);
+    },
+
+    "GET /lease": (ctx) => {
+      const q = ctx.url.searchParams;
+      const name = q.get("name");
+      if (!name) throw new HttpError(400, "lease name required");
+      const nodeId = q.get("nodeid");
+      if (!nodeId) throw new HttpError(400, "node ID required");
+      if (leaderOnly(ctx)) return;
+      if (!/^\d+$/.test(nodeId) || !Number.isSafeInteger(Number(nodeId)))
+        throw new HttpError(400, "invalid node ID");
+      const { lease, acquired } = leases.acquire(name, Number(nodeId));
+      sendJson(ctx.res, acquired ? 200 : 409, lease);
+    },
+
+    "POST /announce": async (ctx) => {
+      let announcement;
+      try {
+        announcement = parseAnnouncement(JSON.parse((await ctx.body()).toString("utf8")));
+      } catch (err) {
+        throw new HttpError(400, (err as Error).message);
+      }
+      announcements.receive(announcement);
+      noContent(ctx);
+    },
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * A stand-in for an InfluxDB data node, for tests: it listens on a real TCP port and behaves as
+ * the Go data node's TCP port does for cluster administration — first byte 2 selects the cluster
+ * RPC (JoinCluster, LeaveCluster, ListShards, CopyShard, RemoveShard, RemoveHintedHandoff), any
+ * other first byte is HTTP (`GET /status`). Joining registers it through the meta servers it is
+ * told, with the real meta client, as the Go data node does. Every request is recorded, with its
+ * raw bytes, so tests can check what the meta tier sent.
+ */
+import http from "node:http";
+import net from "node:net";
+import { MetaClient } from "../../src/meta/client.ts";
+import {
+  BARE_REQUESTS,
+  decodeCopyShardRequest,
+  decodeJoinClusterRequest,
+  decodeNodeIdRequest,
+  decodeShardIdRequest,
+  encodeErrResponse,
+  encodeFrame,
+  encodeJoinClusterResponse,
+  encodeListShardsResponse,
+  FrameReader,
+  RPC,
+  RPC_MUX_HEADER,
+  type CopyShardRequest,
+  type JoinClusterRequest,
+  type RpcNodeInfo,
+  type ShardOwnerStatus,
+} from "../../src/proto/data-rpc.ts";
+
+export type Received =
+  | { kind: "join"; request: JoinClusterRequest; raw: Buffer }
+  | { kind: "leave"; raw: Buffer }
+  | { kind: "list-shards"; raw: Buffer }
+  | { kind: "copy-shard"; request: CopyShardRequest; raw: Buffer }
+  | { kind: "remove-shard"; shardId: number; raw: Buffer }
+  | { kind: "remove-hinted-handoff"; nodeId: number; raw: Buffer };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class DataNodeStandIn {
+  readonly received: Received[] = [];
+  metaServers: string[] = [];
+  /** Shards it holds, by ID (what ListShards reports). */
+  readonly shards = new Map<number, { state: string; size: number }>();
+  private readonly sockets = new Set<net.Socket>();
+  private readonly statusServer: http.Server;
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly tcpAddr: string,
+    /** The HTTP address it registers (nothing listens there: the tests need only the record). */
+    readonly httpAddr: string,
+  ) {
+    this.statusServer = http.createServer((req, res) => {
+      if (req.url !== "/status") return void res.writeHead(404).end("404 page not found\n");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          nodeType: "data",
+          hostname: "127.0.0.1",
+          tcpBind: this.tcpAddr,
+          tcpAddr: this.tcpAddr,
+          httpAddr: this.httpAddr,
+          nodeStatus: this.metaServers.length > 0 ? "joined" : "disjoined",
+          metaAddrs: this.metaServers,
+        }),
+      );
+    });
+    server.on("connection", (socket) => this.accept(socket));
+  }
+
+  static async start(): Promise<DataNodeStandIn> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    return new DataNodeStandIn(server, `127.0.0.1:${port}`, `127.0.0.1:${port + 1}`);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((r) => this.server.close(r));
+  }
+
+  private client(): MetaClient {
+    return new MetaClient({ servers: this.metaServers, timeoutMs: 2_000, retryDelayMs: 100 });
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+    socket.once("readable", () => {
+      const first = socket.read(1) as Buffer | null;
+      if (!first) return void socket.destroy();
+      if (first[0] !== RPC_MUX_HEADER) {
+        socket.unshift(first);
+        this.statusServer.emit("connection", socket);
+        return;
+      }
+      const reader = new FrameReader(BARE_REQUESTS);
+      const raw: Buffer[] = [];
+      const onData = (chunk: Buffer) => {
+        raw.push(chunk);
+        reader.push(chunk);
+        const frame = reader.next();
+        if (!frame) return;
+        socket.off("data", onData);
+        void this.handle(frame.type, frame.payload, Buffer.concat([first, ...raw])).then(
+          (answer) => socket.end(answer),
+          () => socket.destroy(),
+        );
+      };
+      // Bytes already buffered after the mux byte arrive as "data" once flowing.
+      socket.on("data", onData);
+    });
+  }
+
+  private async handle(type: number, payload: Buffer, raw: Buffer): Promise<Buffer> {
+    switch (type) {
+      case RPC.joinClusterRequest: {
+        const request = decodeJoinClusterRequest(payload);
+        this.received.push({ kind: "join", request, raw });
+        return this.join(request)
+          .then((node) => encodeFrame(RPC.joinClusterResponse, encodeJoinClusterResponse({ node })))
+          .catch((err: Error) =>
+            encodeFrame(RPC.joinClusterResponse, encodeJoinClusterResponse({ err: err.message })),
+          );
+      }
+      case RPC.leaveClusterRequest: {
+        this.received.push({ kind: "leave", raw });
+        await this.waitUntil(async (data) => !data.dataNodes.some((n) => n.tcpAddr === this.tcpAddr));
+        this.metaServers = [];
+        this.shards.clear();
+        return encodeFrame(RPC.leaveClusterResponse, encodeErrResponse({}));
+      }
+      case RPC.listShardsRequest: {
+        this.received.push({ kind: "list-shards", raw });
+        const shards: Record<string, ShardOwnerStatus> = {};
+        for (const [id, s] of this.shards) {
+          shards[String(id)] = {
+            id: await this.nodeId(),
+            tcpAddr: this.tcpAddr,
+            state: s.state,
+            "last-modified": "2026-01-02T03:04:05.123456789Z",
+            size: s.size,
+            err: "",
+          };
+        }
+        return encodeFrame(RPC.listShardsResponse, encodeListShardsResponse({ shards }));
+      }
+      case RPC.copyShardRequest: {
+        const request = decodeCopyShardRequest(payload);
+        this.received.push({ kind: "copy-shard", request, raw });
+        this.shards.set(request.shardId, { state: "hot", size: 1234 });
+        return encodeFrame(RPC.copyShardResponse, encodeErrResponse({}));
+      }
+      case RPC.removeShardRequest: {
+        const shardId = decodeShardIdRequest(payload);
+        this.received.push({ kind: "remove-shard", shardId, raw });
+        const had = this.shards.delete(shardId);
+        return encodeFrame(RPC.removeShardResponse, encodeErrResponse(had ? {} : { err: "shard not found" }));
+      }
+      case RPC.removeHintedHandoffRequest: {
+        const nodeId = decodeNodeIdRequest(payload);
+        this.received.push({ kind: "remove-hinted-handoff", nodeId, raw });
+        return encodeFrame(RPC.removeHintedHandoffResponse, encodeErrResponse({}));
+      }
+      default:
+        throw new Error(`unexpected message type ${type}`);
+    }
+  }
+
+  private async nodeId(): Promise<number> {
+    if (this.metaServers.length === 0) return 0;
+    const data = await this.client().data();
+    return data.dataNodes.find((n) => n.tcpAddr === this.tcpAddr)?.id ?? 0;
+  }
+
+  /** Polls the metadata for up to 10 s (as the Go data node does). */
+  private async waitUntil(check: (data: Awaited<ReturnType<MetaClient["data"]>>) => Promise<boolean>) {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (await check(await this.client().data())) return true;
+      await sleep(100);
+    }
+    return false;
+  }
+
+  /** What a Go data node does on JoinCluster (see the meta tier's DataNodeOperations). */
+  private async join(req: JoinClusterRequest): Promise<RpcNodeInfo> {
+    if (req.metaServers.length === 0) throw new Error("empty meta servers");
+    if (this.metaServers.length > 0 && !req.metaServers.some((s) => this.metaServers.includes(s))) {
+      throw new Error("already joined to cluster");
+    }
+    this.metaServers = req.metaServers;
+    const status = await this.client().status(this.metaServers[0]);
+    if (!status.leader) throw new Error(`no leader in meta servers: [${req.metaServers.join(" ")}]`);
+    const mine = (data: Awaited<ReturnType<MetaClient["data"]>>) =>
+      data.dataNodes.find((n) => n.tcpAddr === this.tcpAddr);
+    if (req.update) {
+      let node: RpcNodeInfo | undefined;
+      await this.waitUntil(async (data) => Boolean((node = mine(data))));
+      if (!node) throw new Error("unable to update data node, timed out: node not found");
+      return node;
+    }
+    const client = this.client();
+    const existing = mine(await client.data());
+    if (existing) return existing;
+    await client.execute({ type: "CreateDataNodeCommand", httpAddr: this.httpAddr, tcpAddr: this.tcpAddr });
+    const node = mine(await client.data());
+    if (!node) throw new Error("unable to create data node");
+    return node;
+  }
+}
