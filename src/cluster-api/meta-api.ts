@@ -265,8 +265,10 @@ export class MetaApi implements ClusterApi {
     const node = (cluster?.data ?? []).find((d) => d.tcpAddr === addr || (d.httpAddr ?? d.addr) === addr);
     if (!node) throw new Error(`data node ${addr} does not exist in cluster`);
     const result = { id: node.id, addr: node.httpAddr ?? node.addr ?? "", tcpAddr: node.tcpAddr };
-    // A Go meta node deletes the record before it tells the node to leave: refuse first, not half-way.
-    if (!force && !(await this.probe(result.addr, false)).reachable)
+    // A Go meta node deletes the record before it tells the node to leave, and does not check
+    // first: refuse here, not half-way. Ours (its /status reports Raft) checks over the RPC itself.
+    const checksItself = Boolean((await this.status()).raft);
+    if (!force && !checksItself && !(await this.probe(result.addr, false)).reachable)
       throw new Error(`data node ${addr} could not be reached; use -force to remove an unreachable node`);
     await this.http.ok(this.bind, "/remove-data", {
       method: "POST",
