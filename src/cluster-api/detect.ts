@@ -45,8 +45,9 @@ export function withDefaultPort(bind: string, api: ApiChoice): Endpoint {
   return { bind: full, note: `-bind ${bind} has no port: using ${full} (${what})` };
 }
 
+/** The JSON object a response carries, whatever its status. */
 function parseJson(res: HttpResponse | null): Record<string, unknown> | null {
-  if (!res || res.status !== 200) return null;
+  if (!res) return null;
   try {
     const v = JSON.parse(res.body.toString("utf8")) as unknown;
     return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
@@ -65,6 +66,8 @@ interface Finding {
   /** The answers could not tell for sure (credentials refused): -api decides. */
   uncertain: boolean;
   what: string;
+  /** The service refused every request with an error of its own: said as it is. */
+  error?: string;
 }
 
 async function look(http: MetaHttp, bind: string): Promise<Finding> {
@@ -78,7 +81,7 @@ async function look(http: MetaHttp, bind: string): Promise<Finding> {
   if (ping instanceof UnreachableError && (status instanceof UnreachableError || status === null)) throw ping;
   const p = ping instanceof UnreachableError ? null : ping;
   const s = status instanceof UnreachableError ? null : status;
-  const statusJson = parseJson(s);
+  const statusJson = s?.status === 200 ? parseJson(s) : null;
   if (statusJson?.nodeType === "meta") return { kind: "meta", uncertain: false, what: "a meta API" };
   if (statusJson?.nodeType === "data")
     return {
@@ -90,7 +93,8 @@ async function look(http: MetaHttp, bind: string): Promise<Finding> {
     const show = await quiet(http.send(bind, "/show"));
     const showRes = show instanceof UnreachableError ? null : show;
     const showJson = parseJson(showRes);
-    if (showJson && Array.isArray(showJson.meta))
+    // Its node list, or its JSON error (a blank node's 409): a data node has no /show at all.
+    if (showRes?.status !== 404 && (Array.isArray(showJson?.meta) || typeof showJson?.error === "string"))
       return { kind: "admin", uncertain: false, what: "an influx-cluster admin service" };
     if (refused(showRes)) return { kind: "admin", uncertain: true, what: "an influx-cluster admin service" };
     const version = p.headers["x-influxdb-version"];
@@ -103,6 +107,10 @@ async function look(http: MetaHttp, bind: string): Promise<Finding> {
   }
   if (p?.status === 200 && refused(s)) return { kind: "meta", uncertain: true, what: "a meta API" };
   if (refused(p) && refused(s)) return { kind: "meta", uncertain: true, what: "a meta API" };
+  // e.g. HTTPS spoken to in plain HTTP: our services say so on every path.
+  const pingError = p && p.status >= 400 ? parseJson(p)?.error : undefined;
+  if (typeof pingError === "string" && pingError === parseJson(s)?.error)
+    return { kind: null, uncertain: false, what: "", error: pingError };
   return {
     kind: null,
     uncertain: false,
@@ -115,6 +123,7 @@ const POINT_AT = `point -bind at an influx-cluster admin service (host:${ADMIN_P
 /** Decides the kind of API at `bind`; throws DetectError naming what is there instead. */
 export async function detectApi(bind: string, api: ApiChoice, http: MetaHttp): Promise<ApiKind> {
   const found = await look(http, bind);
+  if (found.error) throw new DetectError(found.error);
   if (found.kind === null) throw new DetectError(`${bind} is ${found.what}; ${POINT_AT}`);
   if (api === "auto" || api === found.kind || found.uncertain) return api === "auto" ? found.kind : api;
   if (found.kind === "meta")
