@@ -21,7 +21,7 @@ import type {
 import type { StatusJson } from "../meta/service.ts";
 import type { HttpResponse, PeerAccess } from "../util/http-client.ts";
 import { formatDuration } from "../util/duration.ts";
-import { MetaHttp } from "./meta-http.ts";
+import { answersPing, MetaHttp } from "./meta-http.ts";
 import { noLeaderToRemove, noSuchMetaNode, planRemoval } from "./removal-plan.ts";
 import type { ClusterApi, ShardView } from "./types.ts";
 
@@ -114,7 +114,7 @@ export class MetaApi implements ClusterApi {
       this.http.send(addr, "/ping", { ...opts, credentials: false }).catch(() => null),
       withStatus ? this.http.json<MetaApiStatus>(addr, "/status", opts).catch(() => undefined) : undefined,
     ]);
-    const reachable = ping !== null && ping.status >= 200 && ping.status <= 299;
+    const reachable = ping !== null && answersPing(ping.status);
     return { reachable, status: reachable ? (status ?? null) : null, version: versionHeader(ping) };
   }
 

@@ -15,6 +15,14 @@ import {
   type PeerAccess,
 } from "../util/http-client.ts";
 
+/**
+ * Whether a node that answered `GET /ping` with `status` is up. The ping carries no credentials,
+ * and a Go meta node with `auth-enabled` wants them even there (401): it still answered.
+ */
+export function answersPing(status: number): boolean {
+  return (status >= 200 && status <= 299) || status === 401 || status === 403;
+}
+
 /** Go's http.Client gives up after 10 redirects. */
 const MAX_REDIRECTS = 10;
 

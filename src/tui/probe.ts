@@ -8,6 +8,7 @@
 
 import { Agent, request } from "undici";
 import type { MetaApiStatus } from "../cluster-api/meta-api.ts";
+import { answersPing } from "../cluster-api/meta-http.ts";
 import { peerUrl, PLAIN_HTTP, type PeerAccess } from "../util/http-client.ts";
 import type { Role } from "./model.ts";
 
@@ -152,7 +153,7 @@ export async function probeNode(
   const [p, s] = await Promise.allSettled([ping, status]);
   if (p.status === "rejected")
     return { up: false, pingMs: null, error: describeError(p.reason, timeoutMs), status: null };
-  if (p.value.status < 200 || p.value.status > 299) {
+  if (!answersPing(p.value.status)) {
     return { up: false, pingMs: p.value.ms, error: `/ping answered HTTP ${p.value.status}`, status: null };
   }
   let parsed: PolledStatus | null = null;

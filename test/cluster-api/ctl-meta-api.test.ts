@@ -284,3 +284,25 @@ test("shards: show-shards (-v), copy-shard, remove-shard, truncate-shards, and t
     "a truncated end is marked with *",
   );
 });
+
+test("auth-enabled Go meta nodes: basic credentials reach every node; /ping's 401 is a node that answers, not DOWN", async () => {
+  const c = await start({ meta: 3, auth: { user: "admin", password: "s3cret" } });
+  const bind = ["-bind", c.nodes[1].httpAddr];
+  const anonymous = await ctl([...bind, "show"]);
+  assert.equal(anonymous.code, 1);
+  assert.match(anonymous.stderr, /^show: unable to parse authentication credentials/);
+  const creds = ["-auth-type", "basic", "-user", "admin", "-pwd", "s3cret"];
+  const json = await ctl([...bind, ...creds, "-json", "show"]);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(
+    JSON.parse(json.stdout).meta.map((m: { reachable: boolean; state: string }) => [m.reachable, m.state]),
+    [
+      [true, "leader"],
+      [true, "unknown"],
+      [true, "unknown"],
+    ],
+  );
+  const removed = await ctl([...bind, ...creds, "remove-meta", "-y", c.nodes[2].httpAddr]);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.equal(c.members.length, 2);
+});

@@ -125,7 +125,27 @@ export interface StandinOptions {
   /** Data node servers; `registered` of them are in the metadata already. */
   data?: number;
   registered?: number;
+  /** `auth-enabled` with this admin user: every handled path, /ping included, wants basic
+   *  credentials (or `?u=&p=`), as Go's handler chain does. */
+  auth?: { user: string; password: string };
 }
+
+/** The paths Go's handler serves (others are http.NotFound, outside the auth chain). */
+const HANDLED = new Set([
+  "GET /ping",
+  "GET /status",
+  "GET /show-cluster",
+  "GET /show-shards",
+  "POST /join",
+  "POST /leave",
+  "POST /remove",
+  "POST /add-data",
+  "POST /remove-data",
+  "POST /update-data",
+  "POST /copy-shard",
+  "POST /remove-shard",
+  "POST /truncate-shards",
+]);
 
 export class GoMetaCluster {
   readonly nodes: GoMetaNode[] = [];
@@ -135,12 +155,14 @@ export class GoMetaCluster {
   dataRecords: DataRecord[] = [];
   shards: StandinShard[] = [];
   leader: GoMetaNode | null = null;
+  auth: StandinOptions["auth"];
   private nextId = 1;
   private index = 1;
   private requestIds = 0;
 
   static async start(opts: StandinOptions): Promise<GoMetaCluster> {
     const c = new GoMetaCluster();
+    c.auth = opts.auth;
     const metaCount = opts.meta + (opts.blank ?? 0);
     for (let i = 0; i < metaCount; i++) {
       const node: GoMetaNode = new GoMetaNode((req, res) => void c.serve(node, req, res));
@@ -285,6 +307,27 @@ export class GoMetaCluster {
     };
   }
 
+  /** What a node sends another (Go signs a JWT with the internal secret; any accepted credential will do here). */
+  private internalHeaders(): Record<string, string> | undefined {
+    if (!this.auth) return undefined;
+    const basic = Buffer.from(`${this.auth.user}:${this.auth.password}`).toString("base64");
+    return { authorization: `Basic ${basic}` };
+  }
+
+  /** Go's authenticate(): null when the request may pass, else the refusal. */
+  private refuse(req: http.IncomingMessage, url: URL): Reply | null {
+    if (!this.auth || !HANDLED.has(`${req.method} ${url.pathname}`)) return null;
+    let user = url.searchParams.get("u");
+    let password = url.searchParams.get("p");
+    const header = req.headers.authorization ?? "";
+    if (header.startsWith("Basic ")) {
+      [user, password] = Buffer.from(header.slice(6), "base64").toString("utf8").split(":");
+    }
+    if (user === null) return fail(401, "unable to parse authentication credentials");
+    if (user !== this.auth.user || password !== this.auth.password) return fail(401, "authorization failed");
+    return null;
+  }
+
   private async route(
     node: GoMetaNode,
     method: string,
@@ -322,6 +365,7 @@ export class GoMetaCluster {
         const res = await request(`http://${this.leader.httpAddr}/remove`, {
           method: "POST",
           form: { httpAddr: node.httpAddr },
+          headers: this.internalHeaders(),
           timeoutMs: 2000,
         }).catch((err: Error) => err);
         if (res instanceof Error) return fail(503, res.message);
@@ -410,7 +454,10 @@ export class GoMetaCluster {
   private async join(node: GoMetaNode, form: Record<string, string>): Promise<Reply> {
     const addr = form.addr;
     if (!addr) return fail(400, "addr is required");
-    const res = await request(`http://${addr}/status`, { timeoutMs: 2000 }).catch((err: Error) => err);
+    const res = await request(`http://${addr}/status`, {
+      headers: this.internalHeaders(),
+      timeoutMs: 2000,
+    }).catch((err: Error) => err);
     if (res instanceof Error)
       return fail(500, `Get "http://${addr}/status": dial tcp ${addr}: connect: connection refused`);
     const ns = JSON.parse(res.body.toString("utf8")) as {
@@ -478,13 +525,9 @@ export class GoMetaCluster {
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("\n");
       return;
     }
-    const reply = await this.route(
-      node,
-      method,
-      url.pathname,
-      form,
-      url.searchParams.get("verbose") === "true",
-    );
+    const reply =
+      this.refuse(req, url) ??
+      (await this.route(node, method, url.pathname, form, url.searchParams.get("verbose") === "true"));
     if (!reply) {
       // http.NotFound, outside the handler chain: no X-Influxdb-* headers.
       entry.status = 404;
@@ -502,6 +545,7 @@ export class GoMetaCluster {
       "X-Request-Id": id,
     };
     if (reply.location) headers.location = reply.location;
+    if (reply.status === 401) headers["WWW-Authenticate"] = 'Basic realm="InfluxDB"';
     const body = reply.body as { error?: string } | string | undefined;
     if (reply.status >= 300 && typeof body === "object" && body?.error)
       headers["X-Influxdb-Error"] = body.error;

@@ -9,7 +9,8 @@ import { MetaApi } from "../../src/cluster-api/meta-api.ts";
 import { App } from "../../src/tui/components/App.tsx";
 import { silentLogger } from "../../src/tui/log.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
-import { GO_VERSION, GoMetaCluster } from "../support/go-meta-standin.ts";
+import type { PeerAccess } from "../../src/util/http-client.ts";
+import { GO_VERSION, GoMetaCluster, type StandinOptions } from "../support/go-meta-standin.ts";
 import { plain, prose } from "./frame.ts";
 import { KEY, settle } from "./harness.tsx";
 import { waitUntil } from "./wait.ts";
@@ -22,13 +23,18 @@ afterEach(async () => {
 
 const esc = (s: string) => s.replace(/[.[\]]/g, "\\$&");
 
-async function openApp(opts: { meta: number; data?: number }) {
+async function openApp(opts: { meta: number; data?: number; auth?: StandinOptions["auth"] }) {
   const go = await GoMetaCluster.start({ ...opts, registered: opts.data });
   cleanup.push(() => go.stop());
-  const api = new MetaApi({ bind: go.nodes[1].httpAddr, access: { scheme: "http" }, timeoutMs: 1000 });
+  const basic = opts.auth && Buffer.from(`${opts.auth.user}:${opts.auth.password}`).toString("base64");
+  const access: PeerAccess = basic
+    ? { scheme: "http", headers: () => ({ authorization: `Basic ${basic}` }) }
+    : { scheme: "http" };
+  const api = new MetaApi({ bind: go.nodes[1].httpAddr, access, timeoutMs: 1000 });
   const ui = render(
     <App
       admin={api}
+      access={access}
       intervalMs={INTERVAL}
       timeoutMs={1000}
       theme={noColorTheme}
@@ -134,4 +140,11 @@ test("a dead node: the force dialog, the address typed, removed through the lead
       [app.go.nodes[0].httpAddr, victim.httpAddr, 204],
     ],
   );
+});
+
+test("auth-enabled Go meta nodes: every node is up although /ping wants credentials", async () => {
+  const app = await openApp({ meta: 3, auth: { user: "admin", password: "s3cret" } });
+  await app.waitFor("the first poll", /3\/3 voters up/);
+  assert.match(app.frame(), new RegExp(`leader ${esc(app.go.nodes[0].httpAddr)} `));
+  assert.doesNotMatch(app.frame(), /DOWN/);
 });
