@@ -4,7 +4,9 @@
 // (a data-node stand-in on a real TCP port) and shards. Real influxd processes on loopback.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { MetaApi } from "../../src/cluster-api/meta-api.ts";
 import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { ClusterPoller } from "../../src/tui/poller.ts";
 import { request } from "../../src/util/http-client.ts";
 import { VERSION } from "../../src/version.ts";
 import { ctl, status } from "../support/cluster.ts";
@@ -68,6 +70,25 @@ test("no admin service: the admin port is closed, and the cluster is formed with
     assert.match(text.stdout, new RegExp(`${esc(n.raftAddr)} +${esc(n.httpAddr)} +${esc(VERSION)} `));
   const json = await showJson(addr(1));
   assert.deepEqual(json.meta.map((m) => m.state).sort(), ["follower", "follower", "leader"]);
+});
+
+test("the TUI's poller through our meta API: every Raft column reported, so nothing is marked unknown", async () => {
+  const poller = new ClusterPoller({
+    admin: new MetaApi({ bind: addr(2), access: { scheme: "http" }, timeoutMs: 2000 }),
+    timeoutMs: 2000,
+    onSnapshot: () => undefined,
+  });
+  try {
+    const snapshot = await poller.pollOnce();
+    assert.equal(snapshot.adminError, null);
+    assert.equal(snapshot.raftUnreported, false);
+    assert.equal(snapshot.votersUp, 3);
+    assert.notEqual(snapshot.leaderHttp, null);
+    assert.deepEqual(snapshot.rows.map((r) => r.state).sort(), ["follower", "follower", "leader"]);
+    for (const row of snapshot.rows) assert.ok(row.term !== null && row.term > 0 && row.commitIndex !== null);
+  } finally {
+    await poller.stop();
+  }
 });
 
 test("remove-meta -y of a follower: our node leaves and wipes itself; join brings it back", async () => {
