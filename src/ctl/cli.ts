@@ -225,6 +225,9 @@ function usageOf(name: string): string {
   return `Usage: influxd-ctl [global flags] ${name}${Object.keys(c.flags).length ? " [flags]" : ""}${c.args ? " " + c.args : ""}\n\n${c.summary}.${flags}\n\nExamples:\n${c.examples.map((e) => "  " + e).join("\n")}`;
 }
 
+/** Width of the command column in the help: the longest name and two spaces. */
+const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
+
 const HELP = `influxd-ctl ${VERSION}: operator commands for the cluster, sent to an admin service
 or to a meta node's API (InfluxDB Enterprise's, on any compatible cluster).
 
@@ -233,9 +236,9 @@ Usage:
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(13)}${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(NAME_WIDTH)}${c.summary}`)
   .join("\n")}
-  version      print the version
+  ${"version".padEnd(NAME_WIDTH)}print the version
 
 Global flags:
 ${formatFlags(GLOBAL_FLAGS)}
