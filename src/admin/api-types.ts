@@ -20,7 +20,10 @@ export interface DataNodeView {
   id: number;
   httpAddr: string;
   tcpAddr: string;
+  /** Announced by the data node (POST /announce); "" when not heard recently. */
   version: string;
+  /** Its announced status ("joined", …); "" when not heard recently. */
+  status?: string;
   reachable: boolean;
 }
 

@@ -63,15 +63,8 @@ export class DataNodeRpc {
   }
 
   /** Tells the data node it was removed: it forgets its meta servers and resets itself. */
-  async leaveCluster(addr: string): Promise<void> {
-    const bytes = await this.call(
-      addr,
-      RPC.leaveClusterRequest,
-      null,
-      RPC.leaveClusterResponse,
-      this.opts.timeoutMs + JOIN_EXTRA_MS,
-    );
-    this.check(addr, bytes);
+  leaveCluster(addr: string): Promise<void> {
+    return this.errOnly(addr, RPC.leaveClusterRequest, null, this.opts.timeoutMs + JOIN_EXTRA_MS);
   }
 
   /** The shards the data node holds, by shard ID. Changes nothing there. */
@@ -84,39 +77,26 @@ export class DataNodeRpc {
   }
 
   /** Makes the data node at `addr` copy a shard from `req.host`; waits until it has it. */
-  async copyShard(addr: string, req: CopyShardRequest, timeoutMs: number): Promise<void> {
-    const bytes = await this.call(
-      addr,
-      RPC.copyShardRequest,
-      encodeCopyShardRequest(req),
-      RPC.copyShardResponse,
-      timeoutMs,
-    );
-    this.check(addr, bytes);
+  copyShard(addr: string, req: CopyShardRequest, timeoutMs: number): Promise<void> {
+    return this.errOnly(addr, RPC.copyShardRequest, encodeCopyShardRequest(req), timeoutMs);
   }
 
-  async removeShard(addr: string, shardId: number): Promise<void> {
-    const bytes = await this.call(
-      addr,
-      RPC.removeShardRequest,
-      encodeShardIdRequest(shardId),
-      RPC.removeShardResponse,
-    );
-    this.check(addr, bytes);
+  removeShard(addr: string, shardId: number): Promise<void> {
+    return this.errOnly(addr, RPC.removeShardRequest, encodeShardIdRequest(shardId));
   }
 
-  async removeHintedHandoff(addr: string, nodeId: number): Promise<void> {
-    const bytes = await this.call(
-      addr,
-      RPC.removeHintedHandoffRequest,
-      encodeNodeIdRequest(nodeId),
-      RPC.removeHintedHandoffResponse,
-    );
-    this.check(addr, bytes);
+  removeHintedHandoff(addr: string, nodeId: number): Promise<void> {
+    return this.errOnly(addr, RPC.removeHintedHandoffRequest, encodeNodeIdRequest(nodeId));
   }
 
-  private check(addr: string, bytes: Buffer): void {
-    const res = decodeErrResponse(bytes);
+  /** A call whose answer (type: the request's + 1) carries only an optional error. */
+  private async errOnly(
+    addr: string,
+    requestType: number,
+    payload: Uint8Array | null,
+    timeoutMs = this.opts.timeoutMs,
+  ): Promise<void> {
+    const res = decodeErrResponse(await this.call(addr, requestType, payload, requestType + 1, timeoutMs));
     if (res.err) throw new DataNodeError(`data node ${addr}: ${res.err}`);
   }
 

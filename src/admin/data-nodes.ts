@@ -42,13 +42,15 @@ interface DataNodeStatus {
   nodeStatus: "joined" | "disjoined";
 }
 
+/** One owner of a shard (Go's ShardOwnerInfo: every field always present; state, size and
+ *  times only filled in by a verbose listing). */
 export interface ShardOwnerInfo {
   id: number;
   tcpAddr: string;
-  state?: string;
-  "last-modified"?: string;
-  size?: number;
-  err?: string;
+  state: string;
+  "last-modified": string;
+  size: number;
+  err: string;
 }
 
 /** One shard as /show-shards lists it (Go's ClusterShardInfo). */
@@ -252,6 +254,10 @@ export class DataNodeOperations {
               owners: shard.owners.map((o) => ({
                 id: o.nodeId,
                 tcpAddr: data.dataNodes.find((n) => n.id === o.nodeId)?.tcpAddr ?? "",
+                state: "",
+                "last-modified": goTime(0n),
+                size: 0,
+                err: "",
               })),
             });
           }

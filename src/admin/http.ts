@@ -65,7 +65,10 @@ export function adminRoutes(admin: AdminService): Routes {
     },
     "POST /update-data": async (ctx) => {
       const params = await ctx.params();
-      sendJson(ctx.res, 200, await admin.updateData(required(params, "old"), required(params, "new")));
+      const [oldAddr, newAddr] = [required(params, "old"), required(params, "new")];
+      if (oldAddr === newAddr)
+        throw new HttpError(400, 'parameter "new": the same address as parameter "old"');
+      sendJson(ctx.res, 200, await admin.updateData(oldAddr, newAddr));
     },
   };
 }

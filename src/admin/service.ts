@@ -38,6 +38,8 @@ export interface AdminOptions {
   logger: Logger;
   /** Scheme, TLS trust and node-to-node credentials of the meta nodes; plain HTTP by default. */
   peers?: PeerAccess;
+  /** What a node last announced about itself (POST /announce on 8091), by TCP address. */
+  announced?: (tcpAddr: string) => { version: string; status: string } | undefined;
   /** How data nodes are reached (RPC deadlines, TLS); see DataNodeOperations. */
   dataNodes?: Partial<Omit<DataNodeOptions, "logger">>;
 }
@@ -140,7 +142,8 @@ export class AdminService {
         id: n.id,
         httpAddr: n.addr,
         tcpAddr: n.tcpAddr,
-        version: "",
+        version: this.opts.announced?.(n.tcpAddr)?.version ?? "",
+        status: this.opts.announced?.(n.tcpAddr)?.status ?? "",
         reachable: await this.reachable(n.addr),
       })),
     );

@@ -39,7 +39,9 @@ export interface MetaApiStatus {
 /** `GET /show-cluster`: arrays are null or absent on a node without a leader. */
 interface ShowCluster {
   meta?: { id: number; addr: string; tcpAddr: string; version?: string }[] | null;
-  data?: { id: number; tcpAddr: string; httpAddr?: string; addr?: string; version?: string }[] | null;
+  data?:
+    | { id: number; tcpAddr: string; httpAddr?: string; addr?: string; version?: string; status?: string }[]
+    | null;
 }
 
 /** Go's MetaNodeInfo / DataNodeInfo answers of /join, /add-data, /update-data. */
@@ -158,6 +160,7 @@ export class MetaApi implements ClusterApi {
       httpAddr: d.httpAddr ?? d.addr ?? "",
       tcpAddr: d.tcpAddr,
       version: d.version || dataProbes[i].version,
+      status: d.status ?? "",
       reachable: dataProbes[i].reachable,
     }));
     return {

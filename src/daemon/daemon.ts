@@ -150,16 +150,18 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
 
     // The admin service's operations also serve the Enterprise routes of 8091, so it exists
     // even when its own listener (8084) is disabled.
+    const announcements = new Announcements(config.meta["announcement-expiration"], raftAddr);
     const admin = new AdminService(service, {
       pingTimeoutMs: config.admin_cluster["ping-timeout"],
       requestTimeoutMs: 10_000,
       logger: logger.child({ module: "admin" }),
       peers: security.peers,
+      // Data nodes' TLS certificates are checked against [meta] https-ca when set, else the system's roots.
       dataNodes: config.meta["data-use-tls"]
-        ? { tls: { rejectUnauthorized: !config.meta["data-insecure-tls"] } }
+        ? { tls: { rejectUnauthorized: !config.meta["data-insecure-tls"], ca: security.peers.tls?.ca } }
         : undefined,
+      announced: (tcpAddr) => announcements.get(tcpAddr),
     });
-    const announcements = new Announcements(config.meta["announcement-expiration"], raftAddr);
     gossip = new Gossip(service, announcements, security.peers, logger.child({ module: "gossip" }));
     gossip.start(config.meta["gossip-frequency"]);
 
@@ -179,7 +181,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
           admin,
           leases: new Leases(config.meta["lease-duration"]),
           announcements,
-          scheme: security.peers.scheme,
+          peers: security.peers,
         }),
         confirmRemoved: () => confirmRemoved(service, security.peers),
         cleanupAfterRemoval: () =>

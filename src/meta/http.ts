@@ -3,6 +3,7 @@
 import { encodeResponse } from "../proto/index.ts";
 import { validateCommand } from "./fsm.ts";
 import { HttpError, sendBytes, sendJson, type RequestContext, type Routes } from "../util/http-server.ts";
+import { refuse } from "../util/auth.ts";
 import { parseDuration } from "../util/duration.ts";
 import { NotLeader, type MetaService } from "./service.ts";
 
@@ -85,9 +86,7 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       if (!params.has("raftAddr") && enterpriseJoin) return enterpriseJoin(ctx);
       // Adding a server directly is node-to-node only (operators: add-meta, which checks first).
       if (ctx.credential && ctx.credential !== "internal") {
-        throw new HttpError(401, "authorization failed", {
-          "www-authenticate": 'Bearer realm="influx-cluster"',
-        });
+        throw refuse();
       }
       const addr = requireParam(params, "addr");
       const raftAddr = requireParam(params, "raftAddr");

@@ -23,6 +23,8 @@ export interface NodeRow {
   appliedIndex: number | null;
   lastContactMs: number | null;
   version: string;
+  /** A data node's announced status ("joined", …), from the admin service's /show. */
+  announcedStatus?: string;
 }
 
 /** One complete picture of the cluster, produced by the poller after every poll. */

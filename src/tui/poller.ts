@@ -224,6 +224,7 @@ export class ClusterPoller {
         appliedIndex: null,
         lastContactMs: null,
         version: d.version,
+        announcedStatus: d.status || undefined,
       });
     }
     const statuses = rows

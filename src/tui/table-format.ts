@@ -32,7 +32,7 @@ function pingText(row: NodeRow): string {
 }
 
 function stateText(row: NodeRow): string {
-  if (row.role === "data") return "-";
+  if (row.role === "data") return row.announcedStatus ?? "-";
   if (row.up === false) return "DOWN";
   // Up without a state: the node does not report it (a Go/Enterprise meta node).
   if (row.state === null) return row.up ? "-" : "...";

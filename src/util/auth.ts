@@ -84,7 +84,7 @@ export function internalAuthorization(internalSecret: string, node: string): str
   return "Bearer " + signJwt({ username: node, internal: true }, internalSecret, INTERNAL_TOKEN_TTL_S);
 }
 
-function refuse(message: string): HttpError {
+export function refuse(message = AUTH_FAILED): HttpError {
   // RFC 9110: a 401 names the scheme the client should use.
   return new HttpError(401, message, { "www-authenticate": 'Bearer realm="influx-cluster"' });
 }

@@ -82,7 +82,10 @@ function status(i: number): Promise<StatusJson> {
 
 /** Every route of both services, as "METHOD /path", straight from the route tables. */
 const META_ROUTES = Object.keys(
-  metaRoutes(null as never, { enterprise: enterpriseRoutes({ admin: {} } as never) } as never),
+  metaRoutes(
+    null as never,
+    { enterprise: enterpriseRoutes({ admin: {}, peers: { scheme: "https" } } as never) } as never,
+  ),
 );
 const ADMIN_ROUTES = Object.keys(adminRoutes(null as never));
 // POST /join also serves the Enterprise add-meta (addr only); its node-to-node form (with

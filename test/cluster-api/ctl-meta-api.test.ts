@@ -53,7 +53,14 @@ test("show: meta nodes with versions and the leader, data nodes, from /show-clus
     ],
   );
   assert.deepEqual(show.data, [
-    { id: 4, httpAddr: d.httpAddr, tcpAddr: d.tcpAddr, version: GO_VERSION, reachable: true },
+    {
+      id: 4,
+      httpAddr: d.httpAddr,
+      tcpAddr: d.tcpAddr,
+      version: GO_VERSION,
+      status: "joined",
+      reachable: true,
+    },
   ]);
   assert.deepEqual(changes(c), [], "show changes nothing");
 });

@@ -118,6 +118,16 @@ test("influxd-ctl add-data (admin service) runs the same operation: the node lea
   const id = (await metadata()).dataNodes.find((n) => n.tcpAddr === b.tcpAddr)?.id;
   assert.equal(r.stdout.trim(), `Added data node ${id} at ${b.tcpAddr}`);
   assert.equal(b.metaServers.length, 3);
+  // remove-data through the admin service tells the data node to leave, as /remove-data does.
+  const spare = await DataNodeStandIn.start();
+  standIns.push(spare);
+  assert.equal((await ctl(["-bind", cluster.nodes[1].adminAddr, "add-data", spare.tcpAddr])).code, 0);
+  const removed = await ctl(["-bind", cluster.nodes[2].adminAddr, "remove-data", "-y", spare.tcpAddr]);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.match(removed.stdout, new RegExp(`^Removed data node \\d+ at ${spare.tcpAddr}\n$`));
+  assert.ok(spare.received.some((r) => r.kind === "leave"));
+  assert.deepEqual(spare.metaServers, []);
+  assert.ok(!(await metadata()).dataNodes.some((n) => n.tcpAddr === spare.tcpAddr));
 });
 
 let shardId = 0;
@@ -160,7 +170,16 @@ test("GET /show-shards lists live shards with their owners; ?verbose=true asks e
   assert.equal(row["expire-time"], "0001-01-01T00:00:00Z");
   assert.equal(row["truncated-at"], "0001-01-01T00:00:00Z");
   assert.match(String(row["start-time"]), /^\d{4}-\d\d-\d\dT\d\d:00:00Z$/);
-  assert.deepEqual(row.owners, [{ id: ownerNode.id, tcpAddr: owner.tcpAddr }]);
+  assert.deepEqual(row.owners, [
+    {
+      id: ownerNode.id,
+      tcpAddr: owner.tcpAddr,
+      state: "",
+      "last-modified": "0001-01-01T00:00:00Z",
+      size: 0,
+      err: "",
+    },
+  ]);
   const verbose = json<Row[]>(await call(cluster.nodes[2].httpAddr, "GET", "/show-shards?verbose=true"));
   assert.deepEqual(verbose.find((s) => s.id === shardId)!.owners, [
     {
@@ -302,6 +321,11 @@ test("POST /announce: versions reach every meta node's /show-cluster by gossip a
       },
     });
   assert.equal((await announce()).status, 204);
+  // The admin service beside it shows the same (what influxd-ctl show and the TUI read).
+  const index = cluster.nodes.findIndex((n) => n.httpAddr === follower.httpAddr);
+  const shown = (await cluster.admin(index).show()).data.find((d) => d.tcpAddr === a.tcpAddr);
+  assert.equal(shown?.version, "1.8.11-c1.2.0");
+  assert.equal(shown?.status, "joined");
   type Show = {
     data: { tcpAddr: string; version: string; httpScheme: string }[];
     meta: { addr: string; version: string; httpScheme: string }[];
@@ -326,6 +350,7 @@ test("POST /announce: versions reach every meta node's /show-cluster by gossip a
   await eventually("the announcement to expire everywhere", async () =>
     (await shows()).every((s) => s.data.some((d) => d.tcpAddr === a.tcpAddr && d.version === "")),
   );
+  assert.equal((await cluster.admin(index).show()).data.find((d) => d.tcpAddr === a.tcpAddr)?.version, "");
   const bad = await call(follower.httpAddr, "POST", "/announce", { json: { httpAddr: "x" } });
   assert.equal(bad.status, 400);
 });
@@ -505,4 +530,10 @@ test("POST /join on a blank node bootstraps a cluster of itself first, then adds
   await eventually("both to be voters", async () => (await status(first.httpAddr)).raft.voters.length === 2);
   const busy = await call(first.httpAddr, "POST", "/join", { form: { addr: cluster.nodes[0].httpAddr } });
   assert.equal(busy.status, 409, "a member of another cluster is refused");
+  // A blank node asked to add a member of another cluster refuses before bootstrapping itself.
+  const third = cluster.nodes[await cluster.addNode()];
+  const refused = await call(third.httpAddr, "POST", "/join", { form: { addr: first.httpAddr } });
+  assert.equal(refused.status, 409);
+  assert.match(String(json(refused).error), /is a member of another cluster: leader=/);
+  assert.equal((await status(third.httpAddr)).raft.state, "unbootstrapped");
 });

@@ -4,6 +4,10 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateDevCertificates } from "../../src/daemon/dev-certs.ts";
 import {
   decodeCopyShardRequest,
   decodeErrResponse,
@@ -156,4 +160,31 @@ test("a dead or silent data node fails within the deadline, naming it", async ()
   silent.close();
   await assert.rejects(rpc.listShards("127.0.0.1:1"), /data node 127\.0\.0\.1:1: connection refused/);
   await assert.rejects(rpc.listShards("no-port"), /data node no-port: not a host:port address/);
+});
+
+test("over TLS (data-use-tls): the handshake first, then the mux byte; the certificate is checked", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "data-rpc-tls-"));
+  try {
+    const certs = generateDevCertificates(dir, ["127.0.0.1"]);
+    const node = await DataNodeStandIn.start({
+      tls: { cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) },
+    });
+    standIns.push(node);
+    node.shards.set(8, { state: "hot", size: 1 });
+    const trusted = new DataNodeRpc({
+      timeoutMs: 2_000,
+      tls: { rejectUnauthorized: true, ca: readFileSync(certs.caFile) },
+    });
+    assert.deepEqual(Object.keys(await trusted.listShards(node.tcpAddr)), ["8"]);
+    assert.equal(hex(node.received.at(-1)!.raw), "0225");
+    const untrusted = new DataNodeRpc({ timeoutMs: 2_000, tls: { rejectUnauthorized: true } });
+    await assert.rejects(
+      untrusted.listShards(node.tcpAddr),
+      new RegExp(`data node ${node.tcpAddr}: .*certificate`),
+    );
+    const plain = new DataNodeRpc({ timeoutMs: 500 });
+    await assert.rejects(plain.listShards(node.tcpAddr), new RegExp(`data node ${node.tcpAddr}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

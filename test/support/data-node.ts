@@ -8,6 +8,7 @@
  */
 import http from "node:http";
 import net from "node:net";
+import tls from "node:tls";
 import { MetaClient } from "../../src/meta/client.ts";
 import {
   BARE_REQUESTS,
@@ -67,11 +68,14 @@ export class DataNodeStandIn {
         }),
       );
     });
-    server.on("connection", (socket) => this.accept(socket));
+    server.on(server instanceof tls.Server ? "secureConnection" : "connection", (socket: net.Socket) =>
+      this.accept(socket),
+    );
   }
 
-  static async start(): Promise<DataNodeStandIn> {
-    const server = net.createServer();
+  /** With `tls`, the TCP port speaks TLS first (a data node with https-enabled), then the mux byte. */
+  static async start(opts: { tls?: { cert: Buffer; key: Buffer } } = {}): Promise<DataNodeStandIn> {
+    const server = opts.tls ? tls.createServer(opts.tls) : net.createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as net.AddressInfo).port;
     return new DataNodeStandIn(server, `127.0.0.1:${port}`, `127.0.0.1:${port + 1}`);

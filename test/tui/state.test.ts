@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { diffSnapshots } from "../../src/tui/events.ts";
 import { quorumHealth } from "../../src/tui/model.ts";
 import { reducer, selectedRow, visibleRows } from "../../src/tui/state.ts";
+import { plainTable } from "../../src/tui/table-format.ts";
 import { healthy, metaRow, node3Down, plan, snapshot, stateAfter, T0 } from "./fixtures.ts";
 
 const ADDR3 = "127.0.0.1:9093";
@@ -227,4 +228,20 @@ test("resize records the new size and ignores a same-size event", () => {
   const s = stateAfter([]);
   assert.equal(reducer(s, { type: "resize", columns: 120, rows: 30 }), s);
   assert.deepEqual(reducer(s, { type: "resize", columns: 60, rows: 15 }).size, { columns: 60, rows: 15 });
+});
+
+test("a data node's row shows its announced status and version, or '-' when not heard", () => {
+  const heard = metaRow(5, {
+    role: "data",
+    key: "data:d1",
+    httpAddr: "d1:8086",
+    state: null,
+    version: "1.8.11-c1.2.0",
+    announcedStatus: "joined",
+  });
+  const silent = metaRow(6, { role: "data", key: "data:d2", httpAddr: "d2:8086", state: null, version: "" });
+  const [, first, second] = plainTable([heard, silent]);
+  assert.match(first, /\bjoined\b.*1\.8\.11-/); // the version column may be cut short
+  assert.doesNotMatch(second, /joined/);
+  assert.match(second, / - /);
 });

@@ -52,16 +52,23 @@ export class Gossip {
         }),
       );
       for (const addr of shuffle(others)) {
-        const res = await request(peerUrl(this.peers, addr, "/announce"), {
-          method: "POST",
-          body,
-          contentType: "application/json",
-          timeoutMs,
-          ...peerOptions(this.peers),
-        }).catch(() => null);
+        // An address in the metadata need not be a valid URL host: that peer is skipped.
+        const res = await Promise.resolve()
+          .then(() =>
+            request(peerUrl(this.peers, addr, "/announce"), {
+              method: "POST",
+              body,
+              contentType: "application/json",
+              timeoutMs,
+              ...peerOptions(this.peers),
+            }),
+          )
+          .catch(() => null);
         if (res && res.status < 300) return;
         this.logger.debug({ addr, status: res?.status }, "announcement not taken");
       }
+    } catch (err) {
+      this.logger.warn({ err }, "gossip round failed");
     } finally {
       this.running = false;
     }

@@ -28,7 +28,7 @@ export class Leases {
   acquire(name: string, owner: number): { lease: Lease; acquired: boolean } {
     const now = this.now();
     const current = this.held.get(name);
-    const acquired = !current || current.expiresAt <= now || current.owner === owner;
+    const acquired = !current || current.expiresAt < now || current.owner === owner;
     if (acquired) this.held.set(name, { expiresAt: now + this.durationMs, owner });
     const lease = this.held.get(name)!;
     return {

@@ -9,8 +9,9 @@
 import type { AdminService } from "../../admin/service.ts";
 import { dataNodeInfo } from "../../admin/data-nodes.ts";
 import { parseDuration } from "../../util/duration.ts";
+import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../../util/http-client.ts";
 import { HttpError, sendJson, type RequestContext, type Routes } from "../../util/http-server.ts";
-import type { MetaService } from "../service.ts";
+import type { MetaService, StatusJson } from "../service.ts";
 import { parseAnnouncement, type Announcements } from "./announcements.ts";
 import type { Leases } from "./leases.ts";
 import { userRoutes } from "./users.ts";
@@ -20,8 +21,8 @@ export interface EnterpriseRouteOptions {
   admin: AdminService;
   leases: Leases;
   announcements: Announcements;
-  /** Scheme of every meta node's HTTP API (for 307s and /show-cluster). */
-  scheme: "http" | "https";
+  /** How this node reaches the other meta nodes (scheme, TLS, credentials). */
+  peers: PeerAccess;
 }
 
 function param(params: URLSearchParams, name: string, message = `${name} is required`): string {
@@ -35,7 +36,8 @@ function noContent(ctx: RequestContext): void {
 }
 
 export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
-  const { service, admin, leases, announcements, scheme } = opts;
+  const { service, admin, leases, announcements, peers } = opts;
+  const scheme = peers.scheme;
   const ops = admin.dataNodes;
 
   /** On a follower: answers 307 to the same path on the leader (503 without one) and returns true. */
@@ -60,6 +62,25 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
       tcpAddr: n.tcpAddr,
       version: heard?.version ?? "",
     };
+  };
+
+  /** The meta node at `addr` must answer and belong to no cluster. */
+  const requireBlank = async (addr: string): Promise<void> => {
+    const status = await requestJson<StatusJson>(peerUrl(peers, addr, "/status"), {
+      timeoutMs: 10_000,
+      ...peerOptions(peers),
+    }).catch((err: Error) => {
+      throw new HttpError(
+        502,
+        `meta node ${addr} could not be reached (${err.message}); start it and try again`,
+      );
+    });
+    if (status?.leader) {
+      throw new HttpError(
+        409,
+        `meta node at "${addr}" is a member of another cluster: leader=${status.leader} peers=[${(status.peers ?? []).join(" ")}]`,
+      );
+    }
   };
 
   return {
@@ -87,6 +108,8 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
     "POST /join": async (ctx) => {
       const addr = param(await ctx.params(), "addr");
       if (service.state() === "unbootstrapped") {
+        // Refuse before bootstrapping: a refused request leaves this node blank.
+        if (addr !== service.httpAddr) await requireBlank(addr);
         await admin.addMeta(service.httpAddr);
       } else if (leaderOnly(ctx)) {
         return;
