@@ -6,59 +6,30 @@
 // Run: node --import tsx bench/fsm.bench.ts
 import { EntryType } from "../src/raft/types.ts";
 import { encodeCommand, encodeData } from "../src/proto/index.ts";
-import type { DatabaseInfo, MetaCommand, MetaData } from "../src/proto/index.ts";
+import type { MetaCommand } from "../src/proto/index.ts";
 import { MetaStateMachine } from "../src/meta/fsm.ts";
 import { Report } from "./lib/results.ts";
+import { databaseName, POLICY, scaleState, START_NS, WEEK_NS } from "./lib/scale-state.ts";
 
 const SIZES = [100, 1_000, 10_000];
 const GROUPS_PER_DATABASE = 4;
-const WEEK = 7n * 24n * 3_600_000_000_000n;
-const START = 1_700_000_000_000_000_000n;
 /** Each measurement stops after this many applies or this much time, whichever comes first. */
 const MAX_APPLIES = 2_000;
 const BUDGET_MS = 1_500;
 /** Untimed applies first, so that the figures are of optimised code. */
 const WARM_UP = 200;
 
-/** A state of `size` databases, built directly (applying thousands of commands would take long). */
-function stateOf(size: number): MetaData {
-  const dataNodes = [1, 2, 3].map((id) => ({ id, addr: `d${id}:8086`, tcpAddr: `d${id}:8088` }));
-  let shardId = 0;
-  let groupId = 0;
-  const databases: DatabaseInfo[] = Array.from({ length: size }, (_, i) => ({
-    name: `db-${i}`,
-    defaultRetentionPolicy: "autogen",
-    continuousQueries: [],
-    retentionPolicies: [
-      {
-        name: "autogen",
-        duration: 0n,
-        shardGroupDuration: WEEK,
-        replicaN: 3,
-        subscriptions: [],
-        shardGroups: Array.from({ length: GROUPS_PER_DATABASE }, (_, g) => ({
-          id: ++groupId,
-          startTime: START + BigInt(g) * WEEK,
-          endTime: START + BigInt(g + 1) * WEEK,
-          deletedAt: 0n,
-          truncatedAt: 0n,
-          shards: [{ id: ++shardId, owners: dataNodes.map((n) => ({ nodeId: n.id })) }],
-        })),
-      },
-    ],
-  }));
-  return {
-    term: 1,
-    index: 1,
-    clusterId: 42n,
-    metaNodes: [],
-    dataNodes,
-    databases,
-    users: [],
-    maxNodeId: 3,
-    maxShardGroupId: groupId,
-    maxShardId: shardId,
-  };
+/** A state of `size` databases (bench/lib/scale-state.ts), built directly: applying thousands
+ *  of commands would take long. */
+function stateOf(size: number) {
+  return scaleState({
+    databases: size,
+    shardGroups: size * GROUPS_PER_DATABASE,
+    shardsPerGroup: 1,
+    ownersPerShard: 3,
+    dataNodes: 3,
+    users: 0,
+  });
 }
 
 interface Figure {
@@ -100,9 +71,9 @@ for (const size of SIZES) {
     // Each command opens a new weekly group in a different database.
     measure(size, "CreateShardGroupCommand", (i) => ({
       type: "CreateShardGroupCommand",
-      database: `db-${i % size}`,
-      policy: "autogen",
-      timestamp: START + BigInt(GROUPS_PER_DATABASE + Math.floor(i / size)) * WEEK,
+      database: databaseName(i % size),
+      policy: POLICY,
+      timestamp: START_NS + BigInt(GROUPS_PER_DATABASE + Math.floor(i / size)) * WEEK_NS,
     })),
   );
 }

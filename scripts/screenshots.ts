@@ -6,7 +6,8 @@
 // chalk (inside Ink) fixes its colour level when it loads, so the script re-runs itself with
 // FORCE_COLOR=3 before anything imports Ink.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 if (process.env.FORCE_COLOR !== "3") {
@@ -28,6 +29,9 @@ const { renderToString } = await import("ink");
 const { Terminal } = await import("@xterm/headless");
 const { Resvg } = await import("@resvg/resvg-js");
 const { startLocalCluster } = await import("../src/daemon/local-cluster.ts");
+const { planAdd } = await import("../src/tui/add-node.ts");
+const { fetchStatus } = await import("../src/tui/node-status.ts");
+const { PLAIN_HTTP } = await import("../src/util/http-client.ts");
 const { ClusterPoller } = await import("../src/tui/poller.ts");
 const { Screen } = await import("../src/tui/components/Screen.tsx");
 const { initialState, reducer } = await import("../src/tui/state.ts");
@@ -36,7 +40,11 @@ const { screenToSvg } = await import("../src/tui/term-svg.ts");
 type AppState = import("../src/tui/state.ts").AppState;
 type Action = import("../src/tui/state.ts").Action;
 
-async function toPng(name: string, state: AppState, context: { bind: string; profileName: string | null }) {
+async function toPng(
+  name: string,
+  state: AppState,
+  context: { bind: string; profileName: string | null; notes?: string[] },
+) {
   const ansi = renderToString(
     React.createElement(Screen, {
       state,
@@ -89,7 +97,7 @@ try {
     run([
       ...healthyActions,
       { type: "removeAsked", row: target, at: Date.now() },
-      { type: "planLoaded", httpAddr: target.httpAddr, plan, force: false, forceReason: null },
+      { type: "planLoaded", httpAddr: target.httpAddr, plan, force: false, forceReason: null, at: 0 },
     ]),
     context,
   );
@@ -117,13 +125,63 @@ try {
         plan: forced,
         force: true,
         forceReason: unforced.refusal,
+        at: 0,
       },
       { type: "forceType", text: dead.httpAddr.slice(0, 7) },
     ]),
     context,
   );
 
-  await toPng("help", run([...downActions, { type: "help", open: true }]), context);
+  await toPng("help", run([...downActions, { type: "help", open: true }]), {
+    ...context,
+    notes: [
+      `Node PIDs: ${cluster.nodes.map((n) => `${n.name} ${n.pid}`).join(", ")}; kill one to see it go DOWN.`,
+    ],
+  });
+
+  // The details of the dead node's neighbour: its own /status, and the DOWN node's last event.
+  const survivor = down.rows.find((r) => r.httpAddr === cluster.nodes[followerIdx[0]].httpAddr)!;
+  const answer = await fetchStatus(survivor.httpAddr, PLAIN_HTTP, 2000);
+  const rowIndex = (key: string) => down.rows.findIndex((r) => r.key === key);
+  await toPng(
+    "detail",
+    run([
+      ...downActions,
+      { type: "moveTo", where: "first" },
+      { type: "move", delta: rowIndex(survivor.key) },
+      { type: "detailOpen" },
+      { type: "detailStatus", key: survivor.key, ...answer },
+    ]),
+    context,
+  );
+
+  // Force-remove the dead node, restart it blank, and show the way back: the events history, then `a`.
+  const removed = await admin.removeMeta(dead.httpAddr, { force: true });
+  const afterRemoval = await poller.pollOnce();
+  const historyActions: Action[] = [
+    ...downActions,
+    { type: "status", text: "sorted by STATE", tone: "info", at: Date.now(), transient: true },
+    { type: "removeDone", httpAddr: dead.httpAddr, result: removed, at: Date.now() },
+    { type: "snapshot", snapshot: afterRemoval },
+  ];
+  await toPng("events", run([...historyActions, { type: "eventsOpen" }]), context);
+
+  // What its operator would do: wipe its meta dir, start it again, blank.
+  rmSync(join(victim.dir, "meta"), { recursive: true, force: true });
+  await cluster.restart(followerIdx[1]);
+  const addPlan = await planAdd(dead.httpAddr, afterRemoval, PLAIN_HTTP, 2000);
+  await toPng(
+    "add-dialog",
+    run([
+      ...historyActions,
+      { type: "addStart" },
+      { type: "addType", text: dead.httpAddr },
+      { type: "addSubmit" },
+      // As it looks once the 300 ms in which y is ignored have passed.
+      { type: "addPlanned", httpAddr: dead.httpAddr, plan: addPlan, at: Date.now() - 1000 },
+    ]),
+    context,
+  );
   await poller.stop();
 } finally {
   await cluster.stop();

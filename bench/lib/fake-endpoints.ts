@@ -122,10 +122,19 @@ async function runServer(count: number, voters: number): Promise<void> {
     reachable: true,
     state: i === 0 ? "leader" : "follower",
     suffrage: i < voters ? "voter" : "nonvoter",
+    raftActive: true,
   }));
   const show: ShowResult = {
     self: { httpAddr: leader.httpAddr, raftAddr: leader.raftAddr },
     leader: { httpAddr: leader.httpAddr, raftAddr: leader.raftAddr },
+    membershipKnown: true,
+    raftConfig: {
+      index: 1,
+      servers: meta.map((m) => ({
+        raftAddr: m.raftAddr,
+        suffrage: m.suffrage === "voter" ? "voter" : "nonvoter",
+      })),
+    },
     meta,
     data: [],
   };

@@ -14,7 +14,7 @@ import { Screen } from "../../src/tui/components/Screen.tsx";
 import type { ClusterSnapshot } from "../../src/tui/model.ts";
 import { initialState, reducer, type Action, type AppState } from "../../src/tui/state.ts";
 import { colorTheme } from "../../src/tui/theme.ts";
-import { useKeys } from "../../src/tui/use-keys.ts";
+import { useKeys, type KeyHandlers } from "../../src/tui/use-keys.ts";
 import { useStore } from "../../src/tui/use-store.ts";
 
 /** A terminal for Ink: fixed size, remembers when it was last written to. */
@@ -82,7 +82,16 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 }
 
 const CONTEXT = { bind: "127.0.0.1:8084", profileName: null, logFile: null };
-const NO_HANDLERS = { quit() {}, refresh() {}, askRemove() {}, confirmRemove() {} };
+const NO_HANDLERS: KeyHandlers = {
+  quit() {},
+  refresh() {},
+  askRemove() {},
+  confirmRemove() {},
+  openDetail() {},
+  copy() {},
+  planAdd() {},
+  confirmAdd() {},
+};
 
 /** Screen + key router + store, as App wires them, minus polling: snapshots come from `expose`'s dispatch. */
 function LiveView({ init, expose }: { init: AppState; expose: (dispatch: (a: Action) => void) => void }) {

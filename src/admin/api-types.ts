@@ -10,10 +10,18 @@ export interface MetaNodeView {
   httpAddr: string;
   raftAddr: string;
   version: string;
+  /** Its /status answered (HTTP up). */
   reachable: boolean;
   /** "unknown": the node answers but does not report its Raft state (a Go/Enterprise meta node). */
   state: NodeRaftState | "unreachable" | "unknown";
-  suffrage: "voter" | "nonvoter";
+  /** Set when the node reports that its meta dir failed under it (it then serves no writes). */
+  storageError?: string;
+  /** From the Raft configuration (the leader's, else this node's); "none": a metadata record that
+   *  is not in the Raft configuration. */
+  suffrage: "voter" | "nonvoter" | "none";
+  /** The leader's Raft view: answered and kept up within an election timeout; null without a
+   *  leader. */
+  raftActive: boolean | null;
 }
 
 export interface DataNodeView {
@@ -31,20 +39,51 @@ export interface ShowResult {
   /** The meta node this admin service runs beside. */
   self: { httpAddr: string; raftAddr: string };
   leader: { raftAddr: string; httpAddr: string } | null;
+  /** False when no leader answered: meta and data are then what this node last knew, with each
+   *  node's own /status, and nothing can be concluded about membership from them. */
+  membershipKnown: boolean;
+  /** The Raft configuration (the leader's, else this node's): the peers `show` prints. */
+  raftConfig: { index: number; servers: { raftAddr: string; suffrage: "voter" | "nonvoter" }[] };
   meta: MetaNodeView[];
   data: DataNodeView[];
 }
 
+/** A voter as a removal plan sees it: both its HTTP and its Raft side. */
+export interface PlanVoter {
+  httpAddr: string;
+  raftAddr: string;
+  httpUp: boolean;
+  raftActive: boolean;
+}
+
 export interface RemovalPlan {
-  node: { id: number; httpAddr: string; raftAddr: string; reachable: boolean; isLeader: boolean };
+  node: {
+    id: number;
+    httpAddr: string;
+    raftAddr: string;
+    /** HTTP up (its /ping answered): needed to wipe it. */
+    reachable: boolean;
+    /** Active in the leader's Raft view. */
+    raftActive: boolean;
+    isLeader: boolean;
+    suffrage: "voter" | "nonvoter" | "none";
+  };
+  /** Index of the Raft configuration the plan was checked against; remove-meta carries it to the
+   *  leader, which refuses the change if the configuration has moved since (CONFIG_CHANGED). */
+  configIndex: number;
+  voters: PlanVoter[];
   votersBefore: number;
   votersAfter: number;
+  /** Voters left after the removal that are active in the leader's Raft view. */
   reachableVotersAfter: number;
   quorumAfter: number;
   forceRequired: boolean;
   /** The error remove-meta would return with these parameters; null when it would proceed. */
   refusal: string | null;
+  refusalCode: string | null;
   warnings: string[];
+  /** The code of each warning, in the same order. */
+  warningCodes: string[];
 }
 
 export interface RemoveMetaResult {
@@ -52,6 +91,7 @@ export interface RemoveMetaResult {
   addr: string;
   cleanup: "done" | "skipped" | "failed";
   warnings: string[];
+  warningCodes: string[];
 }
 
 export interface NodeResult {

@@ -39,7 +39,9 @@ export class AdminClient {
   }
 
   planRemoveMeta(httpAddr: string, force: boolean, tcpAddr?: string): Promise<RemovalPlan> {
-    return this.call("/remove-meta/plan", { query: { metahttp: httpAddr, force: String(force), tcpAddr } });
+    const query: Record<string, string> = { metahttp: httpAddr, force: String(force) };
+    if (tcpAddr !== undefined) query.tcpAddr = tcpAddr;
+    return this.call("/remove-meta/plan", { query });
   }
 
   removeMeta(httpAddr: string, opts: { force: boolean; tcpAddr?: string }): Promise<RemoveMetaResult> {
@@ -57,8 +59,13 @@ export class AdminClient {
     return this.call("/join", { method: "POST", form: { addr: via } });
   }
 
-  addMeta(httpAddr: string): Promise<NodeResult> {
-    return this.call("/add-meta", { method: "POST", form: { addr: httpAddr } });
+  /** `newCluster`: bootstrap the (blank) node beside this admin service even though it
+   *  belonged to a cluster before. */
+  addMeta(httpAddr: string, opts: { newCluster?: boolean } = {}): Promise<NodeResult> {
+    return this.call("/add-meta", {
+      method: "POST",
+      form: { addr: httpAddr, newCluster: opts.newCluster ? "true" : undefined },
+    });
   }
 
   /** The data node at `tcpAddr` (its RPC port, usually 8088) is told to join; it reports its HTTP address. */

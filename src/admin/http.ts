@@ -1,22 +1,20 @@
 /** Routes of the admin service (8084): SPEC §5, shapes in docs/http-api.md. */
 
+import { isHostPort } from "../util/address.ts";
 import { HttpError, sendJson, type Routes } from "../util/http-server.ts";
 import type { AdminService } from "./service.ts";
-
-/**
- * host:port with a host name, an IPv4 address or a bracketed IPv6 address, and a port in 1-65535.
- * Anything looser reaches `new URL("http://" + value)` further on, where characters such as
- * `|`, `%` or `<` throw (a 500 instead of a 400).
- */
-const ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?):(\d{1,5})$/;
 
 function required(params: URLSearchParams, name: string): string {
   const value = params.get(name)?.trim();
   if (!value) throw new HttpError(400, `missing parameter "${name}"`);
-  const port = Number(ADDRESS.exec(value)?.[1] ?? 0);
-  if (port < 1 || port > 65535)
+  if (!isHostPort(value))
     throw new HttpError(400, `parameter "${name}": invalid address "${value}" (expected host:port)`);
   return value;
+}
+
+/** An address parameter that may be absent (empty counts as absent), checked like `required`. */
+function optional(params: URLSearchParams, name: string): string | undefined {
+  return params.get(name)?.trim() ? required(params, name) : undefined;
 }
 
 function flag(params: URLSearchParams, name: string): boolean {
@@ -37,13 +35,13 @@ export function adminRoutes(admin: AdminService): Routes {
       const { record: _record, ...plan } = await admin.plan(
         required(params, "metahttp"),
         flag(params, "force"),
-        params.get("tcpAddr") || undefined,
+        optional(params, "tcpAddr"),
       );
       sendJson(ctx.res, 200, plan);
     },
     "POST /remove-meta": async (ctx) => {
       const params = await ctx.params();
-      const tcpAddr = params.get("tcpAddr") ? required(params, "tcpAddr") : undefined;
+      const tcpAddr = optional(params, "tcpAddr");
       sendJson(
         ctx.res,
         200,
@@ -51,8 +49,11 @@ export function adminRoutes(admin: AdminService): Routes {
       );
     },
     "POST /leave": async (ctx) => sendJson(ctx.res, 200, await admin.leave()),
-    "POST /add-meta": async (ctx) =>
-      sendJson(ctx.res, 200, await admin.addMeta(required(await ctx.params(), "addr"))),
+    "POST /add-meta": async (ctx) => {
+      const params = await ctx.params();
+      const newCluster = flag(params, "newCluster");
+      sendJson(ctx.res, 200, await admin.addMeta(required(params, "addr"), { newCluster }));
+    },
     "POST /join": async (ctx) =>
       sendJson(ctx.res, 200, await admin.joinVia(required(await ctx.params(), "addr"))),
     "POST /add-data": async (ctx) => {

@@ -1,16 +1,27 @@
 /**
- * The admin service (8084): cluster management on behalf of `influxd-ctl` and the TUI. It is the
- * place the safety rules of SPEC §2 live: ping the target, refuse an unreachable node without
- * force, refuse to remove the last voter or to leave fewer reachable voters than a quorum, move
- * leadership away before removing the leader, remove through the meta client (one Raft entry),
- * then have the removed node wipe itself.
+ * The admin service (8084): cluster management on behalf of `influxd-ctl` and the TUI. It plans
+ * a removal (SPEC §2; docs/operations.md, "Removing a meta node") from the leader's Raft view
+ * with the rules of src/raft/membership.ts, moves leadership away before removing the leader,
+ * removes through the meta client with the plan's configuration index as the precondition the
+ * leader checks again when it appends the change (one Raft entry), makes sure a lost answer is
+ * not misreported, then has the removed node wipe itself. It also adds nodes, never letting a
+ * former member bootstrap a second cluster unasked.
  */
 
 import type { Logger } from "pino";
-import { MetaClient, MetaCommandError } from "../meta/client.ts";
+import type { LocalNodeControl } from "../daemon/node-lifecycle.ts";
+import { MetaClient, MetaCommandError, MetaRequestError } from "../meta/client.ts";
+import { isTransient, raftErrorToHttp, unavailable } from "../meta/raft-http.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
-import type { MetaData, NodeInfo } from "../proto/index.ts";
-import { noLeaderToRemove, noSuchMetaNode, planRemoval } from "../cluster-api/removal-plan.ts";
+import {
+  FORCEABLE,
+  removalBreaksQuorum,
+  removalFacts,
+  removalRefusal,
+  removalRefusalMessage,
+} from "../raft/membership.ts";
+import type { Configuration } from "../raft/types.ts";
+import type { NodeInfo } from "../proto/index.ts";
 import {
   errorText,
   peerOptions,
@@ -44,24 +55,41 @@ export interface AdminOptions {
   dataNodes?: Partial<Omit<DataNodeOptions, "logger">>;
 }
 
+/** /show's bound on each node's answer: the whole view stays under 2 s with nodes down. */
+const SHOW_STATUS_TIMEOUT_MS = 1_000;
+
+/** What the admin service knows of the cluster at one moment. */
 interface ClusterView {
-  data: MetaData;
-  /** Leader's status (authoritative configuration), or null without a leader. */
+  records: readonly NodeInfo[];
+  /** The leader's status (its Raft view is authoritative), or null when none answered. */
   leader: StatusJson | null;
   /** Every meta node's status by HTTP address; null when unreachable. */
   statuses: Map<string, StatusJson | null>;
 }
 
+/** A warning with its code (callers test the code; the message is for people). */
+interface Warning {
+  code: string;
+  message: string;
+}
+
+function refused(status: number, message: string, code: string): HttpError {
+  return new HttpError(status, message, {}, code);
+}
+
 export class AdminService {
   private readonly client: MetaClient;
-  /** Membership changes from this service run one at a time so each plan is checked against
-   *  the configuration it will change. */
+  /** Membership changes from this service run one at a time; across admin services the leader
+   *  orders them and re-checks each when it appends it. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Admin addresses the meta nodes reported in /status, kept for hints about nodes now down. */
+  private readonly adminOf = new Map<string, string>();
   /** Data node and shard operations, shared with the Enterprise routes of the meta API. */
   readonly dataNodes: DataNodeOperations;
 
   constructor(
     private readonly meta: MetaService,
+    private readonly node: LocalNodeControl,
     private readonly opts: AdminOptions,
   ) {
     this.client = this.metaClient(meta.httpAddr);
@@ -97,36 +125,82 @@ export class AdminService {
   }
 
   private async status(httpAddr: string, timeoutMs: number): Promise<StatusJson | null> {
-    if (httpAddr === this.meta.httpAddr) return this.meta.status();
-    return requestJson<StatusJson>(peerUrl(this.peers, httpAddr, "/status"), {
-      timeoutMs,
-      ...peerOptions(this.peers),
-    }).catch(() => null);
+    const s =
+      httpAddr === this.meta.httpAddr
+        ? this.meta.status()
+        : await requestJson<StatusJson>(peerUrl(this.peers, httpAddr, "/status"), {
+            timeoutMs,
+            ...peerOptions(this.peers),
+          }).catch(() => null);
+    if (s?.adminAddr) this.adminOf.set(httpAddr, s.adminAddr);
+    return s;
   }
 
-  private async view(): Promise<ClusterView> {
-    if (this.meta.state() === "unbootstrapped") {
-      throw new HttpError(
+  /** `influxd-ctl -bind <admin of httpAddr> <command>`, when that admin address is known. */
+  private ctlOn(httpAddr: string, command: string): string | null {
+    const admin = httpAddr === this.meta.httpAddr ? this.meta.adminAddr : this.adminOf.get(httpAddr);
+    return admin ? `influxd-ctl -bind ${admin} ${command}` : null;
+  }
+
+  /** The command that adds `httpAddr` from a member of the cluster this node knows. */
+  private addBackCommand(httpAddr: string, members: string[]): string {
+    const admin = members.find((a) => a !== this.meta.adminAddr);
+    return admin
+      ? `influxd-ctl -bind ${admin} add-meta ${httpAddr}`
+      : `influxd-ctl -bind <admin address of a member> add-meta ${httpAddr}`;
+  }
+
+  /** Refuses what needs this node to be a member: blank, or removed and not wiped yet. */
+  private async requireMember(): Promise<void> {
+    const self = this.meta.httpAddr;
+    const state = this.meta.state();
+    if (state === "unbootstrapped") {
+      if (this.node.wasMember()) {
+        throw refused(
+          409,
+          `meta node ${self} was removed from its cluster and is blank; add it back from a member: ${this.addBackCommand(self, await this.node.clusterAdmins())}`,
+          "WAS_MEMBER",
+        );
+      }
+      const bootstrap = this.ctlOn(self, `add-meta ${self}`) ?? `influxd-ctl add-meta ${self}`;
+      throw refused(
         409,
-        `meta node ${this.meta.httpAddr} is not part of a cluster; bootstrap it with influxd-ctl add-meta ${this.meta.httpAddr}`,
+        `meta node ${self} is not part of a cluster; bootstrap a new cluster on it with: ${bootstrap}, or add it to an existing cluster with: influxd-ctl -bind <admin address of a member> add-meta ${self}`,
+        "NOT_IN_CLUSTER",
       );
     }
-    const data = await this.client.data();
+    const removal = this.meta.removal();
+    if (removal) {
+      throw refused(
+        409,
+        `meta node ${self} was removed from its cluster${removal.leaderHttp ? ` (the leader ${removal.leaderHttp} no longer lists it)` : ""}; wipe it with: ${removal.command}; then add it back from a member: ${this.addBackCommand(self, await this.node.clusterAdmins())}`,
+        "NODE_REMOVED",
+      );
+    }
+  }
+
+  /**
+   * Every known meta node's /status within `timeoutMs`, and the leader among them. The records
+   * are this node's metadata; the Raft configuration comes from the leader's status.
+   */
+  private async view(timeoutMs: number): Promise<ClusterView> {
+    await this.requireMember();
+    const records = this.meta.data().metaNodes;
     const statuses = new Map<string, StatusJson | null>();
-    await Promise.all(
-      data.metaNodes.map(async (n) =>
-        statuses.set(n.addr, await this.status(n.addr, this.opts.pingTimeoutMs)),
-      ),
-    );
-    const leader = [...statuses.values()].find((s) => s?.raft.state === "leader") ?? null;
-    return { data, leader, statuses };
+    await Promise.all(records.map(async (n) => statuses.set(n.addr, await this.status(n.addr, timeoutMs))));
+    const leaders = [...statuses.values()].filter((s): s is StatusJson => s?.raft.state === "leader");
+    // Two nodes may both still say "leader" for a moment: the newer term is the real one.
+    const leader = leaders.sort((a, b) => b.raft.term - a.raft.term)[0] ?? null;
+    return { records, leader, statuses };
   }
 
   async show(): Promise<ShowResult> {
-    const { data, leader, statuses } = await this.view();
-    const voters = new Set(leader?.raft.voters ?? this.meta.status().raft.voters);
-    const meta: MetaNodeView[] = data.metaNodes.map((n) => {
+    const { records, leader, statuses } = await this.view(SHOW_STATUS_TIMEOUT_MS);
+    const own = this.meta.status();
+    const servers = (leader ?? own).raft.servers;
+    const meta: MetaNodeView[] = records.map((n) => {
       const s = statuses.get(n.addr) ?? null;
+      const server = servers.find((v) => v.address === n.tcpAddr);
       return {
         id: n.id,
         httpAddr: n.addr,
@@ -134,33 +208,67 @@ export class AdminService {
         version: s?.version ?? "",
         reachable: s !== null,
         state: s ? s.raft.state : "unreachable",
-        suffrage: voters.has(n.tcpAddr) ? "voter" : "nonvoter",
+        suffrage: server?.suffrage ?? "none",
+        raftActive: leader ? (server?.active ?? false) : null,
+        ...(s?.storage?.ok === false ? { storageError: s.storage.error ?? "meta dir failed" } : {}),
       };
     });
     const dataNodes: DataNodeView[] = await Promise.all(
-      data.dataNodes.map(async (n) => ({
+      this.meta.data().dataNodes.map(async (n) => ({
         id: n.id,
         httpAddr: n.addr,
         tcpAddr: n.tcpAddr,
         version: this.opts.announced?.(n.tcpAddr)?.version ?? "",
         status: this.opts.announced?.(n.tcpAddr)?.status ?? "",
-        reachable: await this.reachable(n.addr),
+        reachable: await this.reachable(n.addr, SHOW_STATUS_TIMEOUT_MS),
       })),
     );
     return {
       self: { httpAddr: this.meta.httpAddr, raftAddr: this.meta.raftAddr },
       leader: leader ? { raftAddr: leader.raftAddr, httpAddr: leader.httpAddr } : null,
+      membershipKnown: leader !== null,
+      raftConfig: {
+        index: (leader ?? own).raft.configIndex,
+        servers: servers.map((v) => ({ raftAddr: v.address, suffrage: v.suffrage })),
+      },
       meta,
       data: dataNodes,
     };
   }
 
-  private async reachable(httpAddr: string): Promise<boolean> {
+  private async reachable(httpAddr: string, timeoutMs = this.opts.pingTimeoutMs): Promise<boolean> {
     const res = await request(peerUrl(this.peers, httpAddr, "/ping"), {
-      timeoutMs: this.opts.pingTimeoutMs,
+      timeoutMs,
       ...peerOptions(this.peers, false),
     }).catch(() => null);
     return res !== null && res.status < 500;
+  }
+
+  /**
+   * The metadata record remove-meta means. With -tcpAddr too, both must name the same record:
+   * a Raft address that belongs to another node (or to none) is refused, never followed.
+   */
+  private target(records: readonly NodeInfo[], httpAddr: string, tcpAddr?: string): NodeInfo {
+    const byHttp = records.find((n) => n.addr === httpAddr);
+    if (tcpAddr !== undefined && byHttp && byHttp.tcpAddr !== tcpAddr) {
+      throw refused(
+        400,
+        `-tcpAddr ${tcpAddr} does not match meta node ${byHttp.id} at ${httpAddr}, whose Raft address is ${byHttp.tcpAddr}`,
+        "TCP_ADDR_MISMATCH",
+      );
+    }
+    if (!byHttp) {
+      const byTcp = tcpAddr !== undefined ? records.find((n) => n.tcpAddr === tcpAddr) : undefined;
+      if (byTcp) {
+        throw refused(
+          400,
+          `-tcpAddr ${tcpAddr} belongs to meta node ${byTcp.id} at ${byTcp.addr}, not to ${httpAddr}`,
+          "TCP_ADDR_MISMATCH",
+        );
+      }
+      throw refused(404, `meta node ${httpAddr} does not exist in cluster`, "NODE_NOT_FOUND");
+    }
+    return byHttp;
   }
 
   /** What remove-meta would do, and the refusal it would give; changes nothing. */
@@ -169,39 +277,144 @@ export class AdminService {
     force: boolean,
     tcpAddr?: string,
   ): Promise<RemovalPlan & { record: NodeInfo }> {
-    const [reachable, view] = await Promise.all([this.reachable(httpAddr), this.view()]);
-    const record =
-      view.data.metaNodes.find((n) => n.addr === httpAddr) ??
-      (tcpAddr ? view.data.metaNodes.find((n) => n.tcpAddr === tcpAddr) : undefined);
-    if (!record) throw new HttpError(404, noSuchMetaNode(httpAddr));
-    if (!view.leader) throw new HttpError(503, noLeaderToRemove(httpAddr));
-    const httpOf = (raftAddr: string) => view.data.metaNodes.find((n) => n.tcpAddr === raftAddr)?.addr;
-    const plan = planRemoval({
-      node: { id: record.id, httpAddr: record.addr, raftAddr: record.tcpAddr },
-      addr: httpAddr,
-      reachable,
-      voters: view.leader.raft.voters,
-      voterReachable: (raftAddr) => view.statuses.get(httpOf(raftAddr) ?? "") != null,
-      leaderRaftAddr: view.leader.raftAddr,
-      force,
-    });
-    return { ...plan, record };
+    const [httpUp, view] = await Promise.all([this.reachable(httpAddr), this.view(this.opts.pingTimeoutMs)]);
+    const record = this.target(view.records, httpAddr, tcpAddr);
+    const leader = view.leader;
+    if (!leader) {
+      throw unavailable(
+        `the cluster has no leader; meta node ${httpAddr} cannot be removed until a quorum of meta nodes is back`,
+        "NO_LEADER",
+      );
+    }
+    const servers = leader.raft.servers;
+    const config: Configuration = {
+      servers: servers.map(({ id, address, suffrage }) => ({ id, address, suffrage })),
+    };
+    const active = new Set(servers.filter((s) => s.active).map((s) => s.id));
+    const server = servers.find((s) => s.address === record.tcpAddr);
+    const httpOf = (raftAddr: string) => view.records.find((n) => n.tcpAddr === raftAddr)?.addr ?? "";
+    const httpUpOf = (raftAddr: string) => view.statuses.get(httpOf(raftAddr)) != null;
+    // The plan is stricter than the leader's own check: a voter counts only when the leader's
+    // Raft view has it active AND its HTTP answers (a node that died a moment ago is still
+    // "active" for up to an election timeout; its closed port already shows).
+    const addressOf = new Map(servers.map((s) => [s.id, s.address]));
+    const facts = removalFacts(
+      config,
+      server?.id ?? "",
+      (id) => active.has(id) && (id === server?.id || httpUpOf(addressOf.get(id) ?? "")),
+    );
+    const isLeader = leader.raftAddr === record.tcpAddr;
+
+    const unforceable = removalRefusal(facts, true); // what even -force cannot override
+    let refusalCode: string | null = unforceable;
+    let refusal = unforceable ? removalRefusalMessage(unforceable, facts, httpAddr) : null;
+    let forceRequired = false;
+    if (!refusal && !force && !httpUp) {
+      refusalCode = "TARGET_UNREACHABLE";
+      refusal = `meta node ${httpAddr} could not be reached; use -force to remove an unreachable node`;
+      forceRequired = true;
+    }
+    const ruled = server ? removalRefusal(facts, force) : null;
+    if (!refusal && ruled) {
+      refusalCode = ruled;
+      refusal = removalRefusalMessage(ruled, facts, httpAddr);
+      forceRequired = FORCEABLE.has(ruled);
+    }
+
+    const warnings: Warning[] = [];
+    if (!server) {
+      warnings.push({
+        code: "NOT_IN_RAFT_CONFIG",
+        message: `meta node ${httpAddr} is not in the Raft configuration: only its metadata record is dropped`,
+      });
+    }
+    if (isLeader) {
+      warnings.push({
+        code: "LEADER_MOVES",
+        message: `meta node ${httpAddr} is the leader: leadership moves to another voter first`,
+      });
+    }
+    if (!httpUp) {
+      const leave = this.ctlOn(httpAddr, "leave -y");
+      warnings.push({
+        code: "NOT_WIPED",
+        message: `meta node ${httpAddr} is unreachable: its meta dir will not be wiped; if it comes back with its old data it reports itself removed and must be wiped${leave ? ` with: ${leave}` : " (it names the command)"}`,
+      });
+    }
+    if (server && force && removalBreaksQuorum(facts) && facts.targetIsVoter) {
+      warnings.push({
+        code: "QUORUM_AT_RISK",
+        message: `after removal only ${facts.activeVotersAfter} of ${facts.votersAfter} voters are active: the cluster has no quorum until more return`,
+      });
+    }
+    return {
+      record,
+      node: {
+        id: record.id,
+        httpAddr: record.addr,
+        raftAddr: record.tcpAddr,
+        reachable: httpUp,
+        raftActive: server ? active.has(server.id) : false,
+        isLeader,
+        suffrage: server?.suffrage ?? "none",
+      },
+      configIndex: leader.raft.configIndex,
+      voters: servers
+        .filter((s) => s.suffrage === "voter")
+        .map((s) => ({
+          httpAddr: httpOf(s.address),
+          raftAddr: s.address,
+          httpUp: httpUpOf(s.address),
+          raftActive: active.has(s.id),
+        })),
+      votersBefore: facts.votersBefore,
+      votersAfter: facts.votersAfter,
+      reachableVotersAfter: facts.activeVotersAfter,
+      quorumAfter: facts.quorumAfter,
+      forceRequired,
+      refusal,
+      refusalCode,
+      warnings: warnings.map((w) => w.message),
+      warningCodes: warnings.map((w) => w.code),
+    };
   }
 
+  /**
+   * remove-meta: plan, move leadership away from the target, remove it with the plan's
+   * configuration index as the precondition the leader checks, then have it wipe itself.
+   */
   removeMeta(httpAddr: string, force: boolean, tcpAddr?: string): Promise<RemoveMetaResult> {
     return this.serialize(async () => {
       const plan = await this.plan(httpAddr, force, tcpAddr);
-      if (plan.refusal) throw new HttpError(409, plan.refusal);
-      const warnings = plan.warnings.filter((w) => !w.includes("leadership moves"));
+      if (plan.refusal) {
+        const status = plan.refusalCode === "NO_LEADER" ? 503 : 409;
+        throw refused(status, plan.refusal, plan.refusalCode ?? "REFUSED");
+      }
+      const kept = plan.warningCodes.map((code, i) => ({ code, message: plan.warnings[i] }));
+      const warnings = kept.filter((w) => w.code !== "LEADER_MOVES");
       if (plan.node.isLeader) await this.moveLeadershipAway(plan.record);
-      this.opts.logger.info({ httpAddr, id: plan.node.id, force }, "removing meta node");
+      this.opts.logger.info(
+        { httpAddr, id: plan.node.id, force, configIndex: plan.configIndex },
+        "removing meta node",
+      );
       try {
-        await this.client.deleteMetaNode(plan.node.id);
+        await this.client.deleteMetaNode(plan.node.id, {
+          prevConfigIndex: plan.node.suffrage === "none" ? undefined : plan.configIndex,
+          force,
+        });
       } catch (err) {
-        if (err instanceof MetaCommandError && err.message === "node not found") {
-          throw new HttpError(404, `meta node ${httpAddr} does not exist in cluster (already removed?)`);
+        // A first attempt may have committed before its answer was lost: the retry then finds
+        // the configuration moved or the record gone. Look before reporting anything.
+        const unknown =
+          (err instanceof MetaRequestError || err instanceof MetaCommandError) && err.outcomeUnknown;
+        if (!unknown) throw this.removalFailure(httpAddr, err);
+        if (!(await this.removalCommitted(plan.record))) {
+          throw unavailable(
+            `removing meta node ${httpAddr}: ${(err as Error).message}; the leader does not show it removed — check with influxd-ctl show before trying again`,
+            "REMOVAL_NOT_CONFIRMED",
+          );
         }
-        throw new HttpError(409, `removing meta node ${httpAddr} failed: ${(err as Error).message}`);
+        this.opts.logger.info({ httpAddr, err: (err as Error).message }, "removal had committed");
       }
       let cleanup: RemoveMetaResult["cleanup"] = "skipped";
       if (plan.node.reachable) {
@@ -213,53 +426,104 @@ export class AdminService {
         if (res.status === 200) cleanup = "done";
         else {
           cleanup = "failed";
-          warnings.push(
-            `meta node ${httpAddr} was removed but did not wipe its meta dir (${errorText(res)}); run influxd-ctl leave on it or wipe it before reuse`,
-          );
+          const leave = this.ctlOn(httpAddr, "leave -y");
+          warnings.push({
+            code: "WIPE_FAILED",
+            message: `meta node ${httpAddr} was removed but did not wipe its meta dir (${errorText(res)}); wipe it before reuse${leave ? ` with: ${leave}` : " (it names the command in its log and /status)"}`,
+          });
         }
       }
-      return { id: plan.node.id, addr: httpAddr, cleanup, warnings };
+      return {
+        id: plan.node.id,
+        addr: httpAddr,
+        cleanup,
+        warnings: warnings.map((w) => w.message),
+        warningCodes: warnings.map((w) => w.code),
+      };
     });
+  }
+
+  /** Whether the leader's committed state no longer has the record (nor its Raft server). */
+  private async removalCommitted(record: NodeInfo): Promise<boolean> {
+    const view = await this.view(this.opts.pingTimeoutMs).catch(() => null);
+    const leader = view?.leader;
+    if (!leader || leader.raft.commitIndex < leader.raft.configIndex) return false;
+    if (leader.raft.servers.some((s) => s.address === record.tcpAddr)) return false;
+    const data = await this.metaClient(leader.httpAddr)
+      .data(leader.raft.commitIndex)
+      .catch(() => null);
+    return data !== null && !data.metaNodes.some((n) => n.id === record.id);
+  }
+
+  /** The error remove-meta reports when the removal certainly did not happen. */
+  private removalFailure(httpAddr: string, err: unknown): HttpError {
+    const message = `removing meta node ${httpAddr} failed: ${(err as Error).message}`;
+    if (err instanceof MetaRequestError && (err.status === 503 || isTransient(err.code)))
+      return unavailable(`${message}; nothing was changed`, err.code ?? "UNAVAILABLE");
+    if (err instanceof MetaRequestError)
+      return refused(err.status >= 500 ? 502 : err.status, message, err.code ?? "REFUSED");
+    if (err instanceof MetaCommandError) return refused(409, message, "COMMAND_FAILED");
+    return refused(502, message, "UNAVAILABLE");
   }
 
   /** Asks the leader to hand leadership to an up-to-date voter and waits for a new leader. */
   private async moveLeadershipAway(leader: NodeInfo): Promise<void> {
     const res = await this.postToNode(leader.addr, "/leadership-transfer").catch((err: Error) => {
-      throw new HttpError(
-        503,
+      throw unavailable(
         `could not move leadership away from meta node ${leader.addr}: ${err.message}`,
+        "TRANSFER_FAILED",
       );
     });
     if (res.status !== 200) {
-      throw new HttpError(
-        503,
+      throw unavailable(
         `could not move leadership away from meta node ${leader.addr}: ${errorText(res)}`,
+        "TRANSFER_FAILED",
       );
     }
   }
 
-  /** Bootstraps this node, or adds another blank node to this node's cluster. */
-  addMeta(httpAddr: string): Promise<NodeResult> {
+  /**
+   * Bootstraps this node (`newCluster` is required when it belonged to a cluster before), or adds
+   * another blank node to this node's cluster.
+   */
+  addMeta(httpAddr: string, opts: { newCluster?: boolean } = {}): Promise<NodeResult> {
     return this.serialize(async () => {
-      if (httpAddr === this.meta.httpAddr && this.meta.state() === "unbootstrapped") {
-        const node = await this.meta.bootstrapSelf();
-        return { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr };
-      }
-      if (this.meta.state() === "unbootstrapped") {
-        throw new HttpError(
-          409,
-          `meta node ${this.meta.httpAddr} is not part of a cluster; bootstrap it first with influxd-ctl add-meta ${this.meta.httpAddr}`,
+      const self = this.meta.httpAddr;
+      const blank = this.meta.state() === "unbootstrapped";
+      if (opts.newCluster && !(httpAddr === self && blank)) {
+        throw refused(
+          400,
+          `-new-cluster bootstraps the blank meta node beside -bind on itself (${self}${blank ? "" : ", which is not blank"}), not ${httpAddr}`,
+          "NEW_CLUSTER_NOT_SELF",
         );
       }
+      if (httpAddr === self && blank && (opts.newCluster || !this.node.wasMember())) {
+        const node = await this.meta.bootstrapSelf().catch((err: unknown) => {
+          throw raftErrorToHttp(err);
+        });
+        return { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr };
+      }
+      await this.requireMember();
       const target = await this.status(httpAddr, this.opts.pingTimeoutMs);
       if (!target)
-        throw new HttpError(502, `meta node ${httpAddr} could not be reached; start it and try again`);
+        throw refused(
+          502,
+          `meta node ${httpAddr} could not be reached; start it and try again`,
+          "UNREACHABLE",
+        );
       const existing = (await this.client.data()).metaNodes.find((n) => n.addr === httpAddr);
-      if (existing && target.raft.state !== "unbootstrapped") return existing;
+      if (existing && target.raft.state !== "unbootstrapped" && target.removal === null) return existing;
       if (target.raft.state !== "unbootstrapped") {
-        throw new HttpError(
+        const wipe =
+          target.removal?.command ??
+          this.ctlOn(httpAddr, "leave -y") ??
+          `stop it, delete its meta dir, and start it again`;
+        throw refused(
           409,
-          `meta node ${httpAddr} already belongs to another cluster; wipe it (influxd-ctl leave) before adding it`,
+          target.removal
+            ? `meta node ${httpAddr} was removed but still holds its old data; wipe it first with: ${wipe}`
+            : `meta node ${httpAddr} already belongs to another cluster (leader ${target.leader || "unknown"}); remove it from there first: ${wipe}`,
+          target.removal ? "NODE_REMOVED" : "OTHER_CLUSTER",
         );
       }
       try {
@@ -269,20 +533,39 @@ export class AdminService {
           serverId: target.serverId,
         });
       } catch (err) {
-        throw new HttpError(409, `adding meta node ${httpAddr} failed: ${(err as Error).message}`);
+        throw refused(409, `adding meta node ${httpAddr} failed: ${(err as Error).message}`, "JOIN_FAILED");
       }
     });
   }
 
-  /** Removes the meta node this service runs beside (`influxd-ctl leave`). */
-  leave(): Promise<RemoveMetaResult> {
-    return this.removeMeta(this.meta.httpAddr, false);
+  /**
+   * `influxd-ctl leave`: removes the meta node this service runs beside. A node the cluster has
+   * already removed (its log says so, or the leader no longer lists it) is only wiped.
+   */
+  async leave(): Promise<RemoveMetaResult> {
+    const self = this.meta.httpAddr;
+    if (this.meta.state() === "unbootstrapped")
+      throw refused(409, `meta node ${self} is not part of a cluster: nothing to leave`, "NOT_IN_CLUSTER");
+    if (this.meta.removal() !== null || (await this.node.confirmRemoved())) {
+      const id = this.meta.status().id;
+      await this.node.wipe();
+      return { id, addr: self, cleanup: "done", warnings: [], warningCodes: [] };
+    }
+    return this.removeMeta(self, false);
   }
 
   /** Joins this blank node to the cluster that `via` belongs to. */
   async joinVia(via: string): Promise<NodeResult> {
     if (this.meta.state() !== "unbootstrapped") {
-      throw new HttpError(409, `meta node ${this.meta.httpAddr} already belongs to a cluster`);
+      const removal = this.meta.removal();
+      if (removal) {
+        throw refused(
+          409,
+          `meta node ${this.meta.httpAddr} was removed from its cluster but still holds its old data; wipe it first with: ${removal.command}`,
+          "NODE_REMOVED",
+        );
+      }
+      throw refused(409, `meta node ${this.meta.httpAddr} already belongs to a cluster`, "ALREADY_MEMBER");
     }
     const client = this.metaClient(via);
     const status = this.meta.status();
@@ -293,7 +576,11 @@ export class AdminService {
         serverId: status.serverId,
       });
     } catch (err) {
-      throw new HttpError(502, `joining the cluster through ${via} failed: ${(err as Error).message}`);
+      throw refused(
+        502,
+        `joining the cluster through ${via} failed: ${(err as Error).message}`,
+        "JOIN_FAILED",
+      );
     }
   }
 

@@ -51,8 +51,8 @@ export class AdminApi implements ClusterApi {
     return this.client.join(via);
   }
 
-  addMeta(httpAddr: string): Promise<NodeResult> {
-    return this.client.addMeta(httpAddr);
+  addMeta(httpAddr: string, opts: { newCluster?: boolean } = {}): Promise<NodeResult> {
+    return this.client.addMeta(httpAddr, opts);
   }
 
   addData(tcpAddr: string): Promise<NodeResult> {

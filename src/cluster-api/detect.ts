@@ -8,6 +8,7 @@
  * means something else by it).
  */
 
+import { DEFAULT_ADMIN_PORT, withDefaultPort as addPort } from "../util/address.ts";
 import { UnreachableError, type HttpResponse, type PeerAccess } from "../util/http-client.ts";
 import { AdminApi } from "./admin-api.ts";
 import { MetaHttp } from "./meta-http.ts";
@@ -17,7 +18,6 @@ import type { ApiKind, ClusterApi, ClusterOperations } from "./types.ts";
 export const API_CHOICES = ["auto", "admin", "meta"] as const;
 export type ApiChoice = (typeof API_CHOICES)[number];
 
-export const ADMIN_PORT = 8084;
 export const META_PORT = 8091;
 
 /** A -bind that points at no cluster API, or at the other one than -api asks for. */
@@ -30,14 +30,11 @@ export interface Endpoint {
   note: string | null;
 }
 
-const HAS_PORT = /^(?:\[[^\]]*\]|[^:[\]]+):\d+$/;
-
-/** Adds the default port to a bare host (`node1`, `[::1]`), and says so. */
+/** Adds the default port of `api` to a bare host (`node1`, `[::1]`), and says so. */
 export function withDefaultPort(bind: string, api: ApiChoice): Endpoint {
-  // Anything else with a colon is left to fail with its own error.
-  if (HAS_PORT.test(bind) || (bind.includes(":") && !bind.startsWith("["))) return { bind, note: null };
-  const port = api === "meta" ? META_PORT : ADMIN_PORT;
-  const full = `${bind}:${port}`;
+  const port = api === "meta" ? META_PORT : DEFAULT_ADMIN_PORT;
+  const full = addPort(bind, port);
+  if (full === bind) return { bind, note: null };
   const what =
     api === "meta"
       ? "the meta API port"
@@ -118,7 +115,7 @@ async function look(http: MetaHttp, bind: string): Promise<Finding> {
   };
 }
 
-const POINT_AT = `point -bind at an influx-cluster admin service (host:${ADMIN_PORT}) or at a meta node's API (host:${META_PORT})`;
+const POINT_AT = `point -bind at an influx-cluster admin service (host:${DEFAULT_ADMIN_PORT}) or at a meta node's API (host:${META_PORT})`;
 
 /** Decides the kind of API at `bind`; throws DetectError naming what is there instead. */
 export async function detectApi(bind: string, api: ApiChoice, http: MetaHttp): Promise<ApiKind> {
@@ -128,11 +125,36 @@ export async function detectApi(bind: string, api: ApiChoice, http: MetaHttp): P
   if (api === "auto" || api === found.kind || found.uncertain) return api === "auto" ? found.kind : api;
   if (found.kind === "meta")
     throw new DetectError(
-      `${bind} is a meta API, not an admin service; use -api meta (or leave -api out), or -bind the admin service (host:${ADMIN_PORT})`,
+      `${bind} is a meta API, not an admin service; use -api meta (or leave -api out), or -bind the admin service (host:${DEFAULT_ADMIN_PORT})`,
     );
   throw new DetectError(
     `${bind} is an influx-cluster admin service, not a meta API; use -api admin (or leave -api out), or -bind the meta node (host:${META_PORT})`,
   );
+}
+
+/**
+ * The kind of API behind the addresses of one cluster (the TUI's -bind list): the first that
+ * answers decides. With -api named, none answering is no error: the view shows them down until
+ * one answers.
+ */
+export async function detectAmong(
+  binds: readonly string[],
+  api: ApiChoice,
+  access: PeerAccess,
+  timeoutMs: number,
+): Promise<ApiKind> {
+  const http = new MetaHttp(access, timeoutMs);
+  let firstError: unknown = null;
+  for (const bind of binds) {
+    try {
+      return await detectApi(bind, api, http);
+    } catch (err) {
+      if (!(err instanceof UnreachableError)) throw err;
+      firstError ??= err;
+    }
+  }
+  if (api !== "auto") return api;
+  throw firstError;
 }
 
 export interface ConnectOptions {

@@ -4,16 +4,19 @@
  * removals through the leaving node's `/leave` or the leader's `/remove`, data nodes and shards
  * through their endpoints (docs/operations.md, "Managing a cluster through its meta API").
  *
- * The safety rules of a removal are checked here, client-side, with the same plan as the admin
- * service (removal-plan.ts) before anything is sent. A Go meta node does not check them itself.
- * Go's `/status` carries no Raft state, term or indexes: those are reported as unknown, never
- * guessed, except that a node which names itself the leader is the leader.
+ * The safety rules of a removal are checked here, client-side, with the admin service's rules
+ * and plan shape (removal-plan.ts) before anything is sent. A Go meta node does not check them
+ * itself. Go's `/status` carries no Raft state, term, indexes or Raft view of the others: those
+ * are reported as unknown (null, "unknown", index 0), never guessed, except that a node which
+ * names itself the leader is the leader. When the leader is one of our meta nodes, its /status
+ * carries its Raft configuration and view, and they are used.
  */
 
 import type {
   DataNodeView,
   MetaNodeView,
   NodeResult,
+  PlanVoter,
   RemovalPlan,
   RemoveMetaResult,
   ShowResult,
@@ -22,7 +25,7 @@ import type { StatusJson } from "../meta/service.ts";
 import type { HttpResponse, PeerAccess } from "../util/http-client.ts";
 import { formatDuration } from "../util/duration.ts";
 import { answersPing, MetaHttp } from "./meta-http.ts";
-import { noLeaderToRemove, noSuchMetaNode, planRemoval } from "./removal-plan.ts";
+import { noLeaderToRemove, noSuchMetaNode, planDirectRemoval } from "./removal-plan.ts";
 import type { ClusterApi, ShardView } from "./types.ts";
 
 /** `GET /status` of a meta node: Go's fields; our meta nodes add `version` and `raft`. */
@@ -71,8 +74,8 @@ interface Probe {
 /** Everything `show` and a removal plan need, from one look at the cluster. */
 interface Survey {
   show: ShowResult;
-  /** Raft addresses of the voters, from the leader's configuration. */
-  voters: string[];
+  /** The voters of the leader's configuration, each with its HTTP side. */
+  voters: PlanVoter[];
 }
 
 function versionHeader(res: HttpResponse | null): string {
@@ -89,6 +92,11 @@ function stateOf(p: Probe): MetaNodeView["state"] {
   if (!p.reachable) return "unreachable";
   if (p.status?.raft) return p.status.raft.state;
   return p.status && claimsLeadership(p.status) ? "leader" : "unknown";
+}
+
+/** A removal's warnings: the plan's (over the meta API the leader's warning still applies after). */
+function warningsOf(plan: RemovalPlan): Pick<RemoveMetaResult, "warnings" | "warningCodes"> {
+  return { warnings: plan.warnings, warningCodes: plan.warningCodes };
 }
 
 export class MetaApi implements ClusterApi {
@@ -139,10 +147,15 @@ export class MetaApi implements ClusterApi {
       Promise.all(dataNodes.map((d) => this.probe(d.httpAddr ?? d.addr ?? "", false))),
     ]);
     const leader = metaProbes.map((p) => p.status).find((s) => s !== null && claimsLeadership(s)) ?? null;
-    // The leader's configuration; Go's /status lists its servers as peers, and Go adds only voters.
-    const voters =
-      [leader?.raft?.voters, leader?.peers, self.raft?.voters, self.peers].find((v) => v && v.length) ??
-      metaNodes.map((m) => m.tcpAddr);
+    // The leader's configuration: ours reports its servers with its Raft view of each; Go's
+    // /status lists its servers as peers (Go adds only voters) and has no Raft view.
+    const raft = leader?.raft ?? self.raft;
+    const servers: ShowResult["raftConfig"]["servers"] = raft
+      ? raft.servers.map((s) => ({ raftAddr: s.address, suffrage: s.suffrage }))
+      : ([leader?.peers, self.peers].find((v) => v && v.length) ?? metaNodes.map((m) => m.tcpAddr)).map(
+          (raftAddr) => ({ raftAddr, suffrage: "voter" as const }),
+        );
+    const leaderView = new Map((leader?.raft?.servers ?? []).map((s) => [s.address, s.active]));
     const meta: MetaNodeView[] = metaNodes.map((m, i) => {
       const p = metaProbes[i];
       return {
@@ -152,7 +165,8 @@ export class MetaApi implements ClusterApi {
         version: m.version || p.status?.version || p.version,
         reachable: p.reachable,
         state: stateOf(p),
-        suffrage: voters.includes(m.tcpAddr) ? "voter" : "nonvoter",
+        suffrage: servers.find((s) => s.raftAddr === m.tcpAddr)?.suffrage ?? "none",
+        raftActive: leaderView.get(m.tcpAddr) ?? null,
       };
     });
     const data: DataNodeView[] = dataNodes.map((d, i) => ({
@@ -163,10 +177,25 @@ export class MetaApi implements ClusterApi {
       status: d.status ?? "",
       reachable: dataProbes[i].reachable,
     }));
+    const voters: PlanVoter[] = servers
+      .filter((s) => s.suffrage === "voter")
+      .map((s) => {
+        const m = meta.find((n) => n.raftAddr === s.raftAddr);
+        const httpUp = m?.reachable ?? false;
+        // Without the leader's Raft view, reachability is HTTP only (removal-plan.ts).
+        return {
+          httpAddr: m?.httpAddr ?? "",
+          raftAddr: s.raftAddr,
+          httpUp,
+          raftActive: m?.raftActive ?? httpUp,
+        };
+      });
     return {
       show: {
         self: { httpAddr: self.httpAddr, raftAddr: self.raftAddr },
         leader: leader ? { raftAddr: leader.raftAddr, httpAddr: leader.httpAddr } : null,
+        membershipKnown: leader !== null,
+        raftConfig: { index: raft?.configIndex ?? 0, servers },
         meta,
         data,
       },
@@ -189,16 +218,14 @@ export class MetaApi implements ClusterApi {
       (tcpAddr ? show.meta.find((m) => m.raftAddr === tcpAddr) : undefined);
     if (!record) throw new Error(noSuchMetaNode(httpAddr));
     if (!show.leader) throw new Error(noLeaderToRemove(httpAddr));
-    const reachableRaft = new Set(show.meta.filter((m) => m.reachable).map((m) => m.raftAddr));
-    return planRemoval({
+    return planDirectRemoval({
       node: record,
       addr: httpAddr,
       reachable: record.reachable,
       voters,
-      voterReachable: (raftAddr) => reachableRaft.has(raftAddr),
+      configIndex: show.raftConfig.index,
       leaderRaftAddr: show.leader.raftAddr,
       force,
-      leaderWarning: `meta node ${httpAddr} is the leader: the other voters elect a new leader once it is gone (replace the leader last)`,
     });
   }
 
@@ -213,20 +240,27 @@ export class MetaApi implements ClusterApi {
     const { node } = plan;
     if (!opts.force) {
       await this.http.ok(node.httpAddr, "/leave", { method: "POST" });
-      return { id: node.id, addr: httpAddr, cleanup: "done", warnings: plan.warnings };
+      return { id: node.id, addr: httpAddr, cleanup: "done", ...warningsOf(plan) };
     }
     await this.http.ok(this.bind, "/remove", {
       method: "POST",
       form: { httpAddr: node.httpAddr, force: "true", tcpAddr: opts.tcpAddr ?? node.raftAddr },
     });
-    if (!node.reachable) return { id: node.id, addr: httpAddr, cleanup: "skipped", warnings: plan.warnings };
+    if (!node.reachable) return { id: node.id, addr: httpAddr, cleanup: "skipped", ...warningsOf(plan) };
     // Our meta nodes wipe a reachable node even on a forced removal (it then reports itself
     // unbootstrapped); a Go meta node never contacts it.
     const after = await this.status(node.httpAddr).catch(() => null);
     if (after?.raft?.state === "unbootstrapped")
-      return { id: node.id, addr: httpAddr, cleanup: "done", warnings: plan.warnings };
+      return { id: node.id, addr: httpAddr, cleanup: "done", ...warningsOf(plan) };
     const notWiped = `meta node ${httpAddr} was removed without its cooperation: its meta dir was not wiped; wipe it before the node is used again`;
-    return { id: node.id, addr: httpAddr, cleanup: "skipped", warnings: [...plan.warnings, notWiped] };
+    const { warnings, warningCodes } = warningsOf(plan);
+    return {
+      id: node.id,
+      addr: httpAddr,
+      cleanup: "skipped",
+      warnings: [...warnings, notWiped],
+      warningCodes: [...warningCodes, "NOT_WIPED"],
+    };
   }
 
   async leave(): Promise<RemoveMetaResult> {
@@ -247,7 +281,11 @@ export class MetaApi implements ClusterApi {
     );
   }
 
-  async addMeta(httpAddr: string): Promise<NodeResult> {
+  async addMeta(httpAddr: string, opts: { newCluster?: boolean } = {}): Promise<NodeResult> {
+    if (opts.newCluster)
+      throw new Error(
+        "-new-cluster is an admin service option: use -bind <node>:8084 (the meta API has no such flag)",
+      );
     return this.nodeResult(
       await this.http.json<NodeInfoJson>(this.bind, "/join", { method: "POST", form: { addr: httpAddr } }),
       "meta",

@@ -1,28 +1,40 @@
 /**
- * The safety rules of removing a meta node (docs/operations.md, "Removing a meta node"), as one
- * pure function over what is known about the cluster. The admin service applies it to what it
- * gathered for its plan; influxd-ctl and the TUI apply it client-side when they talk to a meta
- * API directly (-api meta), so both modes refuse and warn with the same words.
+ * The removal plan of the direct mode (-api meta): influxd-ctl and the TUI build it client-side
+ * from what a meta API shows, in the admin service's RemovalPlan shape and with the same rules
+ * and words (src/raft/membership.ts), because a Go meta node checks none of them itself.
+ *
+ * Its limit (docs/operations.md, "Managing a cluster through its meta API"): a Go meta node does
+ * not publish the leader's Raft view, so a node counts as active when its HTTP answers, and the
+ * configuration index is unknown (0). When the leader is one of our meta nodes its /status
+ * carries both, and they are used instead. Either way the check holds when the client looked,
+ * not when the leader accepts the change: only the admin service (8084) carries the plan's
+ * configuration index to the leader.
  */
 
-import type { RemovalPlan } from "../admin/api-types.ts";
-import { quorumSize } from "../raft/membership.ts";
+import type { PlanVoter, RemovalPlan } from "../admin/api-types.ts";
+import {
+  FORCEABLE,
+  removalBreaksQuorum,
+  removalFacts,
+  removalRefusal,
+  removalRefusalMessage,
+} from "../raft/membership.ts";
+import type { Configuration } from "../raft/types.ts";
 
-export interface RemovalFacts {
+export interface DirectRemovalFacts {
   /** The meta node's record in the metadata. */
   node: { id: number; httpAddr: string; raftAddr: string };
   /** The address as the operator named it, for the messages. */
   addr: string;
-  /** Whether the node answered just now. */
+  /** Whether the node's HTTP answered just now. */
   reachable: boolean;
-  /** Raft addresses of the voters in the leader's configuration. */
-  voters: readonly string[];
-  /** Whether the voter at this Raft address answered just now. */
-  voterReachable: (raftAddr: string) => boolean;
+  /** The voters of the leader's configuration; `raftActive` mirrors `httpUp` unless the leader
+   *  reported its Raft view. */
+  voters: readonly PlanVoter[];
+  /** The leader's configuration index when it reports one, else 0 (unknown). */
+  configIndex: number;
   leaderRaftAddr: string;
   force: boolean;
-  /** What happens when the node leads, if not that leadership moves first (the admin service). */
-  leaderWarning?: string;
 }
 
 export function noSuchMetaNode(addr: string): string {
@@ -34,53 +46,86 @@ export function noLeaderToRemove(addr: string): string {
 }
 
 /**
- * Checks in order: the last voter is never removed; an unreachable node needs force; so does a
- * removal after which fewer voters answer than the new quorum. Removing the leader is allowed
- * with a warning (leadership moves first, so it goes last).
+ * Checks in the admin service's order: what even -force cannot override (the last voter); an
+ * unreachable node needs -force (it cannot be wiped); then the membership rules (quorum).
+ * Removing the leader is allowed with a warning: over the meta API the other voters elect a new
+ * leader once it is gone, so it goes last.
  */
-export function planRemoval(f: RemovalFacts): RemovalPlan {
-  const { node, addr, reachable, voters, force } = f;
-  const isVoter = voters.includes(node.raftAddr);
-  const votersAfter = voters.length - (isVoter ? 1 : 0);
-  const reachableVotersAfter = voters.filter((v) => v !== node.raftAddr && f.voterReachable(v)).length;
-  const quorumAfter = quorumSize(votersAfter);
-  const isLeader = f.leaderRaftAddr === node.raftAddr;
-  const warnings: string[] = [];
-  let refusal: string | null = null;
+export function planDirectRemoval(f: DirectRemovalFacts): RemovalPlan {
+  const { node, addr, reachable, force } = f;
+  // Raft addresses serve as server ids: the meta API names servers by them.
+  const config: Configuration = {
+    servers: f.voters.map((v) => ({ id: v.raftAddr, address: v.raftAddr, suffrage: "voter" as const })),
+  };
+  const voter = f.voters.find((v) => v.raftAddr === node.raftAddr);
+  const active = (id: string) =>
+    id === node.raftAddr
+      ? reachable && (voter?.raftActive ?? true)
+      : f.voters.some((v) => v.raftAddr === id && v.raftActive && v.httpUp);
+  const facts = removalFacts(config, node.raftAddr, active);
+
+  const unforceable = removalRefusal(facts, true);
+  let refusalCode: string | null = unforceable;
+  let refusal = unforceable ? removalRefusalMessage(unforceable, facts, addr) : null;
   let forceRequired = false;
-  if (isVoter && votersAfter === 0) {
-    refusal = `meta node ${addr} is the last voter; removing it would leave no cluster`;
-  } else if (!reachable && !force) {
+  if (!refusal && !force && !reachable) {
+    refusalCode = "TARGET_UNREACHABLE";
     refusal = `meta node ${addr} could not be reached; use -force to remove an unreachable node`;
     forceRequired = true;
-  } else if (reachableVotersAfter < quorumAfter && !force) {
-    refusal =
-      `removing meta node ${addr} would leave ${reachableVotersAfter} reachable voter(s), fewer than the quorum of ` +
-      `${quorumAfter} for ${votersAfter} voters; bring the other meta nodes back first, or use -force`;
-    forceRequired = true;
   }
-  if (isLeader)
-    warnings.push(
-      f.leaderWarning ?? `meta node ${addr} is the leader: leadership moves to another voter first`,
-    );
+  const ruled = removalRefusal(facts, force);
+  if (!refusal && ruled) {
+    refusalCode = ruled;
+    refusal = removalRefusalMessage(ruled, facts, addr);
+    forceRequired = FORCEABLE.has(ruled);
+  }
+
+  const isLeader = f.leaderRaftAddr === node.raftAddr;
+  const warnings: { code: string; message: string }[] = [];
+  if (!voter) {
+    warnings.push({
+      code: "NOT_IN_RAFT_CONFIG",
+      message: `meta node ${addr} is not in the Raft configuration: only its metadata record is dropped`,
+    });
+  }
+  if (isLeader) {
+    warnings.push({
+      code: "LEADER_MOVES",
+      message: `meta node ${addr} is the leader: the other voters elect a new leader once it is gone (replace the leader last)`,
+    });
+  }
   if (!reachable) {
-    warnings.push(
-      `meta node ${addr} is unreachable: its meta dir will not be wiped; do not restart it with its old data`,
-    );
+    warnings.push({
+      code: "NOT_WIPED",
+      message: `meta node ${addr} is unreachable: its meta dir will not be wiped; do not restart it with its old data`,
+    });
   }
-  if (reachableVotersAfter < quorumAfter && force) {
-    warnings.push(
-      `after removal only ${reachableVotersAfter} of ${votersAfter} voters are reachable: the cluster has no quorum until more return`,
-    );
+  if (force && facts.targetIsVoter && removalBreaksQuorum(facts)) {
+    warnings.push({
+      code: "QUORUM_AT_RISK",
+      message: `after removal only ${facts.activeVotersAfter} of ${facts.votersAfter} voters are active: the cluster has no quorum until more return`,
+    });
   }
   return {
-    node: { id: node.id, httpAddr: node.httpAddr, raftAddr: node.raftAddr, reachable, isLeader },
-    votersBefore: voters.length,
-    votersAfter,
-    reachableVotersAfter,
-    quorumAfter,
+    node: {
+      id: node.id,
+      httpAddr: node.httpAddr,
+      raftAddr: node.raftAddr,
+      reachable,
+      raftActive: active(node.raftAddr),
+      isLeader,
+      suffrage: voter ? "voter" : "none",
+    },
+    configIndex: f.configIndex,
+    voters: [...f.voters],
+    votersBefore: facts.votersBefore,
+    votersAfter: facts.votersAfter,
+    reachableVotersAfter: facts.activeVotersAfter,
+    quorumAfter: facts.quorumAfter,
     forceRequired,
     refusal,
-    warnings,
+    refusalCode,
+    warnings: warnings.map((w) => w.message),
+    warningCodes: warnings.map((w) => w.code),
   };
 }

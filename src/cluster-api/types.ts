@@ -50,7 +50,8 @@ export interface ClusterApi {
   leave(): Promise<RemoveMetaResult>;
   /** Joins the blank meta node at `bind` to the cluster `via` belongs to. */
   join(via: string): Promise<NodeResult>;
-  addMeta(httpAddr: string): Promise<NodeResult>;
+  /** `newCluster`: bootstrap a new cluster on a node that belonged to one before (admin API only). */
+  addMeta(httpAddr: string, opts?: { newCluster?: boolean }): Promise<NodeResult>;
   /** The data node at `tcpAddr` (its RPC port) is told to join; it reports its HTTP address. */
   addData(tcpAddr: string): Promise<NodeResult>;
   removeData(addr: string, force: boolean): Promise<NodeResult>;

@@ -6,13 +6,13 @@
 
 import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
-import type { RemoveMetaResult } from "../admin/api-types.ts";
 import { API_CHOICES, connectOnFirstUse, type ApiChoice } from "../cluster-api/detect.ts";
 import type { ClusterOperations } from "../cluster-api/types.ts";
 import { VERSION } from "../version.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs, type FlagValues } from "../util/flags.ts";
 import { HttpStatusError, UnreachableError, type PeerAccess } from "../util/http-client.ts";
 import { signJwt } from "../util/jwt.ts";
+import { addedText, removedText, warningText } from "../util/wording.ts";
 import { formatShow } from "./format.ts";
 import { confirm } from "./prompt.ts";
 import { SHARD_COMMANDS } from "./shard-commands.ts";
@@ -32,7 +32,11 @@ const GLOBAL_FLAGS: FlagSpecs = {
   },
   "bind-tls": { kind: "bool", help: "use TLS to reach -bind (and, with -api meta, the other nodes)" },
   k: { kind: "bool", help: "skip certificate verification (with -bind-tls)" },
-  "auth-type": { kind: "string", arg: "none|basic|jwt", help: "authentication", default: "none" },
+  "auth-type": {
+    kind: "string",
+    arg: "none|basic|jwt",
+    help: "authentication (default: jwt with -secret-file, else none)",
+  },
   user: { kind: "string", arg: "name", help: "user name for basic or jwt authentication" },
   pwd: { kind: "string", arg: "password", help: "password for basic authentication (prefer -pwd-file)" },
   "pwd-file": { kind: "string", arg: "FILE", help: "read the password from FILE" },
@@ -49,6 +53,8 @@ const GLOBAL_FLAGS: FlagSpecs = {
 
 export interface Context {
   api: ClusterOperations;
+  /** The -bind address, for hints that name commands. */
+  bind: string;
   json: boolean;
   out: (text: string) => void;
 }
@@ -70,7 +76,7 @@ export function printResult(ctx: Context, result: unknown, text: string): void {
 }
 
 function warnings(list: string[]): string {
-  return list.map((w) => `\nWarning: ${w}`).join("");
+  return list.map((w) => "\n" + warningText(w)).join("");
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -82,29 +88,41 @@ const COMMANDS: Record<string, Command> = {
     examples: ["influxd-ctl show", "influxd-ctl -bind node2:8084 -json show"],
     async run(ctx) {
       const show = await ctx.api.show();
-      printResult(ctx, show, formatShow(show).trimEnd());
+      printResult(ctx, show, formatShow(show, ctx.bind).trimEnd());
     },
   },
   "add-meta": {
     args: "<httpAddr>",
     summary: "add a blank meta node to the cluster (or bootstrap the node beside -bind on itself)",
-    flags: {},
+    flags: {
+      "new-cluster": {
+        kind: "bool",
+        help: "bootstrap a new cluster on the node beside -bind although it belonged to a cluster before",
+      },
+    },
     arity: 1,
-    examples: ["influxd-ctl add-meta node1:8091   # on node1: bootstrap", "influxd-ctl add-meta node2:8091"],
-    async run(ctx, _flags, [addr]) {
-      const node = await ctx.api.addMeta(addr);
-      printResult(ctx, node, `Added meta node ${node.id} at ${node.addr}`);
+    examples: [
+      "influxd-ctl -bind node1:8084 add-meta node1:8091   # bootstrap a new cluster on node1",
+      "influxd-ctl -bind node1:8084 add-meta node2:8091   # add node2 to node1's cluster",
+      "influxd-ctl -bind node3:8084 add-meta -new-cluster node3:8091   # a former member, on purpose",
+    ],
+    async run(ctx, flags, [addr]) {
+      const node = await ctx.api.addMeta(addr, { newCluster: Boolean(flags["new-cluster"]) });
+      printResult(ctx, node, addedText(node));
     },
   },
   "remove-meta": {
     args: "<httpAddr>",
     summary: "remove a meta node from the cluster and wipe its metadata",
     flags: {
-      force: { kind: "bool", help: "remove a node that cannot be reached (its data is not wiped)" },
+      force: {
+        kind: "bool",
+        help: "remove a node that cannot be reached or is inactive in Raft (its data is not wiped), even if fewer active voters than a quorum remain; never the last voter, never against a configuration that changed",
+      },
       tcpAddr: {
         kind: "string",
         arg: "host:port",
-        help: "the node's Raft address, to find a node missing from the metadata",
+        help: "the node's Raft address; must match the metadata record of <httpAddr>",
       },
       ...YES,
     },
@@ -119,11 +137,18 @@ const COMMANDS: Record<string, Command> = {
       const tcpAddr = flags.tcpAddr as string | undefined;
       if (!flags.y) {
         // Show the safety checks before asking, and do not ask for what will be refused.
-        const plan = await ctx.api.planRemoveMeta(addr, force);
+        const plan = await ctx.api.planRemoveMeta(addr, force, tcpAddr);
         if (plan.refusal) throw new Error(plan.refusal);
+        const up = (b: boolean) => (b ? "up" : "DOWN");
         const facts = [
-          `meta node ${plan.node.id} at ${addr}${plan.node.isLeader ? " (the leader)" : ""}`,
-          `voters after removal: ${plan.votersAfter}, reachable: ${plan.reachableVotersAfter}, quorum: ${plan.quorumAfter}`,
+          `meta node ${plan.node.id} at ${addr}${plan.node.isLeader ? " (the leader)" : ""}: HTTP ${up(plan.node.reachable)}, Raft ${plan.node.raftActive ? "active" : "INACTIVE"}`,
+          `voters after removal: ${plan.votersAfter}, active in Raft: ${plan.reachableVotersAfter}, quorum: ${plan.quorumAfter}`,
+          ...plan.voters
+            .filter((v) => v.raftAddr !== plan.node.raftAddr)
+            .map(
+              (v) =>
+                `  ${v.httpAddr || v.raftAddr}: HTTP ${up(v.httpUp)}, Raft ${v.raftActive ? "active" : "INACTIVE"}`,
+            ),
         ];
         process.stderr.write(facts.join("\n") + warnings(plan.warnings) + "\n");
         if (!(await confirm(`${force ? "Force remove" : "Remove"} ${addr} from the cluster`))) {
@@ -132,7 +157,7 @@ const COMMANDS: Record<string, Command> = {
         }
       }
       const result = await ctx.api.removeMeta(addr, { force, tcpAddr });
-      printResult(ctx, result, removedText(result));
+      printResult(ctx, result, removedText(result).join("\n"));
     },
   },
   "add-data": {
@@ -185,8 +210,8 @@ const COMMANDS: Record<string, Command> = {
     examples: ["influxd-ctl leave", "influxd-ctl leave -y"],
     async run(ctx, flags) {
       if (!flags.y) {
-        const show = await ctx.api.show();
-        if (!(await confirm(`Remove meta node ${show.self.httpAddr} from the cluster`))) {
+        // No /show first: a node its cluster already removed cannot show the cluster.
+        if (!(await confirm(`Remove the meta node beside ${ctx.bind} from its cluster and wipe it`))) {
           process.stderr.write("Cancelled: nothing was changed.\n");
           return;
         }
@@ -195,7 +220,7 @@ const COMMANDS: Record<string, Command> = {
       printResult(
         ctx,
         result,
-        `Successfully left cluster\n  * Removed meta node ${result.id} at ${result.addr} from cluster${warnings(result.warnings)}`,
+        `Successfully left cluster\n  * Removed meta node ${result.id} at ${result.addr} from cluster${result.cleanup === "done" ? " and wiped its meta dir" : ""}${warnings(result.warnings)}`,
       );
     },
   },
@@ -212,12 +237,6 @@ const COMMANDS: Record<string, Command> = {
   },
   ...SHARD_COMMANDS,
 };
-
-function removedText(r: RemoveMetaResult): string {
-  // A failed cleanup is explained by its warning.
-  const cleanup = r.cleanup === "skipped" ? "\nIts meta dir was not wiped (the node was unreachable)." : "";
-  return `Removed meta node ${r.id} at ${r.addr}${cleanup}${warnings(r.warnings)}`;
-}
 
 function usageOf(name: string): string {
   const c = COMMANDS[name];
@@ -284,8 +303,13 @@ function secretFlag(flags: FlagValues, name: string): string | undefined {
   return value;
 }
 
+/** -auth-type as given; without it, -secret-file implies jwt (it has no other use). */
+function authType(flags: FlagValues): unknown {
+  return flags["auth-type"] ?? (flags["secret-file"] !== undefined ? "jwt" : "none");
+}
+
 function authHeaders(flags: FlagValues): Record<string, string> {
-  const type = flags["auth-type"];
+  const type = authType(flags);
   if (type === "none") return {};
   const user = (flags.user as string | undefined) ?? "";
   if (type === "basic") {
@@ -304,7 +328,7 @@ function authHeaders(flags: FlagValues): Record<string, string> {
 
 /** What to try next after a failure that the flags, not the cluster, probably caused. */
 function hint(e: unknown, flags: FlagValues): string {
-  if (e instanceof HttpStatusError && e.status === 401 && flags["auth-type"] === "none")
+  if (e instanceof HttpStatusError && e.status === 401 && authType(flags) === "none")
     return " (the cluster requires credentials: -auth-type jwt -secret-file FILE)";
   if (e instanceof UnreachableError && e.code === "ECONNREFUSED" && /:8084$/.test(new URL(e.url).host))
     return " (no admin service there; a meta node's API listens on 8091: -bind host:8091)";
@@ -382,7 +406,12 @@ export async function main(argv: string[]): Promise<number> {
       onNote: (note) => err(`influxd-ctl: ${note}`),
     });
     await command.run(
-      { api, json: Boolean(global.flags.json), out: (t) => process.stdout.write(t + "\n") },
+      {
+        api,
+        bind: global.flags.bind as string,
+        json: Boolean(global.flags.json),
+        out: (t) => process.stdout.write(t + "\n"),
+      },
       parsed.flags,
       parsed.rest,
     );

@@ -1,6 +1,7 @@
 /** influxd-ctl's text output, in InfluxDB Enterprise's layout. */
 
 import type { ShowResult } from "../admin/api-types.ts";
+import { leaderText, nodeDownText, warningText } from "../util/wording.ts";
 
 /** Columns padded like Go's tabwriter (minimum width, two spaces between columns). */
 export function table(rows: string[][]): string {
@@ -20,20 +21,47 @@ function section(title: string, body: string): string {
   return `${title}\n${"=".repeat(title.length)}\n${body}\n`;
 }
 
-export function formatShow(show: ShowResult): string {
+/**
+ * `influxd-ctl show`. The Raft Status peers come from the Raft configuration (the leader's, or
+ * this node's when there is no leader), never from the metadata; metadata records that are not
+ * in it are listed after it with the command that drops them (`bind`: the -bind it was run with).
+ */
+export function formatShow(show: ShowResult, bind: string): string {
   const data = table([
     ["ID", "TCP Address", "HTTP Address", "Version", "Labels", "Passive"],
     ...show.data.map((n) => [String(n.id), n.tcpAddr, n.httpAddr, n.version || "unknown", "{}", "false"]),
   ]);
   const meta = table([
     ["ID", "Raft Address", "HTTP Address", "Version", "Labels"],
-    ...show.meta.map((n) => [String(n.id), n.raftAddr, n.httpAddr, n.reachable ? n.version : "DOWN", "{}"]),
+    ...show.meta.map((n) => [String(n.id), n.raftAddr, n.httpAddr, n.version || "unknown", "{}"]),
   ]);
+  // Reachability is its own line, not a version: Enterprise's columns stay as its parsers expect.
+  const down = show.meta
+    .filter((n) => !n.reachable)
+    .map((n) => warningText(nodeDownText("meta", n.id, n.httpAddr, null)));
   const leader = show.leader?.raftAddr ?? "";
-  const peers = show.meta.filter((n) => n.raftAddr !== leader).map((n) => n.raftAddr);
+  const peers = show.raftConfig.servers.filter((s) => s.raftAddr !== leader).map((s) => s.raftAddr);
   const raft = table([
-    ["Leader", leader || "(none)"],
+    ["Leader", leaderText(show.leader?.httpAddr)],
     ["Peers", JSON.stringify(peers)],
   ]);
-  return [section("Data Nodes", data), section("Meta Nodes", meta), section("Raft Status", raft)].join("\n");
+  const notes: string[] = [];
+  if (!show.membershipKnown) {
+    notes.push(
+      `No leader: membership unknown. Shown is what ${show.self.httpAddr} last knew, with each node's own status;` +
+        " nothing can be changed until a quorum of meta nodes is back.",
+    );
+  }
+  for (const n of show.meta.filter((m) => m.suffrage === "none")) {
+    notes.push(
+      `Meta node ${n.id} at ${n.httpAddr} is not in the Raft configuration (a metadata record only); ` +
+        `drop it with: influxd-ctl -bind ${bind} remove-meta ${n.reachable ? "" : "-force "}${n.httpAddr}`,
+    );
+  }
+  const sections = [
+    section("Data Nodes", data),
+    section("Meta Nodes", [meta, ...down].join("\n")),
+    section("Raft Status", raft),
+  ];
+  return sections.join("\n") + (notes.length ? "\n" + notes.join("\n") + "\n" : "");
 }

@@ -30,7 +30,7 @@ Examples:
   influxd config > influxdb-meta.conf
   influxd -config influxdb-meta.conf
   INFLUXDB_META_DIR=/var/lib/influxdb/meta influxd -hostname node2 -join node1:8091
-  influxd-ctl add-meta node1:8091    # bootstraps a fresh node on itself`;
+  influxd-ctl -bind node1:8084 add-meta node1:8091    # bootstraps a fresh node on itself`;
 
 export async function main(argv: string[]): Promise<number> {
   let args = argv;

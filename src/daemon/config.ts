@@ -166,15 +166,20 @@ function coerce(spec: KeySpec, value: unknown, where: string): string | boolean 
       } catch (err) {
         throw new ConfigError(`${where}: ${(err as Error).message}`);
       }
-    case "address":
+    case "address": {
       if (typeof value !== "string")
         throw new ConfigError(`${where}: expected "host:port", got ${shown(value)}`);
+      let port: number;
       try {
-        splitHostPort(value);
+        port = splitHostPort(value).port;
       } catch (err) {
         throw new ConfigError(`${where}: ${(err as Error).message}`);
       }
+      // Every address is advertised to peers and clients: a kernel-picked port cannot be.
+      if (port === 0)
+        throw new ConfigError(`${where}: port 0 is not allowed in "${value}" (peers must know the port)`);
       return value;
+    }
     case "string":
       if (typeof value !== "string")
         throw new ConfigError(`${where}: expected a string, got ${shown(value)}`);

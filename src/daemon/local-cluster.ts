@@ -64,6 +64,9 @@ export interface LocalClusterOptions {
   /** HTTPS on the meta and admin services and mutual TLS on Raft, with a CA and a node
    *  certificate that `openssl` generates in the cluster dir. */
   tls?: boolean;
+  /** Aborting it stops a start-up under way (the demo's Ctrl-C): start() stops what it started
+   *  and rejects within one poll of waitFor. */
+  signal?: AbortSignal;
 }
 
 /** Where a secured LocalCluster keeps its secrets and certificates (all in the cluster dir). */
@@ -350,6 +353,7 @@ export class LocalCluster {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     while (Date.now() < deadline) {
+      this.opts.signal?.throwIfAborted();
       try {
         if (await check()) return;
       } catch (err) {

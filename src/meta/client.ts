@@ -15,6 +15,7 @@ import {
   type NodeInfo,
 } from "../proto/index.ts";
 import {
+  errorCode,
   errorText,
   peerOptions,
   peerUrl,
@@ -39,8 +40,44 @@ export interface MetaClientOptions {
   access?: PeerAccess;
 }
 
-/** The FSM refused the command (e.g. "node not found"): retrying cannot help. */
-export class MetaCommandError extends Error {}
+/** The FSM refused the command (e.g. "node not found"): retrying cannot help. `outcomeUnknown`
+ *  as in MetaRequestError (the refusal may answer a retry of a command that was applied). */
+export class MetaCommandError extends Error {
+  constructor(
+    message: string,
+    readonly outcomeUnknown = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A write that did not succeed. `code` is the meta service's stable error code (docs/http-api.md),
+ * null when it sent none; `outcomeUnknown` is true when an earlier try may have been applied
+ * although its answer was lost (a timeout after sending, a leader that lost leadership or shut
+ * down with the entry in its log): the caller must look before concluding it did not happen.
+ */
+export class MetaRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | null,
+    message: string,
+    readonly outcomeUnknown = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Failures after which the request certainly did not reach a server. */
+const NOT_DELIVERED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+/** 503 codes after which the command may still be in the log (and commit). */
+const MAYBE_APPLIED = new Set(["LEADERSHIP_LOST", "TIMEOUT", "SHUTDOWN"]);
+
+/** What a removal carries to the leader (see MetaService.execute). */
+export interface RemovalPrecondition {
+  prevConfigIndex?: number;
+  force?: boolean;
+}
 
 export class MetaClient {
   private cache: MetaData | null = null;
@@ -74,18 +111,29 @@ export class MetaClient {
 
   /**
    * Sends `body` to `path` on the leader: follows 307s, retries through the server list on 503
-   * and unreachable nodes. Returns the leader's successful response.
+   * (no leader, a leadership transfer, a leader stepping down or shutting down: all pass within
+   * about an election) and unreachable nodes. Its backoff (100 ms doubling to 1 s) is finer than
+   * the servers' whole-second Retry-After, which is meant for other clients. Returns the
+   * leader's successful response.
    */
-  private async toLeader(path: string, body: Uint8Array, contentType: string): Promise<HttpResponse> {
+  private async toLeader(
+    path: string,
+    body: Uint8Array,
+    contentType: string,
+  ): Promise<{ res: HttpResponse; outcomeUnknown: boolean }> {
     let url = this.url(this.opts.servers[this.preferred], path);
     let lastError = "no meta server answered";
+    let lastCode: string | null = null;
+    let outcomeUnknown = false;
     for (let attempt = 0; attempt < this.tries; attempt++) {
       let res: HttpResponse;
       try {
         res = await this.post(url, body, contentType);
       } catch (err) {
         if (!(err instanceof UnreachableError)) throw err;
+        if (!NOT_DELIVERED.has(err.code)) outcomeUnknown = true;
         lastError = err.message;
+        lastCode = "UNREACHABLE";
         url = this.nextServer(path);
         await this.pause(attempt);
         continue;
@@ -96,14 +144,24 @@ export class MetaClient {
       }
       if (res.status === 503) {
         lastError = `${new URL(url).host}: ${errorText(res)}`;
+        lastCode = errorCode(res);
+        if (lastCode !== null && MAYBE_APPLIED.has(lastCode)) outcomeUnknown = true;
         url = this.nextServer(path);
         await this.pause(attempt);
         continue;
       }
-      if (res.status >= 400) throw new Error(`${new URL(url).host}: ${errorText(res)}`);
-      return res;
+      if (res.status >= 400) {
+        const message = `${new URL(url).host}: ${errorText(res)}`;
+        throw new MetaRequestError(res.status, errorCode(res), message, outcomeUnknown);
+      }
+      return { res, outcomeUnknown };
     }
-    throw new Error(`gave up after ${this.tries} tries: ${lastError}`);
+    throw new MetaRequestError(
+      503,
+      lastCode,
+      `gave up after ${this.tries} tries: ${lastError}`,
+      outcomeUnknown,
+    );
   }
 
   private nextServer(path: string): string {
@@ -117,10 +175,18 @@ export class MetaClient {
   }
 
   /** Applies a command through the leader; resolves with the applied index once our cache has it. */
-  async execute(command: MetaCommand): Promise<{ index: number }> {
-    const res = await this.toLeader("/execute", encodeCommand(command), "application/octet-stream");
+  async execute(command: MetaCommand, removal: RemovalPrecondition = {}): Promise<{ index: number }> {
+    const query = new URLSearchParams();
+    if (removal.prevConfigIndex !== undefined) query.set("prevConfigIndex", String(removal.prevConfigIndex));
+    if (removal.force) query.set("force", "true");
+    const path = query.size > 0 ? `/execute?${query}` : "/execute";
+    const { res, outcomeUnknown } = await this.toLeader(
+      path,
+      encodeCommand(command),
+      "application/octet-stream",
+    );
     const response = decodeResponse(res.body);
-    if (!response.ok) throw new MetaCommandError(response.error ?? "command failed");
+    if (!response.ok) throw new MetaCommandError(response.error ?? "command failed", outcomeUnknown);
     const index = response.index ?? 0;
     await this.data(index);
     return { index };
@@ -129,7 +195,7 @@ export class MetaClient {
   /** Asks the leader to add a meta node (nonvoter first; Raft promotes it once caught up). */
   async join(node: { addr: string; raftAddr: string; serverId: string }): Promise<NodeInfo> {
     const form = new URLSearchParams({ addr: node.addr, raftAddr: node.raftAddr, serverId: node.serverId });
-    const res = await this.toLeader(
+    const { res } = await this.toLeader(
       "/join",
       Buffer.from(form.toString()),
       "application/x-www-form-urlencoded",
@@ -171,8 +237,10 @@ export class MetaClient {
     return (await this.data()).metaNodes.find((n) => n.addr === httpAddr);
   }
 
-  deleteMetaNode(id: number): Promise<{ index: number }> {
-    return this.execute({ type: "DeleteMetaNodeCommand", id });
+  /** Removes a meta node (and its Raft server, in the same entry); the leader checks the
+   *  removal rules against `removal` when it appends the change. */
+  deleteMetaNode(id: number, removal: RemovalPrecondition = {}): Promise<{ index: number }> {
+    return this.execute({ type: "DeleteMetaNodeCommand", id }, removal);
   }
 
   /** GET /ping on one node: the leader's Raft address it reports, and the round trip. */

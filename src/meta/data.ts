@@ -9,8 +9,11 @@
  * view of its index. Operations (nodes.ts, databases.ts, users.ts, shards.ts) throw MetaError to
  * refuse; the FSM keeps the draft only on success, so a refused command changes nothing (as Go's
  * clone-then-swap does).
+ *
+ * Lookups that would scan the state go through a MetaIndex kept beside it (see below), so that a
+ * command's cost does not grow with the number of databases or shard groups.
  */
-import type { DatabaseInfo, MetaData, RetentionPolicyInfo } from "../proto/index.ts";
+import { emptyData, type DatabaseInfo, type MetaData, type RetentionPolicyInfo } from "../proto/index.ts";
 import { databaseNotFound, MetaError, metaError, retentionPolicyNotFound } from "./errors.ts";
 
 /** Longest database or retention policy name (bytes): it becomes a directory name on disk. */
@@ -31,19 +34,100 @@ export type RetentionPolicyState = DeepReadonly<RetentionPolicyInfo>;
 /** One level made writable: fields (or elements) can be replaced, what they hold stays read-only. */
 export type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** The part of a Map the lookups use: a committed MetaIndex's maps and a draft's overlays. */
+export interface Lookup<K, V> {
+  get(key: K): V | undefined;
+  set(key: K, value: V): unknown;
+  delete(key: K): unknown;
+}
+
+/**
+ * Lookups into one state that would otherwise scan it: every database's position by name, and the
+ * database holding every shard (by shard ID). Membership is exact: a name or shard ID is here if
+ * and only if the state has it. Positions are hints: checked against the array on every use and
+ * repaired where a drop moved a database towards the front, so dropping one renumbers nothing.
+ */
+export class MetaIndex {
+  readonly databasePositions = new Map<string, number>();
+  readonly shardDatabases = new Map<number, string>();
+
+  /** The index of `state`, built by one pass over it (restore, SetDataCommand). */
+  static of(state: MetaState): MetaIndex {
+    const index = new MetaIndex();
+    state.databases.forEach((db, at) => {
+      index.databasePositions.set(db.name, at);
+      for (const rp of db.retentionPolicies) {
+        for (const group of rp.shardGroups) {
+          for (const shard of group.shards) index.shardDatabases.set(shard.id, db.name);
+        }
+      }
+    });
+    return index;
+  }
+}
+
+/** A state with its index: what every lookup below reads. */
+export interface IndexedState {
+  readonly data: MetaState;
+  readonly databasePositions: Lookup<string, number>;
+  readonly shardDatabases: Lookup<number, string>;
+}
+
+/** Marks a key a command deleted from its overlay. */
+const DELETED = Symbol("deleted");
+
+/** A command's changes to a committed map: read through, written aside, merged by `commit`. */
+class Overlay<K, V> implements Lookup<K, V> {
+  private readonly changes = new Map<K, V | typeof DELETED>();
+
+  constructor(private readonly base: Map<K, V>) {}
+
+  get(key: K): V | undefined {
+    const changed = this.changes.get(key);
+    if (changed === DELETED) return undefined;
+    return changed !== undefined ? changed : this.base.get(key);
+  }
+
+  set(key: K, value: V): void {
+    this.changes.set(key, value);
+  }
+
+  delete(key: K): void {
+    this.changes.set(key, DELETED);
+  }
+
+  commit(): void {
+    for (const [key, value] of this.changes) {
+      if (value === DELETED) this.base.delete(key);
+      else this.base.set(key, value);
+    }
+  }
+}
+
 /**
  * The state a command builds: starts as a shallow copy of the published state's top level and
  * copies a nested object or array the first time the command writes into it (`edit`). Objects it
- * did not copy belong to published states and are never written.
+ * did not copy belong to published states and are never written. Its index changes stay in
+ * overlays until the FSM keeps the command (`commitIndex`).
  */
-export class MetaDraft {
+export class MetaDraft implements IndexedState {
   /** The new state's top level (writable; reads see the command's own changes). */
   readonly data: Writable<MetaState>;
+  readonly databasePositions: Overlay<string, number>;
+  readonly shardDatabases: Overlay<number, string>;
   /** Objects and arrays copied by this command: the only ones it may write into. */
   private readonly copies = new Set<object>();
 
-  constructor(base: MetaState) {
+  constructor(base: MetaState, index: MetaIndex) {
     this.data = this.copy(base);
+    this.databasePositions = new Overlay(index.databasePositions);
+    this.shardDatabases = new Overlay(index.shardDatabases);
+  }
+
+  /** Writes this command's index changes into the index it started from. */
+  commitIndex(): void {
+    this.databasePositions.commit();
+    this.shardDatabases.commit();
   }
 
   /**
@@ -57,48 +141,76 @@ export class MetaDraft {
     const child = parent[key];
     if (this.copies.has(child)) return child as Writable<P[K]>;
     const copy = this.copy(child);
-    parent[key] = copy as P[K];
+    parent[key] = copy as unknown as P[K];
     return copy;
   }
 
+  /**
+   * Appends `item` to the array `parent[key]` (`parent` writable, as for `edit`). The first append
+   * copies the array at its final length: pushing onto a copy would reallocate it, and V8 puts an
+   * array of more than about 16,000 elements in large-object space, where every allocation costs
+   * hundreds of microseconds.
+   */
+  append<P extends Record<K, readonly unknown[]>, K extends PropertyKey>(
+    parent: P,
+    key: K,
+    item: P[K][number],
+  ): void {
+    if (!this.copies.has(parent))
+      throw new Error("MetaDraft.append: the parent was not copied by this command");
+    const list = parent[key];
+    if (this.copies.has(list)) {
+      (list as unknown as unknown[]).push(item);
+      return;
+    }
+    const copy = list.concat([item]);
+    this.copies.add(copy);
+    parent[key] = copy as unknown as P[K];
+  }
+
   private copy<T extends object>(value: T): Writable<T> {
-    const copy = (Array.isArray(value) ? [...value] : { ...value }) as Writable<T>;
+    // slice(), not spread: spreading an array goes through its iterator, far slower when large.
+    const copy = (Array.isArray(value) ? value.slice() : { ...value }) as Writable<T>;
     this.copies.add(copy);
     return copy;
   }
 }
 
-export function emptyData(): MetaData {
-  return {
-    term: 0,
-    index: 0,
-    clusterId: 0n,
-    metaNodes: [],
-    dataNodes: [],
-    databases: [],
-    users: [],
-    maxNodeId: 0,
-    maxShardGroupId: 0,
-    maxShardId: 0,
-  };
-}
+export { emptyData };
 
 export function checkNameLength(name: string): void {
   if (Buffer.byteLength(name, "utf8") > MAX_NAME_LEN) throw metaError("nameTooLong");
 }
 
-export function findDatabase(data: MetaState, name: string): DatabaseState | undefined {
-  return data.databases.find((db) => db.name === name);
+/** Position of the named database in the state, or -1. */
+export function databasePosition(state: IndexedState, name: string): number {
+  const hint = state.databasePositions.get(name);
+  if (hint === undefined) return -1;
+  const databases = state.data.databases;
+  if (databases[hint]?.name === name) return hint;
+  // Only drops move a database, and only towards the front: look back from the hint.
+  for (let at = Math.min(hint, databases.length) - 1; at >= 0; at--) {
+    if (databases[at].name === name) {
+      state.databasePositions.set(name, at);
+      return at;
+    }
+  }
+  throw new Error(`meta index out of step: database "${name}" is indexed but not in the state`);
 }
 
-function requireDatabaseIndex(data: MetaState, name: string): number {
-  const index = data.databases.findIndex((db) => db.name === name);
-  if (index < 0) throw databaseNotFound(name);
-  return index;
+export function findDatabase(state: IndexedState, name: string): DatabaseState | undefined {
+  const at = databasePosition(state, name);
+  return at < 0 ? undefined : state.data.databases[at];
 }
 
-export function requireDatabase(data: MetaState, name: string): DatabaseState {
-  return data.databases[requireDatabaseIndex(data, name)];
+function requireDatabaseIndex(state: IndexedState, name: string): number {
+  const at = databasePosition(state, name);
+  if (at < 0) throw databaseNotFound(name);
+  return at;
+}
+
+export function requireDatabase(state: IndexedState, name: string): DatabaseState {
+  return state.data.databases[requireDatabaseIndex(state, name)];
 }
 
 /** A policy by name; the empty name means the database's default policy (as in Go). */
@@ -110,11 +222,11 @@ export function findRetentionPolicy(db: DatabaseState, name: string): RetentionP
 
 /** Go's Data.RetentionPolicy followed by the usual nil check. */
 export function requireRetentionPolicy(
-  data: MetaState,
+  state: IndexedState,
   database: string,
   name: string,
 ): RetentionPolicyState {
-  const rp = findRetentionPolicy(requireDatabase(data, database), name);
+  const rp = findRetentionPolicy(requireDatabase(state, database), name);
   if (!rp) throw retentionPolicyNotFound(name);
   return rp;
 }
@@ -126,7 +238,7 @@ export function editDatabaseAt(draft: MetaDraft, index: number): Writable<Databa
 
 /** The named database made writable; throws databaseNotFound like requireDatabase. */
 export function editDatabase(draft: MetaDraft, name: string): Writable<DatabaseState> {
-  return editDatabaseAt(draft, requireDatabaseIndex(draft.data, name));
+  return editDatabaseAt(draft, requireDatabaseIndex(draft, name));
 }
 
 /** The policy at `policyIndex` of the database at `databaseIndex`, made writable. */
@@ -144,7 +256,7 @@ export function editRetentionPolicy(
   database: string,
   name: string,
 ): Writable<RetentionPolicyState> {
-  const databaseIndex = requireDatabaseIndex(draft.data, database);
+  const databaseIndex = requireDatabaseIndex(draft, database);
   const db = draft.data.databases[databaseIndex];
   const rp = findRetentionPolicy(db, name);
   if (!rp) throw retentionPolicyNotFound(name);

@@ -8,6 +8,7 @@ import {
 } from "./errors.ts";
 import {
   checkNameLength,
+  databasePosition,
   editDatabase,
   editRetentionPolicy,
   findDatabase,
@@ -17,6 +18,7 @@ import {
   type MetaDraft,
   type RetentionPolicyState,
 } from "./data.ts";
+import { forgetShards } from "./shards.ts";
 import { MIN_RETENTION_POLICY_DURATION, normalisedShardGroupDuration } from "./durations.ts";
 
 /** Name, replication and durations of a policy to create: what the commands carry. */
@@ -44,10 +46,14 @@ export function createDatabase(
 ): void {
   if (name === "") throw metaError("databaseNameRequired");
   checkNameLength(name);
-  if (!findDatabase(draft.data, name)) {
-    draft
-      .edit(draft.data, "databases")
-      .push({ name, defaultRetentionPolicy: "", retentionPolicies: [], continuousQueries: [] });
+  if (!findDatabase(draft, name)) {
+    draft.append(draft.data, "databases", {
+      name,
+      defaultRetentionPolicy: "",
+      retentionPolicies: [],
+      continuousQueries: [],
+    });
+    draft.databasePositions.set(name, draft.data.databases.length - 1);
   }
   if (policy) {
     try {
@@ -71,7 +77,12 @@ export function createDatabase(
 
 /** Removes the database and every privilege on it; an unknown name is not an error. */
 export function dropDatabase(draft: MetaDraft, name: string): void {
-  draft.data.databases = draft.data.databases.filter((db) => db.name !== name);
+  const at = databasePosition(draft, name);
+  if (at >= 0) {
+    for (const rp of draft.data.databases[at].retentionPolicies) forgetShards(draft, rp);
+    draft.edit(draft.data, "databases").splice(at, 1);
+    draft.databasePositions.delete(name);
+  }
   draft.data.users.forEach((user, index) => {
     if (!user.privileges.some((p) => p.database === name)) return;
     const edited = draft.edit(draft.edit(draft.data, "users"), index);
@@ -93,7 +104,7 @@ export function createRetentionPolicy(
   if (settings.duration > 0n && settings.duration < shardGroupDuration)
     throw metaError("incompatibleDurations");
 
-  const db = requireDatabase(draft.data, database);
+  const db = requireDatabase(draft, database);
   const existing = findRetentionPolicy(db, settings.name);
   if (existing) {
     if (
@@ -121,13 +132,15 @@ export function createRetentionPolicy(
 
 /** An unknown database or policy is not an error (the drop is already done). */
 export function dropRetentionPolicy(draft: MetaDraft, database: string, name: string): void {
-  const db = findDatabase(draft.data, database);
-  if (!db?.retentionPolicies.some((rp) => rp.name === name)) return;
-  editDatabase(draft, database).retentionPolicies = db.retentionPolicies.filter((rp) => rp.name !== name);
+  const db = findDatabase(draft, database);
+  const dropped = db?.retentionPolicies.find((rp) => rp.name === name);
+  if (!db || !dropped) return;
+  forgetShards(draft, dropped);
+  editDatabase(draft, database).retentionPolicies = db.retentionPolicies.filter((rp) => rp !== dropped);
 }
 
 export function setDefaultRetentionPolicy(draft: MetaDraft, database: string, name: string): void {
-  const rp = findRetentionPolicy(requireDatabase(draft.data, database), name);
+  const rp = findRetentionPolicy(requireDatabase(draft, database), name);
   if (!rp) throw retentionPolicyNotFound(name);
   editDatabase(draft, database).defaultRetentionPolicy = rp.name;
 }
@@ -147,7 +160,7 @@ export function updateRetentionPolicy(
   update: RetentionPolicyUpdate,
   makeDefault: boolean,
 ): void {
-  const db = requireDatabase(draft.data, database);
+  const db = requireDatabase(draft, database);
   const current = findRetentionPolicy(db, name);
   if (!current) throw retentionPolicyNotFound(name);
   if (update.name !== undefined && update.name !== name && findRetentionPolicy(db, update.name)) {
@@ -183,7 +196,7 @@ function shortensBelowShardGroups(
 
 /** Re-creating a query with the same text (ignoring case) succeeds without change. */
 export function createContinuousQuery(draft: MetaDraft, database: string, name: string, query: string): void {
-  const db = requireDatabase(draft.data, database);
+  const db = requireDatabase(draft, database);
   const existing = db.continuousQueries.find((cq) => cq.name === name);
   if (existing) {
     if (existing.query.toLowerCase() === query.toLowerCase()) return;
@@ -194,7 +207,7 @@ export function createContinuousQuery(draft: MetaDraft, database: string, name: 
 
 /** An unknown database or query is not an error. */
 export function dropContinuousQuery(draft: MetaDraft, database: string, name: string): void {
-  const db = findDatabase(draft.data, database);
+  const db = findDatabase(draft, database);
   if (!db?.continuousQueries.some((cq) => cq.name === name)) return;
   editDatabase(draft, database).continuousQueries = db.continuousQueries.filter((cq) => cq.name !== name);
 }
@@ -208,7 +221,7 @@ export function createSubscription(
   destinations: string[],
 ): void {
   for (const destination of destinations) checkSubscriptionUrl(destination);
-  const rp = requireRetentionPolicy(draft.data, database, policy);
+  const rp = requireRetentionPolicy(draft, database, policy);
   if (rp.subscriptions.some((s) => s.name === name)) throw metaError("subscriptionExists");
   draft
     .edit(editRetentionPolicy(draft, database, policy), "subscriptions")
@@ -216,7 +229,7 @@ export function createSubscription(
 }
 
 export function dropSubscription(draft: MetaDraft, database: string, policy: string, name: string): void {
-  const rp = requireRetentionPolicy(draft.data, database, policy);
+  const rp = requireRetentionPolicy(draft, database, policy);
   const index = rp.subscriptions.findIndex((s) => s.name === name);
   if (index < 0) throw metaError("subscriptionNotFound");
   draft.edit(editRetentionPolicy(draft, database, policy), "subscriptions").splice(index, 1);

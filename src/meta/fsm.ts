@@ -13,12 +13,15 @@
  * - Published data is never changed afterwards: `data()` and the listeners' argument can be
  *   handed to readers as is, and stay a consistent view of one index. Their type is deeply
  *   read-only, which is what keeps readers from writing into state other states share.
+ * - Because of that, encoding is shared too: `snapshot()` encodes each state once, whoever asks
+ *   (every long poll, a Raft snapshot), and reuses the bytes of every database the previous
+ *   states already encoded, so one commit costs one encoding of what it changed plus a copy.
  */
 import type { Entry, StateMachine } from "../raft/types.ts";
 import { EntryType } from "../raft/types.ts";
 import { decodeCommand, decodeData, encodeData, ProtoError } from "../proto/index.ts";
 import type { MetaCommand, MetaData, NodeInfo } from "../proto/index.ts";
-import { emptyData, MetaDraft, type MetaState } from "./data.ts";
+import { emptyData, findDatabase, MetaDraft, MetaIndex, type DatabaseState, type MetaState } from "./data.ts";
 import { MetaError } from "./errors.ts";
 import {
   createDatabase,
@@ -46,6 +49,8 @@ import {
   createShardGroup,
   deleteShardGroup,
   dropShard,
+  findShard,
+  type ShardState,
   pruneShardGroups,
   removeShardOwner,
   truncateShardGroups,
@@ -65,6 +70,14 @@ export interface MetaStateMachineOptions {
   onListenerError?: (err: unknown) => void;
 }
 
+/** Where a shard is: what `shardById` answers. */
+export interface ShardPlace {
+  database: string;
+  retentionPolicy: string;
+  shardGroupId: number;
+  shard: ShardState;
+}
+
 export type ChangeListener = (data: MetaState) => void;
 
 /**
@@ -78,6 +91,12 @@ export function validateCommand(bytes: Uint8Array): MetaCommand {
 
 export class MetaStateMachine implements StateMachine<FsmResult> {
   private current: MetaState = emptyData();
+  /** Lookups into `current` (see MetaIndex); replaced with it on restore and SetDataCommand. */
+  private lookups = MetaIndex.of(this.current);
+  /** The encoding of a state, made once (see `snapshot`). */
+  private encoded: { state: MetaState; bytes: Uint8Array } | undefined;
+  /** Encoded databases of published states, reused while a state still shares them. */
+  private readonly databaseBytes = new WeakMap<object, Uint8Array>();
   private readonly listeners = new Set<ChangeListener>();
   private readonly retentionAutoCreate: boolean;
   private readonly onListenerError: (err: unknown) => void;
@@ -107,14 +126,24 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
     return result;
   }
 
+  /**
+   * The current state's protobuf `Data`. Encoded once per state and the same bytes returned to
+   * every caller until the next change: read them, never write into them.
+   */
   snapshot(): Uint8Array {
-    // The encoder only reads; its parameter type is the writable protobuf shape.
-    return encodeData(this.current as MetaData);
+    const state = this.current;
+    if (this.encoded?.state !== state) {
+      // The encoder only reads; its parameter type is the writable protobuf shape.
+      this.encoded = { state, bytes: encodeData(state as MetaData, this.databaseBytes) };
+    }
+    return this.encoded.bytes;
   }
 
   /** Replaces the state with a snapshot; throws ProtoError (state unchanged) on bad bytes. */
   restore(bytes: Uint8Array): void {
-    this.publish(decodeData(bytes));
+    const data = decodeData(bytes);
+    this.lookups = MetaIndex.of(data);
+    this.publish(data);
   }
 
   /** The current metadata (shared with other states: read it, never change it). */
@@ -143,6 +172,28 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
     return this.current.dataNodes.find((n) => n.id === id);
   }
 
+  /** A database by name, through the index. */
+  databaseByName(name: string): DatabaseState | undefined {
+    return findDatabase(this.indexed(), name);
+  }
+
+  /** A shard by ID with the database, policy and group holding it, through the index. */
+  shardById(id: number): ShardPlace | undefined {
+    const found = findShard(this.indexed(), id);
+    if (!found) return undefined;
+    const db = this.current.databases[found.at.database];
+    const rp = db.retentionPolicies[found.at.policy];
+    return { database: db.name, retentionPolicy: rp.name, shardGroupId: found.group.id, shard: found.shard };
+  }
+
+  private indexed() {
+    return {
+      data: this.current,
+      databasePositions: this.lookups.databasePositions,
+      shardDatabases: this.lookups.shardDatabases,
+    };
+  }
+
   /** Called after every applied entry and restore, with the new data. Returns an unsubscribe. */
   onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
@@ -162,8 +213,11 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
 
   /** Runs the command on a draft of the data and returns the new state; throws MetaError to refuse. */
   private execute(cmd: MetaCommand): MetaState {
-    if (cmd.type === "SetDataCommand") return cmd.data;
-    const d = new MetaDraft(this.current);
+    if (cmd.type === "SetDataCommand") {
+      this.lookups = MetaIndex.of(cmd.data);
+      return cmd.data;
+    }
+    const d = new MetaDraft(this.current, this.lookups);
     switch (cmd.type) {
       // Pre-0.10 node commands: creation is converted, the others are no-ops as in Go.
       case "CreateNodeCommand":
@@ -282,6 +336,7 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
       default:
         return assertNever(cmd);
     }
+    d.commitIndex();
     return d.data;
   }
 }

@@ -1,17 +1,24 @@
 /** Routes of the meta service's HTTP API (8091): SPEC §4, shapes in docs/http-api.md. */
 
 import { encodeResponse } from "../proto/index.ts";
+import { RaftError } from "../raft/errors.ts";
 import { validateCommand } from "./fsm.ts";
 import { HttpError, sendBytes, sendJson, type RequestContext, type Routes } from "../util/http-server.ts";
 import { refuse } from "../util/auth.ts";
 import { parseDuration } from "../util/duration.ts";
-import { NotLeader, type MetaService } from "./service.ts";
+import { raftErrorToHttp, unavailable } from "./raft-http.ts";
+import { NotLeader, type MetaService, type RemovalOptions } from "./service.ts";
+
+/** The part of this node's lifecycle (src/daemon/node-lifecycle.ts) the routes use. */
+export interface RemovableNode {
+  /** Whether the cluster (not just this node's log) no longer lists this node. */
+  confirmRemoved(): Promise<boolean>;
+  /** Wipes this node after its removal; resolves with the recreated meta dir. */
+  wipe(): Promise<string>;
+}
 
 export interface MetaRouteOptions {
-  /** Wipes this node after its removal; resolves with the recreated meta dir. */
-  cleanupAfterRemoval: () => Promise<string>;
-  /** Whether the cluster (not just this node's log) no longer lists this node. */
-  confirmRemoved: () => Promise<boolean>;
+  node: RemovableNode;
   /** Scheme of the leader's address in a 307 (every meta node of a cluster serves the same). */
   scheme: "http" | "https";
   /** The Enterprise meta API (./enterprise/routes.ts), served beside ours. Its `POST /join`
@@ -22,11 +29,19 @@ export interface MetaRouteOptions {
 const LONG_POLL_DEFAULT_MS = 30_000;
 const LONG_POLL_MAX_MS = 120_000;
 
-function notLeader(ctx: RequestContext, err: NotLeader, path: string, scheme: string): void {
-  if (err.leaderHttp) {
-    const location = `${scheme}://${err.leaderHttp}${path}`;
-    sendJson(ctx.res, 307, { error: err.message }, { location });
-  } else sendJson(ctx.res, 503, { error: "no leader" });
+/** 307 to the leader when it is known, else a transient 503 (no leader yet); Raft errors mapped. */
+function leaderOnly(ctx: RequestContext, err: unknown, path: string, scheme: string): void {
+  if (!(err instanceof NotLeader)) throw raftErrorToHttp(err);
+  if (!err.leaderHttp) throw unavailable("no leader", "NO_LEADER");
+  const location = `${scheme}://${err.leaderHttp}${path}${ctx.url.search}`;
+  sendJson(ctx.res, 307, { error: err.message }, { location });
+}
+
+/** The removal precondition of /execute: `prevConfigIndex=N` and `force=true` (query string). */
+function removalOptions(params: URLSearchParams): RemovalOptions {
+  const raw = params.get("prevConfigIndex");
+  if (raw !== null && !/^\d+$/.test(raw)) throw new HttpError(400, `invalid prevConfigIndex "${raw}"`);
+  return { prevConfigIndex: raw === null ? undefined : Number(raw), force: params.get("force") === "true" };
 }
 
 function requireParam(params: URLSearchParams, name: string): string {
@@ -58,8 +73,12 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       }
       const abort = new AbortController();
       ctx.res.once("close", () => abort.abort());
-      const data = await service.waitForIndex(Number(raw), timeoutMs, abort.signal);
-      if (!ctx.res.destroyed) sendBytes(ctx.res, 200, data, "application/octet-stream");
+      // As the Go meta service: gzip when the client accepts it (Go's data nodes do).
+      const gzip = /\bgzip\b/i.test(ctx.req.headers["accept-encoding"] ?? "");
+      const data = await service.waitForIndex(Number(raw), timeoutMs, abort.signal, gzip);
+      const headers: Record<string, string> = gzip ? { "content-encoding": "gzip" } : {};
+      if (!ctx.res.destroyed)
+        sendBytes(ctx.res, 200, data, "application/octet-stream", { vary: "Accept-Encoding", ...headers });
     },
 
     "POST /execute": async (ctx) => {
@@ -72,12 +91,11 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
         throw new HttpError(400, (err as Error).message);
       }
       try {
-        const result = await service.execute(command, body);
+        const result = await service.execute(command, body, removalOptions(ctx.url.searchParams));
         const response = encodeResponse({ ok: !result.error, error: result.error, index: result.index });
         sendBytes(ctx.res, 200, response, "application/octet-stream");
       } catch (err) {
-        if (err instanceof NotLeader) return notLeader(ctx, err, "/execute", opts.scheme);
-        throw err;
+        leaderOnly(ctx, err, "/execute", opts.scheme);
       }
     },
 
@@ -95,7 +113,8 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
         const node = await service.join(addr, raftAddr, serverId);
         sendJson(ctx.res, 200, { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr });
       } catch (err) {
-        if (err instanceof NotLeader) return notLeader(ctx, err, "/join", opts.scheme);
+        if (err instanceof NotLeader || err instanceof RaftError)
+          return leaderOnly(ctx, err, "/join", opts.scheme);
         throw new HttpError(409, (err as Error).message);
       }
     },
@@ -105,13 +124,15 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       if (state === "unbootstrapped") {
         throw new HttpError(409, `meta node ${service.httpAddr} is blank: nothing to clean up`);
       }
-      if (state !== "removed" && !(await opts.confirmRemoved())) {
+      if (state !== "removed" && !(await opts.node.confirmRemoved())) {
         throw new HttpError(
           409,
-          `meta node ${service.httpAddr} is still a member of the cluster; remove it with influxd-ctl remove-meta first`,
+          `meta node ${service.httpAddr} is still a member of the cluster; remove it first with influxd-ctl${service.adminAddr ? ` -bind ${service.adminAddr}` : ""} remove-meta ${service.httpAddr}`,
+          {},
+          "STILL_MEMBER",
         );
       }
-      const wiped = await opts.cleanupAfterRemoval();
+      const wiped = await opts.node.wipe();
       sendJson(ctx.res, 200, { removed: true, wiped });
     },
 
@@ -119,7 +140,9 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
     "POST /leadership-transfer": async (ctx) => {
       if (service.state() !== "leader")
         throw new HttpError(409, `meta node ${service.httpAddr} is not the leader`);
-      await service.raft.leadershipTransfer();
+      await service.raft.leadershipTransfer().catch((err: unknown) => {
+        throw raftErrorToHttp(err);
+      });
       sendJson(ctx.res, 200, { leader: service.leaderRaftAddr() });
     },
   };

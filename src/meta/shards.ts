@@ -12,11 +12,13 @@
 import type { ShardGroupInfo, ShardInfo, ShardOwner } from "../proto/index.ts";
 import { metaError } from "./errors.ts";
 import {
+  databasePosition,
   editRetentionPolicy,
   editRetentionPolicyAt,
   nextId,
   requireRetentionPolicy,
   type DeepReadonly,
+  type IndexedState,
   type MetaDraft,
   type MetaState,
   type RetentionPolicyState,
@@ -24,7 +26,7 @@ import {
 } from "./data.ts";
 
 type ShardGroupState = DeepReadonly<ShardGroupInfo>;
-type ShardState = DeepReadonly<ShardInfo>;
+export type ShardState = DeepReadonly<ShardInfo>;
 type OwnerState = DeepReadonly<ShardOwner>;
 
 /** Nanoseconds from Go's zero time (0001-01-01T00:00:00Z) to the Unix epoch. */
@@ -105,18 +107,35 @@ interface ShardLocation {
   shard: ShardState;
 }
 
-function findShard(data: MetaState, shardId: number): ShardLocation | undefined {
-  for (const { at, group } of allGroups(data)) {
-    const index = group.shards.findIndex((s) => s.id === shardId);
-    if (index >= 0) return { at, group, index, shard: group.shards[index] };
+/** The shard with this ID, in the database the index names for it. */
+export function findShard(state: IndexedState, shardId: number): ShardLocation | undefined {
+  const databaseName = state.shardDatabases.get(shardId);
+  if (databaseName === undefined) return undefined;
+  const database = databasePosition(state, databaseName);
+  for (const [policy, rp] of state.data.databases[database].retentionPolicies.entries()) {
+    for (const [group, g] of rp.shardGroups.entries()) {
+      const index = g.shards.findIndex((s) => s.id === shardId);
+      if (index >= 0) return { at: { database, policy, group }, group: g, index, shard: g.shards[index] };
+    }
   }
-  return undefined;
+  throw new Error(`meta index out of step: shard ${shardId} is indexed in "${databaseName}" but not there`);
 }
 
 function removeShard(draft: MetaDraft, found: ShardLocation): void {
   const group = editGroup(draft, found.at);
   draft.edit(group, "shards").splice(found.index, 1);
+  draft.shardDatabases.delete(found.shard.id);
   if (group.shards.length === 0) group.deletedAt = deletionTime(group);
+}
+
+/** Drops the shards of these groups from the index (their policy or database is going). */
+export function forgetShards(
+  draft: MetaDraft,
+  rp: { readonly shardGroups: readonly ShardGroupState[] },
+): void {
+  for (const group of rp.shardGroups) {
+    for (const shard of group.shards) draft.shardDatabases.delete(shard.id);
+  }
 }
 
 function groupContaining(rp: RetentionPolicyState, timestamp: bigint): ShardGroupState | undefined {
@@ -138,7 +157,7 @@ export function createShardGroup(
 ): void {
   const data = draft.data;
   if (data.dataNodes.length === 0) return;
-  const rp = requireRetentionPolicy(data, database, policy);
+  const rp = requireRetentionPolicy(draft, database, policy);
   if (groupContaining(rp, timestamp)) return;
 
   const nodeCount = data.dataNodes.length;
@@ -177,6 +196,7 @@ export function createShardGroup(
       nodeIndex += 1;
     }
     group.shards.push(shard);
+    draft.shardDatabases.set(shard.id, database);
   }
   const groups = draft.edit(editRetentionPolicy(draft, database, policy), "shardGroups");
   groups.push(group);
@@ -184,7 +204,7 @@ export function createShardGroup(
 }
 
 export function deleteShardGroup(draft: MetaDraft, database: string, policy: string, groupId: number): void {
-  const index = requireRetentionPolicy(draft.data, database, policy).shardGroups.findIndex(
+  const index = requireRetentionPolicy(draft, database, policy).shardGroups.findIndex(
     (g) => g.id === groupId,
   );
   if (index < 0) throw metaError("shardGroupNotFound");
@@ -195,7 +215,7 @@ export function deleteShardGroup(draft: MetaDraft, database: string, policy: str
 
 /** Removes a shard; unknown IDs are ignored so the command can be re-run. */
 export function dropShard(draft: MetaDraft, shardId: number): void {
-  const found = findShard(draft.data, shardId);
+  const found = findShard(draft, shardId);
   if (found) removeShard(draft, found);
 }
 
@@ -212,6 +232,7 @@ export function pruneShardGroups(draft: MetaDraft): void {
   for (const [database, db] of draft.data.databases.entries()) {
     for (const [policy, rp] of db.retentionPolicies.entries()) {
       if (!rp.shardGroups.some(isDeleted)) continue;
+      forgetShards(draft, { shardGroups: rp.shardGroups.filter(isDeleted) });
       editRetentionPolicyAt(draft, database, policy).shardGroups = rp.shardGroups.filter(
         (g) => !isDeleted(g),
       );
@@ -221,7 +242,7 @@ export function pruneShardGroups(draft: MetaDraft): void {
 
 /** Adds `nodeId` to the shard's owners (kept in ID order); unknown shards are ignored. */
 export function copyShardOwner(draft: MetaDraft, shardId: number, nodeId: number): void {
-  const found = findShard(draft.data, shardId);
+  const found = findShard(draft, shardId);
   if (!found || found.shard.owners.some((o) => o.nodeId === nodeId)) return;
   const owners = draft.edit(editShard(draft, found.at, found.index), "owners");
   const at = owners.findIndex((o) => o.nodeId > nodeId);
@@ -230,7 +251,7 @@ export function copyShardOwner(draft: MetaDraft, shardId: number, nodeId: number
 
 /** Removes `nodeId` from the shard's owners; a shard left without owners is dropped. */
 export function removeShardOwner(draft: MetaDraft, shardId: number, nodeId: number): void {
-  const found = findShard(draft.data, shardId);
+  const found = findShard(draft, shardId);
   if (!found) return;
   const owners = found.shard.owners;
   const at = owners.findIndex((o) => o.nodeId === nodeId);

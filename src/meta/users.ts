@@ -29,7 +29,7 @@ export function updateUser(draft: MetaDraft, name: string, hash: string): void {
 export function setPrivilege(draft: MetaDraft, username: string, database: string, privilege: number): void {
   // An unknown user is reported before an unknown database.
   const user = editUser(draft, username);
-  requireDatabase(draft.data, database);
+  requireDatabase(draft, database);
   user.privileges = [...user.privileges.filter((p) => p.database !== database), { database, privilege }].sort(
     (a, b) => (a.database < b.database ? -1 : a.database > b.database ? 1 : 0),
   );

@@ -15,9 +15,11 @@
 import protobuf from "protobufjs";
 import { META_PROTO } from "./schema.ts";
 import { COMMAND_TYPES } from "./types.ts";
+import { readData, writeData, type DatabaseBytesCache } from "./data-codec.ts";
 import type { CommandName, MetaCommand, MetaData, MetaResponse } from "./types.ts";
 
 export * from "./types.ts";
+export { emptyData, type DatabaseBytesCache } from "./data-codec.ts";
 
 /** Bytes that are not a valid message, or an object that cannot be encoded. */
 export class ProtoError extends Error {
@@ -34,7 +36,6 @@ if (!protobuf.util.Long) {
 
 const CommandType = root.lookupType("meta.Command");
 const ResponseType = root.lookupType("meta.Response");
-const DataType = root.lookupType("meta.Data");
 
 /** Messages that make up `Data`: absent optional fields decode to their defaults. */
 const METADATA_MESSAGES = new Set([
@@ -263,6 +264,7 @@ function extensionName(name: CommandName): string {
 export function encodeCommand(cmd: MetaCommand): Uint8Array {
   const typeNumber = (COMMAND_TYPES as Record<string, number | undefined>)[cmd.type];
   if (typeNumber === undefined) throw new ProtoError(`unknown command type ${JSON.stringify(cmd.type)}`);
+  if (cmd.type === "SetDataCommand") return encodeSetData(typeNumber, cmd.data);
   const { type: name, ...fields } = cmd;
   const payload = toWire(root.lookupType(`meta.${name}`), fields, name);
   return CommandType.encode({ type: typeNumber, [extensionName(name)]: payload }).finish();
@@ -294,6 +296,7 @@ export function decodeCommand(bytes: Uint8Array): MetaCommand {
   const typeNumber = peekCommandType(bytes);
   const name = NAME_BY_TYPE.get(typeNumber);
   if (!name) throw new ProtoError(`unknown command type ${typeNumber}`);
+  if (name === "SetDataCommand") return decodeSetData(bytes, typeNumber);
   const msg = decodeMessage(CommandType, bytes, "command");
   const payload = msg[extensionName(name)] as WireObject | undefined;
   if (!payload) {
@@ -302,6 +305,50 @@ export function decodeCommand(bytes: Uint8Array): MetaCommand {
     );
   }
   return { type: name, ...fromWire(root.lookupType(`meta.${name}`), payload, name) } as MetaCommand;
+}
+
+// SetDataCommand carries a whole Data (the one command as large as the metadata): its payload
+// goes through the Data codec, in the bytes the reflective path would write.
+
+/** Command.Type = 17, then extension field 117 holding SetDataCommand { Data = 1 }. */
+function encodeSetData(typeNumber: number, data: MetaData): Uint8Array {
+  const writer = protobuf.Writer.create();
+  writer.uint32((1 << 3) | 0).int32(typeNumber);
+  writer.uint32(((100 + typeNumber) << 3) | 2).fork();
+  writer.uint32((1 << 3) | 2).bytes(encodeData(data));
+  return writer.ldelim().finish();
+}
+
+function decodeSetData(bytes: Uint8Array, typeNumber: number): MetaCommand {
+  let data: MetaData | undefined;
+  let payloadSeen = false;
+  try {
+    const reader = protobuf.Reader.create(bytes);
+    while (reader.pos < reader.len) {
+      const tag = reader.uint32();
+      if (tag !== (((100 + typeNumber) << 3) | 2)) {
+        reader.skipType(tag & 7);
+        continue;
+      }
+      payloadSeen = true;
+      const payload = protobuf.Reader.create(reader.bytes());
+      while (payload.pos < payload.len) {
+        const field = payload.uint32();
+        if (field === ((1 << 3) | 2)) data = decodeData(payload.bytes());
+        else payload.skipType(field & 7);
+      }
+    }
+  } catch (err) {
+    if (err instanceof ProtoError) throw err;
+    throw new ProtoError(`malformed command: ${(err as Error).message}`);
+  }
+  if (!payloadSeen) {
+    throw new ProtoError(
+      `malformed command: SetDataCommand without its payload (extension field ${100 + typeNumber})`,
+    );
+  }
+  if (!data) throw new ProtoError("malformed command: missing required 'Data'");
+  return { type: "SetDataCommand", data };
 }
 
 export function encodeResponse(response: MetaResponse): Uint8Array {
@@ -316,10 +363,15 @@ export function decodeResponse(bytes: Uint8Array): MetaResponse {
   ) as unknown as MetaResponse;
 }
 
-export function encodeData(data: MetaData): Uint8Array {
-  return DataType.encode(toWire(DataType, data, "Data")).finish();
+/**
+ * `Data` has its own codec (data-codec.ts): it is the one message that grows with the cluster.
+ * `cache` lets a caller whose states never change once encoded reuse the bytes of databases it
+ * has encoded before.
+ */
+export function encodeData(data: MetaData, cache?: DatabaseBytesCache): Uint8Array {
+  return writeData(data, (message) => new ProtoError(message), cache);
 }
 
 export function decodeData(bytes: Uint8Array): MetaData {
-  return fromWire(DataType, decodeMessage(DataType, bytes, "data"), "Data") as unknown as MetaData;
+  return readData(bytes, (message) => new ProtoError(`malformed data: ${message}`));
 }

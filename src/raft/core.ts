@@ -50,6 +50,7 @@ import {
   type Message,
   type RaftState,
   type ReadState,
+  type RaftNotice,
   type Ready,
   type ServerId,
   type Snapshot,
@@ -95,6 +96,8 @@ export interface PeerProgress {
   state: ProgressState;
   inflight: number;
   recentActive: boolean;
+  /** Answered, and kept up, within an election timeout (see Progress.active). */
+  active: boolean;
 }
 
 /** What the host consults on every input (status() builds the full report, which costs). */
@@ -184,6 +187,9 @@ export class RaftCore {
   private lastHardState: HardState;
   private msgs: Message[] = [];
   private readStates: ReadState[] = [];
+  private notices: RaftNotice[] = [];
+  /** Term in which this follower last reported lost acknowledged entries (once per term). */
+  private lostEntriesReported = 0;
 
   private electionElapsed = 0;
   private randomizedElectionTimeout = 0;
@@ -292,6 +298,7 @@ export class RaftCore {
     this.checkQuorumElapsed++;
     if (this.transferee !== null && ++this.transferElapsed >= this.electionTicks) this.transferee = null;
     for (const p of [...this.progress.values()]) {
+      p.tick(this.log.lastIndex());
       if (p.retireTicks !== null && --p.retireTicks <= 0) this.progress.delete(p.id);
       else if (p.state === "snapshot" && ++p.snapshotTicks >= this.electionTicks) {
         p.becomeProbe(); // the snapshot or its answer was probably lost: try again
@@ -482,6 +489,7 @@ export class RaftCore {
       this.commitDirty ||
       this.msgs.length > 0 ||
       this.readStates.length > 0 ||
+      this.notices.length > 0 ||
       this.snapshotToInstall !== null ||
       this.log.hasUnstable() ||
       this.commit > this.applying ||
@@ -495,6 +503,10 @@ export class RaftCore {
     const rd: Ready = { entries: [], messages: this.msgs, committed: [], readStates: this.readStates };
     this.msgs = [];
     this.readStates = [];
+    if (this.notices.length > 0) {
+      rd.notices = this.notices;
+      this.notices = [];
+    }
     if (this.term !== this.lastHardState.term || this.vote !== this.lastHardState.vote) {
       rd.hardState = { term: this.term, vote: this.vote };
       this.lastHardState = { ...rd.hardState };
@@ -570,6 +582,7 @@ export class RaftCore {
               state: p.state,
               inflight: p.inflight.length,
               recentActive: p.recentActive,
+              active: p.active(this.activityWindowTicks()),
             })),
     };
   }
@@ -884,6 +897,22 @@ export class RaftCore {
   }
 
   private handleHeartbeat(m: HeartbeatRequest): void {
+    // The leader caps a heartbeat's commit index at what we acknowledged: above our last
+    // index, our disk lost entries we had vouched for (e.g. an older copy was restored). Tell
+    // the leader where our log really ends (an idle leader would otherwise never find out).
+    if (m.commit > this.log.lastIndex()) {
+      if (this.lostEntriesReported !== this.term) {
+        this.lostEntriesReported = this.term;
+        this.notices.push({
+          level: "error",
+          message:
+            "this node lost log entries it had acknowledged (its disk is older than what it told the " +
+            "leader); the leader is sending them again",
+          fields: { leader: m.from, acknowledgedAtLeast: m.commit, lastIndex: this.log.lastIndex() },
+        });
+      }
+      this.respondAppend(m.from, false, m.commit, this.log.lastIndex());
+    }
     const commit = Math.min(m.commit, this.log.lastIndex());
     if (commit > this.commit) this.commitTo(commit);
     this.send<HeartbeatResponse>({ type: MessageType.HeartbeatResp, to: m.from, readCtx: m.readCtx });
@@ -1013,8 +1042,22 @@ export class RaftCore {
   private handleAppendResponse(m: AppendResponse): void {
     const p = this.progress.get(m.from);
     if (!p) return;
-    p.recentActive = true;
+    p.heard();
     if (!m.success) {
+      // A rejection whose hint (the follower's last matching index, never below what it still
+      // holds of what it acknowledged) is below the match index: its log lost entries. Back off
+      // to its real log instead of probing at the recorded match index forever (etcd and
+      // hashicorp assume this cannot happen). A stale rejection merely costs a resend.
+      if (m.hint < p.match) {
+        this.notices.push({
+          level: "warn",
+          message: "follower's log is shorter than it acknowledged; resending the entries it lost",
+          fields: { follower: m.from, acknowledged: p.match, lastIndex: m.hint },
+        });
+        p.regress(m.hint);
+        this.replicateDirty = true;
+        return;
+      }
       if (p.reject(m.index, m.hint)) this.replicateDirty = true;
       return;
     }
@@ -1030,7 +1073,7 @@ export class RaftCore {
   private handleHeartbeatResponse(m: HeartbeatResponse): void {
     const p = this.progress.get(m.from);
     if (!p) return;
-    p.recentActive = true;
+    p.heard();
     if (p.state === "probe") p.paused = false;
     if (p.state === "replicate" && p.inflight.length >= this.maxInflight) p.inflight.shift();
     // Alive but behind (an Append may have been lost): probe it now.
@@ -1072,6 +1115,12 @@ export class RaftCore {
 
   private sendTimeoutNow(to: ServerId): void {
     this.send({ type: MessageType.TimeoutNow, to });
+  }
+
+  /** The leader's "recently active" window: one election timeout (etcd's strict reconfiguration
+   *  check uses the same span). Short on purpose: a voter that died within it still counts. */
+  private activityWindowTicks(): number {
+    return this.electionTicks;
   }
 
   private quorumActive(): boolean {

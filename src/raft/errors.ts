@@ -39,6 +39,22 @@ export class ConfigChangeInProgressError extends RaftError {
   }
 }
 
+/**
+ * A membership change carried the index of the configuration it was checked against (hashicorp's
+ * prevIndex), and the configuration has moved since: the checks must be made again.
+ */
+export class ConfigChangedError extends RaftError {
+  constructor(
+    readonly expectedIndex: number,
+    readonly latestIndex: number,
+  ) {
+    super(
+      "CONFIG_CHANGED",
+      `the Raft configuration changed since the change was checked (index ${expectedIndex}, now ${latestIndex}); check again`,
+    );
+  }
+}
+
 /** A membership change that can never succeed as asked (unknown server, last voter, ...). */
 export class InvalidConfigChangeError extends RaftError {
   constructor(reason: string) {

@@ -12,6 +12,7 @@
  */
 import { logConsistentWithSnapshot, RaftCore, type CoreGlance, type CoreStatus } from "./core.ts";
 import {
+  ConfigChangedError,
   ConfigChangeInProgressError,
   LeadershipLostError,
   NotLeaderError,
@@ -118,9 +119,40 @@ interface PendingApply extends Deferred<ApplyResult> {
   term: number;
 }
 
+/** What a membership change's precondition sees: the leader's view at the moment it appends. */
+export interface LeaderView {
+  /** The configuration the change will replace, and its index. */
+  config: Configuration;
+  configIndex: number;
+  /** Whether the leader heard from this server, and saw it keep up, within an election timeout
+   *  (the leader itself is always active). */
+  active(id: ServerId): boolean;
+}
+
+export interface ChangeOptions {
+  timeoutMs?: number;
+  /** Refuse with ConfigChangedError unless the latest configuration is still at this index. */
+  prevIndex?: number;
+  /** Checked on the leader right before the change is appended; an Error refuses it. */
+  precondition?: (view: LeaderView) => Error | null;
+}
+
+/** One server of the latest configuration as this node sees it. */
+export interface ServerView {
+  id: ServerId;
+  address: string;
+  suffrage: "voter" | "nonvoter";
+  /** Leader only: active in its view (see LeaderView.active); null on other nodes. */
+  active: boolean | null;
+  /** Leader only: the highest index known stored on the server. */
+  match: number | null;
+}
+
 interface QueuedConfChange extends Deferred<ApplyResult> {
   change: ConfChange;
   data: Uint8Array;
+  prevIndex?: number;
+  precondition?: (view: LeaderView) => Error | null;
 }
 
 interface PendingRead extends Deferred<number> {
@@ -181,6 +213,8 @@ export class RaftNode {
   private lastState: NodeState;
   private lastLeader: ServerId | null = null;
   private wasLeader = false;
+  /** Clock time this node last became leader (its view of the others is young before a window). */
+  private leaderSince = 0;
 
   private constructor(opts: RaftNodeOptions, id: ServerId, core: RaftCore, appliedIndex: number) {
     this.opts = opts;
@@ -277,15 +311,21 @@ export class RaftNode {
   }
 
   addVoter(id: ServerId, address: string, data?: Uint8Array, timeoutMs?: number): Promise<ApplyResult> {
-    return this.changeMembership({ op: "addVoter", id, address }, data, timeoutMs);
+    return this.changeMembership({ op: "addVoter", id, address }, data, { timeoutMs });
   }
 
   addNonvoter(id: ServerId, address: string, data?: Uint8Array, timeoutMs?: number): Promise<ApplyResult> {
-    return this.changeMembership({ op: "addNonvoter", id, address }, data, timeoutMs);
+    return this.changeMembership({ op: "addNonvoter", id, address }, data, { timeoutMs });
   }
 
-  removeServer(id: ServerId, data?: Uint8Array, timeoutMs?: number): Promise<ApplyResult> {
-    return this.changeMembership({ op: "remove", id }, data, timeoutMs);
+  /** Removes a server; `opts` may carry a prevIndex and a precondition checked when the leader
+   *  appends the change (not when it was asked for). */
+  removeServer(id: ServerId, data?: Uint8Array, opts: ChangeOptions | number = {}): Promise<ApplyResult> {
+    return this.changeMembership(
+      { op: "remove", id },
+      data,
+      typeof opts === "number" ? { timeoutMs: opts } : opts,
+    );
   }
 
   /** Resolves once another server is leader; rejects if that does not happen in time. */
@@ -355,6 +395,24 @@ export class RaftNode {
       committedConfigIndex: st.committedConfig.index,
       pendingConfigChange: st.pendingConfigChange,
     };
+  }
+
+  /** The latest configuration's servers, with the leader's view of each when this node leads. */
+  servers(): ServerView[] {
+    const st = this.core.status();
+    const leading = st.state === "leader" && !this.stopped;
+    const progress = new Map(st.progress.map((p) => [p.id, p]));
+    return st.latestConfig.config.servers.map((s) => {
+      const p = progress.get(s.id);
+      const self = s.id === this.id;
+      return {
+        id: s.id,
+        address: s.address,
+        suffrage: s.suffrage,
+        active: leading ? self || (p?.active ?? false) : null,
+        match: leading ? (self ? st.lastIndex : (p?.match ?? 0)) : null,
+      };
+    });
   }
 
   configuration(): ConfigurationView {
@@ -452,6 +510,7 @@ export class RaftNode {
 
   private async handleReady(rd: Ready): Promise<void> {
     const { stableStore, snapshotStore, logStore, fsm } = this.opts;
+    for (const n of rd.notices ?? []) this.log[n.level]({ id: this.id, ...n.fields }, n.message);
     // A leader may send its appends while it writes the same entries to its own disk (Raft
     // thesis §10.2.1): it counts itself towards the commit quorum only after advance(), i.e.
     // after its own fdatasync, so commit latency becomes max(own sync, follower round trip)
@@ -535,18 +594,22 @@ export class RaftNode {
   // -------------------------------------------------------------------------------------------
   // Futures
 
-  private changeMembership(
-    change: ConfChange,
-    data = EMPTY,
-    timeoutMs = this.defaultTimeoutMs,
-  ): Promise<ApplyResult> {
+  private changeMembership(change: ConfChange, data = EMPTY, opts: ChangeOptions = {}): Promise<ApplyResult> {
     return new Promise<ApplyResult>((resolve, reject) => {
       try {
         this.checkRunning();
         if (this.core.status().state !== "leader") throw new NotLeaderError(this.core.status().leader);
         // Queued like hashicorp's configuration channel: it waits until the configuration is
         // stable instead of failing because an earlier change (or promotion) is in flight.
-        this.confQueue.push({ change, data, resolve, reject, ...this.deadline(timeoutMs) });
+        this.confQueue.push({
+          change,
+          data,
+          prevIndex: opts.prevIndex,
+          precondition: opts.precondition,
+          resolve,
+          reject,
+          ...this.deadline(opts.timeoutMs ?? this.defaultTimeoutMs),
+        });
         this.afterInput();
       } catch (err) {
         reject(this.withLeaderHint(err));
@@ -558,6 +621,10 @@ export class RaftNode {
     while (this.confQueue.length > 0) {
       const q = this.confQueue[0];
       try {
+        // Checked and appended in the same synchronous step: nothing can change in between.
+        const refusal = this.checkPrecondition(q);
+        if (refusal === "wait") return;
+        if (refusal) throw refusal;
         const { index, term } = this.core.proposeConfChange(q.change, q.data);
         this.confQueue.shift();
         this.applies.set(index, {
@@ -576,6 +643,31 @@ export class RaftNode {
     }
   }
 
+  /**
+   * A change whose configuration moved or whose precondition fails is refused, not appended.
+   * It waits ("wait") while an earlier change is uncommitted, and while this leader is younger
+   * than an election timeout and has not heard from every server yet: its view of who is
+   * active is not complete before that (the previous leader, just handed over, answers late).
+   */
+  private checkPrecondition(q: QueuedConfChange): Error | "wait" | null {
+    if (q.prevIndex === undefined && !q.precondition) return null;
+    const st = this.core.status();
+    if (st.pendingConfigChange) return "wait";
+    const latest = st.latestConfig;
+    if (q.prevIndex !== undefined && latest.index !== q.prevIndex)
+      return new ConfigChangedError(q.prevIndex, latest.index);
+    if (!q.precondition) return null;
+    const active = new Set(st.progress.filter((p) => p.active).map((p) => p.id));
+    active.add(this.id);
+    const young = this.opts.clock.now() - this.leaderSince < this.opts.electionTimeoutMs;
+    if (young && latest.config.servers.some((s) => !active.has(s.id))) return "wait";
+    return q.precondition({
+      config: latest.config,
+      configIndex: latest.index,
+      active: (id) => active.has(id),
+    });
+  }
+
   private settleReads(): void {
     for (const [ctx, r] of this.reads) {
       if (r.index !== null && r.index <= this.appliedIndex) {
@@ -591,6 +683,7 @@ export class RaftNode {
     const st = this.core.glance();
     const isLeader = st.state === "leader";
     if (this.wasLeader && !isLeader) this.failLeaderOperations(st.commitIndex);
+    if (!this.wasLeader && isLeader) this.leaderSince = this.opts.clock.now();
     this.wasLeader = isLeader;
     if (isLeader) this.proposeQueuedChanges();
     if (this.transfers.length > 0) {
@@ -682,7 +775,11 @@ export class RaftNode {
     for (const t of this.transfers.splice(0)) t.reject(reason);
     // Let a Ready that is being persisted finish before the stores close under it.
     if (this.driving) await this.driving.catch(() => undefined);
-    const closing = await Promise.allSettled([this.opts.logStore.close(), this.opts.transport.close()]);
+    const closing = await Promise.allSettled([
+      this.opts.logStore.close(),
+      this.opts.stableStore.close?.(),
+      this.opts.transport.close(),
+    ]);
     for (const c of closing)
       if (c.status === "rejected") this.log.warn({ err: c.reason }, "error while closing raft node");
     this.lastState = "shutdown";

@@ -3,7 +3,7 @@
  * of configurations in the log (needed because a configuration takes effect when appended and
  * must be rolled back if its entry is truncated).
  */
-import { InvalidConfigChangeError, InvalidConfigurationError } from "./errors.ts";
+import { InvalidConfigChangeError, InvalidConfigurationError, RaftError } from "./errors.ts";
 import type { Configuration, Server, ServerId } from "./types.ts";
 
 export type ConfChangeOp = "addVoter" | "addNonvoter" | "promote" | "remove";
@@ -35,6 +35,84 @@ export function voters(config: Configuration): ServerId[] {
 
 export function quorumSize(voterCount: number): number {
   return Math.floor(voterCount / 2) + 1;
+}
+
+/**
+ * The facts the removal rules look at, from one configuration and the leader's view of which
+ * servers are active (answered and kept up within an election timeout). The admin service's
+ * plan, the leader's check when it accepts the change and the TUI all use these.
+ */
+export interface RemovalFacts {
+  targetIsVoter: boolean;
+  targetActive: boolean;
+  votersBefore: number;
+  votersAfter: number;
+  /** Voters of the configuration after the removal that are active now. */
+  activeVotersAfter: number;
+  quorumAfter: number;
+}
+
+export function removalFacts(
+  config: Configuration,
+  target: ServerId,
+  active: (id: ServerId) => boolean,
+): RemovalFacts {
+  const before = voters(config);
+  const targetIsVoter = before.includes(target);
+  const after = before.filter((id) => id !== target);
+  return {
+    targetIsVoter,
+    targetActive: active(target),
+    votersBefore: before.length,
+    votersAfter: after.length,
+    activeVotersAfter: after.filter(active).length,
+    quorumAfter: quorumSize(after.length),
+  };
+}
+
+/** Why a removal is refused. Only TARGET_INACTIVE and QUORUM_AT_RISK are what -force overrides. */
+export type RemovalRefusalCode = "LAST_VOTER" | "TARGET_INACTIVE" | "QUORUM_AT_RISK";
+
+export const FORCEABLE: ReadonlySet<RemovalRefusalCode> = new Set(["TARGET_INACTIVE", "QUORUM_AT_RISK"]);
+
+/** The first rule the removal breaks (with `force`, only the rules force does not override). */
+export function removalRefusal(f: RemovalFacts, force: boolean): RemovalRefusalCode | null {
+  if (f.targetIsVoter && f.votersAfter === 0) return "LAST_VOTER";
+  if (force) return null;
+  if (!f.targetActive) return "TARGET_INACTIVE";
+  if (f.targetIsVoter && f.activeVotersAfter < f.quorumAfter) return "QUORUM_AT_RISK";
+  return null;
+}
+
+/** Whether the removal leaves fewer active voters than a quorum (what a forced removal risks). */
+export function removalBreaksQuorum(f: RemovalFacts): boolean {
+  return f.activeVotersAfter < f.quorumAfter;
+}
+
+/** The operator-facing text of a refusal; `name` is how the node is called (its HTTP address). */
+export function removalRefusalMessage(code: RemovalRefusalCode, f: RemovalFacts, name: string): string {
+  switch (code) {
+    case "LAST_VOTER":
+      return `meta node ${name} is the last voter; removing it would leave no cluster`;
+    case "TARGET_INACTIVE":
+      return `meta node ${name} is not active in Raft (the leader has not heard from it within an election timeout); use -force to remove a node that is down`;
+    case "QUORUM_AT_RISK":
+      return (
+        `removing meta node ${name} would leave ${f.activeVotersAfter} active voter(s), fewer than the quorum of ` +
+        `${f.quorumAfter} for ${f.votersAfter} voters; bring the other meta nodes back first, or use -force`
+      );
+  }
+}
+
+/** A removal refused by the rules above, when the leader was about to append it. */
+export class RemovalRefusedError extends RaftError {
+  constructor(
+    readonly refusal: RemovalRefusalCode,
+    readonly facts: RemovalFacts,
+    name: string,
+  ) {
+    super(refusal, removalRefusalMessage(refusal, facts, name));
+  }
 }
 
 export function cloneConfig(config: Configuration): Configuration {

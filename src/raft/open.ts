@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { RaftNode, type RaftLogger, type RaftNodeOptions } from "./host.ts";
 import { PEERS_FILE, parsePeers, recoverCluster } from "./recover.ts";
 import { NodeFileSystem } from "./storage/fs.ts";
+import { checkStores } from "./storage/integrity.ts";
 import { FileSnapshotStore } from "./storage/snapshots.ts";
 import { FileStableStore } from "./storage/stable.ts";
 import { SegmentedWal } from "./storage/wal.ts";
@@ -39,11 +40,34 @@ export async function openRaftNode(
 ): Promise<RaftNode> {
   const fs = new NodeFileSystem();
   await mkdir(join(dir, "snapshots"), { recursive: true, mode: 0o755 });
-  const [logStore, snapshotStore, stableStore] = await Promise.all([
-    SegmentedWal.open(fs, join(dir, "wal")),
-    FileSnapshotStore.open(fs, join(dir, "snapshots")),
+  const onWarning = (message: string) => opts.logger?.warn({ dir }, message);
+  const opened = await Promise.allSettled([
+    SegmentedWal.open(fs, join(dir, "wal"), { onWarning }),
+    FileSnapshotStore.open(fs, join(dir, "snapshots"), { onWarning }),
     FileStableStore.open(fs, dir),
-  ]);
+  ] as const);
+  const [wal, snaps, stable] = opened;
+  if (wal.status === "rejected" || snaps.status === "rejected" || stable.status === "rejected") {
+    // Close what did open, so a refused start leaks no file descriptor.
+    await Promise.allSettled([
+      wal.status === "fulfilled" && wal.value.close(),
+      stable.status === "fulfilled" && stable.value.close(),
+    ]);
+    throw opened.find((r) => r.status === "rejected")!.reason;
+  }
+  const [logStore, snapshotStore, stableStore] = [wal.value, snaps.value, stable.value];
+  try {
+    for (const w of checkStores({
+      log: logStore,
+      stable: stableStore,
+      snapshots: snapshotStore,
+      snapshotDir: join(dir, "snapshots"),
+    }))
+      onWarning(w);
+  } catch (err) {
+    await Promise.allSettled([logStore.close(), stableStore.close()]);
+    throw err;
+  }
   const peersText = await readFile(join(dir, PEERS_FILE), "utf8").catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return null;
     throw err;

@@ -23,6 +23,10 @@ export class Progress {
   paused = false;
   /** Heard from the follower since the last check-quorum round. */
   recentActive = false;
+  /** Leader ticks since the follower last answered anything (it has not, yet: "never"). */
+  idleTicks = Number.POSITIVE_INFINITY;
+  /** Leader ticks the follower has been behind the leader's log without its match advancing. */
+  laggingTicks = 0;
   /** Snapshot state: index of the snapshot sent, and ticks since. */
   pendingSnapshot = 0;
   snapshotTicks = 0;
@@ -40,6 +44,7 @@ export class Progress {
     this.paused = false;
     if (index <= this.match) return false;
     this.match = index;
+    this.laggingTicks = 0;
     this.next = Math.max(this.next, index + 1);
     if (this.state === "probe" || (this.state === "snapshot" && index >= this.pendingSnapshot)) {
       this.becomeReplicate();
@@ -60,6 +65,35 @@ export class Progress {
     this.becomeProbe();
     this.next = Math.max(this.match + 1, Math.min(rejected, hint + 1));
     return true;
+  }
+
+  /** The follower's log ends at `lastIndex`, below `match`: it lost entries it had
+   *  acknowledged. Probe from its real end. */
+  regress(lastIndex: number): void {
+    this.match = lastIndex;
+    this.becomeProbe();
+    this.next = lastIndex + 1;
+  }
+
+  /** One leader tick passed; `lastIndex` is the leader's last log index. */
+  tick(lastIndex: number): void {
+    this.idleTicks++;
+    this.laggingTicks = this.match >= lastIndex ? 0 : this.laggingTicks + 1;
+  }
+
+  /** Any answer from the follower. */
+  heard(): void {
+    this.recentActive = true;
+    this.idleTicks = 0;
+  }
+
+  /**
+   * Active in the leader's view: it answered within `windowTicks` and, when behind, its match
+   * advanced within `windowTicks` (so a follower that answers heartbeats but cannot store
+   * entries does not count).
+   */
+  active(windowTicks: number): boolean {
+    return this.idleTicks <= windowTicks && this.laggingTicks <= windowTicks;
   }
 
   becomeProbe(): void {

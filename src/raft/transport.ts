@@ -126,6 +126,21 @@ class FrameError extends Error {}
  * caller's limit as soon as the header arrives, so a hostile length never makes us buffer more
  * than the limit, and each frame is copied at most once.
  */
+/** Why an inbound TLS handshake failed, as an operator can act on it. */
+function handshakeFailure(err: Error & { code?: string }): string {
+  const code = err.code ?? "";
+  if (code === "ECONNRESET")
+    return "the client hung up during the handshake (it may not trust this node's certificate, or it is not a Raft peer)";
+  if (code === "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE")
+    return "the client sent no certificate (mutual TLS on Raft requires one)";
+  if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_HTTP_REQUEST")
+    return "the client does not speak TLS";
+  if (/CERT/.test(code)) return `the client's certificate was refused (${code})`;
+  // OpenSSL's text is "<id>:error:<code>:SSL routines:<function>:<reason>:<file>:<line>:".
+  const reason = /SSL routines:[^:]*:([^:]+)/.exec(err.message)?.[1] ?? err.message;
+  return code ? `${reason} (${code})` : reason;
+}
+
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -446,12 +461,20 @@ export class TcpTransport implements Transport {
     this.idleCloseMs = opts.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
     this.reaper = setInterval(() => this.closeIdleLinks(), Math.max(10, this.idleCloseMs / 2));
     this.reaper.unref();
-    server.on("connection", (raw: net.Socket) => this.track(raw));
+    // The peer's address is read when the TCP connection arrives: once a handshake failed, the
+    // TLS socket no longer knows it.
+    const peers = new WeakMap<net.Socket, string>();
+    server.on("connection", (raw: net.Socket) => {
+      peers.set(raw, `${raw.remoteAddress}:${raw.remotePort}`);
+      this.track(raw);
+    });
     if (opts.tls) {
       server.on("secureConnection", (socket: tls.TLSSocket) => this.serve(socket));
       server.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
+        // Node keeps the TCP socket under the TLS one as `_parent`.
+        const raw = (socket as tls.TLSSocket & { _parent?: net.Socket })._parent;
         this.logger.warn(
-          { remote: `${socket.remoteAddress}:${socket.remotePort}`, error: err.message },
+          { remote: (raw && peers.get(raw)) ?? "unknown", reason: handshakeFailure(err) },
           "rejected raft connection: TLS handshake failed",
         );
       });

@@ -169,7 +169,16 @@ export interface ReadState {
  * 3. apply `committed` to the FSM in order, resolve `readStates` once applied;
  * 4. call `advance(ready)`.
  */
+/** Something the core noticed that an operator must hear about (the host logs it). */
+export interface RaftNotice {
+  level: "warn" | "error";
+  message: string;
+  fields: Record<string, unknown>;
+}
+
 export interface Ready {
+  /** Present only when there is something to report. */
+  notices?: RaftNotice[];
   hardState?: HardState;
   snapshot?: Snapshot;
   truncateFrom?: number;
@@ -206,6 +215,8 @@ export interface StableStore {
   load(): { hardState: HardState; serverId: ServerId } | null;
   /** Durable before it resolves. */
   save(hardState: HardState, serverId: ServerId): Promise<void>;
+  /** Releases the file it holds open, if any (called when the node shuts down). */
+  close?(): Promise<void>;
 }
 
 export interface SnapshotStore {

@@ -8,8 +8,11 @@
 
 import { readFileSync } from "node:fs";
 import { AdminClient } from "../admin/client.ts";
+import { clientFor, withDefaultPort, type ApiChoice } from "../cluster-api/detect.ts";
+import type { ApiKind } from "../cluster-api/types.ts";
 import { HttpStatusError, peerOptions, type PeerAccess } from "../util/http-client.ts";
 import { signJwt } from "../util/jwt.ts";
+import { AdminPool } from "./admin-pool.ts";
 import type { Connection } from "./settings.ts";
 
 /** Lifetime of each token: as influxd-ctl's, and short enough that a leaked one soon expires. */
@@ -59,6 +62,41 @@ export function loadAccess(connection: Connection): PeerAccess {
     access.headers = () => ({ authorization: "Bearer " + signJwt(claims, secret, TOKEN_TTL_S) });
   }
   return access;
+}
+
+/**
+ * -bind's addresses (comma-separated), each with the port of `api` when it names none (8084, or
+ * 8091 with -api meta); `onNote` is told what was assumed.
+ */
+export function adminBinds(
+  bind: string,
+  api: ApiChoice = "admin",
+  onNote?: (note: string) => void,
+): string[] {
+  const binds = bind
+    .split(",")
+    .map((b) => b.trim())
+    .filter(Boolean)
+    .map((b) => {
+      const endpoint = withDefaultPort(b, api);
+      if (endpoint.note) onNote?.(endpoint.note);
+      return endpoint.bind;
+    });
+  if (binds.length === 0) throw new AccessError(`-bind "${bind}" names no admin service`);
+  return binds;
+}
+
+/**
+ * The services the view may use, one at a time (it switches when one fails or leaves): admin
+ * services, or meta APIs (`api`, detected once for the whole list: one cluster speaks one).
+ */
+export function adminPoolFor(
+  binds: string[],
+  timeoutMs: number,
+  access: PeerAccess,
+  api: ApiKind = "admin",
+): AdminPool {
+  return new AdminPool(binds, (bind) => clientFor(api, bind, access, timeoutMs), api);
 }
 
 /** The admin service client of the TUI; /show pings every node itself, hence its own deadline. */

@@ -1,32 +1,37 @@
 /**
  * `influx-cluster [flags]` / `influx-cluster tui [flags]`: the live cluster view. Without a
- * terminal on both stdin and stdout it prints the node table once and exits, so it can be piped.
+ * terminal on both stdin and stdout (or with -json) it prints the view's model once, as a table or
+ * JSON, and exits with its verdict (report.ts), so it can be piped and scripted.
  * `influx-cluster tui config path|show` tells where the settings live and what they hold.
  */
 
-import { clientFor, connect, withDefaultPort } from "../cluster-api/detect.ts";
-import type { ClusterApi } from "../cluster-api/types.ts";
+import { detectAmong } from "../cluster-api/detect.ts";
+import type { ApiKind } from "../cluster-api/types.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../util/flags.ts";
 import { UnreachableError, type PeerAccess } from "../util/http-client.ts";
 import { VERSION } from "../version.ts";
-import { AccessError, accessHint, loadAccess } from "./access.ts";
+import { AccessError, accessHint, adminBinds, adminPoolFor, loadAccess } from "./access.ts";
 import { defaultLogFile } from "./log.ts";
-import { quorumHealth, type ClusterSnapshot } from "./model.ts";
+import { verdict } from "./model.ts";
 import { ClusterPoller } from "./poller.ts";
 import { openSettings, resolveSettings, type Resolved } from "./settings.ts";
-import { plainTable } from "./table-format.ts";
+import { jsonReport, plainReport } from "./report.ts";
 import { chooseTheme } from "./theme.ts";
 
 const FLAGS: FlagSpecs = {
   bind: {
     kind: "string",
-    arg: "host:port",
-    help: "admin service (8084) or meta node API (8091) to ask for the node list (default localhost:8084)",
+    arg: "host[:port],…",
+    help: "admin service(s) (8084) or meta node API(s) (8091) to ask for the node list; a bare host gets the port of -api (8084 unless -api meta); with several, the next is used when one fails (default localhost:8084)",
   },
   api: {
     kind: "string",
     arg: "auto|admin|meta",
-    help: "which API -bind is (default: detected; also a per-profile setting)",
+    help: "which API -bind is (default: detected from the first address that answers; also a per-profile setting)",
+  },
+  json: {
+    kind: "bool",
+    help: "print the view's model once as JSON and exit with its verdict (see Exit codes)",
   },
   interval: { kind: "duration", help: "time between polls (default 2s)" },
   timeout: { kind: "duration", help: "deadline of each poll request (default: the interval, at most 2s)" },
@@ -68,6 +73,7 @@ function usage(): string {
 
 Usage:
   influx-cluster [flags]            open the live view (no terminal: print the table once)
+  influx-cluster -json [flags]      print the view's model once as JSON
   influx-cluster tui config path    print where the settings file is
   influx-cluster tui config show    print the settings (they hold no secrets)
 
@@ -76,6 +82,8 @@ Examples:
   influx-cluster -bind meta1:8091                (any InfluxDB Enterprise-compatible cluster)
   influx-cluster -profile prod -read-only
   influx-cluster -bind node1:8084 | cat          (one table, no colours)
+  influx-cluster -bind node1,node2 -json | jq .health
+  influx-cluster -bind node1 >/dev/null || page-oncall   (exit code: see below)
   influx-cluster -bind node1:8084 -bind-tls -ca-file /etc/influxdb/ca.pem \\
       -secret-file /etc/influxdb/shared-secret   (auth-enabled cluster over HTTPS)
 
@@ -88,7 +96,13 @@ once at start; each request carries a fresh token signed with it, valid 60 s.
 
 Settings: ${settingsPath()}
   profiles: name → bind, api, bindTls, insecure, caFile, authType, user, secretFile, readOnly, interval.
-Keys: ↑/↓ j/k select, d remove, r refresh, / filter, ? help, q quit.`;
+Exit codes without a terminal (and with -json): 0 healthy; 1 degraded (a node is DOWN);
+  2 no quorum or no leader (also: bad flags); 3 no picture of the cluster (the admin service or
+  meta API did not answer or refused, -bind is not the API -api names, or a secret or CA file
+  cannot be used).
+
+Keys: ↑/↓ j/k select, Enter details, d remove, a add, s sort, c copy, e events, r refresh,
+  / filter, ? help (every key, from the same table the key bar shows), q quit.`;
 }
 
 function configCommand(args: string[]): number {
@@ -114,19 +128,8 @@ function configCommand(args: string[]): number {
   return 2;
 }
 
-/** The header line and the table, as plain text. */
-export function plainReport(snapshot: ClusterSnapshot): string {
-  const health = quorumHealth(snapshot.votersUp, snapshot.votersTotal);
-  const lines = [
-    `leader ${snapshot.leaderHttp ?? "NONE"}  ${snapshot.votersUp}/${snapshot.votersTotal} voters up` +
-      (health === "at-risk" ? " - quorum at risk" : health === "lost" ? " - NO QUORUM" : "") +
-      `  term ${snapshot.term ?? "-"}` +
-      (snapshot.raftUnreported ? " (- = not reported by these nodes)" : ""),
-    ...(snapshot.adminError ? [`admin: ${snapshot.adminError}`] : []),
-    ...plainTable(snapshot.rows),
-  ];
-  return lines.join("\n") + "\n";
-}
+/** What the messages call the service behind -bind. */
+const API_NAME: Record<ApiKind, string> = { admin: "admin service", meta: "meta API" };
 
 function pollTimeout(flags: Record<string, unknown>, intervalMs: number): number {
   return (flags.timeout as number | undefined) ?? Math.min(Math.max(intervalMs, 250), 2000);
@@ -138,40 +141,32 @@ function adminTimeout(timeoutMs: number): number {
 }
 
 /**
- * The client for the API behind -bind. When -api names it, a node that does not answer yet gets
- * the view anyway (it shows the node down until it answers); detection needs an answer.
+ * One poll, printed as a table or JSON; the exit code is the verdict. The demo prints the same
+ * way, for its own cluster.
  */
-async function connectApi(resolved: Resolved, access: PeerAccess, timeoutMs: number): Promise<ClusterApi> {
-  try {
-    return await connect({
-      bind: resolved.bind,
-      api: resolved.api,
-      access,
-      timeoutMs,
-      onNote: (note) => process.stderr.write(`influx-cluster: ${note}\n`),
-    });
-  } catch (err) {
-    if (!(err instanceof UnreachableError) || resolved.api === "auto") throw err;
-    return clientFor(resolved.api, withDefaultPort(resolved.bind, resolved.api).bind, access, timeoutMs);
-  }
-}
-
-async function printOnce(api: ClusterApi, access: PeerAccess, timeoutMs: number): Promise<number> {
+export async function printOnce(
+  binds: string[],
+  access: PeerAccess,
+  timeoutMs: number,
+  json: boolean,
+  api: ApiKind = "admin",
+): Promise<number> {
   const poller = new ClusterPoller({
-    admin: api,
+    admin: adminPoolFor(binds, adminTimeout(timeoutMs), access, api),
     access,
     timeoutMs,
     onSnapshot: () => undefined,
   });
   try {
     const snapshot = await poller.pollOnce();
-    if (snapshot.rows.length === 0 && snapshot.adminError) {
-      const what = api.kind === "meta" ? "meta API" : "admin service";
-      process.stderr.write(`influx-cluster: ${what} ${api.bind}: ${snapshot.adminError}\n`);
-      return 1;
+    const { exitCode } = verdict(snapshot);
+    if (json) process.stdout.write(jsonReport(snapshot));
+    if (exitCode === 3) {
+      process.stderr.write(`influx-cluster: ${API_NAME[api]} ${binds.join(", ")}: ${snapshot.adminError}\n`);
+      return exitCode;
     }
-    process.stdout.write(plainReport(snapshot));
-    return 0;
+    if (!json) process.stdout.write(plainReport(snapshot));
+    return exitCode;
   } finally {
     await poller.stop();
   }
@@ -222,31 +217,38 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   let access: PeerAccess;
+  let binds: string[];
   try {
     access = loadAccess(resolved.connection);
+    binds = adminBinds(resolved.bind, resolved.api, (note) =>
+      process.stderr.write(`influx-cluster: ${note}\n`),
+    );
   } catch (err) {
     if (!(err instanceof AccessError)) throw err;
     process.stderr.write(`influx-cluster: ${err.message}\n`);
-    return 1;
+    return 3;
   }
   const timeoutMs = pollTimeout(flags, resolved.intervalMs);
-  let api: ClusterApi;
+  let api: ApiKind;
   try {
-    api = await connectApi(resolved, access, adminTimeout(timeoutMs));
+    api = await detectAmong(binds, resolved.api, access, adminTimeout(timeoutMs));
   } catch (err) {
     const hint =
       accessHint(err, access) ||
       (err instanceof UnreachableError ? " (to open the view anyway, name the API: -api admin|meta)" : "");
-    process.stderr.write(`influx-cluster: ${(err as Error).message}${hint}\n`);
-    return 1;
+    process.stderr.write(`influx-cluster: ${(err as Error).message}${hint}
+`);
+    return 3;
   }
-  if (!process.stdout.isTTY || !process.stdin.isTTY) return printOnce(api, access, timeoutMs);
+  const json = flags.json === true;
+  if (json || !process.stdout.isTTY || !process.stdin.isTTY)
+    return printOnce(binds, access, timeoutMs, json, api);
 
   const { runInteractive } = await loadInteractive();
   return runInteractive({
-    admin: api,
+    admin: adminPoolFor(binds, adminTimeout(timeoutMs), access, api),
     access,
-    resolved: { ...resolved, bind: api.bind },
+    resolved,
     timeoutMs,
     theme: chooseTheme({ noColorFlag: flags["no-color"] === true, env: process.env }),
     logFile: (flags["log-file"] as string | undefined) ?? defaultLogFile(),

@@ -8,11 +8,9 @@
 
 import { startLocalCluster, type LocalCluster } from "../daemon/local-cluster.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../util/flags.ts";
-import type { PeerAccess } from "../util/http-client.ts";
-import { adminClientFor, loadAccess } from "./access.ts";
-import { loadInteractive, plainReport } from "./cli.ts";
+import { adminPoolFor, loadAccess } from "./access.ts";
+import { loadInteractive, printOnce } from "./cli.ts";
 import { defaultLogFile } from "./log.ts";
-import { ClusterPoller } from "./poller.ts";
 import type { Connection } from "./settings.ts";
 import { chooseTheme } from "./theme.ts";
 
@@ -34,21 +32,6 @@ function connectionTo(cluster: LocalCluster): Connection {
     tls: caFile ? { insecure: false, caFile } : null,
     jwt: sharedSecretFile ? { user: "demo", secretFile: sharedSecretFile } : null,
   };
-}
-
-async function printOnce(cluster: LocalCluster, access: PeerAccess): Promise<number> {
-  const poller = new ClusterPoller({
-    admin: adminClientFor(cluster.nodes[0].adminAddr, 5000, access),
-    access,
-    timeoutMs: 2000,
-    onSnapshot: () => undefined,
-  });
-  try {
-    process.stdout.write(plainReport(await poller.pollOnce()));
-    return 0;
-  } finally {
-    await poller.stop();
-  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -73,30 +56,33 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   process.stderr.write(`influx-cluster demo: starting ${size} influxd processes on loopback…\n`);
-  // A signal while the nodes start must still stop them: remember it and stop once start-up ends.
-  let interrupted: NodeJS.Signals | null = null;
-  const onSignal = (signal: NodeJS.Signals) => (interrupted = signal);
+  // Ctrl-C while the nodes start aborts the start-up at once: the nodes started so far are
+  // stopped and their directory removed before the demo exits.
+  const aborter = new AbortController();
+  const onSignal = () => aborter.abort();
   for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(s, onSignal);
   let cluster: LocalCluster;
   try {
     const secure = flags.secure === true;
-    cluster = await startLocalCluster({ size, auth: secure, tls: secure });
+    cluster = await startLocalCluster({ size, auth: secure, tls: secure, signal: aborter.signal });
   } catch (err) {
+    if (aborter.signal.aborted) {
+      process.stderr.write("influx-cluster demo: interrupted; the nodes were stopped\n");
+      return 130;
+    }
     process.stderr.write(`influx-cluster demo: could not start the cluster: ${(err as Error).message}\n`);
     return 1;
   } finally {
     for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.removeListener(s, onSignal);
   }
-  if (interrupted) {
-    await cluster.stop();
-    return 130;
-  }
 
   const connection = connectionTo(cluster);
   const access = loadAccess(connection);
+  // Every node's admin service: the view moves to the next one when the one it uses goes away.
+  const binds = cluster.nodes.map((n) => n.adminAddr);
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     try {
-      return await printOnce(cluster, access);
+      return await printOnce(binds, access, 2000, false);
     } finally {
       await cluster.stop();
     }
@@ -104,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   const pids = cluster.nodes.map((n) => `${n.name} ${n.pid}`).join(", ");
   const { runInteractive } = await loadInteractive();
   return runInteractive({
-    admin: adminClientFor(cluster.nodes[0].adminAddr, 5000, access),
+    admin: adminPoolFor(binds, 5000, access),
     access,
     resolved: {
       bind: cluster.nodes[0].adminAddr,
@@ -118,9 +104,12 @@ export async function main(argv: string[]): Promise<number> {
     timeoutMs: Math.min(flags.interval as number, 2000),
     theme: chooseTheme({ noColorFlag: flags["no-color"] === true, env: process.env }),
     logFile: defaultLogFile(),
-    notice:
-      `demo cluster in ${cluster.baseDir} (pids: ${pids}` +
-      `${connection.jwt ? `; shared secret in ${connection.jwt.secretFile}` : ""}); kill one to see it go DOWN`,
+    notice: `demo cluster: pids ${pids}; kill one to see it go DOWN (? shows this again)`,
+    notes: [
+      `Demo cluster in ${cluster.baseDir}`,
+      `Node PIDs: ${pids}; kill one (kill -9 PID) to see it go DOWN.`,
+      ...(connection.jwt ? [`Shared secret in ${connection.jwt.secretFile}`] : []),
+    ],
     onExit: async () => {
       process.stderr.write("influx-cluster demo: stopping the nodes and removing their directory…\n");
       await cluster.stop();

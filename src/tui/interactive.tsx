@@ -5,17 +5,17 @@
  */
 
 import { render } from "ink";
-import type { ApiKind } from "../cluster-api/types.ts";
+import type { AdminPool } from "./admin-pool.ts";
 import type { PeerAccess } from "../util/http-client.ts";
-import { App, type AppProps } from "./components/App.tsx";
+import { App } from "./components/App.tsx";
 import { createFileLogger } from "./log.ts";
 import type { Resolved } from "./settings.ts";
 import { enterAlternateScreen, onAbnormalExit } from "./terminal.ts";
 import type { Theme } from "./theme.ts";
 
 export interface InteractiveOptions {
-  /** The admin service or a meta API (`kind`; the admin service when absent). */
-  admin: AppProps["admin"] & { kind?: ApiKind };
+  /** The admin services, or the meta APIs (`kind`), the view may use. */
+  admin: AdminPool;
   /** The same scheme, CA and credentials as `admin`, for polling the nodes. */
   access: PeerAccess;
   resolved: Resolved;
@@ -25,6 +25,8 @@ export interface InteractiveOptions {
   /** Runs after the terminal is restored, before the process exits (the demo stops its cluster here). */
   onExit?: () => Promise<void>;
   notice?: string;
+  /** Lines about this session for the help overlay (the demo's node PIDs). */
+  notes?: string[];
 }
 
 export async function runInteractive(opts: InteractiveOptions): Promise<number> {
@@ -34,7 +36,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   logger.info(
     {
       bind: opts.resolved.bind,
-      api: opts.admin.kind ?? "admin",
+      api: opts.admin.kind,
       intervalMs: opts.resolved.intervalMs,
       readOnly: opts.resolved.readOnly,
       tls: tls ? (tls.insecure ? "insecure" : "verified") : "off",
@@ -53,10 +55,11 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
       theme={opts.theme}
       readOnly={opts.resolved.readOnly}
       context={{
-        bind: opts.resolved.bind,
+        bind: opts.admin.bind,
         api: opts.admin.kind,
         profileName: opts.resolved.profileName,
         logFile: opts.logFile,
+        notes: opts.notes,
       }}
       logger={logger}
       notice={opts.notice}

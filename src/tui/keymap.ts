@@ -1,25 +1,556 @@
-/** The keys of the list view, as the help overlay and the key bar show them. */
+/**
+ * Every key binding, declared once (as lazygit declares its keybindings): the keys, the modes it
+ * works in, what it does, its help text, its key-bar label, and why it is disabled right now. The
+ * key router (use-keys.ts), the key bar and the help overlay are all derived from this table, so
+ * a key cannot do one thing and be documented as another, and read-only mode disables entries
+ * here, in one place.
+ */
 
-export interface KeyHelp {
-  keys: string;
-  what: string;
-  destructive?: boolean;
+import type { NodeRow } from "./model.ts";
+import { removalBlocked } from "./removal.ts";
+import { CONFIRM_GRACE_MS, selectedRow, type Action, type AppState, type Mode } from "./state.ts";
+
+/** Side effects the bindings ask the app for (network, clipboard, exit). */
+export interface KeyHandlers {
+  quit(): void;
+  refresh(): void;
+  /** `d` on a row: ask the admin service about removing it. */
+  askRemove(row: NodeRow): void;
+  /** `y` in the confirm dialog, or the exact address + Enter in the force dialog. */
+  confirmRemove(): void;
+  /** Enter on a row: open its detail pane (and fetch its full /status). */
+  openDetail(): void;
+  /** `c` on a row: copy its HTTP address to the clipboard. */
+  copy(row: NodeRow): void;
+  /** Enter in the add dialog: check the typed address. */
+  planAdd(httpAddr: string): void;
+  /** `y` on an add plan. */
+  confirmAdd(): void;
 }
 
-export const LIST_KEYS: KeyHelp[] = [
-  { keys: "↑/↓  j/k", what: "select a node" },
-  { keys: "PgUp/PgDn", what: "move by ten rows" },
-  { keys: "g/G  Home/End", what: "first / last node" },
-  { keys: "d", what: "remove the selected meta node (asks first)", destructive: true },
-  { keys: "r", what: "refresh now" },
-  { keys: "/", what: "filter rows (Enter keeps it, Esc clears it)" },
-  { keys: "Esc", what: "clear the filter" },
-  { keys: "?", what: "this help" },
-  { keys: "q  Ctrl-C", what: "quit" },
+/**
+ * A key as the router sees it: a named key ("up", "enter", "esc", "backspace", "ctrl-c", …), a
+ * printable character, TEXT (printable text typed into a field) or ANY (any key no other binding
+ * of the mode takes).
+ */
+export type KeyToken = string;
+export const TEXT = "<text>";
+export const ANY = "<any>";
+
+export interface KeyContext {
+  state: AppState;
+  dispatch: (action: Action) => void;
+  on: KeyHandlers;
+  /** The typed text, for TEXT bindings. */
+  text: string;
+  now: number;
+}
+
+/** Why a binding cannot act now: `short` for the key bar, `why` for the help and the status line. */
+export interface Disabled {
+  short: string;
+  why: string;
+  /** Not offered at all: left out of the key bar, and the key acts as any other key of the mode. */
+  hidden?: boolean;
+}
+
+export interface Binding {
+  id: string;
+  keys: KeyToken[];
+  modes: Mode[];
+  help: string;
+  /** Label in the key bar; none: the binding is only in the help. */
+  bar?: string;
+  /** How the key bar writes the keys, when one chip stands for a pair of bindings (default: `keys`). */
+  barKeys?: string;
+  disabled?: (state: AppState, now: number) => Disabled | null;
+  run: (ctx: KeyContext) => void;
+}
+
+const at = (ctx: KeyContext) => ({ at: ctx.now });
+
+function noRow(state: AppState): Disabled | null {
+  return selectedRow(state) ? null : { short: "no node", why: "no node is selected" };
+}
+
+function removeDisabled(state: AppState): Disabled | null {
+  const row = selectedRow(state);
+  const why = removalBlocked(state, row);
+  if (!why) return null;
+  return { short: state.readOnly ? "read-only" : row?.role === "data" ? "data node" : "no node", why };
+}
+
+function readOnlyDisabled(state: AppState): Disabled | null {
+  return state.readOnly
+    ? { short: "read-only", why: `read-only (${state.readOnly}): adding nodes is disabled` }
+    : null;
+}
+
+/** `y` on a plan: not before it is loaded, not on a refusal, not in the first moments it shows. */
+function planConfirmDisabled(
+  plan: { refusal: string | null } | null | undefined,
+  planAt: number | null | undefined,
+  now: number,
+): Disabled | null {
+  if (!plan) return { short: "checking", why: "the admin service's answer is still being fetched" };
+  if (plan.refusal)
+    return { short: "refused", why: `refused: ${plan.refusal}; nothing can be confirmed`, hidden: true };
+  if (planAt != null && now - planAt < CONFIRM_GRACE_MS)
+    return { short: "wait", why: "the plan has just appeared: read it, then press y" };
+  return null;
+}
+
+const VIEWING: Mode[] = ["list", "detail", "events"];
+const ALL_MODES: Mode[] = [
+  "list",
+  "filter",
+  "help",
+  "detail",
+  "events",
+  "confirm",
+  "force-confirm",
+  "removing",
+  "add-input",
+  "add-confirm",
+  "adding",
 ];
 
-export const DIALOG_KEYS: KeyHelp[] = [
-  { keys: "y", what: "confirm a removal (any other key cancels)" },
-  { keys: "Enter", what: "force removal: submit the typed address" },
-  { keys: "Esc", what: "cancel a dialog" },
+export const BINDINGS: Binding[] = [
+  // First, so the key bar keeps them when a narrow terminal cuts it.
+  {
+    id: "help",
+    keys: ["?"],
+    modes: ["list"],
+    help: "this help",
+    bar: "help",
+    run: (c) => c.dispatch({ type: "help", open: true }),
+  },
+  {
+    id: "quit",
+    keys: ["q"],
+    modes: VIEWING,
+    help: "quit",
+    bar: "quit",
+    run: (c) => c.on.quit(),
+  },
+  // Table (and the detail pane, which follows the selection).
+  {
+    id: "up",
+    keys: ["up", "k"],
+    modes: ["list", "detail"],
+    help: "select the node above",
+    bar: "select",
+    barKeys: "↑↓/jk",
+    run: (c) => c.dispatch({ type: "move", delta: -1 }),
+  },
+  {
+    id: "down",
+    keys: ["down", "j"],
+    modes: ["list", "detail"],
+    help: "select the node below",
+    run: (c) => c.dispatch({ type: "move", delta: 1 }),
+  },
+  {
+    id: "page-up",
+    keys: ["pageup"],
+    modes: ["list"],
+    help: "move up ten rows",
+    run: (c) => c.dispatch({ type: "move", delta: -10 }),
+  },
+  {
+    id: "page-down",
+    keys: ["pagedown"],
+    modes: ["list"],
+    help: "move down ten rows",
+    run: (c) => c.dispatch({ type: "move", delta: 10 }),
+  },
+  {
+    id: "first",
+    keys: ["g", "home"],
+    modes: ["list"],
+    help: "first node",
+    run: (c) => c.dispatch({ type: "moveTo", where: "first" }),
+  },
+  {
+    id: "last",
+    keys: ["G", "end"],
+    modes: ["list"],
+    help: "last node",
+    run: (c) => c.dispatch({ type: "moveTo", where: "last" }),
+  },
+  {
+    id: "detail",
+    keys: ["enter"],
+    modes: ["list"],
+    help: "details of the selected node: Raft state, voters it sees, last contact, last warning in full",
+    bar: "details",
+    disabled: noRow,
+    run: (c) => c.on.openDetail(),
+  },
+  {
+    id: "remove",
+    keys: ["d"],
+    modes: ["list", "detail"],
+    help: "remove the selected meta node (shows the admin service's plan, then asks)",
+    bar: "remove",
+    disabled: removeDisabled,
+    run: (c) => {
+      const row = selectedRow(c.state);
+      if (row) c.on.askRemove(row);
+    },
+  },
+  {
+    id: "add",
+    keys: ["a"],
+    modes: ["list"],
+    help: "add a blank meta node: type its HTTP address (shows the plan, then asks)",
+    bar: "add",
+    disabled: readOnlyDisabled,
+    run: (c) => c.dispatch({ type: "addStart" }),
+  },
+  {
+    id: "sort",
+    keys: ["s"],
+    modes: ["list"],
+    help: "sort by the next column: address, state, latency, term, version, ID",
+    bar: "sort",
+    run: (c) => c.dispatch({ type: "sortNext", ...at(c) }),
+  },
+  {
+    id: "copy",
+    keys: ["c"],
+    modes: ["list", "detail"],
+    help: "copy the selected node's HTTP address to the clipboard (OSC 52)",
+    bar: "copy",
+    disabled: noRow,
+    run: (c) => {
+      const row = selectedRow(c.state);
+      if (row) c.on.copy(row);
+    },
+  },
+  {
+    id: "events",
+    keys: ["e"],
+    modes: ["list"],
+    help: "the events history, full screen and scrollable",
+    bar: "events",
+    run: (c) => c.dispatch({ type: "eventsOpen" }),
+  },
+  {
+    id: "refresh",
+    keys: ["r"],
+    modes: VIEWING,
+    help: "poll every node now",
+    bar: "refresh",
+    run: (c) => c.on.refresh(),
+  },
+  {
+    id: "filter",
+    keys: ["/"],
+    modes: ["list"],
+    help: "filter rows by address, role, ID or state (Enter keeps it, Esc clears it)",
+    bar: "filter",
+    run: (c) => c.dispatch({ type: "filterStart" }),
+  },
+  {
+    id: "filter-clear",
+    keys: ["esc"],
+    modes: ["list"],
+    help: "clear a kept filter",
+    // Esc out of habit with no filter does nothing and says nothing.
+    disabled: (s) => (s.filter ? null : { short: "no filter", why: "no filter is set", hidden: true }),
+    run: (c) => c.dispatch({ type: "filterClear" }),
+  },
+  {
+    id: "back",
+    keys: ["esc", "enter"],
+    modes: ["detail"],
+    help: "back to the table",
+    bar: "back",
+    run: (c) => c.dispatch({ type: "back" }),
+  },
+
+  // Events view.
+  {
+    id: "events-older",
+    keys: ["up", "k"],
+    modes: ["events"],
+    help: "scroll to older events",
+    bar: "scroll",
+    barKeys: "↑↓/jk",
+    run: (c) => c.dispatch({ type: "eventsScroll", delta: -1 }),
+  },
+  {
+    id: "events-newer",
+    keys: ["down", "j"],
+    modes: ["events"],
+    help: "scroll to newer events",
+    run: (c) => c.dispatch({ type: "eventsScroll", delta: 1 }),
+  },
+  {
+    id: "events-page-older",
+    keys: ["pageup"],
+    modes: ["events"],
+    help: "a page of older events",
+    run: (c) => c.dispatch({ type: "eventsScroll", delta: -Math.max(1, c.state.size.rows - 8) }),
+  },
+  {
+    id: "events-page-newer",
+    keys: ["pagedown"],
+    modes: ["events"],
+    help: "a page of newer events",
+    run: (c) => c.dispatch({ type: "eventsScroll", delta: Math.max(1, c.state.size.rows - 8) }),
+  },
+  {
+    id: "events-oldest",
+    keys: ["g", "home"],
+    modes: ["events"],
+    help: "oldest event",
+    run: (c) => c.dispatch({ type: "eventsTo", where: "oldest" }),
+  },
+  {
+    id: "events-newest",
+    keys: ["G", "end"],
+    modes: ["events"],
+    help: "newest event (and follow new ones)",
+    run: (c) => c.dispatch({ type: "eventsTo", where: "newest" }),
+  },
+  {
+    id: "events-back",
+    keys: ["esc", "e"],
+    modes: ["events"],
+    help: "back to the table",
+    bar: "back",
+    run: (c) => c.dispatch({ type: "back" }),
+  },
+
+  // The filter prompt: every printable key is text.
+  {
+    id: "filter-type",
+    keys: [TEXT],
+    modes: ["filter"],
+    help: "type the filter (d, q, y… are just letters here)",
+    bar: "type to filter",
+    run: (c) => c.dispatch({ type: "filterType", text: c.text }),
+  },
+  {
+    id: "filter-erase",
+    keys: ["backspace"],
+    modes: ["filter"],
+    help: "erase a character",
+    run: (c) => c.dispatch({ type: "filterErase" }),
+  },
+  {
+    id: "filter-keep",
+    keys: ["enter"],
+    modes: ["filter"],
+    help: "keep the filter",
+    bar: "keep",
+    run: (c) => c.dispatch({ type: "filterAccept" }),
+  },
+  {
+    id: "filter-cancel",
+    keys: ["esc"],
+    modes: ["filter"],
+    help: "clear the filter",
+    bar: "clear",
+    run: (c) => c.dispatch({ type: "filterClear" }),
+  },
+
+  {
+    id: "help-up",
+    keys: ["up", "k", "pageup"],
+    modes: ["help"],
+    help: "scroll the help up",
+    bar: "scroll",
+    barKeys: "↑↓/jk",
+    run: (c) => c.dispatch({ type: "helpScroll", delta: -(c.state.size.rows > 20 ? 5 : 1) }),
+  },
+  {
+    id: "help-down",
+    keys: ["down", "j", "pagedown"],
+    modes: ["help"],
+    help: "scroll the help down",
+    run: (c) => c.dispatch({ type: "helpScroll", delta: c.state.size.rows > 20 ? 5 : 1 }),
+  },
+  {
+    id: "help-close",
+    keys: [ANY],
+    modes: ["help"],
+    help: "close this help",
+    bar: "any other key closes the help",
+    run: (c) => c.dispatch({ type: "help", open: false }),
+  },
+
+  // The removal dialog.
+  {
+    id: "remove-confirm",
+    keys: ["y"],
+    modes: ["confirm"],
+    help: "remove the node the dialog names",
+    bar: "remove",
+    disabled: (s, now) => planConfirmDisabled(s.removal?.plan, s.removal?.planAt, now),
+    run: (c) => c.on.confirmRemove(),
+  },
+
+  // The force dialog: the address is typed, then Enter.
+  {
+    id: "force-type",
+    keys: [TEXT],
+    modes: ["force-confirm"],
+    help: "type the node's HTTP address exactly",
+    bar: "type the address",
+    run: (c) => c.dispatch({ type: "forceType", text: c.text }),
+  },
+  {
+    id: "force-erase",
+    keys: ["backspace"],
+    modes: ["force-confirm"],
+    help: "erase a character",
+    run: (c) => c.dispatch({ type: "forceErase" }),
+  },
+  {
+    id: "force-submit",
+    keys: ["enter"],
+    modes: ["force-confirm"],
+    help: "force-remove when the typed address is exact (closes a refused dialog)",
+    bar: "force-remove",
+    disabled: (s, now) => {
+      const off = planConfirmDisabled(s.removal?.plan, s.removal?.planAt, now);
+      return off?.hidden ? null : off;
+    },
+    run: (c) => {
+      const r = c.state.removal;
+      if (r?.plan?.refusal) c.dispatch({ type: "dialogCancel", ...at(c) });
+      else if (r && r.typed === r.target.httpAddr) c.on.confirmRemove();
+      else c.dispatch({ type: "forceMismatch" });
+    },
+  },
+
+  // Adding a node: the address, then the plan.
+  {
+    id: "add-type",
+    keys: [TEXT],
+    modes: ["add-input"],
+    help: "type the new node's HTTP address (host:port)",
+    bar: "type the address",
+    run: (c) => c.dispatch({ type: "addType", text: c.text }),
+  },
+  {
+    id: "add-erase",
+    keys: ["backspace"],
+    modes: ["add-input"],
+    help: "erase a character",
+    run: (c) => c.dispatch({ type: "addErase" }),
+  },
+  {
+    id: "add-submit",
+    keys: ["enter"],
+    modes: ["add-input"],
+    help: "check the address: the plan shows before anything changes",
+    bar: "check",
+    disabled: (s) =>
+      !s.adding?.typed
+        ? { short: "empty", why: "type the node's HTTP address first" }
+        : s.adding.checking
+          ? { short: "checking", why: "the node is being asked" }
+          : null,
+    run: (c) => {
+      const typed = c.state.adding?.typed ?? "";
+      c.dispatch({ type: "addSubmit" });
+      c.on.planAdd(typed);
+    },
+  },
+  {
+    id: "add-confirm",
+    keys: ["y"],
+    modes: ["add-confirm"],
+    help: "add the node the dialog names",
+    bar: "add",
+    disabled: (s, now) => planConfirmDisabled(s.adding?.plan, s.adding?.planAt, now),
+    run: (c) => c.on.confirmAdd(),
+  },
+  {
+    id: "remove-cancel",
+    keys: [ANY],
+    modes: ["confirm", "add-confirm"],
+    help: "cancel: n, Esc, Enter or any other key",
+    bar: "any other key cancels",
+    run: (c) => c.dispatch({ type: "dialogCancel", ...at(c) }),
+  },
+  {
+    id: "dialog-cancel",
+    keys: ["esc"],
+    modes: ["force-confirm", "add-input"],
+    help: "cancel; nothing is changed",
+    bar: "cancel",
+    run: (c) => c.dispatch({ type: "dialogCancel", ...at(c) }),
+  },
+
+  {
+    id: "quit-anywhere",
+    keys: ["ctrl-c"],
+    modes: ALL_MODES,
+    help: "quit, from anywhere (a removal or add under way still finishes on the server)",
+    run: (c) => c.on.quit(),
+  },
+];
+
+/** How a key is written in the key bar and the help. */
+const KEY_LABEL: Record<string, string> = {
+  up: "↑",
+  down: "↓",
+  pageup: "PgUp",
+  pagedown: "PgDn",
+  home: "Home",
+  end: "End",
+  enter: "Enter",
+  esc: "Esc",
+  backspace: "Backspace",
+  "ctrl-c": "Ctrl-C",
+  [TEXT]: "text",
+  [ANY]: "any key",
+};
+
+export function keyLabel(token: KeyToken): string {
+  return KEY_LABEL[token] ?? token;
+}
+
+export function bindingKeys(b: Binding): string {
+  return b.keys.map(keyLabel).join("/");
+}
+
+/** The binding `token` runs in `mode` (ANY when nothing else matches; TEXT for printable text). */
+export function findBinding(mode: Mode, token: KeyToken, printable: boolean): Binding | undefined {
+  const inMode = BINDINGS.filter((b) => b.modes.includes(mode));
+  return (
+    inMode.find((b) => b.keys.includes(token)) ??
+    (printable ? inMode.find((b) => b.keys.includes(TEXT)) : undefined) ??
+    inMode.find((b) => b.keys.includes(ANY))
+  );
+}
+
+/** The key bar's chips for `mode`: "keys label", or "keys label (why not)" when disabled. */
+export function keyBarItems(state: AppState, now: number): { text: string; disabled: boolean }[] {
+  const chips: { text: string; disabled: boolean }[] = [];
+  for (const b of BINDINGS) {
+    if (!b.bar || !b.modes.includes(state.mode)) continue;
+    const off = b.disabled?.(state, now) ?? null;
+    if (off?.hidden) continue;
+    // Text and "any key" bindings say it in their label.
+    const keys = b.keys.includes(TEXT) || b.keys.includes(ANY) ? "" : `${b.barKeys ?? bindingKeys(b)} `;
+    chips.push({ text: `${keys}${b.bar}${off ? ` (${off.short})` : ""}`, disabled: off !== null });
+  }
+  return chips;
+}
+
+/** Title of each mode's section in the help. */
+export const MODE_TITLES: [string, Mode[]][] = [
+  ["Table", ["list"]],
+  ["Detail pane", ["detail"]],
+  ["Events view", ["events"]],
+  ["Filter", ["filter"]],
+  ["Removal dialogs", ["confirm", "force-confirm"]],
+  ["Add dialog", ["add-input", "add-confirm"]],
+  ["This help", ["help"]],
 ];

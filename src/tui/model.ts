@@ -1,6 +1,11 @@
 /** What the TUI knows about the cluster: one row per node, merged from the admin service's /show and each node's own /ping and /status. */
 
 import type { NodeRaftState } from "../admin/api-types.ts";
+import type { StatusJson } from "../meta/service.ts";
+
+/** JSON of one of our meta nodes' GET /status (docs/http-api.md): the meta service's own type. */
+export type MetaStatus = StatusJson;
+
 export type Role = "meta" | "data";
 
 export interface NodeRow {
@@ -11,7 +16,10 @@ export interface NodeRow {
   httpAddr: string;
   /** Raft address of a meta node, TCP address of a data node. */
   raftAddr: string;
-  suffrage: "voter" | "nonvoter" | null;
+  /** From the admin service: "none" = a metadata record not in the Raft configuration; null for data nodes. */
+  suffrage: "voter" | "nonvoter" | "none" | null;
+  /** The leader's Raft view of this meta node (recent contact); null without a leader or for data nodes. */
+  raftActive: boolean | null;
   /** null until the first probe of this node finished. */
   up: boolean | null;
   pingMs: number | null;
@@ -37,6 +45,13 @@ export interface ClusterSnapshot {
   term: number | null;
   /** Some meta nodes do not report term, indexes or Raft state (Go/Enterprise): shown as "-". */
   raftUnreported?: boolean;
+  /** False when the admin service had no leader to ask: the rows are what it last knew, not the
+   *  membership, and nodes missing from them are not removals. */
+  membershipKnown: boolean;
+  /** The admin service that answered (it switches to another member's when this one fails). */
+  adminBind: string | null;
+  /** HTTP address of the meta node that admin service runs beside. */
+  adminSelf: string | null;
   /** When the admin service could not be asked for the node list: why (the last known list stays). */
   adminError: string | null;
   /** The admin service answered with an error (e.g. refused the credentials) rather than not answering. */
@@ -61,4 +76,25 @@ export function quorumHealth(up: number, total: number): QuorumHealth {
   if (up < quorum) return "lost";
   if (up === total && total > 1) return "ok";
   return up - 1 < quorum ? "at-risk" : "degraded";
+}
+
+/** The verdict of one snapshot, for scripts (exit code) and people (the header's words). */
+export interface Verdict {
+  health: "healthy" | "degraded" | "no-quorum" | "no-leader" | "unknown";
+  /** 0 healthy, 1 degraded (a node DOWN), 2 no quorum or no leader, 3 the admin service did not answer. */
+  exitCode: 0 | 1 | 2 | 3;
+  /** Why it is not healthy, one short phrase per fact. */
+  reasons: string[];
+}
+
+export function verdict(snapshot: ClusterSnapshot): Verdict {
+  if (snapshot.rows.length === 0 && snapshot.adminError)
+    return { health: "unknown", exitCode: 3, reasons: [`admin service: ${snapshot.adminError}`] };
+  const down = snapshot.rows.filter((r) => r.up === false).map((r) => `${r.role} ${r.httpAddr} DOWN`);
+  if (quorumHealth(snapshot.votersUp, snapshot.votersTotal) === "lost")
+    return { health: "no-quorum", exitCode: 2, reasons: ["no quorum", ...down] };
+  if (snapshot.leaderHttp === null || !snapshot.membershipKnown)
+    return { health: "no-leader", exitCode: 2, reasons: ["no leader", ...down] };
+  if (down.length) return { health: "degraded", exitCode: 1, reasons: down };
+  return { health: "healthy", exitCode: 0, reasons: [] };
 }

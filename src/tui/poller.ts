@@ -13,7 +13,8 @@ import type { ClusterSnapshot, NodeRow, Role } from "./model.ts";
 import { createPollAgent, describeError, probeNode, type PolledStatus, type Probe } from "./probe.ts";
 
 export interface PollerOptions {
-  admin: { show(): Promise<ShowResult> };
+  /** The admin service (an AdminPool names the one in use in `bind`). */
+  admin: { show(): Promise<ShowResult>; readonly bind?: string };
   /** Deadline of each request to a node. */
   timeoutMs: number;
   /** Scheme, TLS trust and credentials for the nodes (default plain HTTP, no credentials). */
@@ -195,6 +196,7 @@ export class ClusterPoller {
         httpAddr: m.httpAddr,
         raftAddr: m.raftAddr,
         suffrage: m.suffrage,
+        raftActive: m.raftActive,
         up: probe ? probe.up : null,
         pingMs: probe?.pingMs ?? null,
         error: probe?.error ?? null,
@@ -215,6 +217,7 @@ export class ClusterPoller {
         httpAddr: d.httpAddr,
         raftAddr: d.tcpAddr,
         suffrage: null,
+        raftActive: null,
         up: probe ? probe.up : null,
         pingMs: probe?.pingMs ?? null,
         error: probe?.error ?? null,
@@ -244,6 +247,9 @@ export class ClusterPoller {
       votersTotal: voters.length,
       term: newest ? newest.raft.term : null,
       raftUnreported: statuses.some((s) => !s.reportsRaft),
+      membershipKnown: show?.membershipKnown ?? true,
+      adminBind: this.opts.admin.bind ?? null,
+      adminSelf: show?.self.httpAddr ?? null,
       adminError: this.adminError,
       adminRefused: this.adminRefused,
       polledAt: (this.opts.now ?? Date.now)(),

@@ -33,11 +33,18 @@ export async function loadPlan(api: RemovalApi, httpAddr: string, dispatch: Disp
   try {
     const plan = await api.planRemoveMeta(httpAddr, false);
     if (!plan.forceRequired) {
-      dispatch({ type: "planLoaded", httpAddr, plan, force: false, forceReason: null });
+      dispatch({ type: "planLoaded", httpAddr, plan, force: false, forceReason: null, at: Date.now() });
       return;
     }
     const forced = await api.planRemoveMeta(httpAddr, true);
-    dispatch({ type: "planLoaded", httpAddr, plan: forced, force: true, forceReason: plan.refusal });
+    dispatch({
+      type: "planLoaded",
+      httpAddr,
+      plan: forced,
+      force: true,
+      forceReason: plan.refusal,
+      at: Date.now(),
+    });
   } catch (err) {
     dispatch({ type: "planFailed", httpAddr, error: (err as Error).message, at: Date.now() });
   }

@@ -1,20 +1,37 @@
 /**
  * The TUI's whole state and the one reducer that changes it. Every change has a named action, so
- * key handling, polling and the removal flow stay testable without a terminal.
+ * key handling, polling and the add and removal flows stay testable without a terminal.
  */
 
-import type { RemovalPlan, RemoveMetaResult } from "../admin/api-types.ts";
+import type { RemovalPlan, RemoveMetaResult, NodeResult } from "../admin/api-types.ts";
+import { addedText, nodeName, oneLine, removedText } from "../util/wording.ts";
+import type { AddPlan } from "./add-node.ts";
 import { diffSnapshots, type ClusterEvent, type Tone } from "./events.ts";
-import type { ClusterSnapshot, NodeRow } from "./model.ts";
+import type { ClusterSnapshot, MetaStatus, NodeRow } from "./model.ts";
 import { removalBlocked } from "./removal.ts";
+import { nextSort, sortRows, type SortKey } from "./table-format.ts";
 
-export type Mode = "list" | "filter" | "help" | "confirm" | "force-confirm" | "removing";
+export type Mode =
+  | "list"
+  | "filter"
+  | "help"
+  | "detail"
+  | "events"
+  | "confirm"
+  | "force-confirm"
+  | "removing"
+  | "add-input"
+  | "add-confirm"
+  | "adding";
 
 /** The removal being asked about or carried out. */
 export interface Removal {
   target: { httpAddr: string; raftAddr: string; id: number };
   /** null while the admin service's plan is being fetched. */
   plan: RemovalPlan | null;
+  /** When the plan appeared: `y` is ignored for a moment after, so a key meant for the table
+   *  cannot confirm a dialog the operator has not seen. */
+  planAt: number | null;
   force: boolean;
   /** Why force is needed (the refusal of the unforced plan). */
   forceReason: string | null;
@@ -25,40 +42,87 @@ export interface Removal {
   startedAt: number | null;
 }
 
+/** Adding a meta node: the typed address, then the plan, then the admin service's answer. */
+export interface Adding {
+  typed: string;
+  /** null while the address is typed or the plan is being made. */
+  plan: AddPlan | null;
+  planAt: number | null;
+  /** Set once Enter submitted the address (the plan is being made). */
+  checking: boolean;
+  startedAt: number | null;
+}
+
 export interface StatusLine {
   text: string;
   tone: Tone;
   at: number;
 }
 
+/** The node shown by the detail pane: its full /status, fetched when the pane opens and on each poll. */
+export interface Detail {
+  key: string;
+  status: MetaStatus | null;
+  /** Why the last /status fetch failed. */
+  error: string | null;
+}
+
 export interface AppState {
   cluster: ClusterSnapshot | null;
-  /** Key of the selected row; the selection follows the node across refreshes and filters. */
+  /** Key of the selected row; the selection follows the node across refreshes, filters and sorts. */
   selectedKey: string | null;
   filter: string;
+  sort: SortKey;
   mode: Mode;
   removal: Removal | null;
+  adding: Adding | null;
+  detail: Detail | null;
   status: StatusLine | null;
   events: ClusterEvent[];
+  /** Help: body lines scrolled past. */
+  helpTop: number;
+  /** Events view: how many events up from the newest the view is scrolled (0 = follows the newest). */
+  eventsBack: number;
   size: { columns: number; rows: number };
   /** Why destructive actions are disabled (e.g. "-read-only"), null when they are allowed. */
   readOnly: string | null;
 }
 
-export const MAX_EVENTS = 100;
+export const MAX_EVENTS = 500;
+/** A status message shows this long; it stays in the events history. */
+export const STATUS_TTL_MS = 5000;
+/** `y` is ignored this long after a plan appears. */
+export const CONFIRM_GRACE_MS = 300;
+/** The help is about this many lines long at most. */
+const HELP_SCROLL_MAX = 80;
 
 export type Action =
   | { type: "snapshot"; snapshot: ClusterSnapshot }
   | { type: "move"; delta: number }
   | { type: "moveTo"; where: "first" | "last" }
+  | { type: "sortNext"; at: number }
   | { type: "filterStart" }
   | { type: "filterType"; text: string }
   | { type: "filterErase" }
   | { type: "filterAccept" }
   | { type: "filterClear" }
   | { type: "help"; open: boolean }
+  | { type: "helpScroll"; delta: number }
+  | { type: "detailOpen" }
+  | { type: "detailStatus"; key: string; status: MetaStatus | null; error: string | null }
+  | { type: "back" }
+  | { type: "eventsOpen" }
+  | { type: "eventsScroll"; delta: number }
+  | { type: "eventsTo"; where: "oldest" | "newest" }
   | { type: "removeAsked"; row: NodeRow; at: number }
-  | { type: "planLoaded"; httpAddr: string; plan: RemovalPlan; force: boolean; forceReason: string | null }
+  | {
+      type: "planLoaded";
+      httpAddr: string;
+      plan: RemovalPlan;
+      force: boolean;
+      forceReason: string | null;
+      at: number;
+    }
   | { type: "planFailed"; httpAddr: string; error: string; at: number }
   | { type: "forceType"; text: string }
   | { type: "forceErase" }
@@ -67,7 +131,16 @@ export type Action =
   | { type: "removeStarted"; at: number }
   | { type: "removeDone"; httpAddr: string; result: RemoveMetaResult; at: number }
   | { type: "removeFailed"; httpAddr: string; error: string; at: number }
-  | { type: "status"; text: string; tone: Tone; at: number }
+  | { type: "addStart" }
+  | { type: "addType"; text: string }
+  | { type: "addErase" }
+  | { type: "addSubmit" }
+  | { type: "addPlanned"; httpAddr: string; plan: AddPlan; at: number }
+  | { type: "addStarted"; at: number }
+  | { type: "addDone"; result: NodeResult; at: number }
+  | { type: "addFailed"; httpAddr: string; error: string; at: number }
+  | { type: "status"; text: string; tone: Tone; at: number; transient?: boolean }
+  | { type: "statusExpire"; at: number }
   | { type: "resize"; columns: number; rows: number };
 
 export function initialState(opts: { columns: number; rows: number; readOnly: string | null }): AppState {
@@ -75,10 +148,15 @@ export function initialState(opts: { columns: number; rows: number; readOnly: st
     cluster: null,
     selectedKey: null,
     filter: "",
+    sort: null,
     mode: "list",
     removal: null,
+    adding: null,
+    detail: null,
     status: null,
     events: [],
+    helpTop: 0,
+    eventsBack: 0,
     size: { columns: opts.columns, rows: opts.rows },
     readOnly: opts.readOnly,
   };
@@ -90,10 +168,15 @@ function searchText(row: NodeRow): string {
   return `${row.role} ${row.id} ${row.httpAddr} ${row.raftAddr} ${state} ${row.version}`.toLowerCase();
 }
 
+/** The rows the table shows: filtered, then sorted. Memoised on its inputs: keys call it often. */
+let memo: { rows: NodeRow[]; filter: string; sort: SortKey; out: NodeRow[] } | null = null;
 export function visibleRows(state: AppState): NodeRow[] {
   const rows = state.cluster?.rows ?? [];
+  if (memo && memo.rows === rows && memo.filter === state.filter && memo.sort === state.sort) return memo.out;
   const needle = state.filter.trim().toLowerCase();
-  return needle ? rows.filter((r) => searchText(r).includes(needle)) : rows;
+  const out = sortRows(needle ? rows.filter((r) => searchText(r).includes(needle)) : rows, state.sort);
+  memo = { rows, filter: state.filter, sort: state.sort, out };
+  return out;
 }
 
 export function selectedIndex(state: AppState): number {
@@ -104,6 +187,12 @@ export function selectedIndex(state: AppState): number {
 
 export function selectedRow(state: AppState): NodeRow | null {
   return visibleRows(state)[selectedIndex(state)] ?? null;
+}
+
+/** The row the detail pane shows (it may have left the cluster: then null). */
+export function detailRow(state: AppState): NodeRow | null {
+  const key = state.detail?.key;
+  return state.cluster?.rows.find((r) => r.key === key) ?? null;
 }
 
 /** Keeps the selection on a visible row: the same node if it is still shown, else the nearest position. */
@@ -123,25 +212,37 @@ function sameRows(a: NodeRow[], b: NodeRow[]): boolean {
   });
 }
 
-function withEvents(state: AppState, events: ClusterEvent[]): ClusterEvent[] {
-  if (events.length === 0) return state.events;
-  return [...state.events, ...events].slice(-MAX_EVENTS);
+/** Appends events; a scrolled-back events view stays on the same lines. */
+function withEvents(state: AppState, events: ClusterEvent[]): AppState {
+  if (events.length === 0) return state;
+  const all = [...state.events, ...events];
+  const kept = all.slice(-MAX_EVENTS);
+  const eventsBack = state.eventsBack ? Math.min(state.eventsBack + events.length, kept.length - 1) : 0;
+  return { ...state, events: kept, eventsBack };
 }
 
-function status(text: string, tone: Tone, at: number): StatusLine {
-  return { text, tone, at };
+/**
+ * Shows a message in the status line for a few seconds and, unless it is transient ("refreshing…"),
+ * records it in the events history, so messages and cluster events keep one order.
+ */
+function say(
+  state: AppState,
+  text: string,
+  tone: Tone,
+  at: number,
+  opts: { transient?: boolean; node?: string } = {},
+): AppState {
+  const next = { ...state, status: { text, tone, at } };
+  return opts.transient ? next : withEvents(next, [{ at, text, tone, node: opts.node }]);
 }
 
-function describeResult(httpAddr: string, result: RemoveMetaResult): { text: string; tone: Tone } {
-  const cleanup =
-    result.cleanup === "done"
-      ? "its meta data was wiped"
-      : result.cleanup === "skipped"
-        ? "cleanup skipped (node unreachable)"
-        : "cleanup FAILED";
-  const warnings = result.warnings.length ? `; warnings: ${result.warnings.join("; ")}` : "";
-  const tone: Tone = result.cleanup === "done" && result.warnings.length === 0 ? "ok" : "warn";
-  return { text: `removed meta node ${httpAddr} (id ${result.id}); ${cleanup}${warnings}`, tone };
+function metaKey(httpAddr: string): string {
+  return `meta:${httpAddr}`;
+}
+
+/** Leaves a dialog or pane for the table. */
+function toList(state: AppState): AppState {
+  return { ...state, mode: "list", removal: null, adding: null, detail: null };
 }
 
 export function reducer(state: AppState, action: Action): AppState {
@@ -153,19 +254,28 @@ export function reducer(state: AppState, action: Action): AppState {
           ? { ...action.snapshot, rows: prev.rows }
           : action.snapshot;
       const index = selectedIndex(state);
-      const next = { ...state, cluster: snapshot, events: withEvents(state, diffSnapshots(prev, snapshot)) };
+      const next = withEvents({ ...state, cluster: snapshot }, diffSnapshots(prev, snapshot));
       return reselect(next, index);
     }
     case "move": {
       const rows = visibleRows(state);
-      if (rows.length === 0 || state.mode !== "list") return state;
+      if (rows.length === 0 || (state.mode !== "list" && state.mode !== "detail")) return state;
       const i = Math.min(Math.max(selectedIndex(state) + action.delta, 0), rows.length - 1);
-      return rows[i].key === state.selectedKey ? state : { ...state, selectedKey: rows[i].key };
+      if (rows[i].key === state.selectedKey) return state;
+      // In the detail pane, moving shows the next node's details.
+      const detail = state.detail ? { key: rows[i].key, status: null, error: null } : null;
+      return { ...state, selectedKey: rows[i].key, detail };
     }
     case "moveTo": {
       const rows = visibleRows(state);
       if (rows.length === 0 || state.mode !== "list") return state;
       return { ...state, selectedKey: rows[action.where === "first" ? 0 : rows.length - 1].key };
+    }
+    case "sortNext": {
+      if (state.mode !== "list") return state;
+      const sort = nextSort(state.sort);
+      const next = { ...state, sort };
+      return say(next, `sorted by ${sort ?? "ID"}`, "info", action.at, { transient: true });
     }
     case "filterStart":
       return state.mode === "list" ? { ...state, mode: "filter" } : state;
@@ -186,20 +296,53 @@ export function reducer(state: AppState, action: Action): AppState {
       return reselect({ ...state, filter: "", mode: state.mode === "filter" ? "list" : state.mode }, index);
     }
     case "help":
-      if (action.open) return state.mode === "list" ? { ...state, mode: "help" } : state;
+      if (action.open) return state.mode === "list" ? { ...state, mode: "help", helpTop: 0 } : state;
       return state.mode === "help" ? { ...state, mode: "list" } : state;
+    case "helpScroll": {
+      if (state.mode !== "help") return state;
+      // The frame stops at the last line; this bound only keeps the offset finite.
+      const helpTop = Math.min(Math.max(state.helpTop + action.delta, 0), HELP_SCROLL_MAX);
+      return helpTop === state.helpTop ? state : { ...state, helpTop };
+    }
+    case "detailOpen": {
+      const row = selectedRow(state);
+      if (state.mode !== "list" || !row) return state;
+      return { ...state, mode: "detail", detail: { key: row.key, status: null, error: null } };
+    }
+    case "detailStatus":
+      if (state.detail?.key !== action.key) return state;
+      return { ...state, detail: { key: action.key, status: action.status, error: action.error } };
+    case "back":
+      return state.mode === "detail" || state.mode === "events" || state.mode === "help"
+        ? { ...toList(state), eventsBack: 0 }
+        : state;
+    case "eventsOpen":
+      return state.mode === "list" ? { ...state, mode: "events", eventsBack: 0 } : state;
+    case "eventsScroll": {
+      if (state.mode !== "events") return state;
+      const back = Math.min(
+        Math.max(state.eventsBack - action.delta, 0),
+        Math.max(state.events.length - 1, 0),
+      );
+      return back === state.eventsBack ? state : { ...state, eventsBack: back };
+    }
+    case "eventsTo":
+      if (state.mode !== "events") return state;
+      return { ...state, eventsBack: action.where === "newest" ? 0 : Math.max(state.events.length - 1, 0) };
     case "removeAsked": {
-      if (state.mode !== "list") return state;
+      if (state.mode !== "list" && state.mode !== "detail") return state;
       const row = action.row;
       const blocked = removalBlocked(state, row);
-      if (blocked) return { ...state, status: status(blocked, "error", action.at) };
+      if (blocked) return say(state, blocked, "error", action.at, { node: row.key });
       const target = { httpAddr: row.httpAddr, raftAddr: row.raftAddr, id: row.id };
       return {
         ...state,
         mode: row.up === false ? "force-confirm" : "confirm",
+        detail: null,
         removal: {
           target,
           plan: null,
+          planAt: null,
           force: row.up === false,
           forceReason: null,
           typed: "",
@@ -210,26 +353,34 @@ export function reducer(state: AppState, action: Action): AppState {
     }
     case "planLoaded": {
       const r = state.removal;
-      if (!r || r.target.httpAddr !== action.httpAddr || r.plan !== null) return state;
+      if (!r || r.target.httpAddr !== action.httpAddr || r.startedAt !== null) return state;
+      if (state.mode !== "confirm" && state.mode !== "force-confirm") return state;
+      // A new plan (the node's reachability changed) replaces the old one; what was typed for a
+      // force dialog stays only while it is still a force dialog.
       return {
         ...state,
         mode: action.force ? "force-confirm" : "confirm",
-        removal: { ...r, plan: action.plan, force: action.force, forceReason: action.forceReason },
+        removal: {
+          ...r,
+          plan: action.plan,
+          planAt: action.at,
+          force: action.force,
+          forceReason: action.forceReason,
+          typed: action.force && r.force ? r.typed : "",
+          mismatch: false,
+        },
       };
     }
     case "planFailed": {
       const r = state.removal;
-      if (!r || r.target.httpAddr !== action.httpAddr || r.plan !== null) return state;
-      return {
-        ...state,
-        mode: "list",
-        removal: null,
-        status: status(
-          `could not check the removal of ${action.httpAddr}: ${action.error}`,
-          "error",
-          action.at,
-        ),
-      };
+      if (!r || r.target.httpAddr !== action.httpAddr || r.startedAt !== null) return state;
+      return say(
+        toList(state),
+        `could not check the removal of ${action.httpAddr}: ${action.error}`,
+        "error",
+        action.at,
+        { node: metaKey(action.httpAddr) },
+      );
     }
     case "forceType":
       if (state.mode !== "force-confirm" || !state.removal) return state;
@@ -246,46 +397,69 @@ export function reducer(state: AppState, action: Action): AppState {
     case "forceMismatch":
       if (state.mode !== "force-confirm" || !state.removal) return state;
       return { ...state, removal: { ...state.removal, mismatch: true } };
-    case "dialogCancel":
-      if (state.mode !== "confirm" && state.mode !== "force-confirm") return state;
-      return {
-        ...state,
-        mode: "list",
-        removal: null,
-        status: state.removal
-          ? status(
-              `removal of ${state.removal.target.httpAddr} cancelled; nothing was changed`,
-              "info",
-              action.at,
-            )
-          : state.status,
-      };
+    case "dialogCancel": {
+      const dialogs: Mode[] = ["confirm", "force-confirm", "add-input", "add-confirm"];
+      if (!dialogs.includes(state.mode)) return state;
+      const what = state.removal
+        ? `removal of ${state.removal.target.httpAddr}`
+        : state.adding?.typed
+          ? `adding ${state.adding.typed}`
+          : "adding a meta node";
+      return say(toList(state), `${what} cancelled; nothing was changed`, "info", action.at);
+    }
     case "removeStarted":
       if ((state.mode !== "confirm" && state.mode !== "force-confirm") || !state.removal?.plan) return state;
       return { ...state, mode: "removing", removal: { ...state.removal, startedAt: action.at } };
     case "removeDone": {
-      const { text, tone } = describeResult(action.httpAddr, action.result);
-      const event: ClusterEvent = { at: action.at, text, tone };
-      return {
-        ...state,
-        mode: state.mode === "removing" ? "list" : state.mode,
-        removal: state.mode === "removing" ? null : state.removal,
-        status: status(text, tone, action.at),
-        events: withEvents(state, [event]),
-      };
+      const text = oneLine(removedText(action.result));
+      const clean = action.result.cleanup === "done" && action.result.warnings.length === 0;
+      const next = state.mode === "removing" ? toList(state) : state;
+      return say(next, text, clean ? "ok" : "warn", action.at, { node: metaKey(action.httpAddr) });
     }
     case "removeFailed": {
       const text = `removing ${action.httpAddr} failed: ${action.error}`;
+      const next = state.mode === "removing" ? toList(state) : state;
+      return say(next, text, "error", action.at, { node: metaKey(action.httpAddr) });
+    }
+    case "addStart":
+      if (state.mode !== "list") return state;
+      if (state.readOnly) return state;
       return {
         ...state,
-        mode: state.mode === "removing" ? "list" : state.mode,
-        removal: state.mode === "removing" ? null : state.removal,
-        status: status(text, "error", action.at),
-        events: withEvents(state, [{ at: action.at, text, tone: "error" }]),
+        mode: "add-input",
+        adding: { typed: "", plan: null, planAt: null, checking: false, startedAt: null },
       };
+    case "addType":
+      if (state.mode !== "add-input" || !state.adding || state.adding.checking) return state;
+      return { ...state, adding: { ...state.adding, typed: state.adding.typed + action.text.trim() } };
+    case "addErase":
+      if (state.mode !== "add-input" || !state.adding || state.adding.checking) return state;
+      return { ...state, adding: { ...state.adding, typed: state.adding.typed.slice(0, -1) } };
+    case "addSubmit":
+      if (state.mode !== "add-input" || !state.adding || !state.adding.typed) return state;
+      return { ...state, adding: { ...state.adding, checking: true } };
+    case "addPlanned": {
+      const a = state.adding;
+      if (state.mode !== "add-input" || !a || a.typed !== action.httpAddr) return state;
+      return { ...state, mode: "add-confirm", adding: { ...a, plan: action.plan, planAt: action.at } };
+    }
+    case "addStarted":
+      if (state.mode !== "add-confirm" || !state.adding?.plan) return state;
+      return { ...state, mode: "adding", adding: { ...state.adding, startedAt: action.at } };
+    case "addDone": {
+      const next = state.mode === "adding" ? toList(state) : state;
+      return say(next, addedText(action.result), "ok", action.at, { node: metaKey(action.result.addr) });
+    }
+    case "addFailed": {
+      const next = state.mode === "adding" ? toList(state) : state;
+      const text = `adding ${nodeName("meta", 0, action.httpAddr)} failed: ${action.error}`;
+      return say(next, text, "error", action.at, { node: metaKey(action.httpAddr) });
     }
     case "status":
-      return { ...state, status: status(action.text, action.tone, action.at) };
+      return say(state, action.text, action.tone, action.at, { transient: action.transient });
+    case "statusExpire":
+      if (!state.status || state.status.at + STATUS_TTL_MS > action.at) return state;
+      return { ...state, status: null };
     case "resize":
       if (state.size.columns === action.columns && state.size.rows === action.rows) return state;
       return { ...state, size: { columns: action.columns, rows: action.rows } };

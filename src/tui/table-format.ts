@@ -51,18 +51,20 @@ function num(n: number | null): string {
 }
 
 function roleText(row: NodeRow): string {
-  return row.role === "meta" && row.suffrage === "nonvoter" ? "meta nv" : row.role;
+  if (row.role !== "meta") return row.role;
+  // A metadata record the Raft configuration does not contain votes for nothing.
+  return row.suffrage === "nonvoter" ? "meta nv" : row.suffrage === "none" ? "no raft" : "meta";
 }
 
 export const COLUMNS: Column[] = [
-  { id: "role", title: "ROLE", width: 7, priority: 1, align: "left", cell: roleText },
-  { id: "id", title: "ID", width: 3, priority: 2, align: "right", cell: (r) => (r.id ? String(r.id) : "-") },
+  { id: "role", title: "ROLE", width: 7, priority: 3, align: "left", cell: roleText },
+  { id: "id", title: "ID", width: 3, priority: 4, align: "right", cell: (r) => (r.id ? String(r.id) : "-") },
   { id: "http", title: "HTTP ADDRESS", width: 21, priority: 0, align: "left", cell: (r) => r.httpAddr },
   {
     id: "ping",
     title: "PING",
     width: 4,
-    priority: 1,
+    priority: 2,
     align: "left",
     cell: pingText,
     tone: (r) => (r.up === false ? "error" : "info"),
@@ -71,7 +73,7 @@ export const COLUMNS: Column[] = [
     id: "latency",
     title: "LAT",
     width: 5,
-    priority: 4,
+    priority: 5,
     align: "right",
     cell: (r) => (r.up ? formatMs(r.pingMs) : "-"),
   },
@@ -80,7 +82,7 @@ export const COLUMNS: Column[] = [
     id: "term",
     title: "TERM",
     width: 5,
-    priority: 3,
+    priority: 6,
     align: "right",
     cell: (r) => (r.up ? num(r.term) : "-"),
   },
@@ -88,21 +90,65 @@ export const COLUMNS: Column[] = [
     id: "index",
     title: "COMMIT/APPLIED",
     width: 15,
-    priority: 5,
+    priority: 7,
     align: "right",
     cell: (r) => (r.up && r.commitIndex !== null ? `${r.commitIndex}/${num(r.appliedIndex)}` : "-"),
   },
-  { id: "raft", title: "RAFT ADDRESS", width: 21, priority: 6, align: "left", cell: (r) => r.raftAddr },
+  { id: "raft", title: "RAFT ADDRESS", width: 21, priority: 8, align: "left", cell: (r) => r.raftAddr },
   {
     id: "contact",
     title: "CONTACT",
     width: 7,
-    priority: 7,
+    priority: 9,
     align: "right",
     cell: (r) => (r.up && r.role === "meta" && r.state !== "leader" ? formatMs(r.lastContactMs) : "-"),
   },
-  { id: "version", title: "VERSION", width: 8, priority: 8, align: "left", cell: (r) => r.version || "-" },
+  { id: "version", title: "VERSION", width: 8, priority: 10, align: "left", cell: (r) => r.version || "-" },
 ];
+
+/** What `s` cycles through: a column id, or null for the default order (role, then ID). */
+export type SortKey = "http" | "state" | "latency" | "term" | "version" | null;
+
+const SORT_CYCLE: SortKey[] = [null, "http", "state", "latency", "term", "version"];
+
+export function nextSort(current: SortKey): SortKey {
+  return SORT_CYCLE[(SORT_CYCLE.indexOf(current) + 1) % SORT_CYCLE.length];
+}
+
+/** Leader first, then voters that answer, then the rest; DOWN last. */
+function stateRank(row: NodeRow): number {
+  if (row.up === false) return 9;
+  const order = ["leader", "follower", "candidate", "learner", "unbootstrapped", "removed", "shutdown"];
+  const i = row.state ? order.indexOf(row.state) : -1;
+  return i === -1 ? 8 : i;
+}
+
+type SortValue = string | number | null;
+const SORT_VALUE: Record<Exclude<SortKey, null>, (row: NodeRow) => SortValue> = {
+  http: (r) => r.httpAddr,
+  state: stateRank,
+  latency: (r) => (r.up ? r.pingMs : null),
+  term: (r) => (r.up ? r.term : null),
+  version: (r) => r.version || null,
+};
+
+/** The rows in `key` order (unknown values last; ties by role, then ID). Returns `rows` itself for the default order. */
+export function sortRows(rows: NodeRow[], key: SortKey): NodeRow[] {
+  if (key === null) return rows;
+  const value = SORT_VALUE[key];
+  const tie = (a: NodeRow, b: NodeRow) => a.role.localeCompare(b.role) || a.id - b.id;
+  return [...rows].sort((a, b) => {
+    const x = value(a);
+    const y = value(b);
+    if (x === y) return tie(a, b);
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return (
+      (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) ||
+      tie(a, b)
+    );
+  });
+}
 
 /** Width of the selection marker ("> ") in front of every row. */
 export const MARKER_WIDTH = 2;
@@ -120,11 +166,16 @@ export function fitColumns(width: number): Column[] {
   return COLUMNS.filter((c) => chosen.has(c));
 }
 
+/** A column's title, marked when the rows are sorted by it. */
+export function columnTitle(col: Column, sort: SortKey = null): string {
+  return fit(col.id === sort ? col.title + "↓" : col.title, col.width, col.align);
+}
+
 /** The table as plain text lines (header first), for output without a terminal. */
 export function plainTable(rows: NodeRow[], columns: Column[] = COLUMNS): string[] {
   const line = (cells: string[]) => cells.join(" ").trimEnd();
   return [
-    line(columns.map((c) => fit(c.title, c.width, c.align))),
+    line(columns.map((c) => columnTitle(c))),
     ...rows.map((r) => line(columns.map((c) => fit(c.cell(r), c.width, c.align)))),
   ];
 }

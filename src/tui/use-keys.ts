@@ -1,108 +1,79 @@
 /**
- * All keyboard input goes through one router that looks at the mode first. Text entry (the filter,
- * the force dialog's address field) receives every printable key, so `d`, `q` or `y` typed there
- * are just letters; destructive actions live only in list mode.
+ * All keyboard input goes through one router, driven by the binding table (keymap.ts): a chunk of
+ * input becomes key tokens, and each token runs the binding the current mode declares for it. Text
+ * entry (the filter, the address fields) takes printable keys as text, so `d`, `q` or `y` typed
+ * there are just letters; destructive actions live only in the modes that declare them.
  */
 
 import { useInput, type Key } from "ink";
 import { useCallback, useRef } from "react";
-import type { NodeRow } from "./model.ts";
-import { selectedRow, type Action, type AppState } from "./state.ts";
+import { findBinding, type KeyHandlers, type KeyToken } from "./keymap.ts";
+import type { Action, AppState } from "./state.ts";
 
-export interface KeyHandlers {
-  quit(): void;
-  refresh(): void;
-  /** `d` on a row: ask about removing it. */
-  askRemove(row: NodeRow | null): void;
-  /** `y` in the confirm dialog or the exact address + Enter in the force dialog. */
-  confirmRemove(): void;
-}
+export type { KeyHandlers } from "./keymap.ts";
 
 type Dispatch = (action: Action) => void;
 
-/** Printable text of a key press (a paste arrives as one string), or "" for control keys. */
-function printable(input: string, key: Key): string {
-  if (key.ctrl || key.meta || key.escape || key.return || key.tab) return "";
-  // eslint-disable-next-line no-control-regex
-  return input.replace(/[\x00-\x1f\x7f]/g, "");
+/** Modes whose printable keys are text. */
+const TYPING = new Set<AppState["mode"]>(["filter", "force-confirm", "add-input"]);
+
+/** The named key Ink parsed, or null when the input is characters. */
+function namedKey(input: string, key: Key): KeyToken | null {
+  if (key.ctrl && input === "c") return "ctrl-c";
+  if (key.upArrow) return "up";
+  if (key.downArrow) return "down";
+  if (key.leftArrow) return "left";
+  if (key.rightArrow) return "right";
+  if (key.pageUp) return "pageup";
+  if (key.pageDown) return "pagedown";
+  if (key.home) return "home";
+  if (key.end) return "end";
+  if (key.return) return "enter";
+  if (key.escape) return "esc";
+  if (key.tab) return "tab";
+  if (key.backspace || key.delete) return "backspace";
+  if (key.ctrl) return `ctrl-${input}`;
+  return null;
 }
 
-function listKey(state: AppState, input: string, key: Key, dispatch: Dispatch, on: KeyHandlers): void {
-  if (key.upArrow || input === "k") dispatch({ type: "move", delta: -1 });
-  else if (key.downArrow || input === "j") dispatch({ type: "move", delta: 1 });
-  else if (key.pageUp) dispatch({ type: "move", delta: -10 });
-  else if (key.pageDown) dispatch({ type: "move", delta: 10 });
-  else if (key.home || input === "g") dispatch({ type: "moveTo", where: "first" });
-  else if (key.end || input === "G") dispatch({ type: "moveTo", where: "last" });
-  else if (input === "d") on.askRemove(selectedRow(state));
-  else if (input === "r") on.refresh();
-  else if (input === "/") dispatch({ type: "filterStart" });
-  else if (input === "?") dispatch({ type: "help", open: true });
-  else if (input === "q") on.quit();
-  else if (key.escape && state.filter) dispatch({ type: "filterClear" });
+/** One key of a chunk: a token, and the printable text it carries (for text fields). */
+interface Piece {
+  token: KeyToken;
+  text: string;
 }
 
-function filterKey(input: string, key: Key, dispatch: Dispatch): void {
-  if (key.escape) dispatch({ type: "filterClear" });
-  else if (key.return) dispatch({ type: "filterAccept" });
-  else if (key.backspace || key.delete) dispatch({ type: "filterErase" });
-  else {
-    const text = printable(input, key);
-    if (text) dispatch({ type: "filterType", text });
-  }
+function charToken(ch: string): KeyToken | null {
+  if (ch === "\x7f" || ch === "\b") return "backspace";
+  if (ch === "\r" || ch === "\n") return "enter";
+  if (ch === "\t") return "tab";
+  if (ch === "\x1b") return "esc";
+  return ch < " " ? null : ch;
 }
-
-function confirmKey(state: AppState, input: string, dispatch: Dispatch, on: KeyHandlers): void {
-  const plan = state.removal?.plan;
-  // While the plan is loading `y` cannot confirm anything yet; it is not taken as "cancel" either.
-  if (input === "y" && !plan) return;
-  if (input === "y" && plan && plan.refusal === null) on.confirmRemove();
-  else dispatch({ type: "dialogCancel", at: Date.now() });
-}
-
-function forceKey(state: AppState, input: string, key: Key, dispatch: Dispatch, on: KeyHandlers): void {
-  const removal = state.removal;
-  if (!removal) return;
-  if (key.escape) dispatch({ type: "dialogCancel", at: Date.now() });
-  else if (key.return) {
-    if (!removal.plan) return;
-    if (removal.plan.refusal !== null) dispatch({ type: "dialogCancel", at: Date.now() });
-    else if (removal.typed === removal.target.httpAddr) on.confirmRemove();
-    else dispatch({ type: "forceMismatch" });
-  } else if (key.backspace || key.delete) dispatch({ type: "forceErase" });
-  else {
-    const text = printable(input, key);
-    if (text) dispatch({ type: "forceType", text });
-  }
-}
-
-const NO_KEY: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
 
 /**
- * Routes one chunk of input by mode. Keys sent quickly (key repeat, tmux send-keys) can arrive as
- * one chunk: outside text entry each character is routed on its own, against the state the
- * previous one left; text fields take the chunk whole, as a paste. Exported for tests.
+ * The first key of `chars` and how many characters it used. Keys sent quickly (key repeat, tmux
+ * send-keys, two Backspaces) can arrive as one chunk that Ink does not parse: control characters
+ * become their keys, printable characters one key each, or one piece of text in a text field (a
+ * paste). Unknown control characters are skipped.
+ */
+function nextPiece(chars: string[], typing: boolean): { piece: Piece | null; used: number } {
+  let used = 0;
+  while (used < chars.length) {
+    const ch = chars[used++];
+    const token = charToken(ch);
+    if (token === null) continue;
+    if (token !== ch) return { piece: { token, text: "" }, used };
+    let text = ch;
+    while (typing && used < chars.length && charToken(chars[used]) === chars[used]) text += chars[used++];
+    return { piece: { token: ch, text }, used };
+  }
+  return { piece: null, used };
+}
+
+/**
+ * Routes one chunk of input. Each key acts on the state the previous one left (read through
+ * `current`), so a chunk such as "/9d3" opens the filter and then types "9d3" into it.
+ * Exported for tests.
  */
 export function routeKey(
   current: () => AppState,
@@ -110,44 +81,39 @@ export function routeKey(
   key: Key,
   dispatch: Dispatch,
   on: KeyHandlers,
+  now: () => number = Date.now,
 ): void {
-  const mode = current().mode;
-  const typing = mode === "filter" || mode === "force-confirm";
-  const text = printable(input, key);
-  if (!typing && text.length > 1 && text === input) {
-    for (const ch of text)
-      routeOne(current(), ch, { ...NO_KEY, shift: ch !== ch.toLowerCase() }, dispatch, on);
-    return;
+  const named = namedKey(input, key);
+  if (named) return routeOne(current(), { token: named, text: "" }, dispatch, on, now());
+  // Esc followed quickly by a key reaches us as Alt+key ("\x1b?"). Nothing uses Alt, so it is
+  // taken as what the operator typed: Esc, then the key.
+  if (key.meta && /^[\x20-\x7e]$/.test(input))
+    routeOne(current(), { token: "esc", text: "" }, dispatch, on, now());
+  // Each key is read against the mode it will meet: after "/", the rest is filter text.
+  let rest = [...input];
+  while (rest.length) {
+    const { piece, used } = nextPiece(rest, TYPING.has(current().mode));
+    if (piece) routeOne(current(), piece, dispatch, on, now());
+    rest = rest.slice(used);
   }
-  if (key.meta && !key.escape && !key.ctrl && /^[\x20-\x7e]$/.test(input)) {
-    // Esc followed quickly by a key reaches us as Alt+key ("\x1b?"). Nothing uses Alt, so it is
-    // taken as what the operator typed: Esc, then the key.
-    routeOne(current(), "", { ...NO_KEY, escape: true, meta: true }, dispatch, on);
-    routeOne(current(), input, { ...NO_KEY, shift: input !== input.toLowerCase() }, dispatch, on);
-    return;
-  }
-  routeOne(current(), input, key, dispatch, on);
 }
 
-function routeOne(state: AppState, input: string, key: Key, dispatch: Dispatch, on: KeyHandlers): void {
-  if (key.ctrl && input === "c") {
-    on.quit();
+function routeOne(state: AppState, piece: Piece, dispatch: Dispatch, on: KeyHandlers, now: number): void {
+  const printable = piece.text !== "";
+  const binding = findBinding(state.mode, piece.token, printable);
+  if (!binding) return;
+  const off = binding.disabled?.(state, now) ?? null;
+  if (off?.hidden) {
+    // Not offered here: the key does what any other key does.
+    const other = findBinding(state.mode, "", false);
+    if (other && other !== binding) other.run({ state, dispatch, on, text: piece.text, now });
     return;
   }
-  switch (state.mode) {
-    case "list":
-      return listKey(state, input, key, dispatch, on);
-    case "filter":
-      return filterKey(input, key, dispatch);
-    case "help":
-      return dispatch({ type: "help", open: false }); // any key closes the help
-    case "confirm":
-      return confirmKey(state, input, dispatch, on);
-    case "force-confirm":
-      return forceKey(state, input, key, dispatch, on);
-    case "removing":
-      return; // the removal is under way; only Ctrl-C leaves
+  if (off) {
+    dispatch({ type: "status", text: off.why, tone: "warn", at: now, transient: true });
+    return;
   }
+  binding.run({ state, dispatch, on, text: piece.text, now });
 }
 
 export function useKeys(

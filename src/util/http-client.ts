@@ -81,14 +81,17 @@ export class UnreachableError extends Error {
   }
 }
 
-/** A non-2xx answer; `message` is the server's `{"error":…}` text when it sent one. */
+/** A non-2xx answer; `message` is the server's `{"error":…}` text when it sent one, `code` its
+ *  `{"code":…}` (null when it sent none). */
 export class HttpStatusError extends Error {
+  readonly code: string | null;
   constructor(
     readonly status: number,
     message: string,
     readonly response: HttpResponse,
   ) {
     super(message);
+    this.code = errorCode(response);
   }
 }
 
@@ -206,6 +209,16 @@ export function errorText(res: HttpResponse): string {
     // not JSON: fall through to the plain text
   }
   return text.split("\n")[0] || http.STATUS_CODES[res.status] || `HTTP ${res.status}`;
+}
+
+/** The `code` field of a JSON error body, or null. */
+export function errorCode(res: HttpResponse): string | null {
+  try {
+    const parsed = JSON.parse(res.body.toString("utf8")) as { code?: unknown };
+    return typeof parsed.code === "string" ? parsed.code : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Request expecting a 2xx JSON answer (or 204 → undefined); other statuses throw HttpStatusError. */

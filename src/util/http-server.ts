@@ -17,12 +17,14 @@ let requestCounter = 0;
 const nextRequestId = (): string => `${ID_PREFIX}${(++requestCounter).toString(16).padStart(8, "0")}`;
 import type { Logger } from "pino";
 
-/** Thrown by a handler to answer with a JSON error. */
+/** Thrown by a handler to answer with a JSON error: `{"error": message, "code": code}`. `code`
+ *  is a stable name callers test instead of the message text (docs/http-api.md lists them). */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -73,10 +75,16 @@ export function sendJson(
   res.end(body);
 }
 
-export function sendBytes(res: http.ServerResponse, status: number, body: Uint8Array | string, type: string) {
+export function sendBytes(
+  res: http.ServerResponse,
+  status: number,
+  body: Uint8Array | string,
+  type: string,
+  headers: Record<string, string> = {},
+) {
   const buf =
     typeof body === "string" ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  res.writeHead(status, { "content-type": type, "content-length": buf.length });
+  res.writeHead(status, { "content-type": type, "content-length": buf.length, ...headers });
   res.end(buf);
 }
 
@@ -257,7 +265,15 @@ export class HttpService {
       await handler(ctx);
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
-      if (status >= 500) this.opts.logger.error({ err, requestId, path: url.pathname }, "request failed");
+      // A 503 with Retry-After is a passing state (an election, a transfer): the client retries.
+      const passing = err instanceof HttpError && err.headers["retry-after"] !== undefined;
+      if (status >= 500 && passing)
+        this.opts.logger.warn(
+          { err: (err as Error).message, requestId, path: url.pathname },
+          "request refused for now",
+        );
+      else if (status >= 500)
+        this.opts.logger.error({ err, requestId, path: url.pathname }, "request failed");
       const headers: Record<string, string> = err instanceof HttpError ? { ...err.headers } : {};
       if (status === 413) {
         // The client may still be sending. Closing now would hit it with EPIPE before it reads
@@ -273,7 +289,8 @@ export class HttpService {
       }
       // As InfluxDB, a failed request also names its error in a header (not on a 401).
       if (status !== 401) headers["x-influxdb-error"] = headerSafe((err as Error).message);
-      if (!res.headersSent) sendJson(res, status, { error: (err as Error).message }, headers);
+      const code = err instanceof HttpError ? err.code : undefined;
+      if (!res.headersSent) sendJson(res, status, { error: (err as Error).message, code }, headers);
       else res.destroy();
     } finally {
       if (this.opts.logger.isLevelEnabled("debug")) {

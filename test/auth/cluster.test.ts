@@ -244,7 +244,7 @@ function ctl(args: string[], env: Record<string, string> = {}): Promise<CliResul
   });
 }
 
-test("influxd-ctl: -auth-type jwt with -secret-file or -secret works; without, exit 1 and one line", async () => {
+test("influxd-ctl: -secret-file (jwt implied) or -auth-type jwt -secret works; without, exit 1 and one line", async () => {
   const bind = ["-bind", cluster.nodes[0].adminAddr, "-bind-tls"];
   const trustCa = { NODE_EXTRA_CA_CERTS: cluster.security.caFile! };
   const withFile = await ctl(
@@ -256,6 +256,17 @@ test("influxd-ctl: -auth-type jwt with -secret-file or -secret works; without, e
 
   const withFlag = await ctl([...bind, "-k", "-auth-type", "jwt", "-secret", cluster.sharedSecret, "show"]);
   assert.equal(withFlag.code, 0, withFlag.stderr);
+
+  // -secret-file alone implies -auth-type jwt, as the README says (and the TUI does).
+  const implied = await ctl([...bind, "-secret-file", cluster.security.sharedSecretFile!, "show"], trustCa);
+  assert.equal(implied.code, 0, implied.stderr);
+  assert.match(implied.stdout, /^Meta Nodes\n==========/m);
+  // An explicit -auth-type none still wins: the file is not read into a token.
+  const explicitNone = await ctl(
+    [...bind, "-auth-type", "none", "-secret-file", cluster.security.sharedSecretFile!, "show"],
+    trustCa,
+  );
+  assert.equal(explicitNone.code, 1);
 
   const none = await ctl([...bind, "show"], trustCa);
   assert.equal(none.code, 1);

@@ -3,6 +3,8 @@
 // meta cluster does: every command, 307 from followers, empty 204s, the client-side safety plan.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { MetaApi } from "../../src/cluster-api/meta-api.ts";
+import { PLAIN_HTTP } from "../../src/util/http-client.ts";
 import { ctl } from "../support/cluster.ts";
 import { GO_VERSION, GoMetaCluster, type StandinOptions } from "../support/go-meta-standin.ts";
 
@@ -30,7 +32,8 @@ test("show: meta nodes with versions and the leader, data nodes, from /show-clus
       r.stdout,
       new RegExp(`^\\d +${esc(n.raftAddr)} +${esc(n.httpAddr)} +${esc(GO_VERSION)} `, "m"),
     );
-  assert.match(r.stdout, new RegExp(`^Leader +${esc(c.nodes[0].raftAddr)}$`, "m"));
+  // The leader is named by its HTTP address (src/util/wording.ts), as with the admin service.
+  assert.match(r.stdout, new RegExp(`^Leader +${esc(c.nodes[0].httpAddr)}$`, "m"));
   const d = c.dataNodes[0];
   assert.match(r.stdout, new RegExp(`^4 +${esc(d.tcpAddr)} +${esc(d.httpAddr)} +${esc(GO_VERSION)} `, "m"));
 
@@ -70,7 +73,7 @@ test("show marks a killed meta node DOWN (unreachable in -json)", async () => {
   await c.kill(c.nodes[1]);
   const r = await ctl(["-bind", c.nodes[0].httpAddr, "show"]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`${esc(c.nodes[1].httpAddr)} +DOWN`));
+  assert.match(r.stdout, new RegExp(`^Warning: meta node 2 at ${esc(c.nodes[1].httpAddr)} is DOWN$`, "m"));
   const json = JSON.parse((await ctl(["-bind", c.nodes[0].httpAddr, "-json", "show"])).stdout);
   assert.deepEqual(
     json.meta.map((m: { reachable: boolean; state: string }) => [m.reachable, m.state]),
@@ -111,7 +114,10 @@ test("remove-meta -y of a live follower: the node leaves by itself (/leave, 204)
   const [leader, follower, target] = c.nodes;
   const r = await ctl(["-bind", follower.httpAddr, "remove-meta", "-y", target.httpAddr]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, `Removed meta node 3 at ${target.httpAddr}\n`);
+  assert.equal(
+    r.stdout,
+    `Removed meta node 3 at ${target.httpAddr}\nIts meta dir was wiped; it runs on as a blank node that can be added again.\n`,
+  );
   assert.deepEqual(changes(c), [`${target.httpAddr} /leave 204`, `${leader.httpAddr} /remove 204`]);
   assert.ok(target.blank);
   assert.deepEqual(
@@ -167,7 +173,7 @@ test("the quorum rule and the last voter are checked client-side before anything
   assert.equal(quorum.code, 1);
   assert.match(
     quorum.stderr,
-    /would leave 1 reachable voter\(s\), fewer than the quorum of 2 for 2 voters; bring the other meta nodes back first, or use -force/,
+    /would leave 1 active voter\(s\), fewer than the quorum of 2 for 2 voters; bring the other meta nodes back first, or use -force/,
   );
   assert.deepEqual(changes(c), []);
 
@@ -188,7 +194,7 @@ test("leave -y: the meta node at -bind leaves, and the command exits 0", async (
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
     r.stdout,
-    `Successfully left cluster\n  * Removed meta node 2 at ${node.httpAddr} from cluster\n`,
+    `Successfully left cluster\n  * Removed meta node 2 at ${node.httpAddr} from cluster and wiped its meta dir\n`,
   );
   assert.ok(node.blank);
   assert.equal(c.members.length, 2);
@@ -312,4 +318,74 @@ test("auth-enabled Go meta nodes: basic credentials reach every node; /ping's 40
   const removed = await ctl([...bind, ...creds, "remove-meta", "-y", c.nodes[2].httpAddr]);
   assert.equal(removed.code, 0, removed.stderr);
   assert.equal(c.members.length, 2);
+});
+
+test("the direct plan has the admin service's shape: codes, voters, HTTP-only reachability, index 0", async () => {
+  const c = await start({ meta: 3 });
+  const [leader, follower, dead] = c.nodes;
+  await c.kill(dead);
+  const api = new MetaApi({ bind: follower.httpAddr, access: PLAIN_HTTP, timeoutMs: 2000 });
+
+  const show = await api.show();
+  assert.equal(show.membershipKnown, true);
+  assert.equal(show.raftConfig.index, 0, "Go publishes no configuration index");
+  assert.deepEqual(
+    show.raftConfig.servers.map((s) => s.suffrage),
+    ["voter", "voter", "voter"],
+  );
+  assert.deepEqual(
+    show.meta.map((m) => m.raftActive),
+    [null, null, null],
+    "Go publishes no Raft view",
+  );
+
+  const refused = await api.planRemoveMeta(dead.httpAddr, false);
+  assert.equal(refused.refusalCode, "TARGET_UNREACHABLE");
+  assert.equal(refused.forceRequired, true);
+  assert.equal(refused.configIndex, 0);
+  assert.deepEqual(refused.node, {
+    id: 3,
+    httpAddr: dead.httpAddr,
+    raftAddr: dead.raftAddr,
+    reachable: false,
+    raftActive: false,
+    isLeader: false,
+    suffrage: "voter",
+  });
+  assert.deepEqual(
+    refused.voters.map((v) => [v.httpAddr, v.httpUp, v.raftActive]),
+    [
+      [leader.httpAddr, true, true],
+      [follower.httpAddr, true, true],
+      [dead.httpAddr, false, false],
+    ],
+    "raftActive mirrors HTTP up",
+  );
+  assert.deepEqual(refused.warningCodes, ["NOT_WIPED"]);
+
+  const forced = await api.planRemoveMeta(dead.httpAddr, true);
+  assert.equal(forced.refusal, null);
+  assert.deepEqual(forced.warningCodes, ["NOT_WIPED"]);
+  assert.equal(forced.warnings.length, 1);
+
+  const leaderPlan = await api.planRemoveMeta(leader.httpAddr, false);
+  assert.equal(leaderPlan.refusalCode, "QUORUM_AT_RISK");
+  assert.equal(leaderPlan.reachableVotersAfter, 1);
+  assert.equal(leaderPlan.quorumAfter, 2);
+  assert.deepEqual(leaderPlan.warningCodes, ["LEADER_MOVES"]);
+  const risky = await api.planRemoveMeta(leader.httpAddr, true);
+  assert.equal(risky.refusal, null);
+  assert.deepEqual(risky.warningCodes, ["LEADER_MOVES", "QUORUM_AT_RISK"]);
+  assert.deepEqual(changes(c), [], "planning sends nothing");
+});
+
+test("add-meta -new-cluster over a meta API: one line saying it is an admin service option, nothing sent", async () => {
+  const c = await start({ meta: 1 });
+  const r = await ctl(["-bind", c.nodes[0].httpAddr, "add-meta", "-new-cluster", "127.0.0.1:1"]);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    "add-meta: -new-cluster is an admin service option: use -bind <node>:8084 (the meta API has no such flag)\n",
+  );
+  assert.deepEqual(changes(c), []);
 });

@@ -72,7 +72,7 @@ test("a profile remembers the API: its mode is used, checked, and a flag overrid
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /3\/3 voters up/);
   const wrong = await run("-profile", "wrong");
-  assert.equal(wrong.status, 1);
+  assert.equal(wrong.status, 3, "no picture of the cluster: exit 3");
   assert.equal(
     wrong.stderr,
     `influx-cluster: ${go.nodes[1].httpAddr} is a meta API, not an admin service; use -api meta (or leave -api out), or -bind the admin service (host:8084)\n`,
@@ -86,12 +86,25 @@ test("with -api named, a node that does not answer is reported by the view (pipe
   const addr = dead.nodes[0].httpAddr;
   await dead.stop();
   const named = await run("-bind", addr, "-api", "meta");
-  assert.equal(named.status, 1);
+  assert.equal(named.status, 3);
   assert.equal(named.stderr, `influx-cluster: meta API ${addr}: connection refused\n`);
   const auto = await run("-bind", addr);
-  assert.equal(auto.status, 1);
+  assert.equal(auto.status, 3);
   assert.equal(
     auto.stderr,
     `influx-cluster: ${addr}: connection refused (to open the view anyway, name the API: -api admin|meta)\n`,
   );
+});
+
+test("a -bind list of meta APIs: detected from the first that answers, the view fails over to it, -json names it", async () => {
+  const list = `127.0.0.1:1,${go.nodes[1].httpAddr}`;
+  const r = await run("-bind", list, "-json");
+  assert.equal(r.status, 0, r.stderr);
+  const model = JSON.parse(r.stdout) as { health: string; admin: { bind: string }; votersUp: number };
+  assert.equal(model.health, "healthy");
+  assert.equal(model.votersUp, 3);
+  assert.equal(model.admin.bind, go.nodes[1].httpAddr);
+  const down = await run("-bind", "127.0.0.1:1,127.0.0.1:2", "-api", "meta");
+  assert.equal(down.status, 3);
+  assert.equal(down.stderr, "influx-cluster: meta API 127.0.0.1:1, 127.0.0.1:2: connection refused\n");
 });

@@ -511,7 +511,8 @@ test("POST /remove refuses to leave fewer reachable voters than a quorum, unless
       form: { httpAddr: cluster.nodes[followers[1]].httpAddr },
     });
     assert.equal(res.status, 409);
-    assert.match(String(json(res).error), /would leave 1 reachable voter\(s\), fewer than the quorum of 2/);
+    assert.equal(json(res).code, "QUORUM_AT_RISK", res.body.toString());
+    assert.match(String(json(res).error), /would leave 1 active voter\(s\), fewer than the quorum of 2/);
     assert.equal((await status(leader.httpAddr)).raft.voters.length, 3);
   } finally {
     await cluster.restart(followers[0]);

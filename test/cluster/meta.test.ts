@@ -104,7 +104,8 @@ test("remove a follower, then the leader, then re-add the removed node", async (
   assert.equal(fs.raft.lastLogIndex, 0, "its old log is gone");
   assert.deepEqual(
     readdirSync(join(f.dir, "meta")).filter((n) => n !== "node.json" && n !== "raft"),
-    [],
+    ["influxd.lock"],
+    "only the identity, the fresh Raft state and the running process's lock remain",
   );
   assert.ok(existsSync(join(f.dir, "meta", "node.json")), "the identity file survives the wipe");
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalCluster } from "../../src/daemon/local-cluster.ts";
-import { createDatabases, metaClient, status } from "../support/cluster.ts";
+import { createDatabases, ctl, metaClient, status } from "../support/cluster.ts";
 
 let cluster: LocalCluster;
 after(() => cluster?.stop());
@@ -39,6 +39,30 @@ test("two of three nodes lost for good: peers.json on the survivor brings the me
       `${name} survived recovery`,
     );
   await client.execute({ type: "CreateDatabaseCommand", name: "after-recovery" });
+
+  // The lost nodes' records remain, shown from the Raft configuration as outside it, never as
+  // peers; the command show prints drops each record.
+  const bind = s.adminAddr;
+  const shown = await ctl(["-bind", bind, "show"]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, new RegExp(`^Peers\\s+\\[\\]$`, "m"));
+  const show = await cluster.admin(survivor).show();
+  const lost = cluster.nodes.filter((_, i) => i !== survivor);
+  for (const n of lost) {
+    assert.equal(show.meta.find((m) => m.httpAddr === n.httpAddr)?.suffrage, "none");
+    const hint = new RegExp(
+      `not in the Raft configuration \\(a metadata record only\\); drop it with: (influxd-ctl -bind \\S+ remove-meta -force ${n.httpAddr})`,
+    ).exec(shown.stdout);
+    assert.ok(hint, shown.stdout);
+    const args = hint[1].split(" ").slice(1); // -bind <admin> remove-meta -force <addr>
+    const dropped = await ctl([...args.slice(0, 3), "-y", ...args.slice(3)]);
+    assert.equal(dropped.code, 0, dropped.stderr);
+  }
+  const after = await cluster.admin(survivor).show();
+  assert.deepEqual(
+    after.meta.map((m) => m.httpAddr),
+    [s.httpAddr],
+  );
 });
 
 test("a malformed peers.json stops start-up with a message naming the problem", async () => {

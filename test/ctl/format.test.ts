@@ -13,31 +13,44 @@ test("columns are padded to the widest cell, two spaces apart, no trailing blank
 });
 
 test("show prints Enterprise's three sections with = underlines", () => {
-  const text = formatShow({
-    self: { httpAddr: "n1:8091", raftAddr: "n1:8089" },
-    leader: { raftAddr: "n1:8089", httpAddr: "n1:8091" },
-    meta: [
-      {
-        id: 1,
-        httpAddr: "n1:8091",
-        raftAddr: "n1:8089",
-        version: "0.1.0",
-        reachable: true,
-        state: "leader",
-        suffrage: "voter",
+  const text = formatShow(
+    {
+      self: { httpAddr: "n1:8091", raftAddr: "n1:8089" },
+      leader: { raftAddr: "n1:8089", httpAddr: "n1:8091" },
+      membershipKnown: true,
+      raftConfig: {
+        index: 7,
+        servers: [
+          { raftAddr: "n1:8089", suffrage: "voter" },
+          { raftAddr: "n2:8089", suffrage: "voter" },
+        ],
       },
-      {
-        id: 2,
-        httpAddr: "n2:8091",
-        raftAddr: "n2:8089",
-        version: "",
-        reachable: false,
-        state: "unreachable",
-        suffrage: "voter",
-      },
-    ],
-    data: [{ id: 4, httpAddr: "d1:8086", tcpAddr: "d1:8088", version: "", reachable: false }],
-  });
+      meta: [
+        {
+          id: 1,
+          httpAddr: "n1:8091",
+          raftAddr: "n1:8089",
+          version: "0.1.0",
+          reachable: true,
+          state: "leader",
+          suffrage: "voter",
+          raftActive: true,
+        },
+        {
+          id: 2,
+          httpAddr: "n2:8091",
+          raftAddr: "n2:8089",
+          version: "",
+          reachable: false,
+          state: "unreachable",
+          suffrage: "voter",
+          raftActive: false,
+        },
+      ],
+      data: [{ id: 4, httpAddr: "d1:8086", tcpAddr: "d1:8088", version: "", reachable: false }],
+    },
+    "n1:8084",
+  );
   assert.equal(
     text,
     [
@@ -50,13 +63,44 @@ test("show prints Enterprise's three sections with = underlines", () => {
       "==========",
       "ID  Raft Address  HTTP Address  Version  Labels",
       "1   n1:8089       n1:8091       0.1.0    {}",
-      "2   n2:8089       n2:8091       DOWN     {}",
+      "2   n2:8089       n2:8091       unknown  {}",
+      "Warning: meta node 2 at n2:8091 is DOWN",
       "",
       "Raft Status",
       "===========",
-      "Leader  n1:8089",
+      "Leader  n1:8091",
       'Peers   ["n2:8089"]',
       "",
     ].join("\n"),
+  );
+});
+
+test("show takes the Raft peers from the configuration, marks records outside it, and says when there is no leader", () => {
+  const node = (id: number, suffrage: "voter" | "none", reachable: boolean) => ({
+    id,
+    httpAddr: `n${id}:8091`,
+    raftAddr: `n${id}:8089`,
+    version: reachable ? "0.1.0" : "",
+    reachable,
+    state: reachable ? ("follower" as const) : ("unreachable" as const),
+    suffrage,
+    raftActive: null,
+  });
+  const text = formatShow(
+    {
+      self: { httpAddr: "n1:8091", raftAddr: "n1:8089" },
+      leader: null,
+      membershipKnown: false,
+      raftConfig: { index: 9, servers: [{ raftAddr: "n1:8089", suffrage: "voter" }] },
+      meta: [node(1, "voter", true), node(2, "none", false)],
+      data: [],
+    },
+    "n1:8084",
+  );
+  assert.match(text, /Leader {2}none\nPeers {3}\["n1:8089"\]/);
+  assert.match(text, /No leader: membership unknown\. Shown is what n1:8091 last knew/);
+  assert.match(
+    text,
+    /Meta node 2 at n2:8091 is not in the Raft configuration \(a metadata record only\); drop it with: influxd-ctl -bind n1:8084 remove-meta -force n2:8091/,
   );
 });

@@ -92,6 +92,14 @@ test("errors name the file, the line and the key", () => {
       /bad6\.toml:2: \[meta\] http-bind-address: invalid address/,
     ],
     ["[meta]\n  constructor = 1\n", /bad7\.toml:2: \[meta\] constructor: unknown key/],
+    [
+      '[meta]\n  bind-address = "127.0.0.1:0"\n',
+      /bad8\.toml:2: \[meta\] bind-address: port 0 is not allowed in "127\.0\.0\.1:0" \(peers must know the port\)$/,
+    ],
+    [
+      '[admin_cluster]\n  bind-address = ":0"\n',
+      /bad9\.toml:2: \[admin_cluster\] bind-address: port 0 is not allowed/,
+    ],
   ];
   cases.forEach(([text, expected], i) => {
     const path = file(`bad${i + 1}.toml`, text);

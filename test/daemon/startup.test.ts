@@ -2,13 +2,12 @@
 // clean exit 0 on SIGTERM/SIGINT.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "../../src/util/http-client.ts";
-import { BIN } from "../support/cluster.ts";
+import { spawnInfluxd as influxd } from "../support/cluster.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "influxd-start-"));
 
@@ -33,16 +32,6 @@ async function config(
       `  http-bind-address = "127.0.0.1:${http}"\n[admin_cluster]\n  bind-address = "127.0.0.1:${admin}"\n`,
   );
   return { file, http };
-}
-
-function influxd(args: string[]) {
-  const child = spawn(process.execPath, [BIN, "influxd", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  let stdout = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  child.stdout.on("data", (d) => (stdout += d));
-  const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? -1)));
-  return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
 async function waitForPing(port: number): Promise<void> {

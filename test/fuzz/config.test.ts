@@ -158,7 +158,7 @@ const validValue = ({ kind, secret }: { kind: string; secret?: boolean }): fc.Ar
       return fc
         .tuple(
           fc.constantFrom("", "localhost", "0.0.0.0", "[::1]", "node-1.example"),
-          fc.integer({ min: 0, max: 65535 }),
+          fc.integer({ min: 1, max: 65535 }), // port 0 is refused (see config.test.ts)
         )
         .map(([host, port]) => `${host}:${port}`);
     default:

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { LocalCluster } from "../../src/daemon/local-cluster.ts";
 import { decodeData, decodeResponse, encodeCommand } from "../../src/proto/index.ts";
 import { request } from "../../src/util/http-client.ts";
+import { gunzipSync } from "node:zlib";
 import type { StatusJson } from "../../src/meta/service.ts";
 import { VERSION } from "../../src/version.ts";
 
@@ -33,7 +34,8 @@ test("a blank node: empty /ping, unbootstrapped /status, /execute answers 503 no
   assert.equal(status.raftAddr, cluster.nodes[0].raftAddr);
   const exec = await post("/execute", encodeCommand({ type: "CreateDatabaseCommand", name: "x" }));
   assert.equal(exec.status, 503);
-  assert.deepEqual(json(exec), { error: "no leader" });
+  assert.equal(exec.headers["retry-after"], "1");
+  assert.deepEqual(json(exec), { error: "no leader", code: "NO_LEADER" });
 });
 
 test("after bootstrap: /ping names the leader, /execute applies and returns the index, /peers and /show-cluster agree", async () => {
@@ -83,6 +85,31 @@ test("long poll: GET /?index=N answers at once when newer data exists, else when
   const timedOut = await get(`/?index=${woke.index}&timeout=100ms`);
   assert.equal(decodeData(timedOut.body).index, woke.index, "at the timeout it answers with what it has");
   assert.equal((await get("/?index=abc")).status, 400);
+});
+
+test("long poll with Accept-Encoding: gzip answers gzip bodies of the same Data; without it, plain bytes", async () => {
+  const now = decodeData((await get("/?index=0")).body);
+  const poll = (headers: Record<string, string>) =>
+    request(`${base}/?index=${now.index}&timeout=10s`, { timeoutMs: 15_000, headers });
+  const plain = Array.from({ length: 4 }, () => poll({}));
+  const gzipped = Array.from({ length: 4 }, () => poll({ "accept-encoding": "gzip, deflate" }));
+  await new Promise((r) => setTimeout(r, 200));
+  await post("/execute", encodeCommand({ type: "CreateDatabaseCommand", name: "gzip-db" }));
+  const plainAnswers = await Promise.all(plain);
+  const gzipAnswers = await Promise.all(gzipped);
+  const raw = plainAnswers[0].body;
+  for (const res of plainAnswers) {
+    assert.equal(res.headers["content-encoding"], undefined);
+    assert.deepEqual(res.body, raw);
+  }
+  for (const res of gzipAnswers) {
+    assert.equal(res.headers["content-encoding"], "gzip");
+    assert.equal(res.headers.vary, "Accept-Encoding");
+    assert.deepEqual(gunzipSync(res.body), raw);
+  }
+  const data = decodeData(raw);
+  assert.ok(data.index > now.index);
+  assert.ok(data.databases.some((d) => d.name === "gzip-db"));
 });
 
 test("a follower answers /execute with 307 to the leader's /execute", async () => {

@@ -846,3 +846,70 @@ describe("randomized safety and liveness", () => {
     for (let seed = 1; seed <= 30; seed++) chaos(seed, 500);
   });
 });
+
+describe("a follower that lost acknowledged entries (an older copy of its disk)", () => {
+  test("it tells the leader where its log really ends, and reports the loss once per term", () => {
+    const c = newCore("c", [cfgEntry(["a", "b", "c"]), cmd(2, 1)], { term: 2, vote: null });
+    // The leader's heartbeat commit is capped at what we acknowledged: 5, but we hold 2.
+    const heartbeat = {
+      type: MessageType.Heartbeat,
+      from: "a",
+      to: "c",
+      term: 2,
+      commit: 5,
+      readCtx: 0,
+    } as const;
+    c.step(heartbeat);
+    const rds = drain(c);
+    assert.deepEqual(
+      rds.flatMap((r) => r.notices ?? []),
+      [
+        {
+          level: "error",
+          message:
+            "this node lost log entries it had acknowledged (its disk is older than what it told the leader); " +
+            "the leader is sending them again",
+          fields: { leader: "a", acknowledgedAtLeast: 5, lastIndex: 2 },
+        },
+      ],
+    );
+    const reject = sent(rds, MessageType.AppendResp)[0] as AppendResponse;
+    assert.deepEqual([reject.success, reject.index, reject.hint], [false, 5, 2]);
+    c.step(heartbeat);
+    const again = drain(c);
+    assert.deepEqual(
+      again.flatMap((r) => r.notices ?? []),
+      [],
+      "reported once per term",
+    );
+    assert.equal((sent(again, MessageType.AppendResp)[0] as AppendResponse).hint, 2, "but told every time");
+  });
+
+  test("the leader lowers the follower's match index to its real log and resends from there", () => {
+    const a = newCore("a");
+    makeLeader(a); // log: config 1, noop 2
+    for (let i = 0; i < 3; i++) a.propose(enc(`p${i}`)); // 3..5
+    drain(a);
+    a.step({ type: MessageType.AppendResp, from: "c", to: "a", term: 2, success: true, index: 5, hint: 0 });
+    drain(a);
+    // c restarts with an older disk: its log ends at 2.
+    a.step({ type: MessageType.AppendResp, from: "c", to: "a", term: 2, success: false, index: 5, hint: 2 });
+    const rds = drain(a);
+    assert.deepEqual(
+      rds.flatMap((r) => r.notices ?? []),
+      [
+        {
+          level: "warn",
+          message: "follower's log is shorter than it acknowledged; resending the entries it lost",
+          fields: { follower: "c", acknowledged: 5, lastIndex: 2 },
+        },
+      ],
+    );
+    const resend = sent(rds, MessageType.Append).find((m) => m.to === "c") as AppendRequest;
+    assert.equal(resend.prevLogIndex, 2);
+    assert.deepEqual(
+      resend.entries.map((e) => e.index),
+      [3, 4, 5],
+    );
+  });
+});

@@ -364,6 +364,38 @@ if (replaySeed !== null) {
       });
     });
 
+    it("a follower restarted with an older copy of its disk catches up while the same leader stays", async () => {
+      await runSimulation({
+        seed: 66,
+        swarm: { ...QUIET, nodes: 3 },
+        faultMs: 3500,
+        script: ({ cluster, at, atEnd }) => {
+          let leaderId = "";
+          let target = 0;
+          const follower = () => cluster.nodes.find((n) => n.up && n !== cluster.leader())!;
+          at(200, "copy a follower's disk", () => cluster.backUp(follower()));
+          at(1000, "restart it from that copy", async () => {
+            const leader = cluster.leader()!;
+            leaderId = leader.id;
+            const victim = cluster.nodes.find((n) => n.backup)!;
+            target = leader.host!.coreStatus().commitIndex;
+            assert.ok(target > 20, `only ${target} entries committed`);
+            const restarted = cluster.restartWithOlderDisk(victim, 2000);
+            assert.ok(restarted, "the fault was not applicable");
+            const lastAtStart = await restarted;
+            assert.ok(lastAtStart < target - 10, `restarted with ${lastAtStart} of ${target} entries`);
+          });
+          at(1000 + 2000, "it caught up within 2 s, under the same leader", () => {
+            assert.equal(cluster.catchUps.length, 0);
+            assert.equal(cluster.leader()!.id, leaderId);
+            const victim = cluster.nodes.find((n) => n.backup)!;
+            assert.ok(victim.host!.stats().lastLogIndex >= target);
+          });
+          atEnd(() => assert.notEqual(leaderId, ""));
+        },
+      });
+    });
+
     it("leadership transfers under load hand over to another node", async () => {
       await runSimulation({
         seed: 64,

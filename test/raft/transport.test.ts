@@ -651,6 +651,28 @@ describe("TcpTransport over TLS", () => {
     // client's certificate, so the intruder sees either a failed dial or a dropped connection.
     await waitUntil(() => x.log.lines.some((l) => l.level === "warn" && l.fields.peer === b.t.localAddress));
     assert.deepEqual(readCtxs(b), [1, 2]);
+    const rejected = () =>
+      b.log.lines.filter((l) => l.msg === "rejected raft connection: TLS handshake failed");
+    for (const line of rejected()) {
+      assert.match(
+        String(line.fields.remote),
+        /^127\.0\.0\.1:\d+$/,
+        "the rejection names the peer's address",
+      );
+      assert.match(String(line.fields.reason), /certificate/, "and why it was refused");
+    }
+
+    // A client that does not trust b's certificate hangs up mid-handshake: b still names it.
+    const distrustful = await startNode({ tls: { ...cluster, ca: intruder.cert } });
+    const before = rejected().length;
+    distrustful.t.send(b.to, [hb("d", "b", 97)]);
+    await waitUntil(() => rejected().length > before);
+    const hangUp = rejected().at(-1)!;
+    assert.match(String(hangUp.fields.remote), /^127\.0\.0\.1:\d+$/);
+    assert.match(
+      String(hangUp.fields.reason),
+      /hung up during the handshake.*not trust this node's certificate/,
+    );
 
     // A plain-TCP peer cannot talk to a TLS transport either.
     const plain = await startNode();

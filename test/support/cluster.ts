@@ -1,6 +1,6 @@
 /** Helpers for tests against real `influxd` processes (LocalCluster) and the real executable. */
 
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { MetaClient } from "../../src/meta/client.ts";
 import type { StatusJson } from "../../src/meta/service.ts";
@@ -8,6 +8,17 @@ import { requestJson } from "../../src/util/http-client.ts";
 import type { LocalCluster } from "../../src/daemon/local-cluster.ts";
 
 export const BIN = resolve("bin/influx-cluster.js");
+
+/** Starts `influxd …` with its output captured; `exited` resolves to the exit code. */
+export function spawnInfluxd(args: string[]) {
+  const child = spawn(process.execPath, [BIN, "influxd", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  let stdout = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  child.stdout.on("data", (d) => (stdout += d));
+  const exited = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? -1)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
 
 export interface CliResult {
   code: number;

@@ -14,6 +14,7 @@ import { adminClientFor, loadAccess } from "../../src/tui/access.ts";
 import { App } from "../../src/tui/components/App.tsx";
 import { silentLogger } from "../../src/tui/log.ts";
 import { openSettings, type Connection } from "../../src/tui/settings.ts";
+import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
 import { plain, prose } from "./frame.ts";
 import { settle } from "./harness.tsx";
@@ -111,7 +112,7 @@ test("without credentials the admin service's refusal is shown, with the flags t
   assert.doesNotMatch(app.frame(), /unreachable/);
   await app.type("r");
   await app.type("?");
-  await app.waitFor("the help", /Any key closes this help/);
+  await app.waitFor("the help", /any other key closes this help/);
   await app.type("x");
   assert.match(
     prose(app.frame()),
@@ -141,8 +142,9 @@ test("d then y removes a follower of the secured cluster", async () => {
     await app.type("j");
   await app.type("d");
   await app.waitFor("the plan", /quorum after removal/);
+  await settle(CONFIRM_GRACE_MS + 50);
   await app.type("y");
-  await app.waitFor("the outcome", new RegExp(`removed meta node ${esc(target)} \\(id \\d\\)`));
+  await app.waitFor("the outcome", new RegExp(`Removed meta node \\d at ${esc(target)}`));
   await app.waitFor("the table without it", /2\/2 voters up/);
   assert.ok(!(await members()).includes(target));
   await cluster.kill(idx, "SIGTERM"); // a blank node now: out of the way of the next test
@@ -165,13 +167,13 @@ test("the executable: flags and a profile reach the secured cluster; errors name
   assert.equal((piped.stdout.match(/ LEADER /g) ?? []).length, 1);
 
   const anonymous = run("-bind", bind, "-bind-tls", "-ca-file", caFile!);
-  assert.equal(anonymous.status, 1);
+  assert.equal(anonymous.status, 3);
   assert.equal(
     anonymous.stderr,
     `influx-cluster: admin service ${bind}: authorization failed (needs credentials: -secret-file FILE)\n`,
   );
   const untrusted = run("-bind", bind, "-bind-tls", "-secret-file", sharedSecretFile!);
-  assert.equal(untrusted.status, 1);
+  assert.equal(untrusted.status, 3);
   assert.match(
     untrusted.stderr,
     /certificate not trusted.*\(trust its CA with -ca-file FILE, or skip verification with -k\)\n$/,
@@ -181,7 +183,7 @@ test("the executable: flags and a profile reach the secured cluster; errors name
 
   const missing = join(home, "no-such-secret");
   const unreadable = run("-bind", bind, "-bind-tls", "-ca-file", caFile!, "-secret-file", missing);
-  assert.equal(unreadable.status, 1);
+  assert.equal(unreadable.status, 3);
   assert.equal(unreadable.stderr, `influx-cluster: secret file ${missing}: cannot read it (ENOENT)\n`);
   const badCa = run(
     "-bind",
@@ -192,7 +194,7 @@ test("the executable: flags and a profile reach the secured cluster; errors name
     "-secret-file",
     sharedSecretFile!,
   );
-  assert.equal(badCa.status, 1);
+  assert.equal(badCa.status, 3);
   assert.equal(badCa.stderr, `influx-cluster: CA file ${sharedSecretFile} holds no PEM certificate\n`);
   const basic = run("-bind", bind, "-auth-type", "basic", "-user", "ops");
   assert.equal(basic.status, 2);

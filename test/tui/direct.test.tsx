@@ -8,6 +8,7 @@ import { render } from "ink-testing-library";
 import { MetaApi } from "../../src/cluster-api/meta-api.ts";
 import { App } from "../../src/tui/components/App.tsx";
 import { silentLogger } from "../../src/tui/log.ts";
+import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
 import type { PeerAccess } from "../../src/util/http-client.ts";
 import { GO_VERSION, GoMetaCluster, type StandinOptions } from "../support/go-meta-standin.ts";
@@ -104,10 +105,11 @@ test("d then y removes a live follower through its /leave; the table follows", a
   assert.match(dialog, /It is not the leader\./);
   assert.match(dialog, /Voters 3 → 2; quorum after removal: 2 of 2 \(2 reachable\)\./);
   assert.deepEqual(app.go.requestsTo("/leave"), [], "nothing is sent before y");
+  await settle(CONFIRM_GRACE_MS + 50);
   await app.type("y");
   await app.waitFor(
     "the outcome",
-    new RegExp(`removed meta node ${esc(target.httpAddr)} \\(id 3\\); its meta data was wiped`),
+    new RegExp(`Removed meta node 3 at ${esc(target.httpAddr)}\\. Its meta dir was wiped`),
   );
   await app.waitFor("the table without it", /2\/2 voters up/);
   assert.deepEqual(
@@ -127,10 +129,11 @@ test("a dead node: the force dialog, the address typed, removed through the lead
   await app.type("d");
   await app.waitFor("the force dialog", /Type \S+ and press Enter/);
   assert.match(prose(app.frame()), /could not be reached; use -force/);
+  await settle(CONFIRM_GRACE_MS + 50);
   await app.type(victim.httpAddr, KEY.enter);
   await app.waitFor(
     "the outcome",
-    new RegExp(`removed meta node ${esc(victim.httpAddr)} \\(id 3\\); cleanup skipped`),
+    new RegExp(`Removed meta node 3 at ${esc(victim.httpAddr)}\\. Its meta dir was not wiped`),
   );
   await app.waitFor("the table without it", /2\/2 voters up/);
   assert.deepEqual(

@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startLocalCluster, type LocalCluster } from "../../src/daemon/local-cluster.ts";
@@ -62,7 +62,7 @@ test("piped: bad flags, unknown profiles and a dead admin service are clear erro
   assert.equal(profile.status, 2);
   assert.match(profile.stderr, /no profile "nope" in the settings \(none defined\)/);
   const dead = run("-bind", "127.0.0.1:1");
-  assert.equal(dead.status, 1);
+  assert.equal(dead.status, 3);
   assert.equal(
     dead.stderr,
     "influx-cluster: 127.0.0.1:1: connection refused (to open the view anyway, name the API: -api admin|meta)\n",
@@ -116,7 +116,7 @@ test("in a terminal: live table, dialog, help, filter, q restores the screen", a
   t.keys("?");
   await waitUntil(
     "the help",
-    () => /Any key closes this help/.test(t.capture()),
+    () => /any other key closes this help/.test(t.capture()),
     undefined,
     () => t.capture(),
   );
@@ -129,6 +129,82 @@ test("in a terminal: live table, dialog, help, filter, q restores the screen", a
   );
   assert.ok(!t.alternateOn(), "the alternate screen was left");
   assert.equal((await cluster.admin(0).show()).meta.length, 3, "nothing was removed");
+});
+
+test("in a terminal: Enter/Esc details, s sorts, e opens the events, a asks for an address", async () => {
+  const t = open("views");
+  const shows = (what: string, re: RegExp) =>
+    waitUntil(
+      what,
+      () => re.test(t.capture()),
+      undefined,
+      () => t.capture(),
+    );
+  await shows("the table", /3\/3 voters up/);
+  t.keys("j", "Enter");
+  await shows("the detail pane", /Voters as this node sees them/);
+  assert.match(t.capture(), /meta node 2 at 127\.0\.0\.1:\d+/);
+  t.keys("Escape");
+  await shows("the table again", /ROLE +ID HTTP ADDRESS/);
+  t.keys("s");
+  await shows("sorted by address", /HTTP ADDRESS↓/);
+  t.keys("s");
+  await shows("sorted by state", /STATE↓/);
+  const rows = t
+    .capture()
+    .split("\n")
+    .filter((l) => /^[> ] (meta|no raft)/.test(l));
+  assert.match(rows[0], / LEADER /, "sorted by state: the leader first");
+  // c copies the selected address (OSC 52; tmux is told, and the message says what tmux needs).
+  t.keys("c");
+  await shows("the copy message", /copied 127\.0\.0\.1:\d+ \(OSC 52; inside tmux/);
+  t.keys("e");
+  await shows("the events view", /EVENTS \d+-\d+ of \d+/);
+  assert.match(t.capture(), /\d\d:\d\d:\d\d copied 127\.0\.0\.1:\d+/, "the message is in the history");
+  t.keys("Escape");
+  await shows("the table again", /ROLE +ID HTTP ADDRESS/);
+  t.keys("a");
+  await shows("the add dialog", /Add a meta node/);
+  t.keys("127.0.0.1:1", "Enter");
+  await shows("the plan", /REFUSED: meta node 127\.0\.0\.1:1 could not be reached/);
+  t.keys("Escape");
+  await shows("cancelled", /adding 127\.0\.0\.1:1 cancelled; nothing was changed/);
+  t.keys("q");
+  await shows("exit", /EXIT=0/);
+  assert.equal((await cluster.admin(0).show()).meta.length, 3, "nothing was added or removed");
+});
+
+test("demo: Ctrl-C while the nodes start exits at once, stopping what was started", async () => {
+  const env = Object.entries(ENV)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const t = new Tmux(
+    "demo-ctrl-c",
+    `env ${env} TMPDIR=${home} ${process.execPath} ${BIN} demo -size 5; echo EXIT=$?; sleep 60`,
+  );
+  sessions.push(t);
+  const started = () => readdirSync(home).filter((d) => d.startsWith("influx-cluster-"));
+  await waitUntil(
+    "start-up",
+    () => started().length === 1,
+    undefined,
+    () => t.capture(),
+  );
+  const sent = Date.now();
+  t.keys("C-c");
+  await waitUntil(
+    "exit",
+    () => /EXIT=130/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  const tookMs = Date.now() - sent;
+  assert.match(t.capture(), /interrupted; the nodes were stopped/, `exited after ${tookMs} ms`);
+  assert.deepEqual(
+    readdirSync(home).filter((d) => d.startsWith("influx-cluster-")),
+    [],
+    "the demo's cluster directory was removed",
+  );
 });
 
 test("colours in a terminal, none with NO_COLOR", async () => {

@@ -1,5 +1,6 @@
 // Cluster pictures for reducer and view tests: the rows the poller would build for a 3-node cluster.
 import type { RemovalPlan } from "../../src/admin/api-types.ts";
+import type { AddPlan } from "../../src/tui/add-node.ts";
 import type { ClusterSnapshot, NodeRow } from "../../src/tui/model.ts";
 import { initialState, reducer, type Action, type AppState } from "../../src/tui/state.ts";
 
@@ -14,6 +15,7 @@ export function metaRow(n: number, over: Partial<NodeRow> = {}): NodeRow {
     httpAddr,
     raftAddr: `127.0.0.1:${8080 + n}`,
     suffrage: "voter",
+    raftActive: true,
     up: true,
     pingMs: 0.4,
     error: null,
@@ -35,6 +37,9 @@ export function snapshot(rows: NodeRow[], over: Partial<ClusterSnapshot> = {}): 
     votersUp: voters.filter((r) => r.up).length,
     votersTotal: voters.length,
     term: 3,
+    membershipKnown: true,
+    adminBind: "127.0.0.1:8084",
+    adminSelf: "127.0.0.1:9091",
     adminError: null,
     polledAt: T0,
     ...over,
@@ -57,14 +62,26 @@ export const node3Down = () =>
 
 export function plan(over: Partial<RemovalPlan> = {}): RemovalPlan {
   return {
-    node: { id: 3, httpAddr: "127.0.0.1:9093", raftAddr: "127.0.0.1:8083", reachable: true, isLeader: false },
+    node: {
+      id: 3,
+      httpAddr: "127.0.0.1:9093",
+      raftAddr: "127.0.0.1:8083",
+      reachable: true,
+      raftActive: true,
+      isLeader: false,
+      suffrage: "voter",
+    },
+    configIndex: 5,
+    voters: [],
     votersBefore: 3,
     votersAfter: 2,
     reachableVotersAfter: 2,
     quorumAfter: 2,
     forceRequired: false,
     refusal: null,
+    refusalCode: null,
     warnings: [],
+    warningCodes: [],
     ...over,
   };
 }
@@ -75,4 +92,19 @@ export function stateAfter(
   readOnly: string | null = null,
 ): AppState {
   return actions.reduce(reducer, initialState({ ...size, readOnly }));
+}
+
+export function addPlan(over: Partial<AddPlan> = {}): AddPlan {
+  return {
+    httpAddr: "127.0.0.1:9094",
+    reachable: true,
+    raftAddr: "127.0.0.1:8084",
+    state: "unbootstrapped",
+    votersBefore: 3,
+    votersAfter: 4,
+    quorumAfter: 3,
+    refusal: null,
+    warnings: [],
+    ...over,
+  };
 }

@@ -23,13 +23,21 @@ export async function settle(ms = 20): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-export const CONTEXT = { bind: "127.0.0.1:8084", profileName: null, logFile: null };
+export const CONTEXT = {
+  bind: "127.0.0.1:8084",
+  profileName: null,
+  logFile: null,
+  notes: ["demo cluster: pids node1 101, node2 102, node3 103; kill one to see it go DOWN"],
+};
 
 export interface Calls {
   quit: number;
   refresh: number;
   askRemove: (string | null)[];
   confirmRemove: number;
+  copy: string[];
+  planAdd: string[];
+  confirmAdd: number;
 }
 
 function Harness({
@@ -56,6 +64,10 @@ function Harness({
         if (row) dispatch({ type: "removeAsked", row, at: 0 });
       },
       confirmRemove: () => calls.confirmRemove++,
+      openDetail: () => dispatch({ type: "detailOpen" }),
+      copy: (row) => calls.copy.push(row.httpAddr),
+      planAdd: (httpAddr) => calls.planAdd.push(httpAddr),
+      confirmAdd: () => calls.confirmAdd++,
     } satisfies KeyHandlers,
     true,
   );
@@ -64,7 +76,15 @@ function Harness({
 
 /** Renders `init` with live keys; `type` sends bytes one key at a time, like a terminal. */
 export async function withKeys(init: AppState, theme: Theme = noColorTheme) {
-  const calls: Calls = { quit: 0, refresh: 0, askRemove: [], confirmRemove: 0 };
+  const calls: Calls = {
+    quit: 0,
+    refresh: 0,
+    askRemove: [],
+    confirmRemove: 0,
+    copy: [],
+    planAdd: [],
+    confirmAdd: 0,
+  };
   let current: () => AppState = () => init;
   const ui = render(<Harness init={init} calls={calls} expose={(c) => (current = c)} theme={theme} />);
   await settle();

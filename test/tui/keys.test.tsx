@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { selectedRow } from "../../src/tui/state.ts";
-import { healthy, node3Down, plan, stateAfter } from "./fixtures.ts";
-import { KEY, withKeys } from "./harness.tsx";
+import { CONFIRM_GRACE_MS, reducer, selectedRow, visibleRows } from "../../src/tui/state.ts";
+import { addPlan, healthy, metaRow, node3Down, plan, snapshot, stateAfter, T0 } from "./fixtures.ts";
+import { KEY, settle, withKeys } from "./harness.tsx";
 
 const ADDR3 = "127.0.0.1:9093";
 const size = { columns: 100, rows: 30 };
@@ -55,7 +55,7 @@ test("the confirm dialog: y confirms; n, Enter, Esc and other keys cancel", asyn
       { type: "snapshot", snapshot: healthy() },
       { type: "moveTo", where: "last" },
       { type: "removeAsked", row: healthy().rows[2], at: 0 },
-      { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null },
+      { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null, at: 0 },
     ],
     size,
   );
@@ -72,29 +72,6 @@ test("the confirm dialog: y confirms; n, Enter, Esc and other keys cancel", asyn
   ui.unmount();
 });
 
-test("a refused plan cannot be confirmed with y", async () => {
-  const refused = stateAfter(
-    [
-      { type: "snapshot", snapshot: healthy() },
-      { type: "removeAsked", row: healthy().rows[0], at: 0 },
-      {
-        type: "planLoaded",
-        httpAddr: "127.0.0.1:9091",
-        plan: plan({ refusal: "cannot remove the last voter" }),
-        force: false,
-        forceReason: null,
-      },
-    ],
-    size,
-  );
-  const ui = await withKeys(refused);
-  assert.match(ui.frame(), /REFUSED: cannot remove the last voter/);
-  await ui.type("y");
-  assert.equal(ui.calls.confirmRemove, 0);
-  assert.equal(ui.state().mode, "list");
-  ui.unmount();
-});
-
 test("the force dialog: letters are typed, a wrong address is refused, the exact one confirms", async () => {
   const down = node3Down().rows[2];
   const forceState = stateAfter(
@@ -107,6 +84,7 @@ test("the force dialog: letters are typed, a wrong address is refused, the exact
         plan: plan({ forceRequired: false }),
         force: true,
         forceReason: "meta node 127.0.0.1:9093 could not be reached",
+        at: 0,
       },
     ],
     size,
@@ -161,5 +139,127 @@ test("Esc followed at once by a key (Alt+key on the wire) is Esc, then the key",
   assert.equal(ui.state().filter, "", "Esc cleared the filter");
   assert.equal(ui.state().mode, "list");
   assert.equal(selectedRow(ui.state())?.id, 2, "j then moved the selection");
+  ui.unmount();
+});
+
+test("Enter opens the selected node's details, j shows the next node's, Esc goes back", async () => {
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await ui.type("j", KEY.enter);
+  assert.equal(ui.state().mode, "detail");
+  assert.equal(ui.state().detail?.key, "meta:127.0.0.1:9092");
+  assert.match(ui.frame(), /meta node 2 at 127\.0\.0\.1:9092/);
+  await ui.type("j");
+  assert.equal(ui.state().detail?.key, "meta:127.0.0.1:9093", "the pane follows the selection");
+  await ui.type(KEY.esc);
+  assert.equal(ui.state().mode, "list");
+  assert.equal(selectedRow(ui.state())?.id, 3);
+  ui.unmount();
+});
+
+test("e opens the events view full screen; k scrolls back, G returns to the newest, Esc leaves", async () => {
+  let init = stateAfter([{ type: "snapshot", snapshot: healthy() }], size);
+  for (let i = 0; i < 40; i++)
+    init = reducer(init, { type: "status", text: `message ${i}`, tone: "info", at: T0 + i });
+  const ui = await withKeys(init);
+  await ui.type("e");
+  assert.equal(ui.state().mode, "events");
+  assert.match(ui.frame(), /message 39/);
+  await ui.type("k", "k", "k");
+  assert.equal(ui.state().eventsBack, 3);
+  assert.doesNotMatch(ui.frame(), /message 3[78]/, "scrolled back past the newest");
+  assert.match(ui.frame(), /message 36\n/);
+  assert.match(ui.frame(), /3 newer below/);
+  await ui.type("G");
+  assert.equal(ui.state().eventsBack, 0);
+  await ui.type(KEY.esc);
+  assert.equal(ui.state().mode, "list");
+  ui.unmount();
+});
+
+test("s cycles the sort column and marks it; the selection stays on its node", async () => {
+  const rows = [metaRow(1), metaRow(2, { pingMs: 30 }), metaRow(3, { pingMs: 5 })];
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: snapshot(rows) }], size));
+  await ui.type("G");
+  assert.equal(selectedRow(ui.state())?.id, 3);
+  await ui.type("s", "s", "s");
+  assert.equal(ui.state().sort, "latency");
+  assert.match(ui.frame(), /LAT↓/);
+  assert.deepEqual(
+    visibleRows(ui.state()).map((r) => r.id),
+    [1, 3, 2],
+    "fastest first",
+  );
+  assert.equal(selectedRow(ui.state())?.id, 3, "the selection followed node 3");
+  await ui.type("s", "s", "s");
+  assert.equal(ui.state().sort, null, "back to the default order after a full cycle");
+  ui.unmount();
+});
+
+test("c copies the selected node's address", async () => {
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await ui.type("j", "c");
+  assert.deepEqual(ui.calls.copy, ["127.0.0.1:9092"]);
+  ui.unmount();
+});
+
+test("a: the address field takes every letter; Enter asks for the plan; Esc cancels", async () => {
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await ui.type("a");
+  assert.equal(ui.state().mode, "add-input");
+  await ui.type("dqy", KEY.backspace, KEY.backspace, KEY.backspace, "127.0.0.1:9094");
+  assert.equal(ui.state().adding?.typed, "127.0.0.1:9094");
+  assert.equal(ui.calls.quit, 0, "q typed into the field is a letter");
+  assert.match(ui.frame(), /> 127\.0\.0\.1:9094/);
+  await ui.type(KEY.enter);
+  assert.deepEqual(ui.calls.planAdd, ["127.0.0.1:9094"]);
+  assert.equal(ui.state().adding?.checking, true);
+  await ui.type(KEY.esc);
+  assert.equal(ui.state().mode, "list");
+  assert.match(ui.state().status?.text ?? "", /adding 127\.0\.0\.1:9094 cancelled; nothing was changed/);
+  ui.unmount();
+});
+
+test("y is ignored for 300 ms after a plan appears, in the removal and the add dialogs", async () => {
+  const removal = stateAfter(
+    [
+      { type: "snapshot", snapshot: healthy() },
+      { type: "removeAsked", row: healthy().rows[2], at: 0 },
+      { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null, at: Date.now() },
+    ],
+    size,
+  );
+  const ui = await withKeys(removal);
+  await ui.type("y");
+  assert.equal(ui.calls.confirmRemove, 0, "too soon");
+  assert.equal(ui.state().mode, "confirm", "and not taken as cancel either");
+  assert.match(ui.state().status?.text ?? "", /the plan has just appeared/);
+  await settle(CONFIRM_GRACE_MS);
+  await ui.type("y");
+  assert.equal(ui.calls.confirmRemove, 1);
+  ui.unmount();
+
+  let adding = stateAfter([{ type: "snapshot", snapshot: healthy() }, { type: "addStart" }], size);
+  adding = reducer(adding, { type: "addType", text: "127.0.0.1:9094" });
+  adding = reducer(adding, { type: "addSubmit" });
+  adding = reducer(adding, {
+    type: "addPlanned",
+    httpAddr: "127.0.0.1:9094",
+    plan: addPlan(),
+    at: Date.now(),
+  });
+  const add = await withKeys(adding);
+  await add.type("y");
+  assert.equal(add.calls.confirmAdd, 0);
+  await settle(CONFIRM_GRACE_MS);
+  await add.type("y");
+  assert.equal(add.calls.confirmAdd, 1);
+  add.unmount();
+});
+
+test("two Backspaces that arrive in one chunk both apply", async () => {
+  const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
+  await ui.type("/", "9093");
+  await ui.type(KEY.backspace + KEY.backspace);
+  assert.equal(ui.state().filter, "90");
   ui.unmount();
 });

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { diffSnapshots } from "../../src/tui/events.ts";
-import { quorumHealth } from "../../src/tui/model.ts";
-import { reducer, selectedRow, visibleRows } from "../../src/tui/state.ts";
+import { quorumHealth, verdict } from "../../src/tui/model.ts";
+import { MAX_EVENTS, reducer, selectedRow, STATUS_TTL_MS, visibleRows } from "../../src/tui/state.ts";
 import { plainTable } from "../../src/tui/table-format.ts";
-import { healthy, metaRow, node3Down, plan, snapshot, stateAfter, T0 } from "./fixtures.ts";
+import { addPlan, healthy, metaRow, node3Down, plan, snapshot, stateAfter, T0 } from "./fixtures.ts";
 
 const ADDR3 = "127.0.0.1:9093";
 
@@ -67,12 +67,19 @@ test("d on a reachable node opens the confirm dialog, which waits for the plan",
   assert.equal(s.mode, "confirm");
   assert.equal(s.removal?.plan, null);
   assert.equal(s.removal?.target.httpAddr, ADDR3);
-  s = reducer(s, { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null });
+  s = reducer(s, {
+    type: "planLoaded",
+    httpAddr: ADDR3,
+    plan: plan(),
+    force: false,
+    forceReason: null,
+    at: 0,
+  });
   assert.equal(s.mode, "confirm");
   assert.equal(s.removal?.plan?.quorumAfter, 2);
   // A late answer about another node (the operator moved on) is ignored.
   assert.equal(
-    reducer(s, { type: "planLoaded", httpAddr: "x:1", plan: plan(), force: true, forceReason: "y" }),
+    reducer(s, { type: "planLoaded", httpAddr: "x:1", plan: plan(), force: true, forceReason: "y", at: 0 }),
     s,
   );
   const cancelled = reducer(s, { type: "dialogCancel", at: T0 });
@@ -91,6 +98,7 @@ test("a plan that needs force switches to the force dialog", () => {
       plan: plan({ forceRequired: false }),
       force: true,
       forceReason: "quorum",
+      at: 0,
     },
   ]);
   assert.equal(s.mode, "force-confirm");
@@ -135,7 +143,7 @@ test("the removal outcome lands in the status line and the events, warnings incl
   const asked = stateAfter([
     { type: "snapshot", snapshot: healthy() },
     { type: "removeAsked", row: metaRow(3), at: T0 },
-    { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null },
+    { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null, at: 0 },
   ]);
   const started = reducer(asked, { type: "removeStarted", at: T0 + 1 });
   assert.equal(started.mode, "removing");
@@ -143,14 +151,20 @@ test("the removal outcome lands in the status line and the events, warnings incl
   const done = reducer(started, {
     type: "removeDone",
     httpAddr: ADDR3,
-    result: { id: 3, addr: ADDR3, cleanup: "skipped", warnings: ["node did not answer"] },
+    result: {
+      id: 3,
+      addr: ADDR3,
+      cleanup: "skipped",
+      warnings: ["node did not answer"],
+      warningCodes: ["NOT_WIPED"],
+    },
     at: T0 + 2,
   });
   assert.equal(done.mode, "list");
   assert.equal(done.status?.tone, "warn");
   assert.match(
     done.status?.text ?? "",
-    /removed meta node 127\.0\.0\.1:9093 \(id 3\); cleanup skipped.*warnings: node did not answer/,
+    /^Removed meta node 3 at 127\.0\.0\.1:9093\. Its meta dir was not wiped \(the node was unreachable\)\. Warning: node did not answer\.$/,
   );
   assert.equal(done.events.at(-1)?.text, done.status?.text);
   const failed = reducer(started, { type: "removeFailed", httpAddr: ADDR3, error: "no leader", at: T0 + 2 });
@@ -170,7 +184,7 @@ test("events: leader change, node down and back, node removed, admin trouble", (
   const first = diffSnapshots(null, node3Down());
   assert.deepEqual(
     first.map((e) => e.text),
-    ["meta node 127.0.0.1:9093 (id 3) DOWN: connection refused"],
+    ["meta node 3 at 127.0.0.1:9093 is DOWN (connection refused)"],
   );
   assert.deepEqual(diffSnapshots(healthy(), healthy()), [], "nothing changed, nothing to report");
   const newLeader = snapshot(
@@ -181,11 +195,11 @@ test("events: leader change, node down and back, node removed, admin trouble", (
     diffSnapshots(a, b).map((e) => e.text);
   assert.deepEqual(texts(healthy(), newLeader), ["leader changed: 127.0.0.1:9091 → 127.0.0.1:9092 (term 4)"]);
   assert.deepEqual(texts(healthy(), node3Down()), [
-    "meta node 127.0.0.1:9093 (id 3) DOWN: connection refused",
+    "meta node 3 at 127.0.0.1:9093 is DOWN (connection refused)",
   ]);
-  assert.deepEqual(texts(node3Down(), healthy()), ["meta node 127.0.0.1:9093 (id 3) is back up"]);
+  assert.deepEqual(texts(node3Down(), healthy()), ["meta node 3 at 127.0.0.1:9093 is back up"]);
   assert.deepEqual(texts(healthy(), snapshot([metaRow(1), metaRow(2)])), [
-    "meta node 127.0.0.1:9093 (id 3) removed from the cluster",
+    "meta node 3 at 127.0.0.1:9093 removed from the cluster",
   ]);
   assert.deepEqual(texts(healthy(), snapshot(healthy().rows, { adminError: "connection refused" })), [
     "admin service unreachable: connection refused",
@@ -198,11 +212,11 @@ test("events: leader change, node down and back, node removed, admin trouble", (
 
 test("events are kept in order and capped", () => {
   let s = stateAfter([{ type: "snapshot", snapshot: healthy() }]);
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < MAX_EVENTS / 2 + 10; i++) {
     s = reducer(s, { type: "snapshot", snapshot: { ...node3Down(), polledAt: T0 + i * 2 } });
     s = reducer(s, { type: "snapshot", snapshot: { ...healthy(), polledAt: T0 + i * 2 + 1 } });
   }
-  assert.equal(s.events.length, 100);
+  assert.equal(s.events.length, MAX_EVENTS);
   assert.match(s.events.at(-1)?.text ?? "", /back up/);
   assert.ok(s.events.every((e, i) => i === 0 || e.at >= s.events[i - 1].at));
 });
@@ -244,4 +258,107 @@ test("a data node's row shows its announced status and version, or '-' when not 
   assert.match(first, /\bjoined\b.*1\.8\.11-/); // the version column may be cut short
   assert.doesNotMatch(second, /joined/);
   assert.match(second, / - /);
+});
+
+test("a status message expires after a few seconds and stays in the events, in order", () => {
+  let s = stateAfter([{ type: "snapshot", snapshot: healthy() }]);
+  s = reducer(s, { type: "status", text: "first", tone: "info", at: T0 + 10 });
+  s = reducer(s, { type: "snapshot", snapshot: { ...node3Down(), polledAt: T0 + 20 } });
+  s = reducer(s, { type: "status", text: "refreshing…", tone: "info", at: T0 + 30, transient: true });
+  assert.deepEqual(
+    s.events.map((e) => e.text),
+    ["first", "meta node 3 at 127.0.0.1:9093 is DOWN (connection refused)"],
+    "messages and cluster events share one history, in order; transient ones stay out of it",
+  );
+  assert.equal(
+    reducer(s, { type: "statusExpire", at: T0 + 30 + STATUS_TTL_MS - 1 }).status?.text,
+    "refreshing…",
+  );
+  assert.equal(reducer(s, { type: "statusExpire", at: T0 + 30 + STATUS_TTL_MS }).status, null);
+});
+
+test("membership unknown (no leader): no node is reported removed or joined from missing data", () => {
+  const unknown = snapshot([metaRow(1, { state: "candidate" })], {
+    membershipKnown: false,
+    leaderHttp: null,
+  });
+  const texts = diffSnapshots(healthy(), unknown).map((e) => e.text);
+  assert.ok(texts.includes("membership unknown (no leader answered)"), texts.join(" | "));
+  assert.ok(!texts.some((t) => /removed/.test(t)), texts.join(" | "));
+  const back = diffSnapshots(unknown, healthy()).map((e) => e.text);
+  assert.ok(!back.some((t) => /joined/.test(t)), back.join(" | "));
+  assert.ok(back.includes("membership known again (a leader answered)"));
+});
+
+test("the verdict: 0 healthy, 1 a node DOWN, 2 no quorum or no leader, 3 no answer", () => {
+  assert.deepEqual(verdict(healthy()), { health: "healthy", exitCode: 0, reasons: [] });
+  assert.equal(verdict(node3Down()).exitCode, 1);
+  assert.deepEqual(verdict(node3Down()).reasons, ["meta 127.0.0.1:9093 DOWN"]);
+  const twoDown = snapshot([
+    metaRow(1, { state: "candidate" }),
+    metaRow(2, { up: false, state: null }),
+    metaRow(3, { up: false, state: null }),
+  ]);
+  assert.equal(verdict(twoDown).health, "no-quorum");
+  assert.equal(verdict(twoDown).exitCode, 2);
+  assert.equal(verdict(snapshot(healthy().rows, { leaderHttp: null })).exitCode, 2);
+  assert.equal(verdict(snapshot(healthy().rows, { membershipKnown: false })).exitCode, 2);
+  assert.equal(verdict(snapshot([], { adminError: "connection refused" })).exitCode, 3);
+});
+
+test("a new plan (reachability changed) replaces the old one and switches between the dialogs", () => {
+  let s = stateAfter([
+    { type: "snapshot", snapshot: healthy() },
+    { type: "removeAsked", row: metaRow(3), at: T0 },
+    { type: "planLoaded", httpAddr: ADDR3, plan: plan(), force: false, forceReason: null, at: T0 },
+  ]);
+  s = reducer(s, {
+    type: "planLoaded",
+    httpAddr: ADDR3,
+    plan: plan({ node: { ...plan().node, reachable: false } }),
+    force: true,
+    forceReason: "meta node 127.0.0.1:9093 could not be reached",
+    at: T0 + 5,
+  });
+  assert.equal(s.mode, "force-confirm");
+  assert.equal(s.removal?.planAt, T0 + 5, "the 300 ms wait starts again");
+  s = reducer(s, { type: "forceType", text: "127.0" });
+  s = reducer(s, {
+    type: "planLoaded",
+    httpAddr: ADDR3,
+    plan: plan(),
+    force: false,
+    forceReason: null,
+    at: T0 + 9,
+  });
+  assert.equal(s.mode, "confirm", "the node came back: the plain dialog again");
+  assert.equal(s.removal?.typed, "");
+});
+
+test("an add: typed address, plan, outcome in the status line and the events", () => {
+  let s = stateAfter([{ type: "snapshot", snapshot: healthy() }, { type: "addStart" }]);
+  assert.equal(s.mode, "add-input");
+  s = reducer(s, { type: "addType", text: " 127.0.0.1:9094 " });
+  assert.equal(s.adding?.typed, "127.0.0.1:9094");
+  s = reducer(s, { type: "addSubmit" });
+  s = reducer(s, { type: "addPlanned", httpAddr: "127.0.0.1:9094", plan: addPlan(), at: T0 });
+  assert.equal(s.mode, "add-confirm");
+  s = reducer(s, { type: "addStarted", at: T0 + 1 });
+  assert.equal(s.mode, "adding");
+  const done = reducer(s, {
+    type: "addDone",
+    result: { id: 4, addr: "127.0.0.1:9094", tcpAddr: "127.0.0.1:8084" },
+    at: T0 + 2,
+  });
+  assert.equal(done.mode, "list");
+  assert.equal(done.status?.text, "Added meta node 4 at 127.0.0.1:9094");
+  assert.equal(done.events.at(-1)?.node, "meta:127.0.0.1:9094");
+  const failed = reducer(s, { type: "addFailed", httpAddr: "127.0.0.1:9094", error: "busy", at: T0 + 2 });
+  assert.equal(failed.status?.text, "adding meta node 127.0.0.1:9094 failed: busy");
+  const ro = stateAfter(
+    [{ type: "snapshot", snapshot: healthy() }, { type: "addStart" }],
+    undefined,
+    "-read-only",
+  );
+  assert.equal(ro.mode, "list", "read-only: no add dialog");
 });

@@ -6,7 +6,8 @@ import { render } from "ink-testing-library";
 import { Screen, MIN_COLUMNS, MIN_ROWS } from "../../src/tui/components/Screen.tsx";
 import type { Action, AppState } from "../../src/tui/state.ts";
 import { chooseTheme, colorTheme, dumbTheme, noColorTheme, type Theme } from "../../src/tui/theme.ts";
-import { healthy, node3Down, plan, stateAfter, T0 } from "./fixtures.ts";
+import type { AddPlan } from "../../src/tui/add-node.ts";
+import { addPlan, healthy, metaRow, node3Down, plan, snapshot, stateAfter, T0 } from "./fixtures.ts";
 import { ANY_ESCAPE, COLOR_ESCAPE, lines, plain, prose, widest } from "./frame.ts";
 import { CONTEXT } from "./harness.tsx";
 
@@ -33,7 +34,7 @@ const confirmActions = (over = {}): Action[] => [
   { type: "snapshot", snapshot: healthy() },
   { type: "moveTo", where: "last" },
   { type: "removeAsked", row: healthy().rows[2], at: T0 },
-  { type: "planLoaded", httpAddr: ADDR3, plan: plan(over), force: false, forceReason: null },
+  { type: "planLoaded", httpAddr: ADDR3, plan: plan(over), force: false, forceReason: null, at: 0 },
 ];
 const forceActions: Action[] = [
   { type: "snapshot", snapshot: node3Down() },
@@ -45,6 +46,7 @@ const forceActions: Action[] = [
     plan: plan({ node: { ...plan().node, reachable: false } }),
     force: true,
     forceReason: `meta node ${ADDR3} could not be reached`,
+    at: 0,
   },
 ];
 
@@ -62,7 +64,7 @@ test("a down node reads DOWN as text, the quorum warning is red, and the event i
   const frame = plain(raw);
   assert.match(frame, /meta +3 127\.0\.0\.1:9093 +DOWN +- DOWN/);
   assert.match(frame, /2\/3 voters up - quorum at risk/);
-  assert.match(frame, /\d\d:\d\d:\d\d meta node 127\.0\.0\.1:9093 \(id 3\) DOWN: connection refused/);
+  assert.match(frame, /\d\d:\d\d:\d\d meta node 3 at 127\.0\.0\.1:9093 is DOWN \(connection refused\)/);
   // chalk's red is SGR 31; the quorum text is drawn with it.
   assert.ok(raw.includes("\x1b[31m2/3 voters up - quorum at risk"), "the quorum warning is red");
 });
@@ -104,7 +106,7 @@ test("the remove dialog names the node, says whether it leads, the quorum after,
 test("the force dialog explains the consequence and asks for the address", () => {
   const frame = prose(view(stateAfter([...forceActions, { type: "forceType", text: "127.0" }], size)));
   assert.match(frame, /FORCE-remove meta node 127\.0\.0\.1:9093 \(id 3\)/);
-  assert.match(frame, /WARNING: meta node 127\.0\.0\.1:9093 could not be reached/);
+  assert.match(frame, /Warning: meta node 127\.0\.0\.1:9093 could not be reached/);
   assert.match(frame, /do not restart that node with its old data/);
   assert.match(frame, /Type 127\.0\.0\.1:9093 and press Enter to remove it\. Esc cancels\./);
   assert.match(frame, /> 127\.0/);
@@ -113,7 +115,7 @@ test("the force dialog explains the consequence and asks for the address", () =>
 test("read-only shows in the header and the key bar", () => {
   const frame = plain(view(stateAfter([{ type: "snapshot", snapshot: healthy() }], size, 'profile "prod"')));
   assert.match(frame, /\[READ-ONLY\]/);
-  assert.match(frame, /d \(read-only\)/);
+  assert.match(frame, /d remove \(read-only\)/);
 });
 
 test("every view at every size stays inside the terminal: width <= columns, height <= rows-1", () => {
@@ -129,8 +131,19 @@ test("every view at every size stays inside the terminal: width <= columns, heig
       [
         { type: "snapshot", snapshot: healthy() },
         { type: "help", open: true },
+        { type: "helpScroll", delta: 10 },
       ],
     ],
+    [
+      "detail",
+      [
+        { type: "snapshot", snapshot: node3Down() },
+        { type: "moveTo", where: "last" },
+        { type: "detailOpen" },
+      ],
+    ],
+    ["events", [...manyEvents(30), { type: "eventsOpen" }, { type: "eventsScroll", delta: -4 }]],
+    ["add", addActions()],
   ];
   for (const [name, actions] of states) {
     for (const columns of [20, 39, 40, 41, 55, 80, 132]) {
@@ -175,4 +188,184 @@ test("narrow terminals drop low-priority columns but keep address, ping and stat
   );
   assert.match(wide, /RAFT ADDRESS/);
   assert.match(wide, /VERSION/);
+});
+
+function manyEvents(n: number): Action[] {
+  const actions: Action[] = [{ type: "snapshot", snapshot: healthy() }];
+  for (let i = 0; i < n; i++)
+    actions.push({
+      type: "status",
+      text: `event ${i}: ${"a long explanation that wraps ".repeat(i % 4)}end ${i}`,
+      tone: i % 3 ? "info" : "warn",
+      at: T0 + i * 1000,
+    });
+  return actions;
+}
+
+function addActions(over: Partial<AddPlan> = {}): Action[] {
+  return [
+    { type: "snapshot", snapshot: healthy() },
+    { type: "addStart" },
+    { type: "addType", text: "127.0.0.1:9094" },
+    { type: "addSubmit" },
+    { type: "addPlanned", httpAddr: "127.0.0.1:9094", plan: addPlan(over), at: T0 },
+  ];
+}
+
+test("the detail pane: Raft view, voters the node sees, and its last warning in full", () => {
+  const long =
+    "meta node 127.0.0.1:9093 was removed but did not wipe its meta dir (connection reset); run influxd-ctl leave on it or wipe it before reuse";
+  const state = stateAfter(
+    [
+      { type: "snapshot", snapshot: healthy() },
+      { type: "moveTo", where: "last" },
+      { type: "removeFailed", httpAddr: ADDR3, error: long, at: T0 },
+      { type: "statusExpire", at: T0 + 60_000 },
+      { type: "detailOpen" },
+      {
+        type: "detailStatus",
+        key: `meta:${ADDR3}`,
+        error: null,
+        status: {
+          nodeType: "meta",
+          id: 3,
+          serverId: "srv-3",
+          httpAddr: ADDR3,
+          raftAddr: "127.0.0.1:8083",
+          leader: "127.0.0.1:8081",
+          leaderHttp: "127.0.0.1:9091",
+          peers: [],
+          version: "0.1.0",
+          adminAddr: "127.0.0.1:9084",
+          clusterId: "1",
+          removal: null,
+          storage: { ok: true, error: null },
+          raft: {
+            state: "follower",
+            term: 3,
+            commitIndex: 42,
+            appliedIndex: 41,
+            lastLogIndex: 43,
+            lastContactMs: 12,
+            voters: ["127.0.0.1:8081", "127.0.0.1:8082", "127.0.0.1:8083"],
+            nonvoters: [],
+            configIndex: 9,
+            servers: [],
+          },
+        },
+      },
+    ],
+    { columns: 80, rows: 30 },
+  );
+  const text = prose(view(state));
+  assert.match(text, /meta node 3 at 127\.0\.0\.1:9093/);
+  assert.match(text, /Raft 127\.0\.0\.1:8083; voter; leader's view: in contact with the leader/);
+  assert.match(text, /State follower, term 3; server id srv-3/);
+  assert.match(text, /last index 43, commit 42, applied 41; last contact with the leader 12ms/);
+  assert.match(
+    text,
+    /Voters as this node sees them: 127\.0\.0\.1:8081, 127\.0\.0\.1:8082, 127\.0\.0\.1:8083/,
+  );
+  assert.ok(text.includes(`Last warning (`) && text.includes(long), "the whole warning, not cut: " + text);
+  const none = prose(
+    view(
+      stateAfter(
+        [
+          {
+            type: "snapshot",
+            snapshot: snapshot([metaRow(1), metaRow(2, { suffrage: "none", raftActive: false })]),
+          },
+          { type: "moveTo", where: "last" },
+          { type: "detailOpen" },
+        ],
+        { columns: 100, rows: 30 },
+      ),
+    ),
+  );
+  assert.match(none, /not in the Raft configuration; leader's view: NOT in contact with the leader/);
+});
+
+test("the events view wraps every event whole and says what is scrolled past", () => {
+  const state = stateAfter([...manyEvents(30), { type: "eventsOpen" }, { type: "eventsScroll", delta: -2 }], {
+    columns: 60,
+    rows: 30,
+  });
+  const frame = plain(view(state));
+  const pane = lines(frame).slice(2, -2).join("\n"); // without the header, status line and key bar
+  assert.match(pane, /EVENTS \d+-28 of 30 \(2 newer below\)/);
+  assert.match(pane, /end 27$/, "the newest shown event ends whole, wrapped, not cut");
+  assert.doesNotMatch(pane, /end 2[89]/);
+  assert.ok(widest(frame) <= 60);
+});
+
+test("the events pane uses a tall terminal's rows instead of leaving them blank", () => {
+  const state = stateAfter(manyEvents(80), { columns: 100, rows: 60 });
+  const frame = lines(plain(view(state)));
+  const shown = frame.filter((l) => /^\d\d:\d\d:\d\d event/.test(l)).length;
+  assert.ok(shown >= 45, `${shown} events shown on 60 rows`);
+  assert.equal(frame.length, 59);
+});
+
+test("at 40 columns the table keeps the address and STATE", () => {
+  const out = plain(
+    renderToString(
+      <Screen
+        state={stateAfter([{ type: "snapshot", snapshot: node3Down() }], { columns: 40, rows: 12 })}
+        theme={noColorTheme}
+        context={CONTEXT}
+      />,
+      { columns: 40 },
+    ),
+  );
+  assert.match(out, /HTTP ADDRESS +PING +STATE/);
+  assert.match(out, /127\.0\.0\.1:9091 +ok +LEADER/);
+  assert.match(out, /127\.0\.0\.1:9093 +DOWN +DOWN/);
+});
+
+test("the add dialog shows the plan, a refusal, and the help the demo's PIDs", () => {
+  const ok = prose(view(stateAfter(addActions(), size)));
+  assert.match(ok, /Add meta node 127\.0\.0\.1:9094\?/);
+  assert.match(ok, /It answers: Raft address 127\.0\.0\.1:8084, state unbootstrapped/);
+  assert.match(ok, /Voters 3 → 4 once it has caught up .* quorum then: 3 of 4/);
+  assert.match(ok, /y asks the admin service to add it/);
+  const refused = prose(
+    view(
+      stateAfter(
+        addActions({
+          reachable: false,
+          refusal:
+            "meta node 127.0.0.1:9094 could not be reached (connection refused); start it and try again",
+        }),
+        size,
+      ),
+    ),
+  );
+  assert.match(refused, /REFUSED: meta node 127\.0\.0\.1:9094 could not be reached/);
+  assert.doesNotMatch(refused, /y asks/);
+  const help = prose(
+    view(
+      stateAfter(
+        [
+          { type: "snapshot", snapshot: healthy() },
+          { type: "help", open: true },
+        ],
+        size,
+      ),
+    ),
+  );
+  assert.match(help, /demo cluster: pids node1 101, node2 102, node3 103; kill one to see it go DOWN/);
+});
+
+test("membership unknown is said in the header, and the table is not called empty", () => {
+  const state = stateAfter(
+    [{ type: "snapshot", snapshot: snapshot([], { membershipKnown: false, leaderHttp: null }) }],
+    size,
+  );
+  const frame = plain(view(state));
+  assert.match(
+    frame,
+    /leader none {2}membership unknown \(no leader answered\) {2}0\/0 voters up - NO QUORUM/,
+  );
+  assert.match(frame, /membership unknown: no leader answered/);
+  assert.doesNotMatch(frame, /no nodes in the cluster/);
 });

@@ -11,6 +11,10 @@
  * A torn write can only damage the slot being written; the other still holds the previous
  * acknowledged state, and the CRC tells them apart. The file itself is created once (and the
  * directory fsynced then).
+ *
+ * A file with bytes in it but no valid slot is reported as `damage` rather than loaded as a
+ * fresh store: only an interrupted very first save can explain it, which the caller can tell
+ * from the rest of the node's state (src/raft/storage/integrity.ts).
  */
 import { join } from "node:path";
 import { BinaryReader, BinaryWriter } from "../binary.ts";
@@ -79,7 +83,11 @@ export class FileStableStore implements StableStore {
 
   private constructor(
     private readonly handle: FileHandle,
+    /** The file, for messages. */
+    readonly path: string,
     private current: SlotState | null,
+    /** Why the file could not be loaded although it is not empty, or null. */
+    readonly damage: string | null,
   ) {}
 
   /** Opens (creating if needed) and loads the store in `dir`. */
@@ -101,10 +109,15 @@ export class FileStableStore implements StableStore {
       (best, s) => (s !== null && (best === null || s.seq > best.seq) ? s : best),
       null,
     );
+    const damage =
+      current === null && both.length > 0
+        ? `${path} has ${both.length} bytes but neither of its two slots holds a valid checksummed ` +
+          `state (term, vote, server id)`
+        : null;
     // After a process crash the page cache may hold a written but unsynced slot that we just
     // loaded; make it durable before the node acts on it (e.g. re-grants that vote).
     await handle.datasync();
-    return new FileStableStore(handle, current);
+    return new FileStableStore(handle, path, current, damage);
   }
 
   load(): { hardState: HardState; serverId: ServerId } | null {

@@ -21,11 +21,15 @@
  *     one with b = i + 1 (voids the conflicting suffix). So a suffix truncation is one durable
  *     segment creation, and a half-done one is never ambiguous (a new id, even at the same base).
  *
- * Recovery (open): segments are scanned in id order; only the newest segment can end in a torn
- * batch (every older one was fsynced before its successor was created), so the tail is cut
- * back to its last valid commit (durably); an invalid batch in an older segment, or an invalid
- * header anywhere but in the newest segment, is corruption of acknowledged data and open()
- * throws WalCorruptionError rather than silently dropping entries. Segments before a gap in
+ * Recovery (open): segments are scanned in id order. Only the last batch of the newest segment
+ * can be torn (one batch is in flight at a time, and every older segment was fsynced before its
+ * successor was created): it was never acknowledged, so it is cut back to the last valid commit
+ * (durably) with a warning naming the entries dropped. Anything else that does not verify is
+ * corruption of acknowledged data and open() throws WalCorruptionError naming the file, the
+ * offset and the entries affected, rather than silently dropping entries: an invalid batch
+ * followed by a valid one (found by scanning the rest of the file at every frame alignment), an
+ * invalid batch in an older segment, an invalid header on an older segment or on a newest one
+ * that holds data. Segments before a gap in
  * the id sequence are leftovers of a non-durable head deletion (truncateBefore/reset deletes
  * whole segments oldest first without fsyncing the directory; a crash may resurrect any
  * subset) and are ignored and deleted.
@@ -34,6 +38,7 @@
  * is served: nothing the node reads back (and may act upon) can still be lost later.
  */
 import { crc32c } from "./crc32c.ts";
+import { StorageCorruptionError } from "./corruption.ts";
 import { decodeEntry, encodeEntry } from "../entry-codec.ts";
 import { BinaryWriter } from "../binary.ts";
 import { ensureDurableDir, isNotFound, type FileHandle, type FileSystem } from "./fs.ts";
@@ -60,18 +65,20 @@ export interface WalOptions {
 }
 
 export interface WalRecoveryReport {
-  /** Bytes of torn/invalid batches cut from the tail segment. */
+  /** Bytes of the torn last batch cut from the tail segment. */
   truncatedBytes: number;
+  /** Indexes of the entries in the cut batch that could still be read (never acknowledged). */
+  droppedEntries: { from: number; to: number } | null;
   /** Files deleted: an incomplete newest segment, stale segments before a gap or a reset. */
   removedFiles: string[];
   /** Files in the directory that are not segments (e.g. stray temp files); left alone. */
   ignoredFiles: string[];
 }
 
-/** Acknowledged data is damaged: refusing to guess. */
-export class WalCorruptionError extends Error {
-  constructor(message: string) {
-    super(message);
+/** Acknowledged data in the WAL is damaged: refusing to guess. */
+export class WalCorruptionError extends StorageCorruptionError {
+  constructor(message: string, path: string) {
+    super(message, path);
     this.name = "WalCorruptionError";
   }
 }
@@ -141,50 +148,95 @@ function encodeBatch(entries: readonly Entry[]): Uint8Array {
   return w.finish();
 }
 
-/** The valid batches of a segment, and where valid data ends (torn/garbage after it). */
-function scanSegment(buf: Uint8Array, name: string): { batches: Entry[][]; validEnd: number } {
+/** The entry payloads of the well-formed batch at `pos` and where it ends, or null. */
+function parseBatch(buf: Uint8Array, pos: number): { payloads: Uint8Array[]; end: number } | null {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const batches: Entry[][] = [];
-  let batchStart = HEADER_SIZE;
-  let pos = HEADER_SIZE;
-  let payloads: Uint8Array[] = [];
+  const start = pos;
+  const payloads: Uint8Array[] = [];
   while (pos + FRAME_HEADER_SIZE <= buf.length) {
     const type = buf[pos];
     const length = view.getUint32(pos + 4, true);
     // A torn or garbled header may claim any length: check it against the bytes left before
     // aligning (align8 is 32-bit arithmetic and would wrap a length near 2^32).
-    if (length > buf.length - pos - FRAME_HEADER_SIZE) break;
+    if (length > buf.length - pos - FRAME_HEADER_SIZE) return null;
     const end = pos + FRAME_HEADER_SIZE + align8(length);
-    if (buf[pos + 1] !== 0 || buf[pos + 2] !== 0 || buf[pos + 3] !== 0 || end > buf.length) break;
-    const payload = buf.subarray(pos + FRAME_HEADER_SIZE, pos + FRAME_HEADER_SIZE + length);
+    if (buf[pos + 1] !== 0 || buf[pos + 2] !== 0 || buf[pos + 3] !== 0 || end > buf.length) return null;
     if (type === FRAME_ENTRY) {
-      payloads.push(payload);
+      payloads.push(buf.subarray(pos + FRAME_HEADER_SIZE, pos + FRAME_HEADER_SIZE + length));
       pos = end;
       continue;
     }
-    if (type !== FRAME_COMMIT || length !== COMMIT_PAYLOAD_SIZE) break;
+    if (type !== FRAME_COMMIT || length !== COMMIT_PAYLOAD_SIZE) return null;
     const crc = view.getUint32(pos + FRAME_HEADER_SIZE, true);
     const count = view.getUint32(pos + FRAME_HEADER_SIZE + 4, true);
-    if (count === 0 || count !== payloads.length) break;
-    if (crc !== crc32c(buf.subarray(batchStart, pos))) break;
-    // The CRC vouches these bytes are exactly what we wrote: a decode failure now is not a
-    // torn write but a bug or an incompatible file, so it must not be cut away silently.
-    batches.push(
-      payloads.map((p, k) => {
-        try {
-          return decodeEntry(p);
-        } catch (err) {
-          throw new WalCorruptionError(
-            `${name}: checksummed entry ${k} at offset ${batchStart} does not decode: ${(err as Error).message}`,
-          );
-        }
-      }),
-    );
-    pos = end;
-    batchStart = pos;
-    payloads = [];
+    if (count === 0 || count !== payloads.length || crc !== crc32c(buf.subarray(start, pos))) return null;
+    return { payloads, end };
   }
-  return { batches, validEnd: batchStart };
+  return null;
+}
+
+/** Decodes a checksummed batch: the CRC vouches these bytes are exactly what we wrote, so a
+ *  decode failure is not a torn write but a bug or an incompatible file. */
+function decodeBatch(payloads: Uint8Array[], path: string, offset: number): Entry[] {
+  return payloads.map((p, k) => {
+    try {
+      return decodeEntry(p);
+    } catch (err) {
+      throw new WalCorruptionError(
+        `${path}: checksummed entry ${k} of the batch at offset ${offset} does not decode: ${(err as Error).message}`,
+        path,
+      );
+    }
+  });
+}
+
+/** The valid batches of a segment, and where valid data ends (torn/garbage after it). */
+function scanSegment(buf: Uint8Array, path: string): { batches: Entry[][]; validEnd: number } {
+  const batches: Entry[][] = [];
+  let pos = HEADER_SIZE;
+  for (let b = parseBatch(buf, pos); b !== null; b = parseBatch(buf, pos)) {
+    batches.push(decodeBatch(b.payloads, path, pos));
+    pos = b.end;
+  }
+  return { batches, validEnd: pos };
+}
+
+/** The first valid batch starting after `from` (at any frame alignment), or null: valid data
+ *  after an invalid batch means the damage is not a torn tail. */
+function findValidBatchAfter(
+  buf: Uint8Array,
+  from: number,
+  path: string,
+): { offset: number; first: Entry } | null {
+  for (let pos = from + 8; pos + 2 * FRAME_HEADER_SIZE <= buf.length; pos += 8) {
+    if (buf[pos] !== FRAME_ENTRY) continue; // a batch starts with an entry frame
+    const b = parseBatch(buf, pos);
+    if (b) return { offset: pos, first: decodeBatch(b.payloads.slice(0, 1), path, pos)[0] };
+  }
+  return null;
+}
+
+/** The entries of a torn batch that still decode and continue the log at `next` (for the
+ *  warning only: nothing vouches for these bytes, so anything out of sequence ends the list). */
+function readableIndexes(buf: Uint8Array, pos: number, next: number): { from: number; to: number } | null {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let to = next - 1;
+  while (pos + FRAME_HEADER_SIZE <= buf.length && buf[pos] === FRAME_ENTRY) {
+    const length = view.getUint32(pos + 4, true);
+    if (length > buf.length - pos - FRAME_HEADER_SIZE) break;
+    try {
+      if (
+        decodeEntry(buf.subarray(pos + FRAME_HEADER_SIZE, pos + FRAME_HEADER_SIZE + length)).index !==
+        to + 1
+      )
+        break;
+    } catch {
+      break;
+    }
+    to++;
+    pos += FRAME_HEADER_SIZE + align8(length);
+  }
+  return to < next ? null : { from: next, to };
 }
 
 export class SegmentedWal implements LogStore {
@@ -200,7 +252,12 @@ export class SegmentedWal implements LogStore {
   private closed = false;
   private readonly segmentSize: number;
   private readonly warn: (message: string) => void;
-  readonly recovery: WalRecoveryReport = { truncatedBytes: 0, removedFiles: [], ignoredFiles: [] };
+  readonly recovery: WalRecoveryReport = {
+    truncatedBytes: 0,
+    droppedEntries: null,
+    removedFiles: [],
+    ignoredFiles: [],
+  };
 
   private constructor(
     private readonly fs: FileSystem,
@@ -372,11 +429,16 @@ export class SegmentedWal implements LogStore {
     found.sort((a, b) => a.id - b.id);
 
     // Only the newest segment may have an incomplete header: its creation was interrupted,
-    // so it was never written to (and, if it was a reset, the reset never happened).
+    // so it was never written to (and, if it was a reset, the reset never happened). One that
+    // holds more than a header had a durable header once: it is damaged, not interrupted.
     const stale: Segment[] = [];
     const newest = found[found.length - 1];
-    if (newest && !headerMatches(await fs.readFile(join(dir, newest.name)), newest.id, newest.base)) {
-      stale.push(found.pop()!);
+    if (newest) {
+      const contents = await fs.readFile(join(dir, newest.name));
+      if (!headerMatches(contents, newest.id, newest.base)) {
+        if (contents.length > HEADER_SIZE) throw this.badHeader(newest, contents);
+        stale.push(found.pop()!);
+      }
     }
     // Reusing the removed segment's id keeps ids consecutive (a gap would void the whole log
     // on the next recovery); its unlink is made durable before any new segment is created.
@@ -390,31 +452,33 @@ export class SegmentedWal implements LogStore {
     const live = found.slice(start);
 
     let validEnd = HEADER_SIZE;
+    let torn: { offset: number; bytes: number; entries: { from: number; to: number } | null } | null = null;
     for (let k = 0; k < live.length; k++) {
       const s = live[k];
-      const contents = await fs.readFile(join(dir, s.name));
-      const isTail = k === live.length - 1;
-      if (!headerMatches(contents, s.id, s.base)) {
-        throw new WalCorruptionError(`WAL ${dir}: sealed segment ${s.name} has an invalid header`);
-      }
+      const path = join(dir, s.name);
+      const contents = await fs.readFile(path);
+      if (!headerMatches(contents, s.id, s.base)) throw this.badHeader(s, contents);
       this.applyBase(s);
-      const scan = scanSegment(contents, s.name);
-      if (scan.validEnd < contents.length && !isTail) {
-        throw new WalCorruptionError(
-          `WAL ${dir}: sealed segment ${s.name} has invalid data at offset ${scan.validEnd} ` +
-            `(${contents.length - scan.validEnd} bytes)`,
-        );
-      }
+      const scan = scanSegment(contents, path);
       for (const batch of scan.batches) {
         try {
           this.log.validateAppend(batch);
         } catch (err) {
-          throw new WalCorruptionError(`WAL ${dir}: segment ${s.name}: ${(err as Error).message}`);
+          throw new WalCorruptionError(`WAL ${dir}: segment ${s.name}: ${(err as Error).message}`, path);
         }
         this.log.append(batch);
         s.maxIndex = batch[batch.length - 1].index;
       }
       validEnd = scan.validEnd;
+      if (validEnd === contents.length) continue;
+      const isTail = k === live.length - 1;
+      const after = findValidBatchAfter(contents, validEnd, path);
+      if (!isTail || after) throw this.damaged(s, validEnd, after, live[k + 1]);
+      torn = {
+        offset: validEnd,
+        bytes: contents.length - validEnd,
+        entries: readableIndexes(contents, validEnd, this.log.lastIndex() + 1),
+      };
     }
 
     for (const s of stale) {
@@ -431,14 +495,68 @@ export class SegmentedWal implements LogStore {
     const tailSegment = live[live.length - 1];
     const handle = await fs.open(join(dir, tailSegment.name), "readwrite");
     this.tail = { segment: tailSegment, handle, size: validEnd };
-    const size = await handle.size();
-    if (size > validEnd) {
+    if (torn) {
       await handle.truncate(validEnd);
-      this.recovery.truncatedBytes = size - validEnd;
-      this.warn(`WAL ${dir}: cut ${size - validEnd} bytes of torn/invalid data from ${tailSegment.name}`);
+      this.recovery.truncatedBytes = torn.bytes;
+      this.recovery.droppedEntries = torn.entries;
+      const last = this.log.lastIndex();
+      const readable = torn.entries ? ` (${torn.entries.from}..${torn.entries.to} readable)` : "";
+      this.warn(
+        `WAL ${dir}: cut a torn last batch from ${tailSegment.name} (${torn.bytes} bytes at offset ` +
+          `${torn.offset}): the entries after index ${last}${readable} were never acknowledged ` +
+          `(the write was interrupted); the log now ends at ${last}`,
+      );
     }
     await handle.datasync();
     await fs.fsyncDir(dir);
+  }
+
+  /** Corruption of a segment header (one that was durable once). */
+  private badHeader(s: Segment, contents: Uint8Array): WalCorruptionError {
+    const path = join(this.dir, s.name);
+    let holds = "";
+    try {
+      const entries = scanSegment(contents, path).batches.flat();
+      if (entries.length > 0)
+        holds = ` (it holds entries ${entries[0].index}..${entries[entries.length - 1].index})`;
+    } catch {
+      // The header is what we report; what the frames hold is only a hint.
+    }
+    return new WalCorruptionError(
+      `WAL corrupt: ${path} has an invalid header at offset 0${holds}; the log from this segment on cannot be trusted`,
+      path,
+    );
+  }
+
+  /** Corruption of acknowledged data inside a segment: name the offset and the entries. */
+  private damaged(
+    s: Segment,
+    offset: number,
+    after: { offset: number; first: Entry } | null,
+    next: Segment | undefined,
+  ): WalCorruptionError {
+    const path = join(this.dir, s.name);
+    const last = this.log.lastIndex();
+    const range = (from: number, to: number) =>
+      from === to ? `entry ${from} is` : `entries ${from}..${to} are`;
+    const lost = after
+      ? after.first.index > last + 1
+        ? range(last + 1, after.first.index - 1)
+        : `the entries after index ${last} are`
+      : next && next.base > last + 1
+        ? range(last + 1, next.base - 1)
+        : `the entries after index ${last} in it are`;
+    const resumes = after
+      ? `, yet valid entries resume at index ${after.first.index} (offset ${after.offset})`
+      : next
+        ? `; the next segment ${next.name} continues at index ${next.base}`
+        : "";
+    return new WalCorruptionError(
+      `WAL corrupt: ${next ? "sealed segment" : "segment"} ${path} is damaged at offset ${offset} ` +
+        `(the batch there does not verify${resumes}): ${lost} lost; they were acknowledged, so this ` +
+        `is not a torn write`,
+      path,
+    );
   }
 
   /** Recovery: a segment's base voids later entries of older segments (see file comment). */
@@ -450,7 +568,9 @@ export class SegmentedWal implements LogStore {
     const next = this.log.nextIndex();
     if (next !== null && s.base > next) {
       throw new WalCorruptionError(
-        `WAL ${this.dir}: segment ${s.name} continues at ${s.base} but the log before it ends at ${next - 1}`,
+        `WAL corrupt: segment ${s.name} continues at ${s.base} but the log before it ends at ${next - 1}: ` +
+          `entries ${next}..${s.base - 1} are missing`,
+        join(this.dir, s.name),
       );
     }
     this.log.continueAt(s.base);

@@ -1,11 +1,14 @@
 import { useApp, useStdout } from "ink";
 import type { Logger } from "pino";
-import { useCallback } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { ShowResult } from "../../admin/api-types.ts";
-import type { PeerAccess } from "../../util/http-client.ts";
-import type { NodeRow } from "../model.ts";
-import { carryOut, loadPlan, removalBlocked, type RemovalApi } from "../removal.ts";
-import { initialState, reducer } from "../state.ts";
+import { PLAIN_HTTP, type PeerAccess } from "../../util/http-client.ts";
+import { carryOutAdd, loadAddPlan, type AddApi } from "../add-node.ts";
+import { planCopy } from "../clipboard.ts";
+import type { KeyHandlers } from "../keymap.ts";
+import { fetchStatus } from "../node-status.ts";
+import { carryOut, loadPlan, type RemovalApi } from "../removal.ts";
+import { CONFIRM_GRACE_MS, initialState, reducer, STATUS_TTL_MS, type AppState } from "../state.ts";
 import type { Theme } from "../theme.ts";
 import { useClusterPoll } from "../use-cluster-poll.ts";
 import { useKeys } from "../use-keys.ts";
@@ -14,7 +17,7 @@ import { readSize, useTerminalSize, type TerminalSize } from "../use-terminal-si
 import { Screen, type ScreenContext } from "./Screen.tsx";
 
 export interface AppProps {
-  admin: RemovalApi & { show(): Promise<ShowResult> };
+  admin: RemovalApi & AddApi & { show(): Promise<ShowResult>; readonly bind?: string };
   /** How the poller reaches the nodes: the same scheme, CA and credentials as `admin` (default plain HTTP). */
   access?: PeerAccess;
   intervalMs: number;
@@ -28,12 +31,40 @@ export interface AppProps {
   interactive?: boolean;
   /** First text of the status line (the demo says how to make a node fail). */
   notice?: string;
+  /** Environment for the clipboard decision (TERM, TMUX, STY); default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Expires the status message STATUS_TTL_MS after it appeared (it stays in the events). */
+function useStatusExpiry(state: AppState, dispatch: (a: { type: "statusExpire"; at: number }) => void): void {
+  const at = state.status?.at;
+  useEffect(() => {
+    if (at === undefined) return;
+    const timer = setTimeout(
+      () => dispatch({ type: "statusExpire", at: Date.now() }),
+      Math.max(0, at + STATUS_TTL_MS - Date.now()) + 10,
+    );
+    return () => clearTimeout(timer);
+  }, [at, dispatch]);
+}
+
+/** Draws again once `y` is accepted after a plan appeared, so the key bar stops saying "wait". */
+function useRedrawAfterGrace(planAt: number | null): void {
+  const [, redraw] = useState(0);
+  useEffect(() => {
+    if (planAt === null) return;
+    const timer = setTimeout(
+      () => redraw((n) => n + 1),
+      Math.max(0, planAt + CONFIRM_GRACE_MS - Date.now()) + 10,
+    );
+    return () => clearTimeout(timer);
+  }, [planAt]);
 }
 
 export function App(props: AppProps) {
   const {
     admin,
-    access,
+    access = PLAIN_HTTP,
     intervalMs,
     timeoutMs,
     theme,
@@ -42,6 +73,7 @@ export function App(props: AppProps) {
     logger,
     interactive = true,
     notice,
+    env = process.env,
   } = props;
   const { exit } = useApp();
   const { stdout } = useStdout();
@@ -52,40 +84,92 @@ export function App(props: AppProps) {
   const onSize = useCallback((size: TerminalSize) => dispatch({ type: "resize", ...size }), [dispatch]);
   useTerminalSize(onSize);
   const poll = useClusterPoll({ admin, access, intervalMs, timeoutMs, dispatch, logger });
+  useStatusExpiry(state, dispatch);
+  useRedrawAfterGrace(state.removal?.planAt ?? state.adding?.planAt ?? null);
 
-  useKeys(
-    current,
-    dispatch,
-    {
-      quit: () => exit(),
-      refresh: () => {
-        dispatch({ type: "status", text: "refreshing…", tone: "info", at: Date.now() });
-        poll.refresh();
-      },
-      askRemove: (row: NodeRow | null) => {
-        const blocked = removalBlocked(current(), row);
-        if (blocked || !row) {
-          dispatch({ type: "status", text: blocked ?? "no node selected", tone: "error", at: Date.now() });
-          if (blocked) logger.info({ node: row?.httpAddr, blocked }, "removal refused before asking");
-          return;
-        }
-        dispatch({ type: "removeAsked", row, at: Date.now() });
-        logger.info({ node: row.httpAddr, up: row.up }, "removal asked; fetching plan");
-        void loadPlan(admin, row.httpAddr, dispatch);
-      },
-      confirmRemove: () => {
-        const removal = current().removal;
-        if (!removal) return;
-        logger.warn({ node: removal.target.httpAddr, force: removal.force }, "removal confirmed");
-        void carryOut(admin, removal, dispatch).then(() => {
-          const s = current().status;
-          logger.info({ node: removal.target.httpAddr, result: s?.text }, "removal finished");
-          poll.refresh();
-        });
-      },
+  // The detail pane's node: its full /status, again after every poll while the pane is open.
+  const detailKey = state.mode === "detail" ? (state.detail?.key ?? null) : null;
+  const polledAt = state.cluster?.polledAt;
+  useEffect(() => {
+    const row = current().cluster?.rows.find((r) => r.key === detailKey);
+    if (!detailKey || !row || row.role !== "meta" || row.up === false) return;
+    let live = true;
+    void fetchStatus(row.httpAddr, access, timeoutMs).then((answer) => {
+      if (live) dispatch({ type: "detailStatus", key: detailKey, ...answer });
+    });
+    return () => {
+      live = false;
+    };
+  }, [detailKey, polledAt, access, timeoutMs, current, dispatch]);
+
+  // A removal dialog whose node went down or came back asks for a new plan: the force dialog
+  // must not offer what the old reachability allowed.
+  const removal = state.removal;
+  const targetUp =
+    removal && (state.mode === "confirm" || state.mode === "force-confirm")
+      ? (state.cluster?.rows.find((r) => r.key === `meta:${removal.target.httpAddr}`)?.up ?? null)
+      : null;
+  const plannedWith = useRef<{ target: string; up: boolean } | null>(null);
+  useEffect(() => {
+    const r = current().removal;
+    if (!r?.plan || targetUp === null) return;
+    const seen = plannedWith.current;
+    if (seen?.target !== r.target.httpAddr) {
+      plannedWith.current = { target: r.target.httpAddr, up: targetUp };
+      return;
+    }
+    if (seen.up === targetUp) return;
+    plannedWith.current = { target: r.target.httpAddr, up: targetUp };
+    logger.info(
+      { node: r.target.httpAddr, up: targetUp },
+      "reachability changed; planning the removal again",
+    );
+    void loadPlan(admin, r.target.httpAddr, dispatch);
+  }, [targetUp, removal?.plan, admin, current, dispatch, logger]);
+
+  const handlers: KeyHandlers = {
+    quit: () => exit(),
+    refresh: () => {
+      dispatch({ type: "status", text: "refreshing…", tone: "info", at: Date.now(), transient: true });
+      poll.refresh();
     },
-    interactive,
-  );
+    askRemove: (row) => {
+      plannedWith.current = null;
+      dispatch({ type: "removeAsked", row, at: Date.now() });
+      if (current().removal?.target.httpAddr !== row.httpAddr) return; // refused before asking
+      logger.info({ node: row.httpAddr, up: row.up }, "removal asked; fetching plan");
+      void loadPlan(admin, row.httpAddr, dispatch);
+    },
+    confirmRemove: () => {
+      const r = current().removal;
+      if (!r) return;
+      logger.warn({ node: r.target.httpAddr, force: r.force }, "removal confirmed");
+      void carryOut(admin, r, dispatch).then(() => {
+        logger.info({ node: r.target.httpAddr, result: current().status?.text }, "removal finished");
+        poll.refresh();
+      });
+    },
+    openDetail: () => dispatch({ type: "detailOpen" }),
+    copy: (row) => {
+      const plan = planCopy(row.httpAddr, env, stdout.isTTY === true);
+      if (plan.sequence) stdout.write(plan.sequence);
+      dispatch({ type: "status", text: plan.message, tone: plan.ok ? "ok" : "warn", at: Date.now() });
+    },
+    planAdd: (httpAddr) => {
+      logger.info({ node: httpAddr }, "add asked; checking the node");
+      void loadAddPlan(httpAddr, current().cluster, access, timeoutMs, dispatch);
+    },
+    confirmAdd: () => {
+      const typed = current().adding?.typed;
+      if (!typed) return;
+      logger.warn({ node: typed }, "add confirmed");
+      void carryOutAdd(admin, typed, dispatch).then(() => {
+        logger.info({ node: typed, result: current().status?.text }, "add finished");
+        poll.refresh();
+      });
+    },
+  };
+  useKeys(current, dispatch, handlers, interactive);
 
   return <Screen state={state} theme={theme} context={context} />;
 }

@@ -16,6 +16,8 @@ export interface DialogFrameProps {
   width: number;
   height: number;
   theme: Theme;
+  /** Body lines scrolled past (the help scrolls); marked with "…" at the top. */
+  scrollTop?: number;
 }
 
 function render(line: DialogLine, width: number, theme: Theme, key: string): ReactNode[] {
@@ -36,7 +38,16 @@ function render(line: DialogLine, width: number, theme: Theme, key: string): Rea
  * A modal drawn in place of the table. It never grows past `height` lines: the title and the key
  * help always show, and details are cut (with "…") on short terminals; the border goes first.
  */
-export function DialogFrame({ title, tone, lines, footer, width, height, theme }: DialogFrameProps) {
+export function DialogFrame({
+  title,
+  tone,
+  lines,
+  footer,
+  width,
+  height,
+  theme,
+  scrollTop = 0,
+}: DialogFrameProps) {
   const measure = (inner: number) => ({
     title: render({ text: title, tone, bold: true }, inner, theme, "t"),
     body: lines.flatMap((l, i) => render(l, inner, theme, `b${i}`)),
@@ -47,6 +58,8 @@ export function DialogFrame({ title, tone, lines, footer, width, height, theme }
   const parts = bordered ? boxed : measure(width);
   const room = Math.max(0, height - (bordered ? 2 : 0) - parts.title.length - parts.foot.length);
   let body = parts.body;
+  const skip = Math.min(scrollTop, Math.max(0, body.length - room));
+  if (skip > 0) body = [<Text key="above">…</Text>, ...body.slice(skip + 1)];
   if (body.length > room) {
     body = body.slice(0, Math.max(0, room - 1));
     if (room > 0) body.push(<Text key="cut">…</Text>);

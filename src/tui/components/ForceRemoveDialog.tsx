@@ -1,4 +1,5 @@
 import { Text } from "ink";
+import { warningText } from "../../util/wording.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
 import { planLines, type RemovalDialogProps } from "./RemoveDialog.tsx";
 
@@ -6,11 +7,11 @@ import { planLines, type RemovalDialogProps } from "./RemoveDialog.tsx";
  * Force removal, Shopify DangerousConfirmationPrompt style: the consequence in plain words and the
  * node's HTTP address typed exactly, then Enter. Nothing else confirms it.
  */
-export function ForceRemoveDialog({ removal, width, height, theme }: RemovalDialogProps) {
+export function ForceRemoveDialog({ removal, connectedTo, width, height, theme }: RemovalDialogProps) {
   const { target, plan } = removal;
   const lines: DialogLine[] = [
-    { text: `WARNING: ${removal.forceReason ?? "the node does not answer"}`, tone: "error", bold: true },
-    ...planLines(removal),
+    { text: warningText(removal.forceReason ?? "the node does not answer"), tone: "error", bold: true },
+    ...planLines(removal, connectedTo),
   ];
   const refused = !!plan?.refusal;
   if (plan && !refused) {

@@ -1,7 +1,9 @@
 import { Box, Text } from "ink";
 import type { ApiKind } from "../../cluster-api/types.ts";
+import { leaderText, MEMBERSHIP_UNKNOWN } from "../../util/wording.ts";
 import { adminTrouble } from "../events.ts";
 import { quorumHealth, type ClusterSnapshot } from "../model.ts";
+import { HEALTH_TEXT } from "../report.ts";
 import { clock } from "../text.ts";
 import type { Theme } from "../theme.ts";
 
@@ -17,13 +19,6 @@ export interface HeaderProps {
 
 /** What the header calls the service behind -bind. */
 const API_NAME: Record<ApiKind, string> = { admin: "admin service", meta: "meta API" };
-
-const HEALTH_TEXT = {
-  ok: "",
-  degraded: " (degraded)",
-  "at-risk": " - quorum at risk",
-  lost: " - NO QUORUM",
-} as const;
 
 function ClusterLine({
   cluster,
@@ -54,11 +49,13 @@ function ClusterLine({
   return (
     <Text wrap="truncate-end">
       leader{" "}
-      {cluster.leaderHttp ? (
-        <Text bold={theme.bold}>{cluster.leaderHttp}</Text>
-      ) : (
+      <Text color={cluster.leaderHttp ? undefined : theme.tone.error} bold={theme.bold}>
+        {leaderText(cluster.leaderHttp)}
+      </Text>
+      {cluster.membershipKnown ? null : (
         <Text color={theme.tone.error} bold={theme.bold}>
-          NONE
+          {"  "}
+          {MEMBERSHIP_UNKNOWN}
         </Text>
       )}
       {"  "}
@@ -83,7 +80,7 @@ export function Header({ cluster, bind, api, profileName, readOnly, theme, width
           influx-cluster
         </Text>
         {"  "}
-        {api === "meta" ? "meta API" : "admin"} {bind}
+        {api === "meta" ? "meta API" : "admin"} {cluster?.adminBind ?? bind}
         {profileName ? `  profile ${profileName}` : ""}
         {readOnly ? (
           <Text color={theme.tone.warn} bold={theme.bold}>

@@ -1,13 +1,15 @@
 import { Box, Text } from "ink";
 import { memo, useMemo } from "react";
 import type { NodeRow } from "../model.ts";
-import { fitColumns, MARKER_WIDTH, type Column } from "../table-format.ts";
+import { columnTitle, fitColumns, MARKER_WIDTH, type Column, type SortKey } from "../table-format.ts";
 import { fit } from "../text.ts";
 import type { Theme } from "../theme.ts";
 
 export interface NodeTableProps {
   rows: NodeRow[];
   selectedKey: string | null;
+  /** The column the rows are sorted by (its title is marked), null for the default order. */
+  sort?: SortKey;
   /** Lines for the rows (the title line comes on top). */
   height: number;
   width: number;
@@ -44,7 +46,15 @@ export function scrollOffset(selected: number, count: number, height: number): n
   return Math.min(Math.max(selected - height + 1, 0), count - height);
 }
 
-export function NodeTable({ rows, selectedKey, height, width, theme, emptyText }: NodeTableProps) {
+export function NodeTable({
+  rows,
+  selectedKey,
+  sort = null,
+  height,
+  width,
+  theme,
+  emptyText,
+}: NodeTableProps) {
   // Same array for the same width, so the memoised rows are not all redrawn on every key.
   const columns = useMemo(() => fitColumns(width), [width]);
   const selected = Math.max(
@@ -53,7 +63,7 @@ export function NodeTable({ rows, selectedKey, height, width, theme, emptyText }
   );
   const offset = scrollOffset(selected, rows.length, height);
   const shown = rows.slice(offset, offset + Math.max(height, 0));
-  const title = fit("", MARKER_WIDTH) + columns.map((c) => fit(c.title, c.width, c.align)).join(" ");
+  const title = fit("", MARKER_WIDTH) + columns.map((c) => columnTitle(c, sort)).join(" ");
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end" bold={theme.bold} color={theme.accent}>

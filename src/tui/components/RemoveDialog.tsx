@@ -1,3 +1,4 @@
+import { warningText } from "../../util/wording.ts";
 import type { Removal } from "../state.ts";
 import type { Theme } from "../theme.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
@@ -7,7 +8,7 @@ import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
  * service or, talking to a meta API directly, by this client (the plan's warnings say how the
  * leader is handled, which differs between the two).
  */
-export function planLines(removal: Removal): DialogLine[] {
+export function planLines(removal: Removal, connectedTo: string | null): DialogLine[] {
   const plan = removal.plan;
   if (!plan) return [{ text: "Checking what this removal would do…" }];
   const lines: DialogLine[] = [
@@ -18,7 +19,15 @@ export function planLines(removal: Removal): DialogLine[] {
       text: `Voters ${plan.votersBefore} → ${plan.votersAfter}; quorum after removal: ${plan.quorumAfter} of ${plan.votersAfter} (${plan.reachableVotersAfter} reachable).`,
     },
   ];
-  for (const w of plan.warnings) lines.push({ text: `warning: ${w}`, tone: "warn" });
+  for (const w of plan.warnings) lines.push({ text: warningText(w), tone: "warn" });
+  if (connectedTo === removal.target.httpAddr) {
+    lines.push({
+      text: warningText(
+        "this view talks to the admin service beside this node (or to its meta API); once it is removed, the view switches to another member's",
+      ),
+      tone: "warn",
+    });
+  }
   if (plan.refusal) lines.push({ text: `REFUSED: ${plan.refusal}`, tone: "error", bold: true });
   return lines;
 }
@@ -26,16 +35,20 @@ export function planLines(removal: Removal): DialogLine[] {
 /** What both removal dialogs (this one and the force dialog) are drawn from. */
 export interface RemovalDialogProps {
   removal: Removal;
+  /** The meta node beside the admin service the view talks to (the node itself for a meta API). */
+  connectedTo: string | null;
   width: number;
   height: number;
   theme: Theme;
 }
 
-export function RemoveDialog({ removal, width, height, theme }: RemovalDialogProps) {
+export function RemoveDialog({ removal, connectedTo, width, height, theme }: RemovalDialogProps) {
   const { target, plan } = removal;
-  const lines = planLines(removal);
+  const lines = planLines(removal, connectedTo);
   if (plan && !plan.refusal) {
-    lines.push({ text: "Its meta data is wiped; it keeps running as a blank node that can be added again." });
+    lines.push({
+      text: "Its meta data is wiped; it keeps running as a blank node that can be added again (a, then its address).",
+    });
   }
   const footer: DialogLine[] = !plan
     ? [{ text: "Esc cancels" }]

@@ -1,15 +1,17 @@
 import { Box, Text } from "ink";
 import type { ApiKind } from "../../cluster-api/types.ts";
-import { visibleRows, type AppState } from "../state.ts";
+import { detailRow, visibleRows, type AppState } from "../state.ts";
 import { wrapText } from "../text.ts";
 import type { Theme } from "../theme.ts";
+import { AddDialog } from "./AddDialog.tsx";
+import { DetailPane } from "./DetailPane.tsx";
 import { EventsPane } from "./EventsPane.tsx";
 import { ForceRemoveDialog } from "./ForceRemoveDialog.tsx";
 import { Header } from "./Header.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
 import { KeyBar } from "./KeyBar.tsx";
 import { NodeTable } from "./NodeTable.tsx";
-import { RemovalProgress } from "./RemovalProgress.tsx";
+import { ProgressDialog } from "./ProgressDialog.tsx";
 import { RemoveDialog } from "./RemoveDialog.tsx";
 import { StatusLine } from "./StatusLine.tsx";
 
@@ -23,14 +25,19 @@ export interface ScreenContext {
   api?: ApiKind;
   profileName: string | null;
   logFile: string | null;
+  /** Lines about this session for the help overlay (the demo's node PIDs). */
+  notes?: string[];
 }
 
-/** Lines of the table (title excluded) and of the events pane (title included) in `body` lines. */
+/**
+ * Lines of the table (title excluded) and of the events pane (title included) in `body` lines:
+ * the table takes what its rows need, the events every line left (from 3 lines up), so a tall
+ * terminal shows a long history instead of blank rows.
+ */
 export function splitBody(body: number, rowCount: number): { table: number; events: number } {
   const wanted = Math.max(rowCount, 1);
-  // The events pane appears once the table fits with room to spare, and takes at most 7 lines.
   const spare = body - 1 - wanted;
-  const events = spare >= 3 ? Math.min(7, spare) : 0;
+  const events = spare >= 3 ? spare : 0;
   return { table: body - 1 - events, events };
 }
 
@@ -60,28 +67,83 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
   const body = height - 4; // header (2), status line, key bar
   const shown = visibleRows(state);
   const dialog = { width: Math.min(columns, DIALOG_MAX_WIDTH), height: body, theme };
+  const connectedTo = state.cluster?.adminSelf ?? null;
   let main;
   if (state.mode === "help")
-    main = <HelpOverlay readOnly={state.readOnly} logFile={context.logFile} {...dialog} />;
+    main = (
+      <HelpOverlay
+        state={state}
+        logFile={context.logFile}
+        notes={context.notes ?? []}
+        {...dialog}
+        width={columns}
+      />
+    );
+  else if (state.mode === "detail" && state.detail)
+    main = (
+      <DetailPane
+        row={detailRow(state)}
+        detail={state.detail}
+        events={state.events}
+        {...dialog}
+        width={columns}
+      />
+    );
+  else if (state.mode === "events")
+    main = (
+      <EventsPane
+        events={state.events}
+        height={body}
+        width={columns}
+        theme={theme}
+        back={state.eventsBack}
+        wrap
+      />
+    );
   else if (state.mode === "confirm" && state.removal)
-    main = <RemoveDialog removal={state.removal} {...dialog} />;
+    main = <RemoveDialog removal={state.removal} connectedTo={connectedTo} {...dialog} />;
   else if (state.mode === "force-confirm" && state.removal)
-    main = <ForceRemoveDialog removal={state.removal} {...dialog} />;
+    main = <ForceRemoveDialog removal={state.removal} connectedTo={connectedTo} {...dialog} />;
   else if (state.mode === "removing" && state.removal)
-    main = <RemovalProgress removal={state.removal} {...dialog} />;
+    main = (
+      <ProgressDialog
+        title={`Removing meta node ${state.removal.target.httpAddr}${state.removal.force ? " (force)" : ""}`}
+        note={
+          state.removal.plan?.node.isLeader
+            ? "Leadership is transferred first, then the node leaves the configuration."
+            : "The node leaves the configuration in one Raft log entry, then it is asked to clean up."
+        }
+        startedAt={state.removal.startedAt}
+        {...dialog}
+      />
+    );
+  else if ((state.mode === "add-input" || state.mode === "add-confirm") && state.adding)
+    main = <AddDialog adding={state.adding} {...dialog} />;
+  else if (state.mode === "adding" && state.adding)
+    main = (
+      <ProgressDialog
+        title={`Adding meta node ${state.adding.typed}`}
+        note="The leader adds it as a non-voter; Raft promotes it to voter once it has caught up."
+        startedAt={state.adding.startedAt}
+        {...dialog}
+      />
+    );
   else {
     const split = splitBody(body, shown.length);
     const empty = state.filter
       ? `no node matches "${state.filter}"`
-      : state.cluster
-        ? "no nodes in the cluster"
-        : "waiting for the first poll…";
+      : state.cluster && !state.cluster.membershipKnown
+        ? "membership unknown: no leader answered"
+        : state.cluster
+          ? "no nodes in the cluster"
+          : "waiting for the first poll…";
     main = (
       <>
         <Box height={split.table + 1} flexDirection="column">
           <NodeTable
             rows={shown}
             selectedKey={state.selectedKey}
+            sort={state.sort}
             height={split.table}
             width={columns}
             theme={theme}
@@ -107,7 +169,7 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
         {main}
       </Box>
       <StatusLine state={state} theme={theme} width={columns} />
-      <KeyBar mode={state.mode} readOnly={state.readOnly !== null} theme={theme} />
+      <KeyBar state={state} theme={theme} />
     </Box>
   );
 }

@@ -2,7 +2,8 @@
  * A simulated cluster: real RaftNode hosts over the real file-backed stores (SegmentedWal,
  * FileStableStore, FileSnapshotStore) on a per-node SimulatedFileSystem, connected by the
  * simulated network, timed by virtual clocks. Node life cycle: start, crash (process dies and
- * the machine loses power: `fs.crash`), restart from the crashed disk, pause/resume, wipe.
+ * the machine loses power: `fs.crash`), restart from the crashed disk, restart from an older
+ * copy of its disk, pause/resume, wipe.
  */
 import { RaftNode, type RaftLogger } from "../../../src/raft/host.ts";
 import { NotLeaderError, LeadershipTransferInProgressError } from "../../../src/raft/errors.ts";
@@ -11,6 +12,7 @@ import { errorCode } from "../../../src/raft/storage/fs.ts";
 import { SegmentedWal } from "../../../src/raft/storage/wal.ts";
 import { FileStableStore } from "../../../src/raft/storage/stable.ts";
 import { FileSnapshotStore } from "../../../src/raft/storage/snapshots.ts";
+import { checkStores } from "../../../src/raft/storage/integrity.ts";
 import type { Configuration, ServerId } from "../../../src/raft/types.ts";
 import { SimClock } from "./clock.ts";
 import { InvariantChecker, type NodeStatus } from "./invariants.ts";
@@ -41,6 +43,21 @@ export interface DiskOptions {
   segmentSize: number;
 }
 
+/** A copy of a node's files, as an operator's backup would take it. */
+export interface DiskCopy {
+  generation: number;
+  dirs: string[];
+  files: Map<string, Uint8Array>;
+}
+
+/** After an older disk copy was restored: the node must get back what it had acknowledged. */
+interface CatchUp {
+  node: SimNode;
+  life: number;
+  target: number;
+  deadline: number;
+}
+
 export class SimNode {
   /** Current incarnation's server id (a wiped node rejoins under a fresh one). */
   id: ServerId;
@@ -57,6 +74,8 @@ export class SimNode {
   life = 0;
   /** Incremented when the disk is wiped: the node then joins as a new server, `name.generation`. */
   generation = 1;
+  /** An older copy of this node's disk, for the "restarts with an older disk" fault. */
+  backup: DiskCopy | null = null;
 
   constructor(
     readonly name: string,
@@ -71,6 +90,20 @@ export class SimNode {
 }
 
 const DATA_DIR = "/raft";
+const STABLE_DIR = `${DATA_DIR}/stable`;
+
+async function readTree(
+  fs: SimulatedFileSystem,
+  dir: string,
+  copy: { dirs: string[]; files: Map<string, Uint8Array> },
+) {
+  copy.dirs.push(dir);
+  for (const name of await fs.readdir(dir)) {
+    const path = `${dir}/${name}`;
+    if ((await fs.stat(path)).isDirectory) await readTree(fs, path, copy);
+    else copy.files.set(path, await fs.readFile(path));
+  }
+}
 
 function isInjectedDiskFault(err: unknown): boolean {
   if (err instanceof SimulatedCrashError) return true;
@@ -93,6 +126,8 @@ export class SimCluster {
   maxAckedIndex = 0;
   /** Processes that stopped on their own (fail-stop on a disk fault) and were restarted. */
   selfExits = 0;
+  /** Nodes restarted from an older disk copy that have not caught up yet. */
+  readonly catchUps: CatchUp[] = [];
 
   constructor(
     readonly scheduler: Scheduler,
@@ -149,6 +184,14 @@ export class SimCluster {
       const stable = await FileStableStore.open(node.fs, `${DATA_DIR}/stable`);
       const snaps = await FileSnapshotStore.open(node.fs, `${DATA_DIR}/snapshots`);
       if (!current()) return;
+      // The daemon's own check (src/raft/open.ts): a crash must never look like corruption.
+      for (const w of checkStores({
+        log: wal,
+        stable,
+        snapshots: snaps,
+        snapshotDir: `${DATA_DIR}/snapshots`,
+      }))
+        this.scheduler.trace(`${node.name} warn: ${w}`);
       this.checker.reopened(id, wal, stable, snaps);
       const observer = this.checker.fsmObserver(id);
       const fsm = new KvStateMachine({
@@ -313,6 +356,89 @@ export class SimCluster {
 
   checkInvariants(): void {
     this.checker.checkStatus(this.statuses());
+    for (let k = this.catchUps.length - 1; k >= 0; k--) {
+      const c = this.catchUps[k];
+      const last = c.node.host?.stats().lastLogIndex ?? 0;
+      if (c.node.life !== c.life || !c.node.host || last >= c.target) {
+        this.scheduler.trace(
+          `${c.node.name} ${last >= c.target ? `caught up to ${c.target}` : "restarted again"} after the older disk`,
+        );
+        this.catchUps.splice(k, 1);
+      } else if (this.scheduler.now > c.deadline) {
+        throw new Error(
+          `${c.node.name} restarted with an older copy of its disk never caught up: its log ends at ${last}, ` +
+            `it had acknowledged ${c.target}`,
+        );
+      }
+    }
+  }
+
+  // --- older disk copies --------------------------------------------------------------------
+
+  /** Take a copy of the node's files now (what an operator's backup would hold). */
+  async backUp(node: SimNode): Promise<void> {
+    const generation = node.generation;
+    const copy: DiskCopy = { generation, dirs: [], files: new Map() };
+    try {
+      await readTree(node.fs, DATA_DIR, copy);
+    } catch {
+      return; // the disk is halted at a crash point: no copy this time
+    }
+    if (node.generation === generation) node.backup = copy;
+    this.scheduler.trace(`${node.name} disk copied (${copy.files.size} files)`);
+  }
+
+  /**
+   * The node restarts with its backed-up log and snapshots (its stable store stays current, as
+   * after a restored WAL; a rolled-back vote is a different fault no store can detect). Only
+   * done when every entry it loses is durable on every other member, so the cluster's safety
+   * does not depend on the lost copy; the node must then catch up within `deadlineMs`.
+   * Returns null when that condition does not hold, else the node's last log index once it has
+   * restarted (before catching up).
+   */
+  restartWithOlderDisk(node: SimNode, deadlineMs: number): Promise<number> | null {
+    const backup = node.backup;
+    const leader = this.leader();
+    if (!backup || backup.generation !== node.generation || !node.host || !leader?.host || leader === node)
+      return null;
+    const members = leader.host.configuration().latest.config.servers.map((s) => s.id);
+    if (!members.includes(node.id)) return null;
+    const last = this.checker.durableLast(node.id);
+    const entry = this.checker.durableEntry(node.id, last);
+    if (!entry) return null;
+    for (const id of members) {
+      if (id === node.id) continue;
+      const other = this.checker.durableEntry(id, last);
+      if (!other || other.term !== entry.term || other.hash !== entry.hash) return null;
+    }
+    const target = Math.min(last, leader.host.coreStatus().commitIndex);
+    this.crash(node);
+    const crashed = node.fs;
+    const fs = new SimulatedFileSystem();
+    node.starting = true; // nobody else restarts it meanwhile
+    return (async () => {
+      const current: DiskCopy = { generation: node.generation, dirs: [], files: new Map() };
+      await readTree(crashed, STABLE_DIR, current);
+      const files = [...backup.files].filter(([path]) => !path.startsWith(`${STABLE_DIR}/`));
+      for (const dir of backup.dirs) await fs.mkdir(dir);
+      for (const [path, bytes] of [...files, ...current.files]) {
+        const h = await fs.open(path, "create");
+        await h.writeDurable(bytes, 0);
+        await h.close();
+      }
+      for (const dir of backup.dirs) await fs.fsyncDir(dir);
+      node.fs = fs;
+      this.configureDisk(node);
+      this.checker.rolledBack(node.id);
+      this.scheduler.trace(
+        `${node.name} restarts with an older copy of its disk (log to ${target} acknowledged)`,
+      );
+      node.starting = false;
+      await this.start(node);
+      if (!node.host) return 0;
+      this.catchUps.push({ node, life: node.life, target, deadline: this.scheduler.now + deadlineMs });
+      return node.host.stats().lastLogIndex;
+    })();
   }
 
   /** The running leader with the highest term, if any. */

@@ -22,7 +22,9 @@
  *   a vote grant or an append acknowledgement leaves a node only once what it vouches for is
  *   durable (seen through the transport: `checkOutgoing`);
  * - at most one uncommitted configuration entry in a leader's log;
- * - commit index never decreases within one process lifetime.
+ * - commit index never decreases within one process lifetime;
+ * - a node restarted with an older copy of its log catches up to what it had acknowledged
+ *   (checked by SimCluster, which injects that fault).
  */
 import {
   EntryType,
@@ -323,6 +325,26 @@ export class InvariantChecker {
       this.savedHardState.set(id, { ...loaded!.hardState });
     }
     this.lastCommit.delete(id);
+  }
+
+  /** The durable log entry at `index` of a node, if it has one. */
+  durableEntry(id: ServerId, index: number): { term: number; hash: string } | undefined {
+    const e = this.mirrors.get(id)?.entries.get(index);
+    return e && { term: e.term, hash: e.hash };
+  }
+
+  /** Index of the last durable log entry of a node (0 if none). */
+  durableLast(id: ServerId): number {
+    return this.mirrors.get(id)?.last ?? 0;
+  }
+
+  /**
+   * The node's log and snapshots were deliberately replaced by an older copy (the "older disk"
+   * fault): it may reopen with less than it made durable. Its hard state is kept, and checked.
+   */
+  rolledBack(id: ServerId): void {
+    this.mirrors.set(id, new LogMirror());
+    this.trace(`checker: ${id} restarts from an older copy of its log`);
   }
 
   /** A node's disk was wiped for good (the id is never used again). */

@@ -1,6 +1,7 @@
 /**
  * The nemesis: during the fault phase it injects, at random moments, the faults the seed's
  * swarm configuration switched on — partitions of every shape, crashes with disk damage,
+ * restarts from an older copy of a node's disk,
  * process pauses longer than the election timeout, and membership changes under load.
  */
 import type { SimCluster, SimNode } from "./cluster.ts";
@@ -52,6 +53,9 @@ export class Nemesis {
   }
 
   private act(action: Action): void {
+    // Quiet while a node restarted from an older disk catches up: the check that it does
+    // (SimCluster.checkInvariants) assumes a working cluster around it.
+    if (this.cluster.catchUps.length > 0) return;
     this.actions++;
     switch (action) {
       case "partition":
@@ -128,6 +132,18 @@ export class Nemesis {
   private crash(): void {
     const candidates = this.cluster.nodes.filter((n) => n.up);
     if (candidates.length === 0) return;
+    // Sometimes a follower comes back with an older copy of its disk (a restored backup).
+    const withCopy = candidates.filter((n) => n.backup);
+    if (withCopy.length > 0 && this.rng.chance(0.25)) {
+      const victim = this.rng.pick(withCopy);
+      if (this.cluster.restartWithOlderDisk(victim, 20 * this.electionMs) !== null) {
+        this.partitionEpoch++;
+        this.cluster.network.heal();
+        this.trace(`${victim.name} restarts with an older copy of its disk; network healed`);
+        return;
+      }
+    }
+    if (this.rng.chance(0.3)) void this.cluster.backUp(this.rng.pick(candidates));
     // Leaders are the most interesting victims.
     const leader = this.cluster.leader();
     const victim = leader && this.rng.chance(0.4) ? leader : this.rng.pick(candidates);

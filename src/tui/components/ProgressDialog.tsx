@@ -1,19 +1,24 @@
 import { useEffect, useState } from "react";
-import type { Removal } from "../state.ts";
 import type { Theme } from "../theme.ts";
 import { DialogFrame } from "./DialogFrame.tsx";
 
 const FRAMES = ["|", "/", "-", "\\"];
 
-/** Shown while remove-meta runs (it may wait for a leadership transfer and the node's cleanup). */
-export function RemovalProgress({
-  removal,
+/** Shown while the admin service works on a removal or an add (it may wait for a leadership
+ *  transfer, the node's cleanup, or the new node catching up). */
+export function ProgressDialog({
+  title,
+  note,
+  startedAt,
   width,
   height,
   theme,
   now = Date.now,
 }: {
-  removal: Removal;
+  title: string;
+  /** What the admin service is doing, in one sentence. */
+  note: string;
+  startedAt: number | null;
   width: number;
   height: number;
   theme: Theme;
@@ -25,21 +30,17 @@ export function RemovalProgress({
     const timer = setInterval(() => setTick((n) => n + 1), 200);
     return () => clearInterval(timer);
   }, []);
-  const elapsed = Math.max(0, now() - (removal.startedAt ?? now()));
+  const elapsed = Math.max(0, now() - (startedAt ?? now()));
   const frame = FRAMES[Math.floor(elapsed / 200) % FRAMES.length];
   return (
     <DialogFrame
-      title={`Removing meta node ${removal.target.httpAddr}${removal.force ? " (force)" : ""}`}
+      title={title}
       tone="warn"
       lines={[
         { text: `${frame} waiting for the admin service… ${(elapsed / 1000).toFixed(1)}s` },
-        {
-          text: removal.plan?.node.isLeader
-            ? "Leadership is transferred first, then the node leaves the configuration."
-            : "The node leaves the configuration in one Raft log entry, then it is asked to clean up.",
-        },
+        { text: note },
       ]}
-      footer={[{ text: "The result will appear in the status line." }]}
+      footer={[{ text: "The result will appear in the status line and the events." }]}
       width={width}
       height={height}
       theme={theme}

@@ -1,0 +1,64 @@
+/**
+ * One wording for the facts influxd-ctl and the TUI both print: a node, its being down, the leader,
+ * a warning, the outcome of adding or removing a meta node. Each fact is worded here once, so the
+ * CLI's text and the TUI's dialogs, status line and events say the same thing the same way.
+ */
+
+import type { NodeResult, RemoveMetaResult } from "../admin/api-types.ts";
+
+/** "meta node 2 at node2:8091" (id 0 = not registered yet: "meta node node2:8091"). */
+export function nodeName(role: "meta" | "data", id: number, httpAddr: string): string {
+  return id ? `${role} node ${id} at ${httpAddr}` : `${role} node ${httpAddr}`;
+}
+
+/** Every warning, in both tools, starts with "Warning: " (never "warning:" or "WARNING:"). */
+export function warningText(text: string): string {
+  return `Warning: ${text}`;
+}
+
+/** The leader is always named by its HTTP address (what operators pass to -bind and remove-meta). */
+export function leaderText(leaderHttp: string | null | undefined): string {
+  return leaderHttp || "none";
+}
+
+/** A node that does not answer: "meta node 2 at node2:8091 is DOWN (connection refused)". */
+export function nodeDownText(
+  role: "meta" | "data",
+  id: number,
+  httpAddr: string,
+  reason: string | null,
+): string {
+  return `${nodeName(role, id, httpAddr)} is DOWN${reason ? ` (${reason})` : ""}`;
+}
+
+/** The admin service answered without a leader: what it lists is not the cluster's membership. */
+export const MEMBERSHIP_UNKNOWN = "membership unknown (no leader answered)";
+
+/** A metadata record that the Raft configuration does not contain (suffrage "none"). */
+export const NOT_IN_RAFT_CONFIG = "not in the Raft configuration";
+
+/** What a successful remove-meta did, as one paragraph per line (warnings last). */
+export function removedText(r: RemoveMetaResult): string[] {
+  const cleanup =
+    r.cleanup === "done"
+      ? "Its meta dir was wiped; it runs on as a blank node that can be added again."
+      : r.cleanup === "skipped"
+        ? "Its meta dir was not wiped (the node was unreachable)."
+        : // A failed cleanup is explained by its warning.
+          null;
+  return [
+    `Removed ${nodeName("meta", r.id, r.addr)}`,
+    ...(cleanup ? [cleanup] : []),
+    ...r.warnings.map(warningText),
+  ];
+}
+
+/** Lines as one paragraph (the status line, the events): each ends as a sentence. */
+export function oneLine(lines: string[]): string {
+  return lines.map((l) => (/[.!?)]$/.test(l) ? l : l + ".")).join(" ");
+}
+
+/** What a successful add-meta did. */
+export function addedText(node: NodeResult): string {
+  return `Added ${nodeName("meta", node.id, node.addr)}`;
+}

@@ -1,0 +1,110 @@
+// Scripting, on real processes: without a terminal the executable prints the view's model (-json)
+// or its table, and exits 0 healthy, 1 with a node DOWN, 2 without quorum or leader. -bind takes
+// several admin services and a host without a port (8084 is added, and named in errors).
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startLocalCluster, type LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { waitUntil } from "./wait.ts";
+
+const BIN = resolve("bin/influx-cluster.js");
+const home = mkdtempSync(join(tmpdir(), "tui-script-"));
+const ENV = { XDG_STATE_HOME: join(home, "state"), INFLUX_CLUSTER_CONFIG_DIR: join(home, "config") };
+let cluster: LocalCluster;
+
+before(async () => {
+  assert.ok(existsSync(resolve("dist/main.js")), "dist/ is missing: run npm run build (npm test does)");
+  cluster = await startLocalCluster({ size: 3 });
+});
+after(async () => {
+  await cluster?.stop();
+});
+
+function run(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, ...ENV } });
+}
+
+interface Model {
+  health: string;
+  exitCode: number;
+  reasons: string[];
+  leader: string | null;
+  membershipKnown: boolean;
+  votersUp: number;
+  votersTotal: number;
+  admin: { bind: string; node: string; error: string | null };
+  nodes: { httpAddr: string; up: boolean; state: string | null; role: string }[];
+}
+
+function json(bind: string): { status: number | null; model: Model; stderr: string } {
+  const r = run("-bind", bind, "-json", "-timeout", "1s");
+  return { status: r.status, model: JSON.parse(r.stdout) as Model, stderr: r.stderr };
+}
+
+test("--help documents -json and the exit codes", () => {
+  const help = run("tui", "--help");
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /-json/);
+  assert.match(help.stdout, /0 healthy; 1 degraded \(a node is DOWN\);\s+2 no quorum or no leader/);
+});
+
+test("healthy: exit 0, and -json is the model the view shows", () => {
+  const binds = cluster.nodes.map((n) => n.adminAddr).join(",");
+  const { status, model } = json(binds);
+  assert.equal(status, 0);
+  assert.equal(model.health, "healthy");
+  assert.equal(model.exitCode, 0);
+  assert.equal(model.votersUp, 3);
+  assert.equal(model.votersTotal, 3);
+  assert.equal(model.membershipKnown, true);
+  assert.equal(model.admin.bind, cluster.nodes[0].adminAddr);
+  assert.deepEqual(model.nodes.map((n) => n.httpAddr).sort(), cluster.nodes.map((n) => n.httpAddr).sort());
+  assert.equal(model.nodes.filter((n) => n.state === "leader").length, 1);
+  assert.ok(model.leader && cluster.nodes.some((n) => n.httpAddr === model.leader));
+  const table = run("-bind", binds);
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /^leader \S+ {2}3\/3 voters up {2}term \d+$/m);
+});
+
+test("no port in -bind: 8084 is dialled and named; a list moves on to an answering service", () => {
+  const r = run("-bind", "127.0.0.1");
+  assert.equal(r.status, 3);
+  assert.match(r.stderr, /using 127\.0\.0\.1:8084 \(the admin service port/, "the port assumed is said");
+  assert.match(r.stderr, /^influx-cluster: 127\.0\.0\.1:8084: /m, "the port that was dialled is named");
+  // The first address answers nothing: the next one in the list gives the picture.
+  const { status, model } = json(`127.0.0.1:1,${cluster.nodes[0].adminAddr}`);
+  assert.equal(status, 0);
+  assert.equal(model.admin.bind, cluster.nodes[0].adminAddr);
+});
+
+test("one node killed: exit 1, degraded, the node named; two killed: exit 2", async () => {
+  const binds = cluster.nodes.map((n) => n.adminAddr).join(",");
+  const victim = cluster.nodes[2].httpAddr;
+  await cluster.kill(2);
+  let last = json(binds);
+  await waitUntil(
+    "exit 1",
+    () => (last = json(binds)).status === 1,
+    30_000,
+    () => JSON.stringify(last.model),
+  );
+  assert.equal(last.model.health, "degraded");
+  assert.deepEqual(last.model.reasons, [`meta ${victim} DOWN`]);
+  assert.equal(last.model.nodes.find((n) => n.httpAddr === victim)?.up, false);
+  const table = run("-bind", binds);
+  assert.equal(table.status, 1);
+  assert.match(table.stdout, /2\/3 voters up - quorum at risk/);
+
+  await cluster.kill(1);
+  await waitUntil(
+    "exit 2",
+    () => (last = json(binds)).status === 2,
+    30_000,
+    () => JSON.stringify(last.model),
+  );
+  assert.match(last.model.health, /^no-(quorum|leader)$/);
+  assert.equal(last.model.votersUp, 1);
+});
