@@ -42,16 +42,9 @@ interface DataNodeStatus {
   nodeStatus: "joined" | "disjoined";
 }
 
-/** One owner of a shard (Go's ShardOwnerInfo: every field always present; state, size and
- *  times only filled in by a verbose listing). */
-export interface ShardOwnerInfo {
-  id: number;
-  tcpAddr: string;
-  state: string;
-  "last-modified": string;
-  size: number;
-  err: string;
-}
+/** One owner of a shard (Go's ShardOwnerInfo: the data node's own report of it, so the same
+ *  fields; state, size and times only filled in by a verbose listing). */
+export type ShardOwnerInfo = ShardOwnerStatus;
 
 /** One shard as /show-shards lists it (Go's ClusterShardInfo). */
 export interface ClusterShardInfo {

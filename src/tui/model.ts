@@ -2,6 +2,7 @@
 
 import type { NodeRaftState } from "../admin/api-types.ts";
 import type { StatusJson } from "../meta/service.ts";
+import { quorumSize } from "../raft/membership.ts";
 
 /** JSON of one of our meta nodes' GET /status (docs/http-api.md): the meta service's own type. */
 export type MetaStatus = StatusJson;
@@ -59,11 +60,6 @@ export interface ClusterSnapshot {
   polledAt: number;
 }
 
-/** Majority of `voters`. */
-export function quorumOf(voters: number): number {
-  return Math.floor(voters / 2) + 1;
-}
-
 export type QuorumHealth = "ok" | "degraded" | "at-risk" | "lost";
 
 /**
@@ -72,7 +68,7 @@ export type QuorumHealth = "ok" | "degraded" | "at-risk" | "lost";
  */
 export function quorumHealth(up: number, total: number): QuorumHealth {
   if (total === 0) return "lost";
-  const quorum = quorumOf(total);
+  const quorum = quorumSize(total);
   if (up < quorum) return "lost";
   if (up === total && total > 1) return "ok";
   return up - 1 < quorum ? "at-risk" : "degraded";

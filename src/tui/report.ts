@@ -6,7 +6,8 @@
  */
 
 import { leaderText, MEMBERSHIP_UNKNOWN } from "../util/wording.ts";
-import { quorumHealth, quorumOf, verdict, type ClusterSnapshot } from "./model.ts";
+import { quorumSize } from "../raft/membership.ts";
+import { quorumHealth, verdict, type ClusterSnapshot } from "./model.ts";
 import { plainTable } from "./table-format.ts";
 
 /** Words for the quorum's health, shared by the header and the plain report. */
@@ -43,7 +44,7 @@ export function jsonReport(snapshot: ClusterSnapshot): string {
     membershipKnown: snapshot.membershipKnown,
     votersUp: snapshot.votersUp,
     votersTotal: snapshot.votersTotal,
-    quorum: snapshot.votersTotal ? quorumOf(snapshot.votersTotal) : null,
+    quorum: snapshot.votersTotal ? quorumSize(snapshot.votersTotal) : null,
     term: snapshot.term,
     admin: { bind: snapshot.adminBind, node: snapshot.adminSelf, error: snapshot.adminError },
     polledAt: new Date(snapshot.polledAt).toISOString(),

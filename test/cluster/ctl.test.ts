@@ -120,6 +120,11 @@ test("last-voter and quorum refusals; a stray POST /remove-meta to a live member
 
   // Down to one voter, the last one cannot be removed even with -force.
   await cluster.restart(b);
+  // Reachable means active in the leader's Raft view: wait until the leader has heard from b again.
+  await cluster.waitFor("the leader to see every voter active", async () => {
+    const s = await status(cluster.nodes[leader].httpAddr);
+    return s.raft.servers.every((v) => v.active === true);
+  });
   for (const i of [a, b]) {
     const r = await ctl([...bind, "remove-meta", "-y", cluster.nodes[i].httpAddr]);
     assert.equal(r.code, 0, r.stderr);

@@ -103,12 +103,14 @@ export function App(props: AppProps) {
   }, [detailKey, polledAt, access, timeoutMs, current, dispatch]);
 
   // A removal dialog whose node went down or came back asks for a new plan: the force dialog
-  // must not offer what the old reachability allowed.
+  // must not offer what the old reachability allowed. Reachable is HTTP up and, when the leader
+  // reports it, active in the leader's Raft view (a node answers HTTP before the leader hears it).
   const removal = state.removal;
-  const targetUp =
+  const targetRow =
     removal && (state.mode === "confirm" || state.mode === "force-confirm")
-      ? (state.cluster?.rows.find((r) => r.key === `meta:${removal.target.httpAddr}`)?.up ?? null)
-      : null;
+      ? state.cluster?.rows.find((r) => r.key === `meta:${removal.target.httpAddr}`)
+      : undefined;
+  const targetUp = targetRow?.up == null ? null : targetRow.up && targetRow.raftActive !== false;
   const plannedWith = useRef<{ target: string; up: boolean } | null>(null);
   useEffect(() => {
     const r = current().removal;
