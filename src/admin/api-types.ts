@@ -12,7 +12,8 @@ export interface MetaNodeView {
   version: string;
   /** Its /status answered (HTTP up). */
   reachable: boolean;
-  state: NodeRaftState | "unreachable";
+  /** "unknown": the node answers but does not report its Raft state (a Go/Enterprise meta node). */
+  state: NodeRaftState | "unreachable" | "unknown";
   /** Set when the node reports that its meta dir failed under it (it then serves no writes). */
   storageError?: string;
   /** From the Raft configuration (the leader's, else this node's); "none": a metadata record that

@@ -1,23 +1,36 @@
 /**
- * `influxd-ctl`: InfluxDB Enterprise's operator commands, sent to an admin service. Errors are one
- * line, `<command>: <message>`, exit 1; usage errors print the command's usage and exit 2.
+ * `influxd-ctl`: InfluxDB Enterprise's operator commands, sent to an admin service or to a meta
+ * node's API (src/cluster-api). Errors are one line, `<command>: <message>`, exit 1; usage errors
+ * print the command's usage and exit 2.
  */
 
 import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
-import { AdminClient } from "../admin/client.ts";
-import { DEFAULT_ADMIN_PORT, withDefaultPort } from "../util/address.ts";
+import { API_CHOICES, connectOnFirstUse, type ApiChoice } from "../cluster-api/detect.ts";
+import type { ClusterOperations } from "../cluster-api/types.ts";
 import { VERSION } from "../version.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs, type FlagValues } from "../util/flags.ts";
-import { HttpStatusError, UnreachableError } from "../util/http-client.ts";
+import { HttpStatusError, UnreachableError, type PeerAccess } from "../util/http-client.ts";
 import { signJwt } from "../util/jwt.ts";
 import { addedText, removedText, warningText } from "../util/wording.ts";
 import { formatShow } from "./format.ts";
 import { confirm } from "./prompt.ts";
+import { SHARD_COMMANDS } from "./shard-commands.ts";
 
 const GLOBAL_FLAGS: FlagSpecs = {
-  bind: { kind: "string", arg: "host:port", help: "admin service to talk to", default: "localhost:8084" },
-  "bind-tls": { kind: "bool", help: "use TLS to reach the admin service" },
+  bind: {
+    kind: "string",
+    arg: "host:port",
+    help: "admin service (8084) or meta node API (8091) to talk to; a bare host gets the port of -api",
+    default: "localhost:8084",
+  },
+  api: {
+    kind: "string",
+    arg: "auto|admin|meta",
+    help: "which API -bind is: detected by default; a clearly different one is an error",
+    default: "auto",
+  },
+  "bind-tls": { kind: "bool", help: "use TLS to reach -bind (and, with -api meta, the other nodes)" },
   k: { kind: "bool", help: "skip certificate verification (with -bind-tls)" },
   "auth-type": {
     kind: "string",
@@ -34,19 +47,19 @@ const GLOBAL_FLAGS: FlagSpecs = {
   },
   "secret-file": { kind: "string", arg: "FILE", help: "read the shared secret from FILE" },
   timeout: { kind: "duration", help: "timeout of each request", default: 10_000 },
-  json: { kind: "bool", help: "print the admin service's JSON instead of text" },
+  json: { kind: "bool", help: "print the result as JSON (the admin service's shapes, with either API)" },
   h: { kind: "bool", help: "show this help", aliases: ["help"] },
 };
 
-interface Context {
-  admin: AdminClient;
+export interface Context {
+  api: ClusterOperations;
   /** The -bind address, for hints that name commands. */
   bind: string;
   json: boolean;
   out: (text: string) => void;
 }
 
-interface Command {
+export interface Command {
   args: string;
   summary: string;
   flags: FlagSpecs;
@@ -58,7 +71,7 @@ interface Command {
 
 const YES: FlagSpecs = { y: { kind: "bool", help: "assume yes to the confirmation prompt" } };
 
-function printResult(ctx: Context, result: unknown, text: string): void {
+export function printResult(ctx: Context, result: unknown, text: string): void {
   ctx.out(ctx.json ? JSON.stringify(result, null, 2) : text);
 }
 
@@ -74,7 +87,7 @@ const COMMANDS: Record<string, Command> = {
     arity: 0,
     examples: ["influxd-ctl show", "influxd-ctl -bind node2:8084 -json show"],
     async run(ctx) {
-      const show = await ctx.admin.show();
+      const show = await ctx.api.show();
       printResult(ctx, show, formatShow(show, ctx.bind).trimEnd());
     },
   },
@@ -94,7 +107,7 @@ const COMMANDS: Record<string, Command> = {
       "influxd-ctl -bind node3:8084 add-meta -new-cluster node3:8091   # a former member, on purpose",
     ],
     async run(ctx, flags, [addr]) {
-      const node = await ctx.admin.addMeta(addr, { newCluster: Boolean(flags["new-cluster"]) });
+      const node = await ctx.api.addMeta(addr, { newCluster: Boolean(flags["new-cluster"]) });
       printResult(ctx, node, addedText(node));
     },
   },
@@ -124,7 +137,7 @@ const COMMANDS: Record<string, Command> = {
       const tcpAddr = flags.tcpAddr as string | undefined;
       if (!flags.y) {
         // Show the safety checks before asking, and do not ask for what will be refused.
-        const plan = await ctx.admin.planRemoveMeta(addr, force, tcpAddr);
+        const plan = await ctx.api.planRemoveMeta(addr, force, tcpAddr);
         if (plan.refusal) throw new Error(plan.refusal);
         const up = (b: boolean) => (b ? "up" : "DOWN");
         const facts = [
@@ -143,7 +156,7 @@ const COMMANDS: Record<string, Command> = {
           return;
         }
       }
-      const result = await ctx.admin.removeMeta(addr, { force, tcpAddr });
+      const result = await ctx.api.removeMeta(addr, { force, tcpAddr });
       printResult(ctx, result, removedText(result).join("\n"));
     },
   },
@@ -154,7 +167,7 @@ const COMMANDS: Record<string, Command> = {
     arity: 1,
     examples: ["influxd-ctl add-data data1:8088"],
     async run(ctx, _flags, [tcpAddr]) {
-      const node = await ctx.admin.addData(tcpAddr);
+      const node = await ctx.api.addData(tcpAddr);
       printResult(ctx, node, `Added data node ${node.id} at ${node.tcpAddr}`);
     },
   },
@@ -173,7 +186,7 @@ const COMMANDS: Record<string, Command> = {
         process.stderr.write("Cancelled: nothing was changed.\n");
         return;
       }
-      const node = await ctx.admin.removeData(addr, force);
+      const node = await ctx.api.removeData(addr, force);
       printResult(ctx, node, `Removed data node ${node.id} at ${node.tcpAddr}`);
     },
   },
@@ -185,7 +198,7 @@ const COMMANDS: Record<string, Command> = {
     examples: ["influxd-ctl update-data data1:8088 data9:8088"],
     async run(ctx, _flags, [oldAddr, newAddr]) {
       if (oldAddr === newAddr) throw new UsageError("new-addr and old-addr are the same");
-      const node = await ctx.admin.updateData(oldAddr, newAddr);
+      const node = await ctx.api.updateData(oldAddr, newAddr);
       printResult(ctx, node, `Updated data node ${node.id} to ${node.tcpAddr}`);
     },
   },
@@ -203,7 +216,7 @@ const COMMANDS: Record<string, Command> = {
           return;
         }
       }
-      const result = await ctx.admin.leave();
+      const result = await ctx.api.leave();
       printResult(
         ctx,
         result,
@@ -218,10 +231,11 @@ const COMMANDS: Record<string, Command> = {
     arity: 1,
     examples: ["influxd-ctl join node1:8091"],
     async run(ctx, _flags, [via]) {
-      const node = await ctx.admin.join(via);
+      const node = await ctx.api.join(via);
       printResult(ctx, node, `Successfully joined cluster\n  * Added meta node ${node.id} at ${node.addr}`);
     },
   },
+  ...SHARD_COMMANDS,
 };
 
 function usageOf(name: string): string {
@@ -230,16 +244,20 @@ function usageOf(name: string): string {
   return `Usage: influxd-ctl [global flags] ${name}${Object.keys(c.flags).length ? " [flags]" : ""}${c.args ? " " + c.args : ""}\n\n${c.summary}.${flags}\n\nExamples:\n${c.examples.map((e) => "  " + e).join("\n")}`;
 }
 
-const HELP = `influxd-ctl ${VERSION}: operator commands for the cluster, sent to an admin service.
+/** Width of the command column in the help: the longest name and two spaces. */
+const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((n) => n.length)) + 2;
+
+const HELP = `influxd-ctl ${VERSION}: operator commands for the cluster, sent to an admin service
+or to a meta node's API (InfluxDB Enterprise's, on any compatible cluster).
 
 Usage:
   influxd-ctl [global flags] <command> [flags] [args]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(13)}${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(NAME_WIDTH)}${c.summary}`)
   .join("\n")}
-  version      print the version
+  ${"version".padEnd(NAME_WIDTH)}print the version
 
 Global flags:
 ${formatFlags(GLOBAL_FLAGS)}
@@ -312,6 +330,8 @@ function authHeaders(flags: FlagValues): Record<string, string> {
 function hint(e: unknown, flags: FlagValues): string {
   if (e instanceof HttpStatusError && e.status === 401 && authType(flags) === "none")
     return " (the cluster requires credentials: -auth-type jwt -secret-file FILE)";
+  if (e instanceof UnreachableError && e.code === "ECONNREFUSED" && /:8084$/.test(new URL(e.url).host))
+    return " (no admin service there; a meta node's API listens on 8091: -bind host:8091)";
   if (e instanceof UnreachableError && e.code === "ECONNRESET" && !flags["bind-tls"])
     return " (if the admin service uses HTTPS, add -bind-tls)";
   if (e instanceof UnreachableError && /does not speak HTTPS/.test(e.message))
@@ -360,29 +380,34 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let parsed;
-  let headers;
+  let headers: Record<string, string>;
   try {
     parsed = parseFlags(rest, command.flags);
     const [min, max] = typeof command.arity === "number" ? [command.arity, command.arity] : command.arity;
     if (parsed.rest.length < min) throw new UsageError(`missing argument ${command.args}`);
     if (parsed.rest.length > max) throw new UsageError(`unexpected argument "${parsed.rest[max]}"`);
     headers = authHeaders(global.flags);
+    if (!(API_CHOICES as readonly string[]).includes(global.flags.api as string))
+      throw new UsageError(`invalid -api "${String(global.flags.api)}" (expected auto, admin or meta)`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`${name}: ${e.message}\n\n${usageOf(name)}`);
     return 2;
   }
-  const tls = global.flags["bind-tls"] ? { rejectUnauthorized: !global.flags.k } : undefined;
-  const admin = new AdminClient({
-    bind: withDefaultPort(global.flags.bind as string, DEFAULT_ADMIN_PORT),
-    tls,
-    timeoutMs: global.flags.timeout as number,
-    headers,
-  });
+  const access: PeerAccess = global.flags["bind-tls"]
+    ? { scheme: "https", tls: { rejectUnauthorized: !global.flags.k }, headers: () => headers }
+    : { scheme: "http", headers: () => headers };
   try {
+    const api = connectOnFirstUse({
+      bind: global.flags.bind as string,
+      api: global.flags.api as ApiChoice,
+      access,
+      timeoutMs: global.flags.timeout as number,
+      onNote: (note) => err(`influxd-ctl: ${note}`),
+    });
     await command.run(
       {
-        admin,
+        api,
         bind: global.flags.bind as string,
         json: Boolean(global.flags.json),
         out: (t) => process.stdout.write(t + "\n"),

@@ -46,6 +46,9 @@ export interface LocalClusterOptions {
   baseDir?: string;
   /** Form the cluster (default true); false leaves every node blank. */
   form?: boolean;
+  /** Run the admin service (default true); false writes `[admin_cluster] enabled = false`, a meta
+   *  tier managed through its meta API only (form it with `form: false` and influxd-ctl on 8091). */
+  adminService?: boolean;
   /** Extra [meta] settings written into every node's config, e.g. { "election-timeout": "1s" }. */
   meta?: Record<string, string | number | boolean>;
   /** Extra environment for every node. */
@@ -223,6 +226,7 @@ export class LocalCluster {
         "[meta]",
         ...Object.entries(meta).map(([k, v]) => `  ${k} = ${tomlValue(v)}`),
         "[admin_cluster]",
+        ...(this.opts.adminService === false ? ["  enabled = false"] : []),
         `  bind-address = "${host}:${admin}"`,
         ...(sec.caFile ? ["  https-enabled = true"] : []),
         "",

@@ -8,7 +8,8 @@
 
 import { readFileSync } from "node:fs";
 import { AdminClient } from "../admin/client.ts";
-import { DEFAULT_ADMIN_PORT, withDefaultPort } from "../util/address.ts";
+import { clientFor, withDefaultPort, type ApiChoice } from "../cluster-api/detect.ts";
+import type { ApiKind } from "../cluster-api/types.ts";
 import { HttpStatusError, peerOptions, type PeerAccess } from "../util/http-client.ts";
 import { signJwt } from "../util/jwt.ts";
 import { AdminPool } from "./admin-pool.ts";
@@ -63,20 +64,39 @@ export function loadAccess(connection: Connection): PeerAccess {
   return access;
 }
 
-/** -bind's addresses (comma-separated), each with the admin port 8084 when it names none. */
-export function adminBinds(bind: string): string[] {
+/**
+ * -bind's addresses (comma-separated), each with the port of `api` when it names none (8084, or
+ * 8091 with -api meta); `onNote` is told what was assumed.
+ */
+export function adminBinds(
+  bind: string,
+  api: ApiChoice = "admin",
+  onNote?: (note: string) => void,
+): string[] {
   const binds = bind
     .split(",")
     .map((b) => b.trim())
     .filter(Boolean)
-    .map((b) => withDefaultPort(b, DEFAULT_ADMIN_PORT));
+    .map((b) => {
+      const endpoint = withDefaultPort(b, api);
+      if (endpoint.note) onNote?.(endpoint.note);
+      return endpoint.bind;
+    });
   if (binds.length === 0) throw new AccessError(`-bind "${bind}" names no admin service`);
   return binds;
 }
 
-/** The admin services the view may use, one at a time (it switches when one fails or leaves). */
-export function adminPoolFor(binds: string[], timeoutMs: number, access: PeerAccess): AdminPool {
-  return new AdminPool(binds, (bind) => adminClientFor(bind, timeoutMs, access));
+/**
+ * The services the view may use, one at a time (it switches when one fails or leaves): admin
+ * services, or meta APIs (`api`, detected once for the whole list: one cluster speaks one).
+ */
+export function adminPoolFor(
+  binds: string[],
+  timeoutMs: number,
+  access: PeerAccess,
+  api: ApiKind = "admin",
+): AdminPool {
+  return new AdminPool(binds, (bind) => clientFor(api, bind, access, timeoutMs), api);
 }
 
 /** The admin service client of the TUI; /show pings every node itself, hence its own deadline. */

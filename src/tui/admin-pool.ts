@@ -1,12 +1,14 @@
 /**
- * The admin services the view can talk to. It uses one at a time; when that one stops answering,
- * or answers that its own node is no longer a member (it was removed), the next /show goes to
- * another member's admin service: first the addresses given with -bind, then one beside each meta
- * node (its host, with the port of the first -bind address). Removals and adds are never retried
- * on another service: they go to the one in use, whose plan the operator saw.
+ * The admin services (or, in direct mode, the meta APIs: src/cluster-api) the view can talk to.
+ * It uses one at a time; when that one stops answering, or answers that its own node is no longer
+ * a member (it was removed), the next /show goes to another member's service: first the addresses
+ * given with -bind, then one beside each meta node (its host, with the port of the first -bind
+ * address: a meta API's is the node's own address). Removals and adds are never retried on another
+ * service: they go to the one in use, whose plan the operator saw.
  */
 
 import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../admin/api-types.ts";
+import type { ApiKind } from "../cluster-api/types.ts";
 import { HttpStatusError } from "../util/http-client.ts";
 
 export interface AdminEndpoint {
@@ -35,6 +37,8 @@ export class AdminPool implements AdminEndpoint {
   constructor(
     binds: string[],
     private readonly connect: (bind: string) => AdminEndpoint,
+    /** Which API every address is. */
+    readonly kind: ApiKind = "admin",
   ) {
     if (binds.length === 0) throw new Error("no admin service address");
     this.binds = [...new Set(binds)];

@@ -5,10 +5,12 @@
  * `influx-cluster tui config path|show` tells where the settings live and what they hold.
  */
 
+import { detectAmong } from "../cluster-api/detect.ts";
+import type { ApiKind } from "../cluster-api/types.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../util/flags.ts";
-import type { PeerAccess } from "../util/http-client.ts";
+import { UnreachableError, type PeerAccess } from "../util/http-client.ts";
 import { VERSION } from "../version.ts";
-import { AccessError, adminBinds, adminPoolFor, loadAccess } from "./access.ts";
+import { AccessError, accessHint, adminBinds, adminPoolFor, loadAccess } from "./access.ts";
 import { defaultLogFile } from "./log.ts";
 import { verdict } from "./model.ts";
 import { ClusterPoller } from "./poller.ts";
@@ -20,7 +22,12 @@ const FLAGS: FlagSpecs = {
   bind: {
     kind: "string",
     arg: "host[:port],…",
-    help: "admin service(s) to ask for the node list; port 8084 when none is given; with several, the next is used when one fails (default localhost:8084)",
+    help: "admin service(s) (8084) or meta node API(s) (8091) to ask for the node list; a bare host gets the port of -api (8084 unless -api meta); with several, the next is used when one fails (default localhost:8084)",
+  },
+  api: {
+    kind: "string",
+    arg: "auto|admin|meta",
+    help: "which API -bind is (default: detected from the first address that answers; also a per-profile setting)",
   },
   json: {
     kind: "bool",
@@ -72,6 +79,7 @@ Usage:
 
 Examples:
   influx-cluster -bind node1:8084
+  influx-cluster -bind meta1:8091                (any InfluxDB Enterprise-compatible cluster)
   influx-cluster -profile prod -read-only
   influx-cluster -bind node1:8084 | cat          (one table, no colours)
   influx-cluster -bind node1,node2 -json | jq .health
@@ -87,10 +95,11 @@ settings: -secret-file (or a profile's secretFile) names a file holding it (mode
 once at start; each request carries a fresh token signed with it, valid 60 s.
 
 Settings: ${settingsPath()}
-  profiles: name → bind, bindTls, insecure, caFile, authType, user, secretFile, readOnly, interval.
+  profiles: name → bind, api, bindTls, insecure, caFile, authType, user, secretFile, readOnly, interval.
 Exit codes without a terminal (and with -json): 0 healthy; 1 degraded (a node is DOWN);
-  2 no quorum or no leader (also: bad flags); 3 no picture of the cluster (the admin service
-  did not answer or refused, or a secret or CA file cannot be used).
+  2 no quorum or no leader (also: bad flags); 3 no picture of the cluster (the admin service or
+  meta API did not answer or refused, -bind is not the API -api names, or a secret or CA file
+  cannot be used).
 
 Keys: ↑/↓ j/k select, Enter details, d remove, a add, s sort, c copy, e events, r refresh,
   / filter, ? help (every key, from the same table the key bar shows), q quit.`;
@@ -119,6 +128,9 @@ function configCommand(args: string[]): number {
   return 2;
 }
 
+/** What the messages call the service behind -bind. */
+const API_NAME: Record<ApiKind, string> = { admin: "admin service", meta: "meta API" };
+
 function pollTimeout(flags: Record<string, unknown>, intervalMs: number): number {
   return (flags.timeout as number | undefined) ?? Math.min(Math.max(intervalMs, 250), 2000);
 }
@@ -137,9 +149,10 @@ export async function printOnce(
   access: PeerAccess,
   timeoutMs: number,
   json: boolean,
+  api: ApiKind = "admin",
 ): Promise<number> {
   const poller = new ClusterPoller({
-    admin: adminPoolFor(binds, adminTimeout(timeoutMs), access),
+    admin: adminPoolFor(binds, adminTimeout(timeoutMs), access, api),
     access,
     timeoutMs,
     onSnapshot: () => undefined,
@@ -149,7 +162,7 @@ export async function printOnce(
     const { exitCode } = verdict(snapshot);
     if (json) process.stdout.write(jsonReport(snapshot));
     if (exitCode === 3) {
-      process.stderr.write(`influx-cluster: admin service ${binds.join(", ")}: ${snapshot.adminError}\n`);
+      process.stderr.write(`influx-cluster: ${API_NAME[api]} ${binds.join(", ")}: ${snapshot.adminError}\n`);
       return exitCode;
     }
     if (!json) process.stdout.write(plainReport(snapshot));
@@ -187,6 +200,7 @@ export async function main(argv: string[]): Promise<number> {
     flags = parsed.flags;
     resolved = resolveSettings(openSettings().store, {
       bind: flags.bind as string | undefined,
+      api: flags.api as string | undefined,
       intervalMs: flags.interval as number | undefined,
       readOnly: flags["read-only"] as boolean | undefined,
       profile: flags.profile as string | undefined,
@@ -206,19 +220,33 @@ export async function main(argv: string[]): Promise<number> {
   let binds: string[];
   try {
     access = loadAccess(resolved.connection);
-    binds = adminBinds(resolved.bind);
+    binds = adminBinds(resolved.bind, resolved.api, (note) =>
+      process.stderr.write(`influx-cluster: ${note}\n`),
+    );
   } catch (err) {
     if (!(err instanceof AccessError)) throw err;
     process.stderr.write(`influx-cluster: ${err.message}\n`);
     return 3;
   }
   const timeoutMs = pollTimeout(flags, resolved.intervalMs);
+  let api: ApiKind;
+  try {
+    api = await detectAmong(binds, resolved.api, access, adminTimeout(timeoutMs));
+  } catch (err) {
+    const hint =
+      accessHint(err, access) ||
+      (err instanceof UnreachableError ? " (to open the view anyway, name the API: -api admin|meta)" : "");
+    process.stderr.write(`influx-cluster: ${(err as Error).message}${hint}
+`);
+    return 3;
+  }
   const json = flags.json === true;
-  if (json || !process.stdout.isTTY || !process.stdin.isTTY) return printOnce(binds, access, timeoutMs, json);
+  if (json || !process.stdout.isTTY || !process.stdin.isTTY)
+    return printOnce(binds, access, timeoutMs, json, api);
 
   const { runInteractive } = await loadInteractive();
   return runInteractive({
-    admin: adminPoolFor(binds, adminTimeout(timeoutMs), access),
+    admin: adminPoolFor(binds, adminTimeout(timeoutMs), access, api),
     access,
     resolved,
     timeoutMs,

@@ -94,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     access,
     resolved: {
       bind: cluster.nodes[0].adminAddr,
+      api: "admin",
       connection,
       intervalMs: flags.interval as number,
       readOnly: null,

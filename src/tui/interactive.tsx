@@ -14,6 +14,7 @@ import { enterAlternateScreen, onAbnormalExit } from "./terminal.ts";
 import type { Theme } from "./theme.ts";
 
 export interface InteractiveOptions {
+  /** The admin services, or the meta APIs (`kind`), the view may use. */
   admin: AdminPool;
   /** The same scheme, CA and credentials as `admin`, for polling the nodes. */
   access: PeerAccess;
@@ -35,6 +36,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   logger.info(
     {
       bind: opts.resolved.bind,
+      api: opts.admin.kind,
       intervalMs: opts.resolved.intervalMs,
       readOnly: opts.resolved.readOnly,
       tls: tls ? (tls.insecure ? "insecure" : "verified") : "off",
@@ -54,6 +56,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
       readOnly={opts.resolved.readOnly}
       context={{
         bind: opts.admin.bind,
+        api: opts.admin.kind,
         profileName: opts.resolved.profileName,
         logFile: opts.logFile,
         notes: opts.notes,

@@ -4,7 +4,7 @@ import type { NodeRaftState } from "../admin/api-types.ts";
 import type { StatusJson } from "../meta/service.ts";
 import { quorumSize } from "../raft/membership.ts";
 
-/** JSON of a meta node's GET /status (docs/http-api.md): the meta service's own type. */
+/** JSON of one of our meta nodes' GET /status (docs/http-api.md): the meta service's own type. */
 export type MetaStatus = StatusJson;
 
 export type Role = "meta" | "data";
@@ -44,6 +44,8 @@ export interface ClusterSnapshot {
   votersUp: number;
   votersTotal: number;
   term: number | null;
+  /** Some meta nodes do not report term, indexes or Raft state (Go/Enterprise): shown as "-". */
+  raftUnreported?: boolean;
   /** False when the admin service had no leader to ask: the rows are what it last knew, not the
    *  membership, and nodes missing from them are not removals. */
   membershipKnown: boolean;

@@ -3,6 +3,7 @@
  * Bounded by its own deadline; a failure comes back as a reason, never as an exception.
  */
 
+import type { MetaApiStatus } from "../cluster-api/meta-api.ts";
 import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http-client.ts";
 import type { MetaStatus } from "./model.ts";
 import { describeError } from "./probe.ts";
@@ -15,11 +16,17 @@ export async function fetchStatus(
   timeoutMs: number,
 ): Promise<StatusAnswer> {
   try {
-    const status = await requestJson<MetaStatus>(peerUrl(access, httpAddr, "/status"), {
+    const status = await requestJson<MetaStatus | MetaApiStatus>(peerUrl(access, httpAddr, "/status"), {
       timeoutMs,
       ...peerOptions(access),
     });
-    return { status, error: null };
+    // A Go/Enterprise meta node's /status has no Raft details: say what it does tell.
+    if (!status.raft)
+      return {
+        status: null,
+        error: `it reports no Raft details (an InfluxDB Enterprise meta node); leader as it sees it: ${status.leader || "none"}`,
+      };
+    return { status: status as MetaStatus, error: null };
   } catch (err) {
     return { status: null, error: describeError(err, timeoutMs) };
   }

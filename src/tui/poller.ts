@@ -1,7 +1,7 @@
 /**
  * Keeps a live picture of the cluster. Every interval it probes all known nodes at once (bounded
- * concurrency, one keep-alive Agent) and emits a snapshot. The node list comes from the admin
- * service's /show, refreshed in the background each cycle: /show can be slow while a node hangs
+ * concurrency, one keep-alive Agent) and emits a snapshot. The node list comes from `show()` of
+ * the admin service or of a meta API (src/cluster-api), refreshed in the background each cycle: /show can be slow while a node hangs
  * (the admin service pings it), and that must not delay noticing that a node went down.
  */
 
@@ -233,10 +233,9 @@ export class ClusterPoller {
     const statuses = rows
       .map((r) => (r.up ? this.probes.get(r.key)?.status : null))
       .filter((s): s is PolledStatus => !!s);
-    const leader = statuses
-      .filter((s) => s.raft.state === "leader")
-      .sort((a, b) => b.raft.term - a.raft.term)[0];
-    const newest = [...statuses].sort((a, b) => b.raft.term - a.raft.term)[0];
+    const byTerm = (a: PolledStatus, b: PolledStatus) => (b.raft.term ?? -1) - (a.raft.term ?? -1);
+    const leader = statuses.filter((s) => s.raft.state === "leader").sort(byTerm)[0];
+    const newest = [...statuses].sort(byTerm)[0];
     const voters =
       leader?.raft.voters ?? (show?.meta ?? []).filter((m) => m.suffrage === "voter").map((m) => m.raftAddr);
     const upRaftAddrs = new Set(rows.filter((r) => r.role === "meta" && r.up).map((r) => r.raftAddr));
@@ -247,6 +246,7 @@ export class ClusterPoller {
       votersUp,
       votersTotal: voters.length,
       term: newest ? newest.raft.term : null,
+      raftUnreported: statuses.some((s) => !s.reportsRaft),
       membershipKnown: show?.membershipKnown ?? true,
       adminBind: this.opts.admin.bind ?? null,
       adminSelf: show?.self.httpAddr ?? null,

@@ -7,29 +7,51 @@
  */
 
 import { Agent, request } from "undici";
+import type { MetaApiStatus } from "../cluster-api/meta-api.ts";
+import { answersPing } from "../cluster-api/meta-http.ts";
 import { peerUrl, PLAIN_HTTP, type PeerAccess } from "../util/http-client.ts";
-import type { MetaStatus, Role } from "./model.ts";
+import type { Role } from "./model.ts";
 
 /**
  * The part of a node's /status the view uses. Only this is kept between polls: a full /status
  * carries the whole configuration, and holding a thousand of those made the garbage collector
  * the main cost of polling a large cluster. Voters are kept from the leader only (its
- * configuration is the authoritative one).
+ * configuration is the authoritative one). A Go/Enterprise meta node reports no Raft state, term
+ * or indexes: those are null (unknown), except that a node naming itself the leader leads.
  */
 export interface PolledStatus {
   httpAddr: string;
   version: string;
-  raft: Pick<
-    MetaStatus["raft"],
-    "state" | "term" | "commitIndex" | "appliedIndex" | "lastContactMs" | "voters"
-  >;
+  /** false: the node does not report its Raft details (a Go/Enterprise meta node). */
+  reportsRaft: boolean;
+  raft: {
+    state: NonNullable<MetaApiStatus["raft"]>["state"] | null;
+    term: number | null;
+    commitIndex: number | null;
+    appliedIndex: number | null;
+    lastContactMs: number | null;
+    voters: string[];
+  };
 }
 
-function trimStatus(s: MetaStatus): PolledStatus {
+function trimStatus(s: MetaApiStatus, versionHeader: string): PolledStatus {
   const r = s.raft;
+  const version = s.version ?? versionHeader;
+  if (!r) {
+    const leads = s.leader !== "" && s.leader === s.raftAddr;
+    const unknown = { term: null, commitIndex: null, appliedIndex: null, lastContactMs: null };
+    return {
+      httpAddr: s.httpAddr,
+      version,
+      reportsRaft: false,
+      // Go's peers are its configuration's servers, all voters (it only ever adds voters).
+      raft: { state: leads ? "leader" : null, ...unknown, voters: leads ? (s.peers ?? []) : [] },
+    };
+  }
   return {
     httpAddr: s.httpAddr,
-    version: s.version,
+    version,
+    reportsRaft: true,
     raft: {
       state: r.state,
       term: r.term,
@@ -96,7 +118,7 @@ async function get(
   url: string,
   timeoutMs: number,
   headers?: Record<string, string>,
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; version: string }> {
   // undici's own deadlines (connect, headers, body; set on the Agent too) bound every request
   // without a timer object per request, which at a thousand nodes was a visible share of the CPU.
   const res = await request(url, {
@@ -105,7 +127,12 @@ async function get(
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
-  return { status: res.statusCode, text: await res.body.text() };
+  const version = res.headers["x-influxdb-version"];
+  return {
+    status: res.statusCode,
+    text: await res.body.text(),
+    version: typeof version === "string" ? version : "",
+  };
 }
 
 /** `agent` must come from createPollAgent with the same `access` (it holds the TLS trust). */
@@ -126,13 +153,13 @@ export async function probeNode(
   const [p, s] = await Promise.allSettled([ping, status]);
   if (p.status === "rejected")
     return { up: false, pingMs: null, error: describeError(p.reason, timeoutMs), status: null };
-  if (p.value.status < 200 || p.value.status > 299) {
+  if (!answersPing(p.value.status)) {
     return { up: false, pingMs: p.value.ms, error: `/ping answered HTTP ${p.value.status}`, status: null };
   }
   let parsed: PolledStatus | null = null;
   if (s.status === "fulfilled" && s.value && s.value.status === 200) {
     try {
-      parsed = trimStatus(JSON.parse(s.value.text) as MetaStatus);
+      parsed = trimStatus(JSON.parse(s.value.text) as MetaApiStatus, s.value.version);
     } catch {
       parsed = null;
     }

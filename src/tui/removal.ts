@@ -1,6 +1,7 @@
 /**
- * The removal flow's side effects: ask the admin service what a removal would do (before any
- * confirmation), then carry it out. Results go to the reducer as actions.
+ * The removal flow's side effects: ask what a removal would do (the admin service's plan, or the
+ * same plan computed by the direct meta API client) before any confirmation, then carry it out.
+ * Results go to the reducer as actions.
  */
 
 import type { RemovalPlan, RemoveMetaResult } from "../admin/api-types.ts";

@@ -24,7 +24,8 @@ export function plainReport(snapshot: ClusterSnapshot): string {
   const lines = [
     `leader ${leaderText(snapshot.leaderHttp)}  ${snapshot.votersUp}/${snapshot.votersTotal} voters up` +
       HEALTH_TEXT[health] +
-      `  term ${snapshot.term ?? "-"}`,
+      `  term ${snapshot.term ?? "-"}` +
+      (snapshot.raftUnreported ? " (- = not reported by these nodes)" : ""),
     ...(snapshot.membershipKnown ? [] : [MEMBERSHIP_UNKNOWN]),
     ...(snapshot.adminError ? [`admin: ${snapshot.adminError}`] : []),
     ...plainTable(snapshot.rows),

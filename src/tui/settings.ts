@@ -5,6 +5,7 @@
  */
 
 import Conf from "conf";
+import { API_CHOICES, type ApiChoice } from "../cluster-api/detect.ts";
 import { parseDuration } from "../util/duration.ts";
 
 /** Authentication the cluster's `[meta] auth-enabled` takes; basic is refused by the server. */
@@ -18,6 +19,8 @@ export type AuthType = (typeof AUTH_TYPES)[number];
  */
 export interface Profile {
   bind: string;
+  /** Which API `bind` is (-api): "admin" (8084), "meta" (8091), or detected ("auto", the default). */
+  api?: ApiChoice;
   /** Talk HTTPS to the admin service and the meta nodes. */
   bindTls?: boolean;
   /** Skip certificate verification (self-signed test setups). */
@@ -48,6 +51,7 @@ const profileSchema = {
   type: "object",
   properties: {
     bind: { type: "string", minLength: 1 },
+    api: { type: "string", enum: API_CHOICES },
     bindTls: { type: "boolean" },
     insecure: { type: "boolean" },
     caFile: { type: "string", minLength: 1 },
@@ -91,6 +95,8 @@ export function openSettings(dir = process.env.INFLUX_CLUSTER_CONFIG_DIR || unde
 
 export interface FlagOverrides {
   bind?: string;
+  /** As typed: checked here. */
+  api?: string;
   intervalMs?: number;
   readOnly?: boolean;
   profile?: string;
@@ -113,6 +119,7 @@ export interface Connection {
 
 export interface Resolved {
   bind: string;
+  api: ApiChoice;
   connection: Connection;
   intervalMs: number;
   /** Why destructive actions are off (e.g. `profile "prod"`), null when they are allowed. */
@@ -148,8 +155,12 @@ export function resolveSettings(settings: Settings, flags: FlagOverrides): Resol
   if (flags.readOnly !== undefined) readOnly = flags.readOnly ? "-read-only" : null;
   else if (profile?.readOnly) readOnly = `profile "${profileName}"`;
   else if (settings.readOnly) readOnly = "settings readOnly";
+  const api = flags.api ?? profile?.api ?? "auto";
+  if (!(API_CHOICES as readonly string[]).includes(api))
+    throw new Error(`invalid -api "${api}" (expected ${API_CHOICES.join(", ")})`);
   return {
     bind: flags.bind ?? profile?.bind ?? DEFAULT_BIND,
+    api: api as ApiChoice,
     connection: resolveConnection(flags, profile),
     intervalMs,
     readOnly,

@@ -34,7 +34,8 @@ function pingText(row: NodeRow): string {
 function stateText(row: NodeRow): string {
   if (row.role === "data") return row.announcedStatus ?? "-";
   if (row.up === false) return "DOWN";
-  if (row.state === null) return row.up ? "?" : "...";
+  // Up without a state: the node does not report it (a Go/Enterprise meta node).
+  if (row.state === null) return row.up ? "-" : "...";
   return row.state === "leader" ? "LEADER" : row.state;
 }
 

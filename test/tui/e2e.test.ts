@@ -63,7 +63,10 @@ test("piped: bad flags, unknown profiles and a dead admin service are clear erro
   assert.match(profile.stderr, /no profile "nope" in the settings \(none defined\)/);
   const dead = run("-bind", "127.0.0.1:1");
   assert.equal(dead.status, 3);
-  assert.match(dead.stderr, /admin service 127\.0\.0\.1:1: connection refused/);
+  assert.equal(
+    dead.stderr,
+    "influx-cluster: 127.0.0.1:1: connection refused (to open the view anyway, name the API: -api admin|meta)\n",
+  );
   const where = run("tui", "config", "path");
   assert.equal(where.status, 0);
   assert.equal(where.stdout.trim(), join(ENV.INFLUX_CLUSTER_CONFIG_DIR, "config.json"));

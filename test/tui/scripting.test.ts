@@ -72,7 +72,8 @@ test("healthy: exit 0, and -json is the model the view shows", () => {
 test("no port in -bind: 8084 is dialled and named; a list moves on to an answering service", () => {
   const r = run("-bind", "127.0.0.1");
   assert.equal(r.status, 3);
-  assert.match(r.stderr, /admin service 127\.0\.0\.1:8084: /, "the port that was dialled is named");
+  assert.match(r.stderr, /using 127\.0\.0\.1:8084 \(the admin service port/, "the port assumed is said");
+  assert.match(r.stderr, /^influx-cluster: 127\.0\.0\.1:8084: /m, "the port that was dialled is named");
   // The first address answers nothing: the next one in the list gives the picture.
   const { status, model } = json(`127.0.0.1:1,${cluster.nodes[0].adminAddr}`);
   assert.equal(status, 0);

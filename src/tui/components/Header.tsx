@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import type { ApiKind } from "../../cluster-api/types.ts";
 import { leaderText, MEMBERSHIP_UNKNOWN } from "../../util/wording.ts";
 import { adminTrouble } from "../events.ts";
 import { quorumHealth, type ClusterSnapshot } from "../model.ts";
@@ -9,26 +10,37 @@ import type { Theme } from "../theme.ts";
 export interface HeaderProps {
   cluster: ClusterSnapshot | null;
   bind: string;
+  api: ApiKind;
   profileName: string | null;
   readOnly: string | null;
   theme: Theme;
   width: number;
 }
 
+/** What the header calls the service behind -bind. */
+const API_NAME: Record<ApiKind, string> = { admin: "admin service", meta: "meta API" };
+
 function ClusterLine({
   cluster,
   bind,
+  api,
   theme,
 }: {
   cluster: ClusterSnapshot | null;
   bind: string;
+  api: ApiKind;
   theme: Theme;
 }) {
-  if (!cluster) return <Text wrap="truncate-end">connecting to the admin service at {bind}…</Text>;
+  if (!cluster)
+    return (
+      <Text wrap="truncate-end">
+        connecting to the {API_NAME[api]} at {bind}…
+      </Text>
+    );
   if (cluster.rows.length === 0 && cluster.adminError) {
     return (
       <Text wrap="truncate-end" color={theme.tone.error}>
-        admin service {bind} {adminTrouble(cluster)}: {cluster.adminError}
+        {API_NAME[api]} {bind} {adminTrouble(cluster)}: {cluster.adminError}
       </Text>
     );
   }
@@ -51,20 +63,24 @@ function ClusterLine({
         {cluster.votersUp}/{cluster.votersTotal} voters up{HEALTH_TEXT[health]}
       </Text>
       {"  "}term {cluster.term ?? "-"}
+      {cluster.raftUnreported ? (
+        <Text color={theme.tone.warn}> (- = not reported by these nodes)</Text>
+      ) : null}
       {"  "}polled {clock(cluster.polledAt)}
       {cluster.adminError ? <Text color={theme.tone.warn}> admin: {cluster.adminError}</Text> : null}
     </Text>
   );
 }
 
-export function Header({ cluster, bind, profileName, readOnly, theme, width }: HeaderProps) {
+export function Header({ cluster, bind, api, profileName, readOnly, theme, width }: HeaderProps) {
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end">
         <Text color={theme.accent} bold={theme.bold}>
           influx-cluster
         </Text>
-        {"  "}admin {cluster?.adminBind ?? bind}
+        {"  "}
+        {api === "meta" ? "meta API" : "admin"} {cluster?.adminBind ?? bind}
         {profileName ? `  profile ${profileName}` : ""}
         {readOnly ? (
           <Text color={theme.tone.warn} bold={theme.bold}>
@@ -72,7 +88,7 @@ export function Header({ cluster, bind, profileName, readOnly, theme, width }: H
           </Text>
         ) : null}
       </Text>
-      <ClusterLine cluster={cluster} bind={bind} theme={theme} />
+      <ClusterLine cluster={cluster} bind={bind} api={api} theme={theme} />
     </Box>
   );
 }

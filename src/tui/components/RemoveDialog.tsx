@@ -3,17 +3,17 @@ import type { Removal } from "../state.ts";
 import type { Theme } from "../theme.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
 
-/** Lines shared by both removal dialogs: what the admin service says the removal would do. */
+/**
+ * Lines shared by both removal dialogs: what the removal would do, as planned by the admin
+ * service or, talking to a meta API directly, by this client (the plan's warnings say how the
+ * leader is handled, which differs between the two).
+ */
 export function planLines(removal: Removal, connectedTo: string | null): DialogLine[] {
   const plan = removal.plan;
-  if (!plan) return [{ text: "Checking with the admin service what this removal would do…" }];
+  if (!plan) return [{ text: "Checking what this removal would do…" }];
   const lines: DialogLine[] = [
     plan.node.isLeader
-      ? {
-          text: "It is the LEADER: leadership moves to another up-to-date voter first.",
-          tone: "warn",
-          bold: true,
-        }
+      ? { text: "It is the LEADER.", tone: "warn", bold: true }
       : { text: "It is not the leader." },
     {
       text: `Voters ${plan.votersBefore} → ${plan.votersAfter}; quorum after removal: ${plan.quorumAfter} of ${plan.votersAfter} (${plan.reachableVotersAfter} reachable).`,
@@ -23,20 +23,19 @@ export function planLines(removal: Removal, connectedTo: string | null): DialogL
   if (connectedTo === removal.target.httpAddr) {
     lines.push({
       text: warningText(
-        "this view talks to the admin service beside this node; once it is removed, the view switches to another member's admin service",
+        "this view talks to the admin service beside this node (or to its meta API); once it is removed, the view switches to another member's",
       ),
       tone: "warn",
     });
   }
-  if (plan.refusal)
-    lines.push({ text: `REFUSED by the admin service: ${plan.refusal}`, tone: "error", bold: true });
+  if (plan.refusal) lines.push({ text: `REFUSED: ${plan.refusal}`, tone: "error", bold: true });
   return lines;
 }
 
 /** What both removal dialogs (this one and the force dialog) are drawn from. */
 export interface RemovalDialogProps {
   removal: Removal;
-  /** The meta node beside the admin service the view talks to. */
+  /** The meta node beside the admin service the view talks to (the node itself for a meta API). */
   connectedTo: string | null;
   width: number;
   height: number;

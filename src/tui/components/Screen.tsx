@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import type { ApiKind } from "../../cluster-api/types.ts";
 import { detailRow, visibleRows, type AppState } from "../state.ts";
 import { wrapText } from "../text.ts";
 import type { Theme } from "../theme.ts";
@@ -20,6 +21,8 @@ const DIALOG_MAX_WIDTH = 86;
 
 export interface ScreenContext {
   bind: string;
+  /** Which API -bind is (default the admin service). */
+  api?: ApiKind;
   profileName: string | null;
   logFile: string | null;
   /** Lines about this session for the help overlay (the demo's node PIDs). */
@@ -156,6 +159,7 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
       <Header
         cluster={state.cluster}
         bind={context.bind}
+        api={context.api ?? "admin"}
         profileName={context.profileName}
         readOnly={state.readOnly}
         theme={theme}

@@ -1,0 +1,64 @@
+/**
+ * What influxd-ctl and the TUI ask of a cluster, whichever API they reach it through: the
+ * admin service of influx-cluster (8084) or a meta node's API (8091, InfluxDB Enterprise's,
+ * spoken by chengshiwen/influxdb-cluster and our own meta nodes). Both implementations answer in
+ * the admin service's shapes (docs/http-api.md), so `-json` output and the TUI are the same in
+ * both modes.
+ */
+
+import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../admin/api-types.ts";
+
+export type ApiKind = "admin" | "meta";
+
+/** One owner of a shard, as `GET /show-shards` reports it (Go's JSON field names). */
+export interface ShardOwner {
+  id: number;
+  tcpAddr: string;
+  /** The fields below are filled by `?verbose=true` (the data node's own view). */
+  state?: string;
+  "last-modified"?: string;
+  size?: number;
+  err?: string;
+}
+
+/** One shard, as `GET /show-shards` reports it; times are RFC 3339, Go's zero time when unset. */
+export interface ShardView {
+  id: number;
+  database: string;
+  "retention-policy": string;
+  "replica-n": number;
+  "shard-group-id": number;
+  "start-time": string;
+  "end-time": string;
+  "expire-time": string;
+  "truncated-at": string;
+  owners: ShardOwner[] | null;
+}
+
+/** The operations alone (what a command calls). */
+export type ClusterOperations = Omit<ClusterApi, "kind" | "bind">;
+
+export interface ClusterApi {
+  readonly kind: ApiKind;
+  /** host:port of the service asked. */
+  readonly bind: string;
+  show(): Promise<ShowResult>;
+  /** What remove-meta would do and whether it would be refused; changes nothing. */
+  planRemoveMeta(httpAddr: string, force: boolean, tcpAddr?: string): Promise<RemovalPlan>;
+  removeMeta(httpAddr: string, opts: { force: boolean; tcpAddr?: string }): Promise<RemoveMetaResult>;
+  /** Removes the meta node at `bind` from its cluster. */
+  leave(): Promise<RemoveMetaResult>;
+  /** Joins the blank meta node at `bind` to the cluster `via` belongs to. */
+  join(via: string): Promise<NodeResult>;
+  /** `newCluster`: bootstrap a new cluster on a node that belonged to one before (admin API only). */
+  addMeta(httpAddr: string, opts?: { newCluster?: boolean }): Promise<NodeResult>;
+  /** The data node at `tcpAddr` (its RPC port) is told to join; it reports its HTTP address. */
+  addData(tcpAddr: string): Promise<NodeResult>;
+  removeData(addr: string, force: boolean): Promise<NodeResult>;
+  updateData(oldAddr: string, newAddr: string): Promise<NodeResult>;
+  showShards(verbose: boolean): Promise<ShardView[]>;
+  copyShard(src: string, dest: string, shardId: number): Promise<void>;
+  removeShard(src: string, shardId: number): Promise<void>;
+  /** Truncates the current shard groups `delayMs` from now. */
+  truncateShards(delayMs: number): Promise<void>;
+}
