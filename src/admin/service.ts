@@ -13,13 +13,7 @@ import type { LocalNodeControl } from "../daemon/node-lifecycle.ts";
 import { MetaClient, MetaCommandError, MetaRequestError } from "../meta/client.ts";
 import { isTransient, raftErrorToHttp, unavailable } from "../meta/raft-http.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
-import {
-  FORCEABLE,
-  removalBreaksQuorum,
-  removalFacts,
-  removalRefusal,
-  removalRefusalMessage,
-} from "../raft/membership.ts";
+import { planVerdict, quorumAtRiskWarning, removalFacts } from "../raft/membership.ts";
 import type { Configuration } from "../raft/types.ts";
 import type { NodeInfo } from "../proto/index.ts";
 import {
@@ -305,21 +299,7 @@ export class AdminService {
     );
     const isLeader = leader.raftAddr === record.tcpAddr;
 
-    const unforceable = removalRefusal(facts, true); // what even -force cannot override
-    let refusalCode: string | null = unforceable;
-    let refusal = unforceable ? removalRefusalMessage(unforceable, facts, httpAddr) : null;
-    let forceRequired = false;
-    if (!refusal && !force && !httpUp) {
-      refusalCode = "TARGET_UNREACHABLE";
-      refusal = `meta node ${httpAddr} could not be reached; use -force to remove an unreachable node`;
-      forceRequired = true;
-    }
-    const ruled = server ? removalRefusal(facts, force) : null;
-    if (!refusal && ruled) {
-      refusalCode = ruled;
-      refusal = removalRefusalMessage(ruled, facts, httpAddr);
-      forceRequired = FORCEABLE.has(ruled);
-    }
+    const verdict = planVerdict(facts, { name: httpAddr, force, httpUp, inConfig: server !== undefined });
 
     const warnings: Warning[] = [];
     if (!server) {
@@ -341,12 +321,8 @@ export class AdminService {
         message: `meta node ${httpAddr} is unreachable: its meta dir will not be wiped; if it comes back with its old data it reports itself removed and must be wiped${leave ? ` with: ${leave}` : " (it names the command)"}`,
       });
     }
-    if (server && force && removalBreaksQuorum(facts) && facts.targetIsVoter) {
-      warnings.push({
-        code: "QUORUM_AT_RISK",
-        message: `after removal only ${facts.activeVotersAfter} of ${facts.votersAfter} voters are active: the cluster has no quorum until more return`,
-      });
-    }
+    const atRisk = server ? quorumAtRiskWarning(facts, force) : null;
+    if (atRisk) warnings.push({ code: "QUORUM_AT_RISK", message: atRisk });
     return {
       record,
       node: {
@@ -371,9 +347,7 @@ export class AdminService {
       votersAfter: facts.votersAfter,
       reachableVotersAfter: facts.activeVotersAfter,
       quorumAfter: facts.quorumAfter,
-      forceRequired,
-      refusal,
-      refusalCode,
+      ...verdict,
       warnings: warnings.map((w) => w.message),
       warningCodes: warnings.map((w) => w.code),
     };

@@ -12,13 +12,7 @@
  */
 
 import type { PlanVoter, RemovalPlan } from "../admin/api-types.ts";
-import {
-  FORCEABLE,
-  removalBreaksQuorum,
-  removalFacts,
-  removalRefusal,
-  removalRefusalMessage,
-} from "../raft/membership.ts";
+import { planVerdict, quorumAtRiskWarning, removalFacts } from "../raft/membership.ts";
 import type { Configuration } from "../raft/types.ts";
 
 export interface DirectRemovalFacts {
@@ -64,21 +58,7 @@ export function planDirectRemoval(f: DirectRemovalFacts): RemovalPlan {
       : f.voters.some((v) => v.raftAddr === id && v.raftActive && v.httpUp);
   const facts = removalFacts(config, node.raftAddr, active);
 
-  const unforceable = removalRefusal(facts, true);
-  let refusalCode: string | null = unforceable;
-  let refusal = unforceable ? removalRefusalMessage(unforceable, facts, addr) : null;
-  let forceRequired = false;
-  if (!refusal && !force && !reachable) {
-    refusalCode = "TARGET_UNREACHABLE";
-    refusal = `meta node ${addr} could not be reached; use -force to remove an unreachable node`;
-    forceRequired = true;
-  }
-  const ruled = removalRefusal(facts, force);
-  if (!refusal && ruled) {
-    refusalCode = ruled;
-    refusal = removalRefusalMessage(ruled, facts, addr);
-    forceRequired = FORCEABLE.has(ruled);
-  }
+  const verdict = planVerdict(facts, { name: addr, force, httpUp: reachable, inConfig: true });
 
   const isLeader = f.leaderRaftAddr === node.raftAddr;
   const warnings: { code: string; message: string }[] = [];
@@ -100,12 +80,8 @@ export function planDirectRemoval(f: DirectRemovalFacts): RemovalPlan {
       message: `meta node ${addr} is unreachable: its meta dir will not be wiped; do not restart it with its old data`,
     });
   }
-  if (force && facts.targetIsVoter && removalBreaksQuorum(facts)) {
-    warnings.push({
-      code: "QUORUM_AT_RISK",
-      message: `after removal only ${facts.activeVotersAfter} of ${facts.votersAfter} voters are active: the cluster has no quorum until more return`,
-    });
-  }
+  const atRisk = quorumAtRiskWarning(facts, force);
+  if (atRisk) warnings.push({ code: "QUORUM_AT_RISK", message: atRisk });
   return {
     node: {
       id: node.id,
@@ -122,9 +98,7 @@ export function planDirectRemoval(f: DirectRemovalFacts): RemovalPlan {
     votersAfter: facts.votersAfter,
     reachableVotersAfter: facts.activeVotersAfter,
     quorumAfter: facts.quorumAfter,
-    forceRequired,
-    refusal,
-    refusalCode,
+    ...verdict,
     warnings: warnings.map((w) => w.message),
     warningCodes: warnings.map((w) => w.code),
   };

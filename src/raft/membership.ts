@@ -104,6 +104,52 @@ export function removalRefusalMessage(code: RemovalRefusalCode, f: RemovalFacts,
   }
 }
 
+/** What a removal plan reports: its refusal (null when it would proceed) and whether only -force
+ *  would let it proceed. */
+export interface PlanVerdict {
+  refusal: string | null;
+  refusalCode: string | null;
+  forceRequired: boolean;
+}
+
+/**
+ * The plan's verdict, in the one order every planner (the admin service, the direct client)
+ * checks: what even -force cannot override (the last voter); a target whose HTTP does not answer
+ * needs -force (it cannot be wiped); then the membership rules, for a target in the configuration.
+ */
+export function planVerdict(
+  f: RemovalFacts,
+  opts: { name: string; force: boolean; httpUp: boolean; inConfig: boolean },
+): PlanVerdict {
+  const unforceable = removalRefusal(f, true);
+  if (unforceable)
+    return {
+      refusalCode: unforceable,
+      refusal: removalRefusalMessage(unforceable, f, opts.name),
+      forceRequired: false,
+    };
+  if (!opts.force && !opts.httpUp)
+    return {
+      refusalCode: "TARGET_UNREACHABLE",
+      refusal: `meta node ${opts.name} could not be reached; use -force to remove an unreachable node`,
+      forceRequired: true,
+    };
+  const ruled = opts.inConfig ? removalRefusal(f, opts.force) : null;
+  if (ruled)
+    return {
+      refusalCode: ruled,
+      refusal: removalRefusalMessage(ruled, f, opts.name),
+      forceRequired: FORCEABLE.has(ruled),
+    };
+  return { refusal: null, refusalCode: null, forceRequired: false };
+}
+
+/** The warning of a forced removal that leaves fewer active voters than a quorum, or null. */
+export function quorumAtRiskWarning(f: RemovalFacts, force: boolean): string | null {
+  if (!force || !f.targetIsVoter || !removalBreaksQuorum(f)) return null;
+  return `after removal only ${f.activeVotersAfter} of ${f.votersAfter} voters are active: the cluster has no quorum until more return`;
+}
+
 /** A removal refused by the rules above, when the leader was about to append it. */
 export class RemovalRefusedError extends RaftError {
   constructor(
