@@ -240,6 +240,18 @@ function metaKey(httpAddr: string): string {
   return `meta:${httpAddr}`;
 }
 
+/**
+ * Without a leader, a node missing from /show is missing data, not a removal: its last known row
+ * stays (the header says membership is unknown), so the view never empties and a node that comes
+ * back while no leader answers is reported back up once one does.
+ */
+function withLastKnownRows(prev: ClusterSnapshot | null, next: ClusterSnapshot): ClusterSnapshot {
+  if (next.membershipKnown || !prev) return next;
+  const listed = new Set(next.rows.map((r) => r.key));
+  const missing = prev.rows.filter((r) => !listed.has(r.key));
+  return missing.length === 0 ? next : { ...next, rows: [...next.rows, ...missing] };
+}
+
 /** Leaves a dialog or pane for the table. */
 function toList(state: AppState): AppState {
   return { ...state, mode: "list", removal: null, adding: null, detail: null };
@@ -249,10 +261,8 @@ export function reducer(state: AppState, action: Action): AppState {
   switch (action.type) {
     case "snapshot": {
       const prev = state.cluster;
-      const snapshot =
-        prev && sameRows(prev.rows, action.snapshot.rows)
-          ? { ...action.snapshot, rows: prev.rows }
-          : action.snapshot;
+      const polled = withLastKnownRows(prev, action.snapshot);
+      const snapshot = prev && sameRows(prev.rows, polled.rows) ? { ...polled, rows: prev.rows } : polled;
       const index = selectedIndex(state);
       const next = withEvents({ ...state, cluster: snapshot }, diffSnapshots(prev, snapshot));
       return reselect(next, index);

@@ -290,6 +290,25 @@ test("membership unknown (no leader): no node is reported removed or joined from
   assert.ok(back.includes("membership known again (a leader answered)"));
 });
 
+test("membership unknown: rows missing from /show keep their last known state, and come back up as events", () => {
+  const down = node3Down();
+  const unknown = snapshot([metaRow(1, { state: "candidate" })], {
+    membershipKnown: false,
+    leaderHttp: null,
+  });
+  let s = stateAfter([{ type: "snapshot", snapshot: down }]);
+  s = reducer(s, { type: "snapshot", snapshot: unknown });
+  assert.deepEqual(
+    s.cluster?.rows.map((r) => [r.key, r.up]),
+    [["meta:127.0.0.1:9091", true], ...down.rows.slice(1).map((r) => [r.key, r.up])],
+    "the listed row is fresh; the others are as last known",
+  );
+  s = reducer(s, { type: "snapshot", snapshot: healthy() });
+  const texts = s.events.map((e) => e.text);
+  assert.ok(texts.includes(`meta node 3 at ${ADDR3} is back up`), texts.join(" | "));
+  assert.ok(!texts.some((t) => /removed|joined/.test(t)), texts.join(" | "));
+});
+
 test("the verdict: 0 healthy, 1 a node DOWN, 2 no quorum or no leader, 3 no answer", () => {
   assert.deepEqual(verdict(healthy()), { health: "healthy", exitCode: 0, reasons: [] });
   assert.equal(verdict(node3Down()).exitCode, 1);
