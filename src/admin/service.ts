@@ -13,7 +13,12 @@ import type { LocalNodeControl } from "../daemon/node-lifecycle.ts";
 import { MetaClient, MetaCommandError, MetaRequestError } from "../meta/client.ts";
 import { isTransient, raftErrorToHttp, unavailable } from "../meta/raft-http.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
-import { planVerdict, quorumAtRiskWarning, removalFacts } from "../raft/membership.ts";
+import {
+  notInRaftConfigWarning,
+  planVerdict,
+  quorumAtRiskWarning,
+  removalFacts,
+} from "../raft/membership.ts";
 import type { Configuration } from "../raft/types.ts";
 import type { NodeInfo } from "../proto/index.ts";
 import {
@@ -305,7 +310,7 @@ export class AdminService {
     if (!server) {
       warnings.push({
         code: "NOT_IN_RAFT_CONFIG",
-        message: `meta node ${httpAddr} is not in the Raft configuration: only its metadata record is dropped`,
+        message: notInRaftConfigWarning(httpAddr),
       });
     }
     if (isLeader) {

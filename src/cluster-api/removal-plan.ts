@@ -12,7 +12,12 @@
  */
 
 import type { PlanVoter, RemovalPlan } from "../admin/api-types.ts";
-import { planVerdict, quorumAtRiskWarning, removalFacts } from "../raft/membership.ts";
+import {
+  notInRaftConfigWarning,
+  planVerdict,
+  quorumAtRiskWarning,
+  removalFacts,
+} from "../raft/membership.ts";
 import type { Configuration } from "../raft/types.ts";
 
 export interface DirectRemovalFacts {
@@ -65,7 +70,7 @@ export function planDirectRemoval(f: DirectRemovalFacts): RemovalPlan {
   if (!voter) {
     warnings.push({
       code: "NOT_IN_RAFT_CONFIG",
-      message: `meta node ${addr} is not in the Raft configuration: only its metadata record is dropped`,
+      message: notInRaftConfigWarning(addr),
     });
   }
   if (isLeader) {

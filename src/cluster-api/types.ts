@@ -7,33 +7,17 @@
  */
 
 import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../admin/api-types.ts";
+import type { ClusterShardInfo, ShardOwnerInfo } from "../admin/data-nodes.ts";
 
 export type ApiKind = "admin" | "meta";
 
-/** One owner of a shard, as `GET /show-shards` reports it (Go's JSON field names). */
-export interface ShardOwner {
-  id: number;
-  tcpAddr: string;
-  /** The fields below are filled by `?verbose=true` (the data node's own view). */
-  state?: string;
-  "last-modified"?: string;
-  size?: number;
-  err?: string;
-}
+/** One owner of a shard, as `GET /show-shards` reports it: our meta nodes send every field
+ *  (src/admin/data-nodes.ts); a Go node fills state, size and times only with `?verbose=true`. */
+export type ShardOwner = Pick<ShardOwnerInfo, "id" | "tcpAddr"> &
+  Partial<Omit<ShardOwnerInfo, "id" | "tcpAddr">>;
 
-/** One shard, as `GET /show-shards` reports it; times are RFC 3339, Go's zero time when unset. */
-export interface ShardView {
-  id: number;
-  database: string;
-  "retention-policy": string;
-  "replica-n": number;
-  "shard-group-id": number;
-  "start-time": string;
-  "end-time": string;
-  "expire-time": string;
-  "truncated-at": string;
-  owners: ShardOwner[] | null;
-}
+/** One shard, as `GET /show-shards` reports it; a Go node sends `owners: null` for none. */
+export type ShardView = Omit<ClusterShardInfo, "owners"> & { owners: ShardOwner[] | null };
 
 /** The operations alone (what a command calls). */
 export type ClusterOperations = Omit<ClusterApi, "kind" | "bind">;

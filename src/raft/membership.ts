@@ -144,6 +144,11 @@ export function planVerdict(
   return { refusal: null, refusalCode: null, forceRequired: false };
 }
 
+/** The warning for a metadata record whose node is not in the Raft configuration. */
+export function notInRaftConfigWarning(name: string): string {
+  return `meta node ${name} is not in the Raft configuration: only its metadata record is dropped`;
+}
+
 /** The warning of a forced removal that leaves fewer active voters than a quorum, or null. */
 export function quorumAtRiskWarning(f: RemovalFacts, force: boolean): string | null {
   if (!force || !f.targetIsVoter || !removalBreaksQuorum(f)) return null;
