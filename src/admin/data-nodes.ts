@@ -35,6 +35,12 @@ export interface DataNodeInfo {
 }
 
 /** What a data node's TCP port answers to `GET /status` over HTTP. */
+/** The node lists of `Data`: the local state's or a meta node's decoded answer. */
+interface NodeLists {
+  readonly dataNodes: readonly NodeInfo[];
+  readonly metaNodes: readonly NodeInfo[];
+}
+
 interface DataNodeStatus {
   nodeType: string;
   tcpAddr: string;
@@ -90,7 +96,7 @@ export class DataNodeOperations {
   }
 
   /** HTTP addresses of every meta node: what a data node is told to use. */
-  private metaServers(data: MetaData): string[] {
+  private metaServers(data: NodeLists): string[] {
     return data.metaNodes.map((n) => n.addr);
   }
 
@@ -116,7 +122,7 @@ export class DataNodeOperations {
     }
   }
 
-  private static byTcpAddr(data: MetaData, tcpAddr: string): NodeInfo | undefined {
+  private static byTcpAddr(data: NodeLists, tcpAddr: string): NodeInfo | undefined {
     return data.dataNodes.find((n) => n.tcpAddr === tcpAddr);
   }
 
@@ -225,7 +231,7 @@ export class DataNodeOperations {
 
   /** Every live shard with its owners; `verbose` asks each data node for state and size. */
   async showShards(verbose: boolean): Promise<ClusterShardInfo[]> {
-    const data = this.meta.data() as MetaData;
+    const data = this.meta.data();
     const nowNs = BigInt(Date.now()) * NS_PER_MS;
     const shards: ClusterShardInfo[] = [];
     for (const db of data.databases) {
@@ -280,14 +286,6 @@ export class DataNodeOperations {
     return shards;
   }
 
-  private shardById(data: MetaData, id: number) {
-    for (const db of data.databases)
-      for (const rp of db.retentionPolicies)
-        for (const sg of rp.shardGroups)
-          for (const shard of sg.shards) if (shard.id === id) return { db, rp, shard };
-    return undefined;
-  }
-
   private static shardId(raw: string | null): number {
     if (raw === null || !/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
       throw new HttpError(400, `error converting shard to int: ${raw ?? ""}`);
@@ -298,7 +296,7 @@ export class DataNodeOperations {
     return id;
   }
 
-  private nodeFor(data: MetaData, addr: string): NodeInfo {
+  private nodeFor(data: NodeLists, addr: string): NodeInfo {
     const node = DataNodeOperations.byTcpAddr(data, addr);
     if (!node) throw new HttpError(400, `unable to find node for "${addr}"`);
     return node;
@@ -309,11 +307,11 @@ export class DataNodeOperations {
     if (!src) throw new HttpError(400, "'src' is a required parameter");
     if (!dest) throw new HttpError(400, "'dest' is a required parameter");
     if (src === dest) throw new HttpError(400, "dest and src are the same");
-    const data = this.meta.data() as MetaData;
+    const data = this.meta.data();
     const srcNode = this.nodeFor(data, src);
     const destNode = this.nodeFor(data, dest);
     const id = DataNodeOperations.shardId(rawShard);
-    const found = this.shardById(data, id);
+    const found = this.meta.shardById(id);
     if (!found) throw new HttpError(400, `shard not found for id: ${id}`);
     if (!found.shard.owners.some((o) => o.nodeId === srcNode.id)) {
       throw new HttpError(400, `"${src}" is not an owner of shard ${id}`);
@@ -327,7 +325,7 @@ export class DataNodeOperations {
     await this.rpc
       .copyShard(
         dest,
-        { host: src, database: found.db.name, policy: found.rp.name, shardId: id },
+        { host: src, database: found.database, policy: found.retentionPolicy, shardId: id },
         this.opts.copyTimeoutMs,
       )
       .catch((err) => {
@@ -339,10 +337,9 @@ export class DataNodeOperations {
   /** Checks remove-shard's parameters against the metadata; changes nothing. */
   checkRemoveShard(src: string, rawShard: string | null) {
     if (!src) throw new HttpError(400, "'src' is a required parameter");
-    const data = this.meta.data() as MetaData;
-    const srcNode = this.nodeFor(data, src);
+    const srcNode = this.nodeFor(this.meta.data(), src);
     const id = DataNodeOperations.shardId(rawShard);
-    if (!this.shardById(data, id)) throw new HttpError(400, `shard not found for id: ${id}`);
+    if (!this.meta.shardById(id)) throw new HttpError(400, `shard not found for id: ${id}`);
     return { id, srcNode };
   }
 

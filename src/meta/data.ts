@@ -10,11 +10,13 @@
  * refuse; the FSM keeps the draft only on success, so a refused command changes nothing (as Go's
  * clone-then-swap does).
  *
- * Lookups that would scan the state go through a MetaIndex kept beside it (see below), so that a
- * command's cost does not grow with the number of databases or shard groups.
+ * The databases are held in a DatabaseList (chunks states share) rather than an array, and lookups
+ * that would scan the state go through a MetaIndex kept beside it (see below), so that a command's
+ * cost does not grow with the number of databases or shard groups.
  */
 import { emptyData, type DatabaseInfo, type MetaData, type RetentionPolicyInfo } from "../proto/index.ts";
 import { databaseNotFound, MetaError, metaError, retentionPolicyNotFound } from "./errors.ts";
+import { DatabaseList } from "./database-list.ts";
 
 /** Longest database or retention policy name (bytes): it becomes a directory name on disk. */
 export const MAX_NAME_LEN = 255;
@@ -26,13 +28,28 @@ export type DeepReadonly<T> = T extends readonly (infer E)[]
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T;
 
-/** A published metadata state: shared between states, so nobody may change it. */
-export type MetaState = DeepReadonly<MetaData>;
+/**
+ * A published metadata state: the protobuf `Data`, read-only all the way down and shared between
+ * states, with its databases in a DatabaseList (see database-list.ts) rather than an array.
+ */
+export type MetaState = {
+  readonly [K in Exclude<keyof MetaData, "databases">]: DeepReadonly<MetaData[K]>;
+} & { readonly databases: DatabaseList };
 export type DatabaseState = DeepReadonly<DatabaseInfo>;
 export type RetentionPolicyState = DeepReadonly<RetentionPolicyInfo>;
 
 /** One level made writable: fields (or elements) can be replaced, what they hold stays read-only. */
 export type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The state of `data` (decoded bytes, a SetDataCommand): its databases put in a DatabaseList. */
+export function stateOf(data: MetaData): MetaState {
+  return { ...data, databases: DatabaseList.of(data.databases) };
+}
+
+/** The state in the protobuf shape (databases as an array): for readers that want `Data` itself. */
+export function plainData(state: MetaState): DeepReadonly<MetaData> {
+  return { ...state, databases: [...state.databases] };
+}
 
 /** The part of a Map the lookups use: a committed MetaIndex's maps and a draft's overlays. */
 export interface Lookup<K, V> {
@@ -42,26 +59,54 @@ export interface Lookup<K, V> {
 }
 
 /**
- * Lookups into one state that would otherwise scan it: every database's position by name, and the
+ * Shard ID → database key. Shard IDs are handed out one after another from 1, so an array indexed
+ * by ID is dense: setting and reading an entry costs a few nanoseconds at any size, where a Map of
+ * 200,000 entries costs hundreds (and rehashes the whole table as it grows). IDs past the array
+ * index range (a Go cluster may have jumped them) go to a Map.
+ */
+export class ShardDirectory implements Lookup<number, number> {
+  private static readonly DENSE_LIMIT = 2 ** 31;
+  private readonly dense: (number | undefined)[] = [];
+  private readonly sparse = new Map<number, number>();
+
+  get(id: number): number | undefined {
+    return id < ShardDirectory.DENSE_LIMIT ? this.dense[id] : this.sparse.get(id);
+  }
+
+  set(id: number, databaseKey: number): void {
+    if (id < ShardDirectory.DENSE_LIMIT) this.dense[id] = databaseKey;
+    else this.sparse.set(id, databaseKey);
+  }
+
+  delete(id: number): void {
+    if (id < ShardDirectory.DENSE_LIMIT) this.dense[id] = undefined;
+    else this.sparse.delete(id);
+  }
+}
+
+/**
+ * Lookups into one state that would otherwise scan it: every database's key by name, and the
  * database holding every shard (by shard ID). Membership is exact: a name or shard ID is here if
- * and only if the state has it. Positions are hints: checked against the array on every use and
- * repaired where a drop moved a database towards the front, so dropping one renumbers nothing.
+ * and only if the state has it.
  */
 export class MetaIndex {
-  readonly databasePositions = new Map<string, number>();
-  readonly shardDatabases = new Map<number, string>();
+  readonly databaseKeys = new Map<string, number>();
+  readonly shardDatabases = new ShardDirectory();
+  /** The key the next database created gets (keys only grow: see DatabaseList). */
+  nextDatabaseKey = 0;
 
   /** The index of `state`, built by one pass over it (restore, SetDataCommand). */
   static of(state: MetaState): MetaIndex {
     const index = new MetaIndex();
-    state.databases.forEach((db, at) => {
-      index.databasePositions.set(db.name, at);
+    for (const [key, db] of state.databases.entries()) {
+      index.databaseKeys.set(db.name, key);
+      index.nextDatabaseKey = key + 1;
       for (const rp of db.retentionPolicies) {
         for (const group of rp.shardGroups) {
-          for (const shard of group.shards) index.shardDatabases.set(shard.id, db.name);
+          for (const shard of group.shards) index.shardDatabases.set(shard.id, key);
         }
       }
-    });
+    }
     return index;
   }
 }
@@ -69,18 +114,18 @@ export class MetaIndex {
 /** A state with its index: what every lookup below reads. */
 export interface IndexedState {
   readonly data: MetaState;
-  readonly databasePositions: Lookup<string, number>;
-  readonly shardDatabases: Lookup<number, string>;
+  readonly databaseKeys: Lookup<string, number>;
+  readonly shardDatabases: Lookup<number, number>;
 }
 
 /** Marks a key a command deleted from its overlay. */
 const DELETED = Symbol("deleted");
 
-/** A command's changes to a committed map: read through, written aside, merged by `commit`. */
+/** A command's changes to a committed lookup: read through, written aside, merged by `commit`. */
 class Overlay<K, V> implements Lookup<K, V> {
   private readonly changes = new Map<K, V | typeof DELETED>();
 
-  constructor(private readonly base: Map<K, V>) {}
+  constructor(private readonly base: Lookup<K, V>) {}
 
   get(key: K): V | undefined {
     const changed = this.changes.get(key);
@@ -113,21 +158,27 @@ class Overlay<K, V> implements Lookup<K, V> {
 export class MetaDraft implements IndexedState {
   /** The new state's top level (writable; reads see the command's own changes). */
   readonly data: Writable<MetaState>;
-  readonly databasePositions: Overlay<string, number>;
-  readonly shardDatabases: Overlay<number, string>;
+  readonly databaseKeys: Overlay<string, number>;
+  readonly shardDatabases: Overlay<number, number>;
   /** Objects and arrays copied by this command: the only ones it may write into. */
   private readonly copies = new Set<object>();
+  private nextDatabaseKey: number;
 
-  constructor(base: MetaState, index: MetaIndex) {
+  constructor(
+    base: MetaState,
+    private readonly index: MetaIndex,
+  ) {
     this.data = this.copy(base);
-    this.databasePositions = new Overlay(index.databasePositions);
+    this.databaseKeys = new Overlay(index.databaseKeys);
     this.shardDatabases = new Overlay(index.shardDatabases);
+    this.nextDatabaseKey = index.nextDatabaseKey;
   }
 
   /** Writes this command's index changes into the index it started from. */
   commitIndex(): void {
-    this.databasePositions.commit();
+    this.databaseKeys.commit();
     this.shardDatabases.commit();
+    this.index.nextDatabaseKey = this.nextDatabaseKey;
   }
 
   /**
@@ -145,27 +196,39 @@ export class MetaDraft implements IndexedState {
     return copy;
   }
 
-  /**
-   * Appends `item` to the array `parent[key]` (`parent` writable, as for `edit`). The first append
-   * copies the array at its final length: pushing onto a copy would reallocate it, and V8 puts an
-   * array of more than about 16,000 elements in large-object space, where every allocation costs
-   * hundreds of microseconds.
-   */
-  append<P extends Record<K, readonly unknown[]>, K extends PropertyKey>(
-    parent: P,
-    key: K,
-    item: P[K][number],
-  ): void {
-    if (!this.copies.has(parent))
-      throw new Error("MetaDraft.append: the parent was not copied by this command");
-    const list = parent[key];
-    if (this.copies.has(list)) {
-      (list as unknown as unknown[]).push(item);
-      return;
+  /** The database with this key, made writable. */
+  editDatabase(key: number): Writable<DatabaseState> {
+    const list = this.databases();
+    const db = list.get(key);
+    if (!db) throw new Error(`meta index out of step: no database with key ${key}`);
+    if (this.copies.has(db)) return db as Writable<DatabaseState>;
+    const copy = this.copy(db);
+    list.set(key, copy, this.copies);
+    return copy;
+  }
+
+  /** Adds a database the command made at the end of the list, and indexes its name. */
+  appendDatabase(db: Writable<DatabaseState>): void {
+    const key = this.nextDatabaseKey++;
+    this.copies.add(db);
+    this.databases().append(key, db, this.copies);
+    this.databaseKeys.set(db.name, key);
+  }
+
+  /** Removes the database with this key and its name from the index. */
+  removeDatabase(key: number): void {
+    const db = this.data.databases.get(key);
+    if (!db || !this.databases().remove(key, this.copies)) {
+      throw new Error(`meta index out of step: no database with key ${key}`);
     }
-    const copy = list.concat([item]);
-    this.copies.add(copy);
-    parent[key] = copy as unknown as P[K];
+    this.databaseKeys.delete(db.name);
+  }
+
+  /** The draft's database list, made editable the first time. */
+  private databases(): DatabaseList {
+    const list = this.data.databases;
+    if (this.copies.has(list)) return list;
+    return (this.data.databases = list.editable(this.copies));
   }
 
   private copy<T extends object>(value: T): Writable<T> {
@@ -182,35 +245,31 @@ export function checkNameLength(name: string): void {
   if (Buffer.byteLength(name, "utf8") > MAX_NAME_LEN) throw metaError("nameTooLong");
 }
 
-/** Position of the named database in the state, or -1. */
-export function databasePosition(state: IndexedState, name: string): number {
-  const hint = state.databasePositions.get(name);
-  if (hint === undefined) return -1;
-  const databases = state.data.databases;
-  if (databases[hint]?.name === name) return hint;
-  // Only drops move a database, and only towards the front: look back from the hint.
-  for (let at = Math.min(hint, databases.length) - 1; at >= 0; at--) {
-    if (databases[at].name === name) {
-      state.databasePositions.set(name, at);
-      return at;
-    }
-  }
-  throw new Error(`meta index out of step: database "${name}" is indexed but not in the state`);
+/** Key of the named database (see DatabaseList), or undefined when the state has none. */
+export function databaseKey(state: IndexedState, name: string): number | undefined {
+  return state.databaseKeys.get(name);
+}
+
+/** The database with this key; the index only holds keys the state has. */
+export function databaseWithKey(state: IndexedState, key: number): DatabaseState {
+  const db = state.data.databases.get(key);
+  if (!db) throw new Error(`meta index out of step: no database with key ${key}`);
+  return db;
 }
 
 export function findDatabase(state: IndexedState, name: string): DatabaseState | undefined {
-  const at = databasePosition(state, name);
-  return at < 0 ? undefined : state.data.databases[at];
+  const key = databaseKey(state, name);
+  return key === undefined ? undefined : databaseWithKey(state, key);
 }
 
-function requireDatabaseIndex(state: IndexedState, name: string): number {
-  const at = databasePosition(state, name);
-  if (at < 0) throw databaseNotFound(name);
-  return at;
+export function requireDatabaseKey(state: IndexedState, name: string): number {
+  const key = databaseKey(state, name);
+  if (key === undefined) throw databaseNotFound(name);
+  return key;
 }
 
 export function requireDatabase(state: IndexedState, name: string): DatabaseState {
-  return state.data.databases[requireDatabaseIndex(state, name)];
+  return databaseWithKey(state, requireDatabaseKey(state, name));
 }
 
 /** A policy by name; the empty name means the database's default policy (as in Go). */
@@ -231,23 +290,18 @@ export function requireRetentionPolicy(
   return rp;
 }
 
-/** The database at `index` in the draft, made writable. */
-export function editDatabaseAt(draft: MetaDraft, index: number): Writable<DatabaseState> {
-  return draft.edit(draft.edit(draft.data, "databases"), index);
-}
-
 /** The named database made writable; throws databaseNotFound like requireDatabase. */
 export function editDatabase(draft: MetaDraft, name: string): Writable<DatabaseState> {
-  return editDatabaseAt(draft, requireDatabaseIndex(draft, name));
+  return draft.editDatabase(requireDatabaseKey(draft, name));
 }
 
-/** The policy at `policyIndex` of the database at `databaseIndex`, made writable. */
+/** The policy at `policyIndex` of the database with key `databaseKey`, made writable. */
 export function editRetentionPolicyAt(
   draft: MetaDraft,
-  databaseIndex: number,
+  databaseKey: number,
   policyIndex: number,
 ): Writable<RetentionPolicyState> {
-  return draft.edit(draft.edit(editDatabaseAt(draft, databaseIndex), "retentionPolicies"), policyIndex);
+  return draft.edit(draft.edit(draft.editDatabase(databaseKey), "retentionPolicies"), policyIndex);
 }
 
 /** The policy requireRetentionPolicy finds, made writable (same errors). */
@@ -256,11 +310,11 @@ export function editRetentionPolicy(
   database: string,
   name: string,
 ): Writable<RetentionPolicyState> {
-  const databaseIndex = requireDatabaseIndex(draft, database);
-  const db = draft.data.databases[databaseIndex];
+  const key = requireDatabaseKey(draft, database);
+  const db = databaseWithKey(draft, key);
   const rp = findRetentionPolicy(db, name);
   if (!rp) throw retentionPolicyNotFound(name);
-  return editRetentionPolicyAt(draft, databaseIndex, db.retentionPolicies.indexOf(rp));
+  return editRetentionPolicyAt(draft, key, db.retentionPolicies.indexOf(rp));
 }
 
 /**

@@ -8,7 +8,8 @@ import {
 } from "./errors.ts";
 import {
   checkNameLength,
-  databasePosition,
+  databaseKey,
+  databaseWithKey,
   editDatabase,
   editRetentionPolicy,
   findDatabase,
@@ -47,13 +48,7 @@ export function createDatabase(
   if (name === "") throw metaError("databaseNameRequired");
   checkNameLength(name);
   if (!findDatabase(draft, name)) {
-    draft.append(draft.data, "databases", {
-      name,
-      defaultRetentionPolicy: "",
-      retentionPolicies: [],
-      continuousQueries: [],
-    });
-    draft.databasePositions.set(name, draft.data.databases.length - 1);
+    draft.appendDatabase({ name, defaultRetentionPolicy: "", retentionPolicies: [], continuousQueries: [] });
   }
   if (policy) {
     try {
@@ -77,11 +72,10 @@ export function createDatabase(
 
 /** Removes the database and every privilege on it; an unknown name is not an error. */
 export function dropDatabase(draft: MetaDraft, name: string): void {
-  const at = databasePosition(draft, name);
-  if (at >= 0) {
-    for (const rp of draft.data.databases[at].retentionPolicies) forgetShards(draft, rp);
-    draft.edit(draft.data, "databases").splice(at, 1);
-    draft.databasePositions.delete(name);
+  const key = databaseKey(draft, name);
+  if (key !== undefined) {
+    for (const rp of databaseWithKey(draft, key).retentionPolicies) forgetShards(draft, rp);
+    draft.removeDatabase(key);
   }
   draft.data.users.forEach((user, index) => {
     if (!user.privileges.some((p) => p.database === name)) return;

@@ -19,9 +19,24 @@
  */
 import type { Entry, StateMachine } from "../raft/types.ts";
 import { EntryType } from "../raft/types.ts";
-import { decodeCommand, decodeData, encodeData, ProtoError } from "../proto/index.ts";
-import type { MetaCommand, MetaData, NodeInfo } from "../proto/index.ts";
-import { emptyData, findDatabase, MetaDraft, MetaIndex, type DatabaseState, type MetaState } from "./data.ts";
+import {
+  decodeCommand,
+  decodeData,
+  encodeDatabaseFields,
+  encodeDataParts,
+  ProtoError,
+} from "../proto/index.ts";
+import type { DataFields, DatabaseInfo, MetaCommand, NodeInfo } from "../proto/index.ts";
+import {
+  emptyData,
+  findDatabase,
+  MetaDraft,
+  MetaIndex,
+  stateOf,
+  type DatabaseState,
+  type MetaState,
+} from "./data.ts";
+import type { DatabaseChunk } from "./database-list.ts";
 import { MetaError } from "./errors.ts";
 import {
   createDatabase,
@@ -90,13 +105,15 @@ export function validateCommand(bytes: Uint8Array): MetaCommand {
 }
 
 export class MetaStateMachine implements StateMachine<FsmResult> {
-  private current: MetaState = emptyData();
+  private current: MetaState = stateOf(emptyData());
   /** Lookups into `current` (see MetaIndex); replaced with it on restore and SetDataCommand. */
   private lookups = MetaIndex.of(this.current);
   /** The encoding of a state, made once (see `snapshot`). */
-  private encoded: { state: MetaState; bytes: Uint8Array } | undefined;
+  private encoded: { state: MetaState; pieces: readonly Uint8Array[]; bytes: Uint8Array } | undefined;
   /** Encoded databases of published states, reused while a state still shares them. */
   private readonly databaseBytes = new WeakMap<object, Uint8Array>();
+  /** Encoded chunks of databases (see DatabaseList), reused while a state still shares them. */
+  private readonly chunkBytes = new WeakMap<DatabaseChunk, Uint8Array>();
   private readonly listeners = new Set<ChangeListener>();
   private readonly retentionAutoCreate: boolean;
   private readonly onListenerError: (err: unknown) => void;
@@ -131,19 +148,41 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
    * every caller until the next change: read them, never write into them.
    */
   snapshot(): Uint8Array {
+    return this.encoding().bytes;
+  }
+
+  /**
+   * `snapshot()` in pieces, in order: the fields before the databases, one piece per chunk of
+   * databases, the fields after. A piece the next state shares is the same object (what the long
+   * poll's gzip compresses once: see PieceCompressor).
+   */
+  snapshotPieces(): readonly Uint8Array[] {
+    return this.encoding().pieces;
+  }
+
+  private encoding() {
     const state = this.current;
     if (this.encoded?.state !== state) {
-      // The encoder only reads; its parameter type is the writable protobuf shape.
-      this.encoded = { state, bytes: encodeData(state as MetaData, this.databaseBytes) };
+      const databaseFields = state.databases.chunks.map((chunk) => {
+        let bytes = this.chunkBytes.get(chunk);
+        if (!bytes) {
+          // The encoder only reads; its parameter types are the writable protobuf shapes.
+          bytes = encodeDatabaseFields(chunk.items as DatabaseInfo[], this.databaseBytes);
+          this.chunkBytes.set(chunk, bytes);
+        }
+        return bytes;
+      });
+      const pieces = encodeDataParts(state as unknown as DataFields, databaseFields);
+      this.encoded = { state, pieces, bytes: Buffer.concat(pieces) };
     }
-    return this.encoded.bytes;
+    return this.encoded;
   }
 
   /** Replaces the state with a snapshot; throws ProtoError (state unchanged) on bad bytes. */
   restore(bytes: Uint8Array): void {
-    const data = decodeData(bytes);
-    this.lookups = MetaIndex.of(data);
-    this.publish(data);
+    const state = stateOf(decodeData(bytes));
+    this.lookups = MetaIndex.of(state);
+    this.publish(state);
   }
 
   /** The current metadata (shared with other states: read it, never change it). */
@@ -181,7 +220,7 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
   shardById(id: number): ShardPlace | undefined {
     const found = findShard(this.indexed(), id);
     if (!found) return undefined;
-    const db = this.current.databases[found.at.database];
+    const db = this.current.databases.get(found.at.database)!;
     const rp = db.retentionPolicies[found.at.policy];
     return { database: db.name, retentionPolicy: rp.name, shardGroupId: found.group.id, shard: found.shard };
   }
@@ -189,7 +228,7 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
   private indexed() {
     return {
       data: this.current,
-      databasePositions: this.lookups.databasePositions,
+      databaseKeys: this.lookups.databaseKeys,
       shardDatabases: this.lookups.shardDatabases,
     };
   }
@@ -214,8 +253,9 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
   /** Runs the command on a draft of the data and returns the new state; throws MetaError to refuse. */
   private execute(cmd: MetaCommand): MetaState {
     if (cmd.type === "SetDataCommand") {
-      this.lookups = MetaIndex.of(cmd.data);
-      return cmd.data;
+      const state = stateOf(cmd.data);
+      this.lookups = MetaIndex.of(state);
+      return state;
     }
     const d = new MetaDraft(this.current, this.lookups);
     switch (cmd.type) {

@@ -9,13 +9,14 @@
  * - PruneShardGroupsCommand removes every group marked deleted (whoever issues it owns the delay);
  * - an orphaned shard goes to the node owning the fewest shards of its group, lowest ID on a tie.
  */
-import type { ShardGroupInfo, ShardInfo, ShardOwner } from "../proto/index.ts";
+import { shardOwner, type ShardGroupInfo, type ShardInfo, type ShardOwner } from "../proto/index.ts";
 import { metaError } from "./errors.ts";
 import {
-  databasePosition,
+  databaseWithKey,
   editRetentionPolicy,
   editRetentionPolicyAt,
   nextId,
+  requireDatabaseKey,
   requireRetentionPolicy,
   type DeepReadonly,
   type IndexedState,
@@ -68,7 +69,7 @@ function compareGroups(a: ShardGroupState, b: ShardGroupState): number {
   return a.startTime < b.startTime ? -1 : a.startTime > b.startTime ? 1 : 0;
 }
 
-/** Where a shard group is: indices of its database, policy and itself. */
+/** Where a shard group is: its database's key (see DatabaseList), indices of its policy and itself. */
 interface GroupLocation {
   database: number;
   policy: number;
@@ -109,16 +110,16 @@ interface ShardLocation {
 
 /** The shard with this ID, in the database the index names for it. */
 export function findShard(state: IndexedState, shardId: number): ShardLocation | undefined {
-  const databaseName = state.shardDatabases.get(shardId);
-  if (databaseName === undefined) return undefined;
-  const database = databasePosition(state, databaseName);
-  for (const [policy, rp] of state.data.databases[database].retentionPolicies.entries()) {
+  const database = state.shardDatabases.get(shardId);
+  if (database === undefined) return undefined;
+  const db = databaseWithKey(state, database);
+  for (const [policy, rp] of db.retentionPolicies.entries()) {
     for (const [group, g] of rp.shardGroups.entries()) {
       const index = g.shards.findIndex((s) => s.id === shardId);
       if (index >= 0) return { at: { database, policy, group }, group: g, index, shard: g.shards[index] };
     }
   }
-  throw new Error(`meta index out of step: shard ${shardId} is indexed in "${databaseName}" but not there`);
+  throw new Error(`meta index out of step: shard ${shardId} is indexed in "${db.name}" but not there`);
 }
 
 function removeShard(draft: MetaDraft, found: ShardLocation): void {
@@ -157,6 +158,7 @@ export function createShardGroup(
 ): void {
   const data = draft.data;
   if (data.dataNodes.length === 0) return;
+  const databaseKey = requireDatabaseKey(draft, database);
   const rp = requireRetentionPolicy(draft, database, policy);
   if (groupContaining(rp, timestamp)) return;
 
@@ -192,11 +194,11 @@ export function createShardGroup(
     data.maxShardId = nextId(data.maxShardId, "shard");
     const shard: ShardInfo = { id: data.maxShardId, owners: [] };
     for (let r = 0; r < replicaN; r++) {
-      shard.owners.push({ nodeId: data.dataNodes[nodeIndex % nodeCount].id });
+      shard.owners.push(shardOwner(data.dataNodes[nodeIndex % nodeCount].id));
       nodeIndex += 1;
     }
     group.shards.push(shard);
-    draft.shardDatabases.set(shard.id, database);
+    draft.shardDatabases.set(shard.id, databaseKey);
   }
   const groups = draft.edit(editRetentionPolicy(draft, database, policy), "shardGroups");
   groups.push(group);
@@ -246,7 +248,7 @@ export function copyShardOwner(draft: MetaDraft, shardId: number, nodeId: number
   if (!found || found.shard.owners.some((o) => o.nodeId === nodeId)) return;
   const owners = draft.edit(editShard(draft, found.at, found.index), "owners");
   const at = owners.findIndex((o) => o.nodeId > nodeId);
-  owners.splice(at < 0 ? owners.length : at, 0, { nodeId });
+  owners.splice(at < 0 ? owners.length : at, 0, shardOwner(nodeId));
 }
 
 /** Removes `nodeId` from the shard's owners; a shard left without owners is dropped. */
@@ -280,7 +282,7 @@ export function releaseShardsOf(draft: MetaDraft, nodeId: number): void {
         // Never undefined: a shard that kept an owner put that owner in the map.
         const newOwner = leastLoaded(shardsPerNode)!;
         shardsPerNode.set(newOwner, (shardsPerNode.get(newOwner) ?? 0) + 1);
-        owners.push({ nodeId: newOwner });
+        owners.push(shardOwner(newOwner));
       }
     }
     kept.forEach((owners, index) => {

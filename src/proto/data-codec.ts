@@ -285,9 +285,19 @@ function writeUser(w: Writer, u: UserInfo): void {
   w.end(at);
 }
 
-/** `Data` in its wire bytes; databases found in `cache` are not encoded again. */
-export function writeData(data: MetaData, fail: ErrorFactory, cache?: DatabaseBytesCache): Uint8Array {
-  const databases = data.databases.map((db) => {
+/** The fields of `Data` other than its databases (what writeDataParts encodes around them). */
+export type DataFields = Omit<MetaData, "databases">;
+
+/**
+ * The DatabaseInfo entries of `Data` (field 5: tag, length and message) for these databases, one
+ * after another; databases found in `cache` are not encoded again.
+ */
+export function writeDatabaseFields(
+  databases: readonly DatabaseInfo[],
+  fail: ErrorFactory,
+  cache?: DatabaseBytesCache,
+): Uint8Array {
+  const encoded = databases.map((db) => {
     let bytes = cache?.get(db);
     if (!bytes) {
       bytes = encodeDatabase(db, fail);
@@ -295,19 +305,41 @@ export function writeData(data: MetaData, fail: ErrorFactory, cache?: DatabaseBy
     }
     return bytes;
   });
-  const size = databases.reduce((sum, b) => sum + b.length + 6, 0);
-  const w = new Writer(size + 1024 + 64 * (data.users.length + data.dataNodes.length), fail);
-  w.uint64(1, data.term, "Data.term");
-  w.uint64(2, data.index, "Data.index");
-  w.uint64Big(3, data.clusterId, "Data.clusterId");
-  for (const bytes of databases) w.message(5, bytes);
-  for (const u of data.users) writeUser(w, u);
-  w.uint64(7, data.maxNodeId, "Data.maxNodeId");
-  w.uint64(8, data.maxShardGroupId, "Data.maxShardGroupId");
-  w.uint64(9, data.maxShardId, "Data.maxShardId");
-  for (const n of data.dataNodes) writeNode(w, 10, n, "Data.dataNodes");
-  for (const n of data.metaNodes) writeNode(w, 11, n, "Data.metaNodes");
+  const w = new Writer(
+    encoded.reduce((sum, b) => sum + b.length + 6, 0),
+    fail,
+  );
+  for (const bytes of encoded) w.message(5, bytes);
   return w.finish();
+}
+
+/**
+ * `Data` in pieces whose concatenation is its wire bytes: the fields before the databases, the
+ * `databaseFields` given (from writeDatabaseFields), the fields after. A caller holding most
+ * databases' entries from an earlier encoding (the FSM, by chunk) encodes only the rest.
+ */
+export function writeDataParts(
+  data: DataFields,
+  databaseFields: readonly Uint8Array[],
+  fail: ErrorFactory,
+): Uint8Array[] {
+  const head = new Writer(64, fail);
+  head.uint64(1, data.term, "Data.term");
+  head.uint64(2, data.index, "Data.index");
+  head.uint64Big(3, data.clusterId, "Data.clusterId");
+  const tail = new Writer(1024 + 64 * (data.users.length + data.dataNodes.length), fail);
+  for (const u of data.users) writeUser(tail, u);
+  tail.uint64(7, data.maxNodeId, "Data.maxNodeId");
+  tail.uint64(8, data.maxShardGroupId, "Data.maxShardGroupId");
+  tail.uint64(9, data.maxShardId, "Data.maxShardId");
+  for (const n of data.dataNodes) writeNode(tail, 10, n, "Data.dataNodes");
+  for (const n of data.metaNodes) writeNode(tail, 11, n, "Data.metaNodes");
+  return [head.finish(), ...databaseFields, tail.finish()];
+}
+
+/** `Data` in its wire bytes; databases found in `cache` are not encoded again. */
+export function writeData(data: MetaData, fail: ErrorFactory, cache?: DatabaseBytesCache): Uint8Array {
+  return Buffer.concat(writeDataParts(data, [writeDatabaseFields(data.databases, fail, cache)], fail));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -518,7 +550,26 @@ function readOwner(r: Reader): ShardOwner {
   }
   r.leave(outer);
   requireFields(seen, 0b1, ["NodeID"], r.fail);
-  return { nodeId };
+  return shardOwner(nodeId);
+}
+
+/** Shared owner records by node ID (see shardOwner); bounded, in case of bytes with absurd IDs. */
+const owners = new Map<number, ShardOwner>();
+const MAX_SHARED_OWNERS = 100_000;
+
+/**
+ * The owner record of `nodeId`: one frozen object per node, shared by every shard it owns. A
+ * production-sized `Data` holds hundreds of thousands of owner records naming a hundred nodes;
+ * sharing them saves that many heap objects (memory, decoding and collector time). Frozen, so
+ * nothing can change one shard's owner through another's: an owner changes by replacing records.
+ */
+export function shardOwner(nodeId: number): ShardOwner {
+  let owner = owners.get(nodeId);
+  if (!owner) {
+    owner = Object.freeze({ nodeId });
+    if (owners.size < MAX_SHARED_OWNERS) owners.set(nodeId, owner);
+  }
+  return owner;
 }
 
 function readShard(r: Reader): ShardInfo {
@@ -534,12 +585,12 @@ function readShard(r: Reader): ShardInfo {
         seen |= 1;
         break;
       case (2 << 3) | VARINT: // OwnerIDs, unpacked
-        (legacyOwners ??= []).push({ nodeId: r.uint64("ShardInfo.ownerIds") });
+        (legacyOwners ??= []).push(shardOwner(r.uint64("ShardInfo.ownerIds")));
         break;
       case (2 << 3) | LEN: {
         // OwnerIDs, packed
         const outer = r.enter();
-        while (r.more()) (legacyOwners ??= []).push({ nodeId: r.uint64("ShardInfo.ownerIds") });
+        while (r.more()) (legacyOwners ??= []).push(shardOwner(r.uint64("ShardInfo.ownerIds")));
         r.leave(outer);
         break;
       }

@@ -15,11 +15,18 @@
 import protobuf from "protobufjs";
 import { META_PROTO } from "./schema.ts";
 import { COMMAND_TYPES } from "./types.ts";
-import { readData, writeData, type DatabaseBytesCache } from "./data-codec.ts";
-import type { CommandName, MetaCommand, MetaData, MetaResponse } from "./types.ts";
+import {
+  readData,
+  writeData,
+  writeDatabaseFields,
+  writeDataParts,
+  type DataFields,
+  type DatabaseBytesCache,
+} from "./data-codec.ts";
+import type { CommandName, DatabaseInfo, MetaCommand, MetaData, MetaResponse } from "./types.ts";
 
 export * from "./types.ts";
-export { emptyData, type DatabaseBytesCache } from "./data-codec.ts";
+export { emptyData, shardOwner, type DataFields, type DatabaseBytesCache } from "./data-codec.ts";
 
 /** Bytes that are not a valid message, or an object that cannot be encoded. */
 export class ProtoError extends Error {
@@ -370,6 +377,19 @@ export function decodeResponse(bytes: Uint8Array): MetaResponse {
  */
 export function encodeData(data: MetaData, cache?: DatabaseBytesCache): Uint8Array {
   return writeData(data, (message) => new ProtoError(message), cache);
+}
+
+/** The DatabaseInfo entries of `Data` for these databases (see writeDatabaseFields). */
+export function encodeDatabaseFields(
+  databases: readonly DatabaseInfo[],
+  cache?: DatabaseBytesCache,
+): Uint8Array {
+  return writeDatabaseFields(databases, (message) => new ProtoError(message), cache);
+}
+
+/** `Data` in pieces whose concatenation is its encoding (see writeDataParts). */
+export function encodeDataParts(data: DataFields, databaseFields: readonly Uint8Array[]): Uint8Array[] {
+  return writeDataParts(data, databaseFields, (message) => new ProtoError(message));
 }
 
 export function decodeData(bytes: Uint8Array): MetaData {

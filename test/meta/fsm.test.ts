@@ -7,7 +7,10 @@ import { decodeData, encodeCommand, encodeData, ProtoError } from "../../src/pro
 import type { MetaCommand, MetaData, RetentionPolicyInfo } from "../../src/proto/index.ts";
 import { MetaStateMachine, validateCommand } from "../../src/meta/fsm.ts";
 import type { FsmResult, MetaStateMachineOptions } from "../../src/meta/fsm.ts";
-import { emptyData, type MetaState } from "../../src/meta/data.ts";
+import { emptyData, plainData, type MetaState } from "../../src/meta/data.ts";
+
+/** The state as the protobuf `Data` (databases in an array): what the assertions compare with. */
+type PlainState = ReturnType<typeof plainData>;
 
 const HOUR = 3_600_000_000_000n;
 const DAY = 24n * HOUR;
@@ -38,9 +41,9 @@ function harness(options?: MetaStateMachineOptions) {
     assert.deepEqual({ ...fsm.data(), term: before.term, index: before.index }, before);
     assertOnlyTermAndIndexChanged(before, fsm.data());
     // The refused command wrote nothing into the state it started from either.
-    assert.deepEqual(decodeData(beforeBytes), before);
+    assert.deepEqual(decodeData(beforeBytes), plainData(before));
   };
-  return { fsm, run, ok, refused, applyEntry, entries, data: () => fsm.data() };
+  return { fsm, run, ok, refused, applyEntry, entries, data: () => plainData(fsm.data()) };
 }
 
 const rpSettings = (name: string, over: Partial<RetentionPolicyInfo> = {}): RetentionPolicyInfo => ({
@@ -72,7 +75,7 @@ function assertOnlyTermAndIndexChanged(before: MetaState, after: MetaState): voi
   }
 }
 
-function policy(data: MetaState, db: string, rp: string) {
+function policy(data: PlainState, db: string, rp: string) {
   const found = data.databases.find((d) => d.name === db)?.retentionPolicies.find((r) => r.name === rp);
   assert.ok(found, `${db}.${rp} exists`);
   return found;
@@ -916,7 +919,7 @@ test("snapshot and restore round-trip the whole state; a bad snapshot is refused
 
   const b = new MetaStateMachine();
   b.restore(snapshot);
-  assert.deepEqual(b.data(), a.data());
+  assert.deepEqual(plainData(b.data()), a.data());
   assert.equal(b.index(), a.entries.length);
   // Restored state keeps working: the next entry continues from it identically.
   const next = encodeCommand(dataNode(9));
@@ -1002,7 +1005,7 @@ test("structural sharing: a command copies only the path to what it changes; old
 test("a command refused after a partial change publishes nothing but the new term and index", () => {
   const h = harness();
   h.ok(metaNode(1), dataNode(1), { type: "CreateDatabaseCommand", name: "a" });
-  const before = h.data();
+  const before = h.fsm.data();
   const beforeBytes = h.fsm.snapshot();
   // CreateDatabase adds the database, then refuses its policy: the database must not appear.
   const result = h.run({
@@ -1011,13 +1014,13 @@ test("a command refused after a partial change publishes nothing but the new ter
     retentionPolicy: rpSettings("rp", { replicaN: 0 }),
   });
   assert.deepEqual(result, { error: "replication factor must be greater than 0" });
-  assertOnlyTermAndIndexChanged(before, h.data());
+  assertOnlyTermAndIndexChanged(before, h.fsm.data());
   assert.deepEqual([h.data().term, h.data().index], [1, 4]);
   assert.deepEqual(
     h.data().databases.map((db) => db.name),
     ["a"],
   );
-  assert.deepEqual(decodeData(beforeBytes), before);
+  assert.deepEqual(decodeData(beforeBytes), plainData(before));
 });
 
 // Small pools of names and IDs, so that random commands keep hitting what earlier ones made.
@@ -1154,13 +1157,13 @@ test("determinism and sharing over long random command sequences: same entries, 
       const results: FsmResult[] = [];
       const views: { view: MetaState; bytes: Uint8Array }[] = [];
       for (const cmd of [...setup, ...commands]) {
-        const before = a.data();
+        const before = a.fsm.data();
         results.push(a.run(cmd));
-        if (results.at(-1)!.error !== undefined) assertOnlyTermAndIndexChanged(before, a.data());
-        views.push({ view: a.data(), bytes: a.fsm.snapshot() });
+        if (results.at(-1)!.error !== undefined) assertOnlyTermAndIndexChanged(before, a.fsm.data());
+        views.push({ view: a.fsm.data(), bytes: a.fsm.snapshot() });
       }
       // Every published state still encodes as it did when it was published.
-      for (const { view, bytes } of views) assert.deepEqual(encodeData(view as MetaData), bytes);
+      for (const { view, bytes } of views) assert.deepEqual(encodeData(plainData(view) as MetaData), bytes);
 
       const b = new MetaStateMachine();
       assert.deepEqual(
