@@ -109,7 +109,7 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
   /** Lookups into `current` (see MetaIndex); replaced with it on restore and SetDataCommand. */
   private lookups = MetaIndex.of(this.current);
   /** The encoding of a state, made once (see `snapshot`). */
-  private encoded: { state: MetaState; pieces: readonly Uint8Array[]; bytes: Uint8Array } | undefined;
+  private encoded: { state: MetaState; pieces: readonly Uint8Array[]; bytes?: Uint8Array } | undefined;
   /** Encoded databases of published states, reused while a state still shares them. */
   private readonly databaseBytes = new WeakMap<object, Uint8Array>();
   /** Encoded chunks of databases (see DatabaseList), reused while a state still shares them. */
@@ -148,7 +148,11 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
    * every caller until the next change: read them, never write into them.
    */
   snapshot(): Uint8Array {
-    return this.encoding().bytes;
+    const encoded = this.encoding();
+    // Joined only when asked for: a gzip poller needs the pieces alone, and a fresh 7 MB buffer
+    // per commit costs milliseconds in page faults.
+    encoded.bytes ??= Buffer.concat(encoded.pieces);
+    return encoded.bytes;
   }
 
   /**
@@ -173,7 +177,7 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
         return bytes;
       });
       const pieces = encodeDataParts(state as unknown as DataFields, databaseFields);
-      this.encoded = { state, pieces, bytes: Buffer.concat(pieces) };
+      this.encoded = { state, pieces };
     }
     return this.encoded;
   }

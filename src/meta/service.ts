@@ -366,19 +366,18 @@ export class MetaService {
   ): Promise<Uint8Array> {
     const fsm = this.fsm;
     await changedAfter(fsm, index, timeoutMs, signal);
-    const bytes = fsm.snapshot();
-    return gzip ? this.gzipped(bytes, fsm.snapshotPieces()) : bytes;
+    return gzip ? this.gzipped(fsm.snapshotPieces()) : fsm.snapshot();
   }
 
-  /** gzipped encodings by encoding: one per state, shared by every poller asking for it. */
-  private readonly gzips = new WeakMap<Uint8Array, Promise<Uint8Array>>();
+  /** gzipped encodings by encoding (its pieces): one per state, shared by every poller. */
+  private readonly gzips = new WeakMap<readonly Uint8Array[], Promise<Uint8Array>>();
   private readonly compressor = new PieceCompressor();
 
-  private gzipped(bytes: Uint8Array, pieces: readonly Uint8Array[]): Promise<Uint8Array> {
-    let compressed = this.gzips.get(bytes);
+  private gzipped(pieces: readonly Uint8Array[]): Promise<Uint8Array> {
+    let compressed = this.gzips.get(pieces);
     if (!compressed) {
       compressed = this.compressor.gzip(pieces);
-      this.gzips.set(bytes, compressed);
+      this.gzips.set(pieces, compressed);
     }
     return compressed;
   }

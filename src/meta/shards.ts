@@ -180,26 +180,29 @@ export function createShardGroup(
   }
 
   data.maxShardGroupId = nextId(data.maxShardGroupId, "shard group");
+  // Arrays made at their final length: grown by push they would keep room for 16 more elements,
+  // and the state holds one owner list per shard for as long as the shard lives.
+  const shards = new Array<ShardInfo>(shardN);
+  // Round robin over the data nodes from a start point every server computes alike.
+  let nodeIndex = data.index % nodeCount;
+  for (let i = 0; i < shardN; i++) {
+    data.maxShardId = nextId(data.maxShardId, "shard");
+    const owners = new Array<ShardOwner>(replicaN);
+    for (let r = 0; r < replicaN; r++) {
+      owners[r] = shardOwner(data.dataNodes[nodeIndex % nodeCount].id);
+      nodeIndex += 1;
+    }
+    shards[i] = { id: data.maxShardId, owners };
+    draft.shardDatabases.set(data.maxShardId, databaseKey);
+  }
   const group: ShardGroupInfo = {
     id: data.maxShardGroupId,
     startTime,
     endTime,
     deletedAt: 0n,
     truncatedAt: 0n,
-    shards: [],
+    shards,
   };
-  // Round robin over the data nodes from a start point every server computes alike.
-  let nodeIndex = data.index % nodeCount;
-  for (let i = 0; i < shardN; i++) {
-    data.maxShardId = nextId(data.maxShardId, "shard");
-    const shard: ShardInfo = { id: data.maxShardId, owners: [] };
-    for (let r = 0; r < replicaN; r++) {
-      shard.owners.push(shardOwner(data.dataNodes[nodeIndex % nodeCount].id));
-      nodeIndex += 1;
-    }
-    group.shards.push(shard);
-    draft.shardDatabases.set(shard.id, databaseKey);
-  }
   const groups = draft.edit(editRetentionPolicy(draft, database, policy), "shardGroups");
   groups.push(group);
   groups.sort(compareGroups);

@@ -502,6 +502,15 @@ class Reader {
  * Throws for the first required field (in `names`, by field number) whose bit is missing from
  * `seen`: bit n - 1 stands for field n.
  */
+/**
+ * `list` in an array of exactly its length. An array grown by push has room for 16 more elements
+ * after its first: for the hundreds of thousands of one-to-three-element lists of a large `Data`
+ * (owners, shards, policies) that room would be most of the decoded state's memory.
+ */
+function fitted<T>(list: T[]): T[] {
+  return list.length > 0 ? list.slice() : list;
+}
+
 function requireFields(seen: number, required: number, names: readonly string[], fail: ErrorFactory): void {
   if ((seen & required) === required) return;
   for (let field = 1; field <= names.length; field++) {
@@ -603,7 +612,7 @@ function readShard(r: Reader): ShardInfo {
   }
   r.leave(outer);
   requireFields(seen, 0b1, ID_FIELD, r.fail);
-  if (legacyOwners) shard.owners = legacyOwners;
+  shard.owners = fitted(legacyOwners ?? shard.owners);
   return shard;
 }
 
@@ -650,6 +659,7 @@ function readShardGroup(r: Reader): ShardGroupInfo {
   }
   r.leave(outer);
   requireFields(seen, 0b1111, GROUP_FIELDS, r.fail);
+  group.shards = fitted(group.shards);
   return group;
 }
 
@@ -724,6 +734,7 @@ function readPolicy(r: Reader): RetentionPolicyInfo {
   }
   r.leave(outer);
   requireFields(seen, 0b1111, POLICY_FIELDS, r.fail);
+  rp.shardGroups = fitted(rp.shardGroups);
   return rp;
 }
 
@@ -780,6 +791,7 @@ function readDatabase(r: Reader): DatabaseInfo {
   }
   r.leave(outer);
   requireFields(seen, 0b11, DATABASE_FIELDS, r.fail);
+  db.retentionPolicies = fitted(db.retentionPolicies);
   return db;
 }
 
