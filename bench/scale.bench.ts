@@ -26,6 +26,11 @@ import { request } from "../src/util/http-client.ts";
 import type { StatusJson } from "../src/meta/service.ts";
 import { median, percentile, runLoad, type LoadResult } from "./lib/load.ts";
 import { cpuSeconds, rssMiB } from "./lib/proc-usage.ts";
+import { ClusterPoller } from "../src/tui/poller.ts";
+import { adminPoolFor } from "../src/tui/access.ts";
+import { loadInteractive } from "../src/tui/cli.ts";
+import { PLAIN_HTTP } from "../src/util/http-client.ts";
+import type { Frame } from "./lib/tui-frames.ts";
 import { Report } from "./lib/results.ts";
 import {
   databaseName,
@@ -408,12 +413,58 @@ function decodeIndex(head: Buffer | undefined): number {
 /** Wall time of a command, or Infinity when it fails (influxd-ctl gives up after 10 s). */
 function wallMs(args: string[]): number {
   const started = performance.now();
-  const r = spawnSync(process.execPath, args, { encoding: "utf8" });
+  const r = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) {
     console.error(`${args.join(" ")} failed: ${r.stderr.trim()}`);
     return Infinity;
   }
   return performance.now() - started;
+}
+
+interface TuiAtScale {
+  pollMs: number[];
+  rows: number;
+  firstFrame: Frame;
+  keyFrames: Frame[];
+}
+
+/**
+ * The TUI on this cluster, in process: its own poller (node list from the admin service at
+ * `adminAddr`, every node probed) polls 5 times, then Ink draws the first snapshot at 120x40 and
+ * redraws the whole view for each key press. (A poll that changes the picture redraws the same
+ * view; these polls find nothing changed, so Ink writes no frame for them: nothing to time.) The
+ * 100 data nodes of the state do not exist, so their probes are refused at once and show DOWN.
+ */
+async function tuiAtScale(adminAddr: string): Promise<TuiAtScale> {
+  // Ink decides at import whether it runs in CI (and then draws only the last frame), and chalk
+  // picks its colour level at import: load them the way the executable does, on a colour terminal.
+  process.env.FORCE_COLOR ??= "1";
+  await loadInteractive();
+  const { openFrames } = await import("./lib/tui-frames.ts");
+  const poller = new ClusterPoller({
+    admin: adminPoolFor([adminAddr], 10_000, PLAIN_HTTP),
+    timeoutMs: 2000,
+    onSnapshot: () => undefined,
+  });
+  const pollMs: number[] = [];
+  const polls = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      polls.push(await poller.pollOnce());
+      pollMs.push(performance.now() - started);
+    }
+  } finally {
+    await poller.stop();
+  }
+  const { session, firstFrame } = await openFrames(polls[0], { columns: 120, rows: 40 });
+  try {
+    const keyFrames: Frame[] = [];
+    for (let i = 0; i < 40; i++) keyFrames.push(await session.key("j"));
+    return { pollMs, rows: polls[0].rows.length, firstFrame, keyFrames };
+  } finally {
+    session.unmount();
+  }
 }
 
 /** Waits until `addr` answers /status as a follower that applied `minApplied`. */
@@ -446,6 +497,8 @@ let loadMs = 0;
 let rss: number[] = [];
 let encodedBytes = 0;
 let showMs: number[] = [];
+let showShardsMs: number[] = [];
+let tui: TuiAtScale | undefined;
 const restartMs: number[] = [];
 let catchUpMs = 0;
 try {
@@ -494,6 +547,8 @@ try {
 
   const bind = ["-bind", cluster.nodes[leaderIndex].adminAddr];
   showMs = Array.from({ length: 5 }, () => wallMs([BIN, "ctl", ...bind, "show"]));
+  showShardsMs = Array.from({ length: 5 }, () => wallMs([BIN, "ctl", ...bind, "show-shards"]));
+  tui = await tuiAtScale(cluster.nodes[leaderIndex].adminAddr);
 
   // Catch-up by InstallSnapshot: the follower is down while the leader applies more than
   // snapshot-threshold + trailing-logs entries, so its log no longer reaches the follower's.
@@ -583,6 +638,7 @@ report.table("Meta node memory, restart and catch-up with the issue's state", [
     rssPerEncoded: +(Math.max(...rss) / (encodedBytes / 1048576)).toFixed(1),
     loadBySetDataMs: +loadMs.toFixed(0),
     influxdCtlShowMs: showMs.map((ms) => (Number.isFinite(ms) ? ms.toFixed(0) : "failed")).join(", "),
+    showShardsMs: showShardsMs.map((ms) => (Number.isFinite(ms) ? ms.toFixed(0) : "failed")).join(", "),
     restartToFollowerMs: restartMs.map((ms) => ms.toFixed(0)).join(", "),
     installSnapshotCatchUpMs: +catchUpMs.toFixed(0),
   },
@@ -611,6 +667,33 @@ report.target(
   Number.isFinite(median(showMs)) ? `${median(showMs).toFixed(0)} ms` : "no answer within its 10 s timeout",
   "<= 1000 ms",
   median(showMs) <= 1000,
+);
+report.target(
+  "influxd-ctl show-shards on the issue's state (200,000 shards; median of 5)",
+  Number.isFinite(median(showShardsMs))
+    ? `${median(showShardsMs).toFixed(0)} ms`
+    : "no answer within its timeout",
+  "<= 1000 ms",
+  median(showShardsMs) <= 1000,
+);
+const frameCpu = (frames: Frame[]) => frames.map((f) => f.cpuMs).sort((a, b) => a - b);
+report.table(
+  `The TUI on the issue's state: its poller against the leader's admin service (${tui!.rows} rows), then Ink frames at 120x40`,
+  [
+    {
+      pollMs: tui!.pollMs.map((ms) => ms.toFixed(0)).join(", "),
+      firstFrameMs: +tui!.firstFrame.ms.toFixed(1),
+      keyFrameCpuP50Ms: +percentile(frameCpu(tui!.keyFrames), 50).toFixed(2),
+      keyFrameCpuMaxMs: +frameCpu(tui!.keyFrames).at(-1)!.toFixed(2),
+    },
+  ],
+);
+const worstFrame = Math.max(...frameCpu(tui!.keyFrames));
+report.target(
+  "the TUI on the issue's state: worst frame (CPU) after a key press",
+  `${worstFrame.toFixed(1)} ms`,
+  "< 50 ms (the app's 20 fps frame budget)",
+  worstFrame < 50,
 );
 report.note(
   "Where apply time goes (profile above): the index removed every scan, so what still grows with the " +
@@ -647,6 +730,13 @@ report.save({
   rss,
   encodedBytes,
   showMs,
+  showShardsMs,
+  tui: tui && {
+    pollMs: tui.pollMs,
+    rows: tui.rows,
+    firstFrame: tui.firstFrame,
+    keyFrameCpuMs: frameCpu(tui.keyFrames),
+  },
   restartMs,
   catchUpMs,
 });

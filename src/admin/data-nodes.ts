@@ -9,6 +9,8 @@ import type { MetaClient } from "../meta/client.ts";
 import { MetaCommandError } from "../meta/client.ts";
 import type { MetaService } from "../meta/service.ts";
 import type { MetaCommand, MetaData, NodeInfo } from "../proto/index.ts";
+import type { MetaState } from "../meta/data.ts";
+import { listShardGroups, shardsOfGroups, type ListedGroup, type ShardGroupListing } from "./shard-groups.ts";
 import type { ShardOwnerStatus } from "../proto/data-rpc.ts";
 import { requestJson, type TlsClientOptions } from "../util/http-client.ts";
 import { HttpError } from "../util/http-server.ts";
@@ -229,41 +231,51 @@ export class DataNodeOperations {
     }
   }
 
-  /** Every live shard with its owners; `verbose` asks each data node for state and size. */
-  async showShards(verbose: boolean): Promise<ClusterShardInfo[]> {
-    const data = this.meta.data();
+  /**
+   * Every live shard group (not deleted, not expired) with the fields its shards share, as
+   * /show-shards writes them: the times are formatted once per group, not once per shard.
+   */
+  private *liveGroups(data: MetaState): Generator<ListedGroup> {
     const nowNs = BigInt(Date.now()) * NS_PER_MS;
-    const shards: ClusterShardInfo[] = [];
+    // Groups of one duration start and end on the same few boundaries: format each time once.
+    const times = new Map<bigint, string>();
+    const time = (ns: bigint) => {
+      let text = times.get(ns);
+      if (text === undefined) times.set(ns, (text = goTime(ns)));
+      return text;
+    };
     for (const db of data.databases) {
       for (const rp of db.retentionPolicies) {
         for (const sg of rp.shardGroups) {
           if (sg.deletedAt !== 0n) continue;
           if (rp.duration !== 0n && sg.endTime + rp.duration < nowNs) continue;
-          for (const shard of sg.shards) {
-            shards.push({
-              id: shard.id,
-              database: db.name,
-              "retention-policy": rp.name,
-              "replica-n": rp.replicaN,
-              "shard-group-id": sg.id,
-              "start-time": goTime(sg.startTime),
-              "end-time": goTime(sg.endTime),
-              "expire-time": goTime(rp.duration === 0n ? 0n : sg.endTime + rp.duration),
-              "truncated-at": goTime(sg.truncatedAt),
-              owners: shard.owners.map((o) => ({
-                id: o.nodeId,
-                tcpAddr: data.dataNodes.find((n) => n.id === o.nodeId)?.tcpAddr ?? "",
-                state: "",
-                "last-modified": goTime(0n),
-                size: 0,
-                err: "",
-              })),
-            });
-          }
+          yield {
+            database: db.name,
+            retentionPolicy: rp.name,
+            replicaN: rp.replicaN,
+            id: sg.id,
+            startTime: time(sg.startTime),
+            endTime: time(sg.endTime),
+            expireTime: time(rp.duration === 0n ? 0n : sg.endTime + rp.duration),
+            truncatedAt: time(sg.truncatedAt),
+            shards: sg.shards,
+          };
         }
       }
     }
+  }
+
+  /** The live shards grouped by shard group (our compact format: see shard-groups.ts). */
+  showShardGroups(): ShardGroupListing {
+    const data = this.meta.data();
+    return listShardGroups(data.dataNodes, this.liveGroups(data));
+  }
+
+  /** Every live shard with its owners (Go's format); `verbose` asks each data node for state and size. */
+  async showShards(verbose: boolean): Promise<ClusterShardInfo[]> {
+    const shards = [...shardsOfGroups(this.showShardGroups())];
     if (!verbose) return shards;
+    const data = this.meta.data();
     const reports = await Promise.all(
       data.dataNodes.map(async (n) => ({
         node: n,
@@ -271,17 +283,19 @@ export class DataNodeOperations {
       })),
     );
     for (const shard of shards) {
-      for (const owner of shard.owners) {
+      // Owner records are shared between shards (shardsOfGroups): each shard gets its own here.
+      shard.owners = shard.owners.map((owner) => {
         const report = reports.find((r) => r.node.id === owner.id)?.shards;
         const held: ShardOwnerStatus | undefined =
           report && !(report instanceof Error) ? report[String(shard.id)] : undefined;
-        Object.assign(owner, {
+        return {
+          ...owner,
           state: held?.state ?? "",
           "last-modified": held?.["last-modified"] ?? goTime(0n),
           size: held?.size ?? 0,
           err: held ? held.err : report instanceof Error ? report.message : "not found",
-        });
-      }
+        };
+      });
     }
     return shards;
   }

@@ -7,7 +7,7 @@ import { AdminClient } from "../admin/client.ts";
 import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../admin/api-types.ts";
 import { peerOptions, type PeerAccess } from "../util/http-client.ts";
 import { MetaApi } from "./meta-api.ts";
-import type { ClusterApi, ShardView } from "./types.ts";
+import type { ClusterApi, ShardList } from "./types.ts";
 
 export interface AdminApiOptions {
   bind: string;
@@ -73,7 +73,7 @@ export class AdminApi implements ClusterApi {
     return new MetaApi({ bind: self.httpAddr, access: this.opts.access, timeoutMs: this.opts.timeoutMs });
   }
 
-  async showShards(verbose: boolean): Promise<ShardView[]> {
+  async showShards(verbose: boolean): Promise<ShardList> {
     return (await this.metaBeside()).showShards(verbose);
   }
 

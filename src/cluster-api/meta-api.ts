@@ -12,6 +12,12 @@
  * carries its Raft configuration and view, and they are used.
  */
 
+import {
+  isShardGroupListing,
+  SHARD_GROUPS_FORMAT,
+  shardsOfGroups,
+  type ShardGroupListing,
+} from "../admin/shard-groups.ts";
 import type {
   DataNodeView,
   MetaNodeView,
@@ -26,7 +32,7 @@ import type { HttpResponse, PeerAccess } from "../util/http-client.ts";
 import { formatDuration } from "../util/duration.ts";
 import { answersPing, MetaHttp } from "./meta-http.ts";
 import { noLeaderToRemove, noSuchMetaNode, planDirectRemoval } from "./removal-plan.ts";
-import type { ClusterApi, ShardView } from "./types.ts";
+import type { ClusterApi, ShardList, ShardView } from "./types.ts";
 
 /** `GET /status` of a meta node: Go's fields; our meta nodes add `version` and `raft`. */
 export interface MetaApiStatus {
@@ -97,6 +103,15 @@ function stateOf(p: Probe): MetaNodeView["state"] {
 /** A removal's warnings: the plan's (over the meta API the leader's warning still applies after). */
 function warningsOf(plan: RemovalPlan): Pick<RemoveMetaResult, "warnings" | "warningCodes"> {
   return { warnings: plan.warnings, warningCodes: plan.warningCodes };
+}
+
+/** A shard listing is as large as the cluster's history: 200,000 shards are about 110 MB in Go's
+ *  JSON. The answer is held in memory anyway, so this bounds only a runaway. */
+const SHOW_SHARDS_MAX_BYTES = 1024 * 1024 * 1024;
+
+/** A ShardList reading `shards()` afresh each time. */
+function shardList(shards: () => Iterable<ShardView>): ShardList {
+  return { [Symbol.iterator]: () => shards()[Symbol.iterator](), toJSON: () => [...shards()] };
 }
 
 export class MetaApi implements ClusterApi {
@@ -329,9 +344,14 @@ export class MetaApi implements ClusterApi {
     );
   }
 
-  async showShards(verbose: boolean): Promise<ShardView[]> {
-    const query = verbose ? { verbose: "true" } : undefined;
-    return (await this.http.json<ShardView[] | null>(this.bind, "/show-shards", { query })) ?? [];
+  async showShards(verbose: boolean): Promise<ShardList> {
+    // Our meta nodes answer the compact listing; a Go node ignores `format` and sends its array.
+    const query: Record<string, string> = verbose ? { verbose: "true" } : { format: SHARD_GROUPS_FORMAT };
+    const body = await this.http.json<ShardView[] | ShardGroupListing | null>(this.bind, "/show-shards", {
+      query,
+      maxBodyBytes: SHOW_SHARDS_MAX_BYTES,
+    });
+    return shardList(isShardGroupListing(body) ? () => shardsOfGroups(body) : () => body ?? []);
   }
 
   async copyShard(src: string, dest: string, shardId: number): Promise<void> {

@@ -34,6 +34,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Send credentials (default true; a ping to a data node gets none). */
   credentials?: boolean;
+  /** Largest answer accepted (default: request's, 64 MiB). */
+  maxBodyBytes?: number;
 }
 
 export class MetaHttp {
@@ -51,6 +53,7 @@ export class MetaHttp {
         form: opts.form,
         query: opts.query,
         timeoutMs: opts.timeoutMs ?? this.timeoutMs,
+        maxBodyBytes: opts.maxBodyBytes,
         ...peerOptions(this.access, opts.credentials ?? true),
       });
       const location = res.headers.location;

@@ -19,6 +19,15 @@ export type ShardOwner = Pick<ShardOwnerInfo, "id" | "tcpAddr"> &
 /** One shard, as `GET /show-shards` reports it; a Go node sends `owners: null` for none. */
 export type ShardView = Omit<ClusterShardInfo, "owners"> & { owners: ShardOwner[] | null };
 
+/**
+ * The shards of a listing, in order, to be read as often as needed (a production listing has
+ * 200,000: influxd-ctl formats them in two passes without holding them all). `-json` writes them
+ * as Go's array.
+ */
+export interface ShardList extends Iterable<ShardView> {
+  toJSON(): ShardView[];
+}
+
 /** The operations alone (what a command calls). */
 export type ClusterOperations = Omit<ClusterApi, "kind" | "bind">;
 
@@ -40,7 +49,7 @@ export interface ClusterApi {
   addData(tcpAddr: string): Promise<NodeResult>;
   removeData(addr: string, force: boolean): Promise<NodeResult>;
   updateData(oldAddr: string, newAddr: string): Promise<NodeResult>;
-  showShards(verbose: boolean): Promise<ShardView[]>;
+  showShards(verbose: boolean): Promise<ShardList>;
   copyShard(src: string, dest: string, shardId: number): Promise<void>;
   removeShard(src: string, shardId: number): Promise<void>;
   /** Truncates the current shard groups `delayMs` from now. */

@@ -71,8 +71,9 @@ export interface Command {
 
 const YES: FlagSpecs = { y: { kind: "bool", help: "assume yes to the confirmation prompt" } };
 
-export function printResult(ctx: Context, result: unknown, text: string): void {
-  ctx.out(ctx.json ? JSON.stringify(result, null, 2) : text);
+/** Prints `result` as JSON under -json, else `text` (a function when it is costly to make). */
+export function printResult(ctx: Context, result: unknown, text: string | (() => string)): void {
+  ctx.out(ctx.json ? JSON.stringify(result, null, 2) : typeof text === "string" ? text : text());
 }
 
 function warnings(list: string[]): string {

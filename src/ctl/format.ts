@@ -5,16 +5,23 @@ import { leaderText, nodeDownText, warningText } from "../util/wording.ts";
 
 /** Columns padded like Go's tabwriter (minimum width, two spaces between columns). */
 export function table(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] + 2)))
-        .join("")
-        .trimEnd(),
-    )
-    .join("\n");
+  const widths = columnWidths(rows);
+  return rows.map((row) => tableLine(row, widths)).join("\n");
+}
+
+/** The widest cell of each column of `rows`, widening `widths` (for a table made in passes). */
+export function columnWidths(rows: Iterable<readonly string[]>, widths: number[] = []): number[] {
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) if (!(row[i].length <= widths[i])) widths[i] = row[i].length;
+  }
+  return widths;
+}
+
+/** One row of a table whose columns are `widths` wide, two spaces apart; no trailing spaces. */
+export function tableLine(row: readonly string[], widths: readonly number[]): string {
+  let line = "";
+  for (let i = 0; i < row.length - 1; i++) line += row[i].padEnd(widths[i] + 2);
+  return (line + (row.at(-1) ?? "")).trimEnd();
 }
 
 function section(title: string, body: string): string {

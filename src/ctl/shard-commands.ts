@@ -23,7 +23,7 @@ export const SHARD_COMMANDS: Record<string, Command> = {
     async run(ctx, flags) {
       const verbose = Boolean(flags.v);
       const shards = await ctx.api.showShards(verbose);
-      printResult(ctx, shards, formatShards(shards, verbose));
+      printResult(ctx, shards, () => formatShards(shards, verbose));
     },
   },
   "copy-shard": {

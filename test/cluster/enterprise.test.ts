@@ -1,6 +1,7 @@
 // The Enterprise meta API on 8091 against real influxd processes, with TypeScript data-node
 // stand-ins on real TCP ports: what the Go influxd-ctl and the Go data nodes call, with the
 // answers, status codes and side effects they rely on, and our safety rules on removals.
+import { isShardGroupListing, shardsOfGroups } from "../../src/admin/shard-groups.ts";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
@@ -180,7 +181,13 @@ test("GET /show-shards lists live shards with their owners; ?verbose=true asks e
       err: "",
     },
   ]);
-  const verbose = json<Row[]>(await call(cluster.nodes[2].httpAddr, "GET", "/show-shards?verbose=true"));
+  // Our compact listing (influxd-ctl asks for it) says the same as Go's array, grouped.
+  const compact = json<unknown>(await call(cluster.nodes[2].httpAddr, "GET", "/show-shards?format=groups"));
+  assert.ok(isShardGroupListing(compact), "the compact listing");
+  assert.deepEqual([...shardsOfGroups(compact)], plain);
+  const verbose = json<Row[]>(
+    await call(cluster.nodes[2].httpAddr, "GET", "/show-shards?verbose=true&format=groups"),
+  );
   assert.deepEqual(verbose.find((s) => s.id === shardId)!.owners, [
     {
       id: ownerNode.id,

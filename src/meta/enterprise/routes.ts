@@ -6,6 +6,7 @@
  * DataNodeOperations. Leader-only routes answer 307 with the leader's address (503 without one),
  * after checking their parameters, as the Go meta node does.
  */
+import { SHARD_GROUPS_FORMAT } from "../../admin/shard-groups.ts";
 import type { AdminService } from "../../admin/service.ts";
 import { dataNodeInfo } from "../../admin/data-nodes.ts";
 import { parseDuration } from "../../util/duration.ts";
@@ -177,7 +178,12 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
     },
 
     "GET /show-shards": async (ctx) => {
-      sendJson(ctx.res, 200, await ops.showShards(ctx.url.searchParams.get("verbose") === "true"));
+      const query = ctx.url.searchParams;
+      const verbose = query.get("verbose") === "true";
+      // Our compact listing when asked for (docs/http-api.md); verbose listings stay in Go's format.
+      if (query.get("format") === SHARD_GROUPS_FORMAT && !verbose)
+        sendJson(ctx.res, 200, ops.showShardGroups());
+      else sendJson(ctx.res, 200, await ops.showShards(verbose));
     },
 
     "POST /copy-shard": async (ctx) => {
