@@ -727,7 +727,7 @@ report.note(
     "Node's baseline alone.",
 );
 report.note(
-  "show-shards: influxd-ctl asks our meta node for the compact listing (format=groups, about 11 MB " +
+  "show-shards: influxd-ctl asks our meta node for the compact listing (format=groups, about 6 MB " +
     "for 200,000 shards instead of 110 MB in Go's format), then formats 200,000 lines (about 40 MB) " +
     "in two passes; the time is the node building the listing, the client parsing it and the " +
     "collector, then writing the text.",

@@ -5,7 +5,7 @@
  *
  * Why: at production size (200,000 shards) Go's format is about 110 MB of JSON, and what a client
  * makes of it (a million objects and strings, all alive until they are printed) takes seconds to
- * parse and seconds more in the collector. This one is about a tenth of the bytes, and parses into
+ * parse and seconds more in the collector. This one is about a twentieth of the bytes, and parses into
  * one array of small integers and a few thousand strings. influxd-ctl asks for it and takes Go's
  * array when a Go node ignores the parameter; verbose listings (owners' state from the data nodes)
  * always use Go's format.
