@@ -130,10 +130,10 @@ export class NodeLifecycle implements LocalNodeControl {
       if (id === this.knownId && members.join() === this.members.join()) return;
       this.knownId = id;
       this.members = members;
-      // One write at a time (they share the temporary file), in the order of the changes.
-      this.identityWrite = this.identityWrite
-        .then(() => writeIdentity(this.config.meta.dir, { ID: id, Members: members }))
-        .catch((err) => this.logger.error({ err }, "cannot write node identity"));
+      // writeIdentity queues writes to one dir in call order; the wipe waits for the last.
+      this.identityWrite = writeIdentity(this.config.meta.dir, { ID: id, Members: members }).catch((err) =>
+        this.logger.error({ err }, "cannot write node identity"),
+      );
     });
   }
 
