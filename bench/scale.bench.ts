@@ -180,6 +180,29 @@ report.table(
   "MetaStateMachine.apply, µs per entry (decoding the command included): 100 databases vs the issue's state",
   applyRows,
 );
+
+/** ms to apply DeleteDataNode for 5 of the data nodes: each releases its shards (about 6,000 at
+ *  this size) to the others, a change that touches every group the node owned a shard in. */
+function measureDataNodeRemovals(fsm: MetaStateMachine): number[] {
+  return fsm
+    .data()
+    .dataNodes.slice(0, 5)
+    .map((node) => {
+      const started = performance.now();
+      const result = fsm.apply({
+        index: fsm.index() + 1,
+        term: 1,
+        type: EntryType.Command,
+        data: encodeCommand({ type: "DeleteDataNodeCommand", id: node.id }),
+      });
+      if (result.error) throw new Error(`DeleteDataNodeCommand refused: ${result.error}`);
+      return performance.now() - started;
+    });
+}
+const dataNodeRemovalMs = measureDataNodeRemovals(large);
+report.table("DeleteDataNodeCommand on the issue's state (no target; 5 nodes, one after another)", [
+  { applies: dataNodeRemovalMs.length, ms: dataNodeRemovalMs.map((ms) => ms.toFixed(0)).join(", ") },
+]);
 for (const row of applyRows) {
   report.target(
     `${row.command} apply at 10,000 databases: p50 / p99, p50 relative to 100 databases`,
@@ -738,6 +761,7 @@ report.note(
 );
 report.save({
   applies: applyRows,
+  dataNodeRemovalMs,
   snapshot,
   emptyC16: emptyC16!,
   loadedC16: loadedC16!,

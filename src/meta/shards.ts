@@ -271,7 +271,11 @@ export function removeShardOwner(draft: MetaDraft, shardId: number, nodeId: numb
  * Only the shards and groups this changes are copied.
  */
 export function releaseShardsOf(draft: MetaDraft, nodeId: number): void {
+  const owns = (shard: ShardState) => shard.owners.some((o) => o.nodeId === nodeId);
   for (const { at, group } of allGroups(draft.data)) {
+    // Most groups hold nothing of the node: leave them without building anything. (A group with
+    // no shard at all is marked deleted below, as in Go.)
+    if (group.shards.length > 0 && !group.shards.some(owns)) continue;
     const shardsPerNode = new Map<number, number>();
     for (const shard of group.shards) {
       for (const o of shard.owners) shardsPerNode.set(o.nodeId, (shardsPerNode.get(o.nodeId) ?? 0) + 1);
