@@ -725,7 +725,7 @@ report.target(
 );
 report.note(
   "Where apply time goes (profile above, the applies alone): no lookup scans the state and no copy " +
-    "grows with it: a change inside a database copies its chunk of 64 databases (DatabaseList), the " +
+    "grows with it: a change inside a database copies its chunk of 256 databases (DatabaseList), the " +
     "shard index is an array indexed by shard ID, owner records are shared. What is left is the " +
     "command's own work and the garbage collector. CreateShardGroup creates 100 shards, not 2: with " +
     "100 data nodes the rule (chengshiwen's) gives a group enough shards that every node holds as " +

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DatabaseList } from "../../src/meta/database-list.ts";
+import { CHUNK_SIZE, DatabaseList } from "../../src/meta/database-list.ts";
 import type { DatabaseState } from "../../src/meta/data.ts";
 
 const db = (name: string): DatabaseState => ({
@@ -19,11 +19,11 @@ type Op =
   | { kind: "set"; pick: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant("append" as const), count: fc.integer({ min: 1, max: 150 }) }),
+  fc.record({ kind: fc.constant("append" as const), count: fc.integer({ min: 1, max: 2 * CHUNK_SIZE }) }),
   fc.record({
     kind: fc.constant("remove" as const),
     pick: fc.nat(),
-    count: fc.integer({ min: 1, max: 120 }),
+    count: fc.integer({ min: 1, max: 2 * CHUNK_SIZE }),
   }),
   fc.record({ kind: fc.constant("set" as const), pick: fc.nat() }),
 );
@@ -39,7 +39,10 @@ function assertHolds(list: DatabaseList, model: readonly [number, DatabaseState]
   );
   for (const [key, d] of model) assert.equal(list.get(key), d, `${when}: get(${key})`);
   for (const chunk of list.chunks) {
-    assert.ok(chunk.keys.length > 0 && chunk.keys.length <= 64, `${when}: chunk of ${chunk.keys.length}`);
+    assert.ok(
+      chunk.keys.length > 0 && chunk.keys.length <= CHUNK_SIZE,
+      `${when}: chunk of ${chunk.keys.length}`,
+    );
   }
 }
 
@@ -102,11 +105,14 @@ test("a list built from an array keys its databases by position, and refuses wri
 });
 
 test("removals merge small chunks, so the chunks stay few after heavy churn", () => {
-  let list = DatabaseList.of(Array.from({ length: 6400 }, (_, i) => db(`d${i}`)));
+  const total = 100 * CHUNK_SIZE;
+  const items = Array.from({ length: total }, (_, i) => db(`d${i}`));
   const copies = new Set<object>();
-  list = list.editable(copies);
-  // Drop 15 of every 16 databases, spread over every chunk.
-  for (let key = 0; key < 6400; key++) if (key % 16 !== 0) list.remove(key, copies);
-  assert.equal(list.length, 400);
-  assert.ok(list.chunks.length <= 400 / 16, `${list.chunks.length} chunks for 400 databases`);
+  const list = DatabaseList.of(items).editable(copies);
+  // Drop 15 of every 16 databases, spread over every chunk: each chunk falls to a sixteenth.
+  for (let key = 0; key < total; key++) if (key % 16 !== 0) list.remove(key, copies);
+  // Without merging there would be 100 chunks; merged, no two neighbours that fit in one remain.
+  assert.ok(list.chunks.length <= 100 / 2, `${list.chunks.length} chunks for ${total / 16} databases`);
+  const kept = items.flatMap((d, key): [number, DatabaseState][] => (key % 16 === 0 ? [[key, d]] : []));
+  assertHolds(list, kept, "after churn");
 });
