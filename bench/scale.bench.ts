@@ -14,8 +14,9 @@ import { spawnSync } from "node:child_process";
 import { Session } from "node:inspector/promises";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { resolve } from "node:path";
-import { readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { LocalCluster } from "../src/daemon/local-cluster.ts";
 import { decodeData, decodeResponse, encodeCommand, encodeData } from "../src/proto/index.ts";
 import type { MetaCommand, MetaData } from "../src/proto/index.ts";
@@ -126,19 +127,15 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string };
 }
 
-/** Runs `fn` under V8's sampling profiler; returns its value and the functions with most self time. */
-async function profiled<T>(
-  fn: () => T,
-): Promise<{ value: T; top: { function: string; selfMs: number; share: string }[] }> {
-  const session = new Session();
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 250 });
-  await session.post("Profiler.start");
-  const value = fn();
-  const { profile } = await session.post("Profiler.stop");
-  session.disconnect();
-  const nodes = new Map((profile.nodes as ProfileNode[]).map((n) => [n.id, n]));
+type ProfileTop = { function: string; selfMs: number; share: string }[];
+
+/** The functions with most self time in a V8 CPU profile. */
+function topFunctions(profile: {
+  nodes: ProfileNode[];
+  samples?: number[];
+  timeDeltas?: number[];
+}): ProfileTop {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   let total = 0;
   profile.samples!.forEach((id, i) => {
@@ -149,7 +146,7 @@ async function profiled<T>(
     self.set(key, (self.get(key) ?? 0) + us);
     total += us;
   });
-  const top = [...self]
+  return [...self]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 8)
     .map(([name, us]) => ({
@@ -157,7 +154,35 @@ async function profiled<T>(
       selfMs: Math.round(us / 1000),
       share: `${((us / total) * 100).toFixed(0)}%`,
     }));
-  return { value, top };
+}
+
+/** Runs `fn` under V8's sampling profiler; returns its value and the functions with most self time. */
+async function profiled<T>(fn: () => T): Promise<{ value: T; top: ProfileTop }> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 250 });
+  await session.post("Profiler.start");
+  const value = fn();
+  const { profile } = await session.post("Profiler.stop");
+  session.disconnect();
+  return { value, top: topFunctions(profile as Parameters<typeof topFunctions>[0]) };
+}
+
+/** The profile of one run of a command (node --cpu-prof): where its time goes. */
+function commandProfile(args: string[]): ProfileTop {
+  const dir = mkdtempSync(join(tmpdir(), "scale-prof-"));
+  try {
+    const r = spawnSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, ...args], {
+      stdio: "ignore",
+      timeout: 120_000,
+    });
+    if (r.status !== 0) throw new Error(`${args.join(" ")} failed under the profiler`);
+    const [file] = readdirSync(dir);
+    return topFunctions(JSON.parse(readFileSync(join(dir, file), "utf8")));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const smallApplies = measureApplies(loaded(SMALL), SMALL);
@@ -521,6 +546,7 @@ let rss: number[] = [];
 let encodedBytes = 0;
 let showMs: number[] = [];
 let showShardsMs: number[] = [];
+let showShardsProfile: ProfileTop = [];
 let tui: TuiAtScale | undefined;
 const restartMs: number[] = [];
 let catchUpMs = 0;
@@ -571,6 +597,7 @@ try {
   const bind = ["-bind", cluster.nodes[leaderIndex].adminAddr];
   showMs = Array.from({ length: 5 }, () => wallMs([BIN, "ctl", ...bind, "show"]));
   showShardsMs = Array.from({ length: 5 }, () => wallMs([BIN, "ctl", ...bind, "show-shards"]));
+  showShardsProfile = commandProfile([BIN, "ctl", ...bind, "show-shards"]);
   tui = tuiAtScale(cluster.nodes[leaderIndex].adminAddr);
 
   // Catch-up by InstallSnapshot: the follower is down while the leader applies more than
@@ -702,6 +729,10 @@ report.target(
     : "no answer within its timeout",
   "<= 1000 ms",
   median(showShardsMs) <= 1000,
+);
+report.table(
+  "Profile of one influxd-ctl show-shards on the issue's state (node --cpu-prof, self time; (idle): waiting for the meta node's answer)",
+  showShardsProfile,
 );
 const frameCpu = (frames: Frame[]) => frames.map((f) => f.cpuMs).sort((a, b) => a - b);
 const keyFrameCpu = frameCpu(tui!.keyFrames);
