@@ -6,7 +6,7 @@
  * Why: at production size (200,000 shards) Go's format is about 110 MB of JSON, and what a client
  * makes of it (a million objects and strings, all alive until they are printed) takes seconds to
  * parse and seconds more in the collector. This one is about a twentieth of the bytes, and parses into
- * one array of small integers and a few thousand strings. influxd-ctl asks for it and takes Go's
+ * one string of integers and a few thousand strings. influxd-ctl asks for it and takes Go's
  * array when a Go node ignores the parameter; verbose listings (owners' state from the data nodes)
  * always use Go's format.
  */
@@ -21,12 +21,13 @@ export interface ShardGroupListing {
   /** Every text of the listing once (names and times, as ClusterShardInfo writes them). */
   strings: string[];
   /**
-   * The shard groups one after another, each as: database, retention policy (indices into
-   * `strings`), replica-n, shard group ID, start, end, expire and truncated-at times (indices into
-   * `strings`), the number of shards, then for each shard its ID, its number of owners and their
-   * node IDs.
+   * The shard groups one after another, as decimal integers separated by commas (a JSON array
+   * of 2 million numbers takes V8's JSON.parse a third of a second; this string, a scan of tens of
+   * milliseconds). Each group: database, retention policy (indices into `strings`),
+   * replica-n, shard group ID, start, end, expire and truncated-at times (indices into `strings`),
+   * the number of shards, then for each shard its ID, its number of owners and their node IDs.
    */
-  groups: number[];
+  groups: string;
 }
 
 /** One live shard group and its shards, as the server lists it. */
@@ -68,7 +69,8 @@ export function listShardGroups(
     format: SHARD_GROUPS_FORMAT,
     nodes: nodes.map((n) => [n.id, n.tcpAddr]),
     strings,
-    groups: flat,
+    // JSON's writer turns numbers into text ten times faster than Array.join; without its brackets.
+    groups: JSON.stringify(flat).slice(1, -1),
   };
 }
 
@@ -80,7 +82,7 @@ export function isShardGroupListing(body: unknown): body is ShardGroupListing {
     listing.format === SHARD_GROUPS_FORMAT &&
     Array.isArray(listing.nodes) &&
     Array.isArray(listing.strings) &&
-    Array.isArray(listing.groups)
+    typeof listing.groups === "string"
   );
 }
 
@@ -100,18 +102,26 @@ export function* shardsOfGroups(listing: ShardGroupListing): Generator<ClusterSh
     }
     return owner;
   };
-  const { strings, groups: flat } = listing;
+  const { strings, groups } = listing;
   let at = 0;
+  /** The next integer of `groups` (at most 2^53 - 1, as every ID here). */
   const next = (): number => {
-    if (at >= flat.length) throw new Error("malformed shard listing: it ends inside a shard group");
-    return flat[at++];
+    if (at >= groups.length) throw new Error("malformed shard listing: it ends inside a shard group");
+    let n = 0;
+    const start = at;
+    for (let c = groups.charCodeAt(at); c >= 48 && c <= 57; c = groups.charCodeAt(++at)) n = n * 10 + c - 48;
+    if (at === start || at - start > 16 || (at < groups.length && groups.charCodeAt(at) !== 44)) {
+      throw new Error(`malformed shard listing: not a number at character ${start}`);
+    }
+    at += 1; // the comma
+    return n;
   };
   const text = (): string => {
     const s = strings[next()];
     if (s === undefined) throw new Error("malformed shard listing: a text index out of range");
     return s;
   };
-  while (at < flat.length) {
+  while (at < groups.length) {
     const [database, rp, replicaN, groupId] = [text(), text(), next(), next()];
     const [start, end, expire, truncated] = [text(), text(), text(), text()];
     for (let shards = next(); shards > 0; shards--) {

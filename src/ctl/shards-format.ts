@@ -65,9 +65,10 @@ export function formatShards(shards: Iterable<ShardView>, verbose: boolean): str
   const truncatedTime = memo((text: string) => utcTime(text, true));
   // Owner records may be shared between shards (a compact listing's are): one text per record.
   const ownerText = memo((o: ShardOwner) => owner(o, verbose));
-  const cells = (s: ShardView): string[] => {
+  // The owners are the last column, which is never padded: the widths pass leaves them out.
+  const cells = (s: ShardView, withOwners: boolean): string[] => {
     const truncated = truncatedTime(s["truncated-at"]);
-    return [
+    const row = [
       String(s.id),
       s.database,
       s["retention-policy"],
@@ -76,12 +77,13 @@ export function formatShards(shards: Iterable<ShardView>, verbose: boolean): str
       time(s["start-time"]),
       truncated ? `${truncated}*` : time(s["end-time"]),
       time(s["expire-time"]),
-      `[${(s.owners ?? []).map(ownerText).join(" ")}]`,
     ];
+    if (withOwners) row.push(`[${(s.owners ?? []).map(ownerText).join(" ")}]`);
+    return row;
   };
   const widths = columnWidths([HEADER]);
-  for (const s of shards) columnWidths([cells(s)], widths);
+  for (const s of shards) columnWidths([cells(s, false)], widths);
   const lines = [tableLine(HEADER, widths)];
-  for (const s of shards) lines.push(tableLine(cells(s), widths));
+  for (const s of shards) lines.push(tableLine(cells(s, true), widths));
   return `Shards\n==========\n${lines.join("\n")}`;
 }

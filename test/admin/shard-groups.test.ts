@@ -70,15 +70,21 @@ test("a listing reads back as Go's array, texts sent once, unknown owners with a
 
 test("a listing cut short or naming a text it does not carry is refused with a clear error", () => {
   const listing = listShardGroups(nodes, [group(1, "a", [{ id: 10, owners: [{ nodeId: 4 }] }])]);
-  const cut = { ...listing, groups: listing.groups.slice(0, -1) };
+  const numbers = listing.groups.split(",");
+  const cut = { ...listing, groups: numbers.slice(0, -1).join(",") };
   assert.throws(
     () => [...shardsOfGroups(cut)],
     /^Error: malformed shard listing: it ends inside a shard group$/,
   );
-  const badText = { ...listing, groups: [99, ...listing.groups.slice(1)] };
+  const badText = { ...listing, groups: ["99", ...numbers.slice(1)].join(",") };
   assert.throws(
     () => [...shardsOfGroups(badText)],
     /^Error: malformed shard listing: a text index out of range$/,
+  );
+  const notNumber = { ...listing, groups: ["0", "1", "x", ...numbers.slice(3)].join(",") };
+  assert.throws(
+    () => [...shardsOfGroups(notNumber)],
+    /^Error: malformed shard listing: not a number at character 4$/,
   );
   assert.equal(isShardGroupListing([]), false, "Go's array is not the compact listing");
   assert.equal(isShardGroupListing({ format: "groups", nodes: [] }), false);
