@@ -276,16 +276,17 @@ export class DataNodeOperations {
     const shards = [...shardsOfGroups(this.showShardGroups())];
     if (!verbose) return shards;
     const data = this.meta.data();
-    const reports = await Promise.all(
-      data.dataNodes.map(async (n) => ({
-        node: n,
-        shards: await this.rpc.listShards(n.tcpAddr).catch((err: Error) => err),
-      })),
+    const reports = new Map(
+      await Promise.all(
+        data.dataNodes.map(
+          async (n) => [n.id, await this.rpc.listShards(n.tcpAddr).catch((err: Error) => err)] as const,
+        ),
+      ),
     );
     for (const shard of shards) {
       // Owner records are shared between shards (shardsOfGroups): each shard gets its own here.
       shard.owners = shard.owners.map((owner) => {
-        const report = reports.find((r) => r.node.id === owner.id)?.shards;
+        const report = reports.get(owner.id);
         const held: ShardOwnerStatus | undefined =
           report && !(report instanceof Error) ? report[String(shard.id)] : undefined;
         return {
