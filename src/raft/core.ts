@@ -897,7 +897,16 @@ export class RaftCore {
   }
 
   private respondAppend(to: ServerId, success: boolean, index: number, hint: number): void {
-    this.send<AppendResponse>({ type: MessageType.AppendResp, to, success, index, hint });
+    // Written out in full (not through send()'s spread): this and sendAppend run on every commit.
+    this.msgs.push({
+      type: MessageType.AppendResp,
+      from: this.id,
+      to,
+      term: this.term,
+      success,
+      index,
+      hint,
+    } satisfies AppendResponse);
   }
 
   private handleHeartbeat(m: HeartbeatRequest): void {
@@ -1007,14 +1016,16 @@ export class RaftCore {
     const prevTerm = this.log.term(prev);
     if (prevTerm === undefined) return this.sendSnapshot(p);
     const entries = this.log.slice(p.next, this.log.lastIndex(), this.maxEntries);
-    this.send<AppendRequest>({
+    this.msgs.push({
       type: MessageType.Append,
+      from: this.id,
       to: p.id,
+      term: this.term,
       prevLogIndex: prev,
       prevLogTerm: prevTerm,
       entries,
       commit: this.commit,
-    });
+    } satisfies AppendRequest);
     p.sent(prev + entries.length, entries.length > 0);
     return true;
   }

@@ -99,6 +99,7 @@ interface Tail {
 }
 
 const pad20 = (n: number): string => String(n).padStart(20, "0");
+const ignore = (): void => {};
 const align8 = (n: number): number => (n + 7) & ~7;
 
 export function segmentFileName(id: number, base: number): string {
@@ -377,7 +378,7 @@ export class SegmentedWal implements LogStore {
       }
       return fn();
     });
-    this.queue = result.catch(() => {});
+    this.queue = result.catch(ignore);
     return result;
   }
 
