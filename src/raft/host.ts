@@ -171,6 +171,16 @@ function requireNumber(name: string, v: unknown, min: number): number {
   return v;
 }
 
+/** Whether a Ready has anything to write before its messages may go out. */
+function mustPersist(rd: Ready): boolean {
+  return (
+    rd.hardState !== undefined ||
+    rd.snapshot !== undefined ||
+    rd.truncateFrom !== undefined ||
+    rd.entries.length > 0
+  );
+}
+
 function sameRecipientAsFirst(m: Message, _: number, all: Message[]): boolean {
   return m.to === all[0].to;
 }
@@ -513,7 +523,13 @@ export class RaftNode {
     this.driveRunning = true;
     try {
       while (!this.stopped && this.core.hasReady()) {
-        await this.handleReady(this.core.ready());
+        const rd = this.core.ready();
+        if (rd.notices)
+          for (const n of rd.notices) this.log[n.level]({ id: this.id, ...n.fields }, n.message);
+        // Most Readies of a commit (an acknowledgement, the commit itself) write nothing: they
+        // are handled without an async call and its promise.
+        if (mustPersist(rd)) await this.handleReady(rd);
+        else if (this.deliver(rd, rd.messages)) await this.takeSnapshot();
       }
     } catch (err) {
       // Fail-stop: never continue with a disk (or FSM) that may have diverged from the core.
@@ -529,7 +545,6 @@ export class RaftNode {
 
   private async handleReady(rd: Ready): Promise<void> {
     const { stableStore, snapshotStore, logStore, fsm } = this.opts;
-    if (rd.notices) for (const n of rd.notices) this.log[n.level]({ id: this.id, ...n.fields }, n.message);
     // A leader may send its appends while it writes the same entries to its own disk (Raft
     // thesis §10.2.1): it counts itself towards the commit quorum only after advance(), i.e.
     // after its own fdatasync, so commit latency becomes max(own sync, follower round trip)
@@ -559,6 +574,11 @@ export class RaftNode {
     if (rd.truncateFrom !== undefined) await logStore.truncateAfter(rd.truncateFrom - 1);
     if (rd.entries.length > 0) await logStore.append(rd.entries);
     if (this.stopped) return;
+    if (this.deliver(rd, messages)) await this.takeSnapshot();
+  }
+
+  /** The steps after a Ready's writes; says whether a snapshot is due. */
+  private deliver(rd: Ready, messages: Message[]): boolean {
     // 2. Then tell the others.
     this.sendAll(messages);
     // 3. Apply.
@@ -571,7 +591,7 @@ export class RaftNode {
     }
     this.settleReads();
     this.observe();
-    if (this.appliedIndex - this.lastSnapshotIndex >= this.opts.snapshotThreshold) await this.takeSnapshot();
+    return this.appliedIndex - this.lastSnapshotIndex >= this.opts.snapshotThreshold;
   }
 
   private sendAll(messages: Message[]): void {
