@@ -9,6 +9,14 @@ import { LocalCluster } from "../src/daemon/local-cluster.ts";
 import { encodeCommand, decodeResponse } from "../src/proto/index.ts";
 import { request } from "../src/util/http-client.ts";
 import { EtcdCluster, etcdAvailable } from "./lib/etcd.ts";
+import {
+  epochNow,
+  GC_OBSERVER_ARGS,
+  gcRows,
+  readGcPauses,
+  slowestMeetingGc,
+  type Interval,
+} from "./lib/gc-pauses.ts";
 import { median, runLoad, type LoadResult } from "./lib/load.ts";
 import { Report } from "./lib/results.ts";
 
@@ -24,29 +32,44 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3) * 1000;
 const WARMUP_CONCURRENCY = 16;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
-/** The untimed warm-up, then one measured run per concurrency level. */
-async function measureLevels(op: (worker: number, seq: number) => Promise<void>): Promise<LoadResult[]> {
+/** The untimed warm-up, then one measured run per concurrency level (`onLevel` is told which). */
+async function measureLevels(
+  op: (worker: number, seq: number) => Promise<void>,
+  onLevel: (concurrency: number) => void = () => {},
+): Promise<LoadResult[]> {
   if (WARMUP_MS > 0) await runLoad(WARMUP_CONCURRENCY, WARMUP_MS, op);
   const results: LoadResult[] = [];
-  for (const c of LEVELS) results.push(await runLoad(c, DURATION_MS, op));
+  for (const c of LEVELS) {
+    onLevel(c);
+    results.push(await runLoad(c, DURATION_MS, op));
+  }
   return results;
 }
 
-async function influxLoad(cluster: LocalCluster): Promise<LoadResult[]> {
-  const leader = cluster.nodes[await cluster.leaderIndex()].httpAddr;
+/** Every request at concurrency 1 (start and latency), to set against the nodes' collections. */
+const atConcurrency1: Interval[] = [];
+
+async function influxLoad(cluster: LocalCluster, leaderIndex: number): Promise<LoadResult[]> {
+  const leader = cluster.nodes[leaderIndex].httpAddr;
   const bodies = Array.from({ length: KEYS }, (_, i) =>
     encodeCommand({ type: "CreateDatabaseCommand", name: `bench-${i}` }),
   );
-  return measureLevels(async (w, seq) => {
-    const res = await request(`http://${leader}/execute`, {
-      method: "POST",
-      body: bodies[(w * 7919 + seq) % KEYS],
-      contentType: "application/octet-stream",
-      timeoutMs: 10_000,
-      agent,
-    });
-    if (res.status !== 200 || !decodeResponse(res.body).ok) throw new Error(`status ${res.status}`);
-  });
+  let level = 0;
+  return measureLevels(
+    async (w, seq) => {
+      const start = epochNow();
+      const res = await request(`http://${leader}/execute`, {
+        method: "POST",
+        body: bodies[(w * 7919 + seq) % KEYS],
+        contentType: "application/octet-stream",
+        timeoutMs: 10_000,
+        agent,
+      });
+      if (res.status !== 200 || !decodeResponse(res.body).ok) throw new Error(`status ${res.status}`);
+      if (level === 1) atConcurrency1.push({ start, ms: epochNow() - start });
+    },
+    (c) => (level = c),
+  );
 }
 
 async function etcdLoad(etcd: EtcdCluster): Promise<LoadResult[]> {
@@ -97,11 +120,18 @@ async function failover(cluster: LocalCluster): Promise<number> {
   }
 }
 
-const cluster = await LocalCluster.start({ size: 3 });
+// Each node logs its garbage collections (bench/lib/gc-observer.mjs), read after the load.
+const cluster = await LocalCluster.start({ size: 3, nodeArgs: GC_OBSERVER_ARGS });
 let influx: LoadResult[];
+let gcNodes: { name: string; pauses: ReturnType<typeof readGcPauses> }[] = [];
 const failovers: number[] = [];
 try {
-  influx = await influxLoad(cluster);
+  const leaderIndex = await cluster.leaderIndex();
+  influx = await influxLoad(cluster, leaderIndex);
+  gcNodes = cluster.nodes.map((n, i) => ({
+    name: i === leaderIndex ? "leader" : `follower ${n.name}`,
+    pauses: readGcPauses(n.logFile),
+  }));
   for (let i = 0; i < FAILOVERS; i++) failovers.push(await failover(cluster));
 } finally {
   await cluster.stop();
@@ -118,6 +148,21 @@ report.table(
   "influx-cluster POST /execute, CreateDatabaseCommand (3 influxd processes, loopback)",
   influx.map((r) => ({ ...r })),
 );
+if (atConcurrency1.length > 0) {
+  report.table(
+    "influxd garbage collections during the concurrency-1 level, per 1000 commits",
+    gcRows(gcNodes, atConcurrency1),
+  );
+  const met = slowestMeetingGc(gcNodes, atConcurrency1);
+  report.note(
+    `Of the ${met.slowest} slowest requests at concurrency 1 (the 1% above p99), ${met.any} overlapped a garbage ` +
+      `collection in an influxd (${Object.entries(met.byNode)
+        .map(([n, k]) => `${n}: ${k}`)
+        .join(", ")}); the rest met none. ` +
+      "Each influxd logs its collections through a PerformanceObserver that only this benchmark loads " +
+      "(bench/lib/gc-observer.mjs); no V8 flag is set.",
+  );
+}
 const failoverMedian = median(failovers);
 if (failovers.length > 0)
   report.target(
