@@ -601,13 +601,16 @@ export class RaftNode {
       this.sendTo(messages[0].to, messages);
       return;
     }
-    const byPeer = new Map<ServerId, Message[]>();
-    for (const m of messages) {
-      const list = byPeer.get(m.to);
-      if (list) list.push(m);
-      else byPeer.set(m.to, [m]);
+    // One list per peer, in order, without a Map: a Ready holds a handful of messages.
+    for (let i = 0; i < messages.length; i++) {
+      const to = messages[i].to;
+      let seen = false;
+      for (let k = 0; k < i && !seen; k++) seen = messages[k].to === to;
+      if (seen) continue; // that peer's messages went out with its first one
+      const list: Message[] = [];
+      for (let j = i; j < messages.length; j++) if (messages[j].to === to) list.push(messages[j]);
+      this.sendTo(to, list);
     }
-    for (const [id, list] of byPeer) this.sendTo(id, list);
   }
 
   private sendTo(id: ServerId, list: Message[]): void {
