@@ -5,6 +5,7 @@
 // than etcd's; failover under 1.5 s median with default timeouts. Issue 15: p99 at concurrency 1
 // at most 1.2x etcd's.
 import http from "node:http";
+import { cpus, loadavg } from "node:os";
 import { LocalCluster } from "../src/daemon/local-cluster.ts";
 import { encodeCommand, decodeResponse } from "../src/proto/index.ts";
 import { request } from "../src/util/http-client.ts";
@@ -120,6 +121,9 @@ async function failover(cluster: LocalCluster): Promise<number> {
   }
 }
 
+// The 1-minute load average before and after: on a shared machine it says what else competed for
+// the cores (tail latency suffers first).
+const loadBefore = loadavg()[0];
 // Each node logs its garbage collections (bench/lib/gc-observer.mjs), read after the load.
 const cluster = await LocalCluster.start({ size: 3, nodeArgs: GC_OBSERVER_ARGS });
 let influx: LoadResult[];
@@ -231,4 +235,8 @@ if (etcdAvailable()) {
 } else {
   report.note("etcd is not on the PATH (apt-get install etcd-server): no comparison in this run.");
 }
+report.note(
+  `1-minute load average of the machine: ${loadBefore.toFixed(2)} before the run, ${loadavg()[0].toFixed(2)} after it ` +
+    `(${cpus().length} cores; 1 or more means other work shared them).`,
+);
 report.save({ influx, etcd, failoverMs: failovers });
