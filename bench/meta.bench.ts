@@ -236,7 +236,7 @@ if (etcdAvailable()) {
   report.note("etcd is not on the PATH (apt-get install etcd-server): no comparison in this run.");
 }
 report.note(
-  `1-minute load average of the machine: ${loadBefore.toFixed(2)} before the run, ${loadavg()[0].toFixed(2)} after it ` +
-    `(${cpus().length} cores; 1 or more means other work shared them).`,
+  `1-minute load average of the machine before the run: ${loadBefore.toFixed(2)} (other work sharing the ` +
+    `${cpus().length} cores; near 0 on an otherwise idle machine); after it: ${loadavg()[0].toFixed(2)}.`,
 );
 report.save({ influx, etcd, failoverMs: failovers });
