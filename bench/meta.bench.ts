@@ -163,12 +163,17 @@ if (atConcurrency1.length > 0) {
       `collection in an influxd (${Object.entries(met.byNode)
         .map(([n, k]) => `${n}: ${k}`)
         .join(", ")}); the rest met none. ` +
+      (met.any * 2 < met.slowest
+        ? "Collections do not set this run's tail: its slowest requests waited elsewhere, mostly for a core " +
+          "(see the load average below; a CPU profile of the leader under such load puts most of its time per " +
+          "commit in the loopback socket writes, where the receiving process is woken and takes the core). "
+        : "") +
       "Each influxd logs its collections through a PerformanceObserver that only this benchmark loads " +
       "(bench/lib/gc-observer.mjs); no V8 flag is set.",
   );
 }
 report.note(
-  "p99 at concurrency 1 (issue 15): the young-generation pauses that set it are paid per byte allocated, so the " +
+  "p99 at concurrency 1 (issue 15): it was set by young-generation pauses, which are paid per byte allocated, so the " +
     "commit path allocates less (Raft frames encoded into one reused buffer per peer, WAL batches into a reused " +
     "writer, server ids interned on decode, no per-acknowledgement arrays or sorts, no async call for a Ready that " +
     "writes nothing, fdatasync without FileHandle's promise machinery, the Ready loop scheduled without " +
