@@ -165,8 +165,8 @@ if (atConcurrency1.length > 0) {
         .join(", ")}); the rest met none. ` +
       (met.any * 2 < met.slowest
         ? "Collections do not set this run's tail: its slowest requests waited elsewhere, mostly for a core " +
-          "(see the load average below; a CPU profile of the leader under such load puts most of its time per " +
-          "commit in the loopback socket writes, where the receiving process is woken and takes the core). "
+          "(see the load average below; a CPU profile of the leader under such load puts the largest share of its time per " +
+          "commit (about a third) in the loopback socket writes, where the receiving process is woken and takes the core). "
         : "") +
       "Each influxd logs its collections through a PerformanceObserver that only this benchmark loads " +
       "(bench/lib/gc-observer.mjs); no V8 flag is set.",
