@@ -122,8 +122,13 @@ export class NodeLifecycle implements LocalNodeControl {
    * empty until the commit index is known, and after a removal it lacks us: keep what we had).
    */
   private trackIdentity(r: Replica): void {
+    // Runs on every commit; a state shares its metaNodes array with the previous one unless the
+    // command changed it (MetaDraft copies what it writes), so most commits stop at the first test.
+    let seen: unknown = null;
     r.fsm.onChange(() => {
       const nodes = r.fsm.data().metaNodes;
+      if (nodes === seen) return;
+      seen = nodes;
       const id = nodes.find((n) => n.tcpAddr === this.meta.raftAddr)?.id;
       if (!id) return;
       const members = nodes.filter((n) => n.addr !== this.meta.httpAddr).map((n) => n.addr);

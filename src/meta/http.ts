@@ -37,8 +37,13 @@ function leaderOnly(ctx: RequestContext, err: unknown, path: string, scheme: str
   sendJson(ctx.res, 307, { error: err.message }, { location });
 }
 
+const NO_REMOVAL_OPTIONS: RemovalOptions = Object.freeze({});
+
 /** The removal precondition of /execute: `prevConfigIndex=N` and `force=true` (query string). */
-function removalOptions(params: URLSearchParams): RemovalOptions {
+function removalOptions(url: URL): RemovalOptions {
+  // Most commands carry no query: don't make URLSearchParams for them (this runs per command).
+  if (url.search === "") return NO_REMOVAL_OPTIONS;
+  const params = url.searchParams;
   const raw = params.get("prevConfigIndex");
   if (raw !== null && !/^\d+$/.test(raw)) throw new HttpError(400, `invalid prevConfigIndex "${raw}"`);
   return { prevConfigIndex: raw === null ? undefined : Number(raw), force: params.get("force") === "true" };
@@ -91,7 +96,7 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
         throw new HttpError(400, (err as Error).message);
       }
       try {
-        const result = await service.execute(command, body, removalOptions(ctx.url.searchParams));
+        const result = await service.execute(command, body, removalOptions(ctx.url));
         const response = encodeResponse({ ok: !result.error, error: result.error, index: result.index });
         sendBytes(ctx.res, 200, response, "application/octet-stream");
       } catch (err) {

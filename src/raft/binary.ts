@@ -5,6 +5,11 @@
  * strings and UTF-8 strings are uvarint-length-prefixed. The reader bounds-checks every read and
  * throws a DecodeError naming what was being read, so truncated or malformed input never yields
  * garbage values.
+ *
+ * Both sides sit on the commit path (every Raft message and WAL batch), so they avoid garbage:
+ * a writer can be reset and reused, short ASCII strings (server ids, addresses) are written
+ * byte by byte instead of through a temporary encoding, and short strings read back are
+ * interned, so the same id arriving in every message is decoded once.
  */
 
 /** Malformed or truncated binary input. */
@@ -102,13 +107,84 @@ export class BinaryWriter {
 
   /** Length-prefixed UTF-8 string. */
   string(s: string): this {
+    if (s.length < 0x80 && this.asciiString(s)) return this;
     return this.bytes(textEncoder.encode(s));
+  }
+
+  /** Writes `s` with its one-byte length if it is ASCII; otherwise writes nothing, says false. */
+  private asciiString(s: string): boolean {
+    this.reserve(1 + s.length);
+    const start = this.len;
+    const buf = this.buf;
+    buf[start] = s.length;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[start + 1 + i] = c;
+    }
+    this.len = start + 1 + s.length;
+    return true;
+  }
+
+  /** Overwrites the little-endian u32 at `offset` (a length written before its payload). */
+  setU32(offset: number, n: number): this {
+    assertUint(n, "u32", 0xffffffff);
+    if (offset < 0 || offset + 4 > this.len)
+      throw new RangeError(`setU32 at ${offset} is outside the written bytes`);
+    this.view.setUint32(offset, n, true);
+    return this;
+  }
+
+  /** Drops everything written after the first `length` bytes (undoes a partial record). */
+  truncate(length: number): this {
+    if (length < 0 || length > this.len)
+      throw new RangeError(`cannot truncate ${this.len} bytes to ${length}`);
+    this.len = length;
+    return this;
+  }
+
+  /** Empties the writer for reuse; a buffer grown past `keepCapacity` (one large message) is let go. */
+  reset(keepCapacity = 64 * 1024): this {
+    this.len = 0;
+    if (this.buf.length > keepCapacity) {
+      this.buf = new Uint8Array(keepCapacity);
+      this.view = new DataView(this.buf.buffer);
+    }
+    return this;
+  }
+
+  /** The bytes written so far, without copying: valid only until the next write or reset. */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.len);
   }
 
   /** A copy of the bytes written; the writer may keep being used afterwards. */
   finish(): Uint8Array {
     return this.buf.slice(0, this.len);
   }
+}
+
+/**
+ * Decoded short strings by their bytes: a direct-mapped cache, so the ids and addresses that
+ * every message repeats become one string each instead of a new one per message. A hit
+ * compares every byte, so it returns exactly what decoding would.
+ */
+const INTERN_MAX_BYTES = 64;
+const INTERN_SLOTS = 256;
+const internedBytes: (Uint8Array | undefined)[] = new Array(INTERN_SLOTS);
+const internedStrings: string[] = new Array(INTERN_SLOTS);
+
+function internSlot(buf: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = from; i < to; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  return (h >>> 0) % INTERN_SLOTS;
+}
+
+function internedAt(slot: number, buf: Uint8Array, from: number, to: number): string | undefined {
+  const bytes = internedBytes[slot];
+  if (bytes === undefined || bytes.length !== to - from) return undefined;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== buf[from + i]) return undefined;
+  return internedStrings[slot];
 }
 
 export class BinaryReader {
@@ -193,13 +269,22 @@ export class BinaryReader {
   string(what = "string"): string {
     const n = this.uvarint(`${what} length`);
     this.need(n, what);
-    let s: string;
-    try {
-      s = textDecoder.decode(this.buf.subarray(this.pos, this.pos + n));
-    } catch {
-      throw new DecodeError(`malformed ${what}: invalid UTF-8 at offset ${this.pos}`);
+    const from = this.pos;
+    const to = from + n;
+    const slot = n <= INTERN_MAX_BYTES ? internSlot(this.buf, from, to) : -1;
+    let s = slot < 0 ? undefined : internedAt(slot, this.buf, from, to);
+    if (s === undefined) {
+      try {
+        s = textDecoder.decode(this.buf.subarray(from, to));
+      } catch {
+        throw new DecodeError(`malformed ${what}: invalid UTF-8 at offset ${from}`);
+      }
+      if (slot >= 0) {
+        internedBytes[slot] = Uint8Array.prototype.slice.call(this.buf, from, to);
+        internedStrings[slot] = s;
+      }
     }
-    this.pos += n;
+    this.pos = to;
     return s;
   }
 

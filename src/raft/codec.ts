@@ -29,6 +29,12 @@ export const MESSAGE_CODEC_VERSION = 1;
 
 export function encodeMessage(m: Message): Uint8Array {
   const w = new BinaryWriter();
+  writeMessage(w, m);
+  return w.finish();
+}
+
+/** Appends one encoded message to `w` (the transport writes frames straight into its queue). */
+export function writeMessage(w: BinaryWriter, m: Message): void {
   w.u8(MESSAGE_CODEC_VERSION).u8(m.type).string(m.from).string(m.to).uvarint(m.term);
   switch (m.type) {
     case MessageType.PreVote:
@@ -62,7 +68,6 @@ export function encodeMessage(m: Message): Uint8Array {
     default:
       throw new RangeError(`cannot encode message: unknown type ${(m as { type: unknown }).type}`);
   }
-  return w.finish();
 }
 
 /** The smallest possible encoded entry: index, term, type and an empty data length. */
@@ -80,14 +85,16 @@ export function decodeMessage(buf: Uint8Array): Message {
   const from = r.string("message from");
   const to = r.string("message to");
   const term = r.uvarint("message term");
-  const base = { from, to, term };
+  // Each message is built in one literal (no spread of a shared base): one object per message.
   let m: Message;
   switch (type) {
     case MessageType.PreVote:
     case MessageType.Vote:
       m = {
-        ...base,
         type,
+        from,
+        to,
+        term,
         lastLogIndex: r.uvarint("lastLogIndex"),
         lastLogTerm: r.uvarint("lastLogTerm"),
         transfer: r.bool("transfer flag"),
@@ -95,7 +102,7 @@ export function decodeMessage(buf: Uint8Array): Message {
       break;
     case MessageType.PreVoteResp:
     case MessageType.VoteResp:
-      m = { ...base, type, granted: r.bool("granted flag") };
+      m = { type, from, to, term, granted: r.bool("granted flag") };
       break;
     case MessageType.Append: {
       const prevLogIndex = r.uvarint("prevLogIndex");
@@ -108,32 +115,34 @@ export function decodeMessage(buf: Uint8Array): Message {
       }
       const entries: Entry[] = [];
       for (let i = 0; i < count; i++) entries.push(readEntry(r));
-      m = { ...base, type, prevLogIndex, prevLogTerm, commit, entries };
+      m = { type, from, to, term, prevLogIndex, prevLogTerm, commit, entries };
       break;
     }
     case MessageType.AppendResp:
       m = {
-        ...base,
         type,
+        from,
+        to,
+        term,
         success: r.bool("success flag"),
         index: r.uvarint("index"),
         hint: r.uvarint("hint"),
       };
       break;
     case MessageType.Heartbeat:
-      m = { ...base, type, commit: r.uvarint("commit"), readCtx: r.uvarint("readCtx") };
+      m = { type, from, to, term, commit: r.uvarint("commit"), readCtx: r.uvarint("readCtx") };
       break;
     case MessageType.HeartbeatResp:
-      m = { ...base, type, readCtx: r.uvarint("readCtx") };
+      m = { type, from, to, term, readCtx: r.uvarint("readCtx") };
       break;
     case MessageType.InstallSnapshot: {
       const meta = readSnapshotMeta(r);
       const data = r.bytes("snapshot data");
-      m = { ...base, type, snapshot: { meta, data } };
+      m = { type, from, to, term, snapshot: { meta, data } };
       break;
     }
     case MessageType.TimeoutNow:
-      m = { ...base, type };
+      m = { type, from, to, term };
       break;
     default:
       throw new DecodeError(`malformed message: unknown type ${type}`);

@@ -28,6 +28,7 @@ import {
   EMPTY_CONFIG,
   findServer,
   isVoter,
+  quorumMatch,
   quorumSize,
   validateConfig,
   voters,
@@ -185,6 +186,8 @@ export class RaftCore {
   private snapshotToInstall: Snapshot | null = null;
 
   private lastHardState: HardState;
+  /** maybeCommit's match indexes, reused. */
+  private readonly matchScratch: number[] = [];
   private msgs: Message[] = [];
   private readStates: ReadState[] = [];
   private notices: RaftNotice[] = [];
@@ -297,7 +300,8 @@ export class RaftCore {
     this.heartbeatElapsed++;
     this.checkQuorumElapsed++;
     if (this.transferee !== null && ++this.transferElapsed >= this.electionTicks) this.transferee = null;
-    for (const p of [...this.progress.values()]) {
+    // Deleting the entry being visited is safe in a Map iteration.
+    for (const p of this.progress.values()) {
       p.tick(this.log.lastIndex());
       if (p.retireTicks !== null && --p.retireTicks <= 0) this.progress.delete(p.id);
       else if (p.state === "snapshot" && ++p.snapshotTicks >= this.electionTicks) {
@@ -893,7 +897,16 @@ export class RaftCore {
   }
 
   private respondAppend(to: ServerId, success: boolean, index: number, hint: number): void {
-    this.send<AppendResponse>({ type: MessageType.AppendResp, to, success, index, hint });
+    // Written out in full (not through send()'s spread): this and sendAppend run on every commit.
+    this.msgs.push({
+      type: MessageType.AppendResp,
+      from: this.id,
+      to,
+      term: this.term,
+      success,
+      index,
+      hint,
+    } satisfies AppendResponse);
   }
 
   private handleHeartbeat(m: HeartbeatRequest): void {
@@ -943,6 +956,7 @@ export class RaftCore {
   private commitTo(index: number): void {
     const before = this.commit;
     this.commit = index;
+    if (this.wasMember) return; // all the rest can learn (and it cannot be unlearned)
     for (const c of this.configs.between(before, index)) this.noteCommittedConfig(c);
     this.noteCommittedConfig(this.committedConfig());
   }
@@ -1002,14 +1016,16 @@ export class RaftCore {
     const prevTerm = this.log.term(prev);
     if (prevTerm === undefined) return this.sendSnapshot(p);
     const entries = this.log.slice(p.next, this.log.lastIndex(), this.maxEntries);
-    this.send<AppendRequest>({
+    this.msgs.push({
       type: MessageType.Append,
+      from: this.id,
       to: p.id,
+      term: this.term,
       prevLogIndex: prev,
       prevLogTerm: prevTerm,
       entries,
       commit: this.commit,
-    });
+    } satisfies AppendRequest);
     p.sent(prev + entries.length, entries.length > 0);
     return true;
   }
@@ -1083,15 +1099,20 @@ export class RaftCore {
 
   /** Commit the highest index stored by a quorum of the latest voters, if of our term (§5.4.2). */
   private maybeCommit(): void {
-    const vs = voters(this.latestConfig());
-    const matches = vs
-      .map((id) => (id === this.id ? this.log.persisted : (this.progress.get(id)?.match ?? 0)))
-      .sort((a, b) => b - a);
-    const candidate = matches[quorumSize(vs.length) - 1];
+    // Runs on every acknowledgement: one reused array, no per-call garbage.
+    const matches = this.matchScratch;
+    matches.length = 0;
+    for (const s of this.latestConfig().servers) {
+      if (s.suffrage !== "voter") continue;
+      matches.push(s.id === this.id ? this.log.persisted : (this.progress.get(s.id)?.match ?? 0));
+    }
+    const candidate = quorumMatch(matches);
     if (candidate <= this.commit || this.log.term(candidate) !== this.term) return;
+    const committedBefore = this.committedConfig();
     this.commitTo(candidate);
     this.commitDirty = true;
-    this.syncProgress();
+    // Only a newly committed configuration can retire a peer.
+    if (this.committedConfig() !== committedBefore) this.syncProgress();
     if (this.membership() === "removed") {
       this.stepDownRemoved();
       return;

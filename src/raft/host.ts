@@ -162,12 +162,27 @@ interface PendingRead extends Deferred<number> {
 
 const NO_LOGGER: RaftLogger = { info() {}, warn() {}, error() {} };
 const EMPTY: Uint8Array = new Uint8Array(0);
+const RESOLVED: Promise<void> = Promise.resolve();
 
 function requireNumber(name: string, v: unknown, min: number): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < min) {
     throw new RaftConfigError(`${name} must be a number >= ${min}, got ${String(v)}`);
   }
   return v;
+}
+
+/** Whether a Ready has anything to write before its messages may go out. */
+function mustPersist(rd: Ready): boolean {
+  return (
+    rd.hardState !== undefined ||
+    rd.snapshot !== undefined ||
+    rd.truncateFrom !== undefined ||
+    rd.entries.length > 0
+  );
+}
+
+function sameRecipientAsFirst(m: Message, _: number, all: Message[]): boolean {
+  return m.to === all[0].to;
 }
 
 function nodeState(st: CoreGlance): NodeState {
@@ -193,7 +208,9 @@ export class RaftNode {
   private ticker: { cancel(): void } | null = null;
 
   private scheduled = false;
-  private driving: Promise<void> | null = null;
+  /** A drive() is under way; `driving` is the latest one (what shutdown waits for). */
+  private driveRunning = false;
+  private driving: Promise<void> = Promise.resolve();
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
   private shutdownPromise: Promise<void> | null = null;
@@ -301,8 +318,16 @@ export class RaftNode {
     return new Promise<ApplyResult>((resolve, reject) => {
       try {
         this.checkRunning();
+        requireNumber("timeoutMs", timeoutMs, 0);
         const { index, term } = this.core.propose(data);
-        this.applies.set(index, { resolve, reject, term, ...this.deadline(timeoutMs) });
+        // Built in one literal (no spread of deadline()): this runs once per command.
+        this.applies.set(index, {
+          resolve,
+          reject,
+          term,
+          deadline: this.opts.clock.now() + timeoutMs,
+          timeoutMs,
+        });
         this.afterInput();
       } catch (err) {
         reject(this.withLeaderHint(err));
@@ -475,29 +500,36 @@ export class RaftNode {
   // -------------------------------------------------------------------------------------------
   // The Ready loop
 
+  /** Every input schedules the loop; this runs on every commit, so it allocates little: a
+   *  promise reaction on a resolved promise (Node's queueMicrotask makes an AsyncResource and a
+   *  bound function per call) and one stored callback. */
   private schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    queueMicrotask(() => {
-      this.scheduled = false;
-      this.driving ??= this.drive().finally(() => {
-        this.driving = null;
-        // Input that arrived after the loop's last look but before this point.
-        if (!this.stopped && this.core.hasReady()) this.schedule();
-        else for (const w of this.idleWaiters.splice(0)) w();
-      });
-    });
+    void RESOLVED.then(this.runScheduled);
   }
 
+  private readonly runScheduled = (): void => {
+    this.scheduled = false;
+    if (!this.driveRunning) this.driving = this.drive();
+  };
+
   private whenIdle(): Promise<void> {
-    if (!this.scheduled && this.driving === null) return Promise.resolve();
+    if (!this.scheduled && !this.driveRunning) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private async drive(): Promise<void> {
+    this.driveRunning = true;
     try {
       while (!this.stopped && this.core.hasReady()) {
-        await this.handleReady(this.core.ready());
+        const rd = this.core.ready();
+        if (rd.notices)
+          for (const n of rd.notices) this.log[n.level]({ id: this.id, ...n.fields }, n.message);
+        // Most Readies of a commit (an acknowledgement, the commit itself) write nothing: they
+        // are handled without an async call and its promise.
+        if (mustPersist(rd)) await this.handleReady(rd);
+        else if (this.deliver(rd, rd.messages)) await this.takeSnapshot();
       }
     } catch (err) {
       // Fail-stop: never continue with a disk (or FSM) that may have diverged from the core.
@@ -505,20 +537,24 @@ export class RaftNode {
       this.shutdownPromise ??= this.stop(
         new ShutdownError(`raft node stopped after a failure: ${(err as Error).message}`),
       );
+    } finally {
+      this.driveRunning = false;
+      if (this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
   private async handleReady(rd: Ready): Promise<void> {
     const { stableStore, snapshotStore, logStore, fsm } = this.opts;
-    for (const n of rd.notices ?? []) this.log[n.level]({ id: this.id, ...n.fields }, n.message);
     // A leader may send its appends while it writes the same entries to its own disk (Raft
     // thesis §10.2.1): it counts itself towards the commit quorum only after advance(), i.e.
     // after its own fdatasync, so commit latency becomes max(own sync, follower round trip)
     // instead of their sum. Anything that depends on our durable term or vote waits.
     let messages = rd.messages;
     if (!rd.hardState && !rd.snapshot && rd.truncateFrom === undefined && rd.entries.length > 0) {
-      this.sendAll(messages.filter((m) => m.type === MessageType.Append));
-      messages = messages.filter((m) => m.type !== MessageType.Append);
+      const appends: Message[] = [];
+      messages = [];
+      for (const m of rd.messages) (m.type === MessageType.Append ? appends : messages).push(m);
+      this.sendAll(appends);
     }
     // 1. Durable first.
     if (rd.hardState) await stableStore.save(rd.hardState, this.id);
@@ -538,6 +574,11 @@ export class RaftNode {
     if (rd.truncateFrom !== undefined) await logStore.truncateAfter(rd.truncateFrom - 1);
     if (rd.entries.length > 0) await logStore.append(rd.entries);
     if (this.stopped) return;
+    if (this.deliver(rd, messages)) await this.takeSnapshot();
+  }
+
+  /** The steps after a Ready's writes; says whether a snapshot is due. */
+  private deliver(rd: Ready, messages: Message[]): boolean {
     // 2. Then tell the others.
     this.sendAll(messages);
     // 3. Apply.
@@ -550,24 +591,35 @@ export class RaftNode {
     }
     this.settleReads();
     this.observe();
-    if (this.appliedIndex - this.lastSnapshotIndex >= this.opts.snapshotThreshold) await this.takeSnapshot();
+    return this.appliedIndex - this.lastSnapshotIndex >= this.opts.snapshotThreshold;
   }
 
   private sendAll(messages: Message[]): void {
-    const byPeer = new Map<ServerId, Message[]>();
-    for (const m of messages) {
-      const list = byPeer.get(m.to);
-      if (list) list.push(m);
-      else byPeer.set(m.to, [m]);
+    if (messages.length === 0) return;
+    // A follower's Ready usually answers only the leader: no grouping needed.
+    if (messages.every(sameRecipientAsFirst)) {
+      this.sendTo(messages[0].to, messages);
+      return;
     }
-    for (const [id, list] of byPeer) {
-      const address = this.addressOf(id);
-      if (address === undefined) {
-        this.log.warn({ to: id }, "no address known for raft peer; messages dropped");
-        continue;
-      }
-      this.opts.transport.send({ id, address }, list);
+    // One list per peer, in order, without a Map: a Ready holds a handful of messages.
+    for (let i = 0; i < messages.length; i++) {
+      const to = messages[i].to;
+      let seen = false;
+      for (let k = 0; k < i && !seen; k++) seen = messages[k].to === to;
+      if (seen) continue; // that peer's messages went out with its first one
+      const list: Message[] = [];
+      for (let j = i; j < messages.length; j++) if (messages[j].to === to) list.push(messages[j]);
+      this.sendTo(to, list);
     }
+  }
+
+  private sendTo(id: ServerId, list: Message[]): void {
+    const address = this.addressOf(id);
+    if (address === undefined) {
+      this.log.warn({ to: id }, "no address known for raft peer; messages dropped");
+      return;
+    }
+    this.opts.transport.send({ id, address }, list);
   }
 
   private applyEntry(e: Entry): void {
@@ -734,11 +786,13 @@ export class RaftNode {
     };
     for (const [index, p] of this.applies)
       if (expire(p, `apply at index ${index}`)) this.applies.delete(index);
-    this.confQueue = this.confQueue.filter(
-      (q) => !expire(q, `membership change ${q.change.op} ${q.change.id}`),
-    );
+    if (this.confQueue.length > 0)
+      this.confQueue = this.confQueue.filter(
+        (q) => !expire(q, `membership change ${q.change.op} ${q.change.id}`),
+      );
     for (const [ctx, r] of this.reads) if (expire(r, "read barrier")) this.reads.delete(ctx);
-    this.transfers = this.transfers.filter((t) => !expire(t, "leadership transfer"));
+    if (this.transfers.length > 0)
+      this.transfers = this.transfers.filter((t) => !expire(t, "leadership transfer"));
   }
 
   private deadline(timeoutMs: number): { deadline: number; timeoutMs: number } {
@@ -774,7 +828,7 @@ export class RaftNode {
     this.reads.clear();
     for (const t of this.transfers.splice(0)) t.reject(reason);
     // Let a Ready that is being persisted finish before the stores close under it.
-    if (this.driving) await this.driving.catch(() => undefined);
+    await this.driving;
     const closing = await Promise.allSettled([
       this.opts.logStore.close(),
       this.opts.stableStore.close?.(),

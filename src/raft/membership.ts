@@ -38,6 +38,21 @@ export function quorumSize(voterCount: number): number {
 }
 
 /**
+ * The highest index stored by a quorum, given each voter's match index: the quorumSize-th
+ * largest. Sorts `matches` in place (descending) by insertion, which allocates nothing: the
+ * leader runs this on every acknowledgement, and a voter list is short.
+ */
+export function quorumMatch(matches: number[]): number {
+  for (let i = 1; i < matches.length; i++) {
+    const v = matches[i];
+    let j = i - 1;
+    for (; j >= 0 && matches[j] < v; j--) matches[j + 1] = matches[j];
+    matches[j + 1] = v;
+  }
+  return matches[quorumSize(matches.length) - 1];
+}
+
+/**
  * The facts the removal rules look at, from one configuration and the leader's view of which
  * servers are active (answered and kept up within an election timeout). The admin service's
  * plan, the leader's check when it accepts the change and the TUI all use these.

@@ -40,7 +40,8 @@ export class Progress {
 
   /** A success answer said the follower matches us up to `index`. Returns false when stale. */
   acknowledge(index: number): boolean {
-    this.inflight = this.inflight.filter((last) => last > index);
+    // In place (oldest first, ascending): this runs on every acknowledgement.
+    while (this.inflight.length > 0 && this.inflight[0] <= index) this.inflight.shift();
     this.paused = false;
     if (index <= this.match) return false;
     this.match = index;

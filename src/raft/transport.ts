@@ -17,12 +17,13 @@
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
+import { BinaryWriter } from "./binary.ts";
 import {
   decodeHello,
   decodeMessage,
   encodeHello,
-  encodeMessage,
   TRANSPORT_PROTOCOL_VERSION,
+  writeMessage,
 } from "./codec.ts";
 import { MessageType, type Message, type ServerId, type Transport } from "./types.ts";
 
@@ -121,11 +122,13 @@ function errorText(err: unknown): string {
 /** A malformed byte stream: the connection cannot be trusted any further. */
 class FrameError extends Error {}
 
-/**
- * Reassembles length-prefixed frames from socket chunks. The length is checked against the
- * caller's limit as soon as the header arrives, so a hostile length never makes us buffer more
- * than the limit, and each frame is copied at most once.
- */
+/** An outbound message larger than the frame limit (it is dropped, not sent). */
+class OversizeMessageError extends Error {
+  constructor(readonly bytes: number) {
+    super(`message of ${bytes} bytes exceeds the frame limit`);
+  }
+}
+
 /** Why an inbound TLS handshake failed, as an operator can act on it. */
 function handshakeFailure(err: Error & { code?: string }): string {
   const code = err.code ?? "";
@@ -141,8 +144,17 @@ function handshakeFailure(err: Error & { code?: string }): string {
   return code ? `${reason} (${code})` : reason;
 }
 
+/**
+ * Reassembles length-prefixed frames from socket chunks. The length is checked against the
+ * caller's limit as soon as the header arrives, so a hostile length never makes us buffer more
+ * than the limit, and each frame is copied at most once.
+ * A frame inside one chunk is a view of it.
+ */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
+  /** Bytes of chunks[0] already consumed (always fewer than its length). */
+  private offset = 0;
+  /** Unconsumed bytes. */
   private buffered = 0;
 
   push(chunk: Buffer): void {
@@ -154,34 +166,45 @@ export class FrameDecoder {
   /** The next complete frame's payload, or null until more bytes arrive. */
   next(maxFrameBytes: number): Buffer | null {
     if (this.buffered < FRAME_HEADER_BYTES) return null;
-    if (this.chunks[0].length < FRAME_HEADER_BYTES) this.chunks = [Buffer.concat(this.chunks)];
-    const length = this.chunks[0].readUInt32LE(0);
+    if (this.chunks[0].length - this.offset < FRAME_HEADER_BYTES) {
+      this.chunks = [Buffer.concat(this.chunks).subarray(this.offset)];
+      this.offset = 0;
+    }
+    const length = this.chunks[0].readUInt32LE(this.offset);
     if (length > maxFrameBytes) {
       throw new FrameError(`frame of ${length} bytes exceeds the limit of ${maxFrameBytes}`);
     }
     if (this.buffered < FRAME_HEADER_BYTES + length) return null;
-    this.take(FRAME_HEADER_BYTES);
+    this.consume(FRAME_HEADER_BYTES);
     return this.take(length);
   }
 
-  private take(n: number): Buffer {
+  /** Consumes `n` bytes of chunks[0] (n <= what is left of it). */
+  private consume(n: number): void {
     this.buffered -= n;
+    this.offset += n;
+    if (this.offset === this.chunks[0].length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
+  }
+
+  private take(n: number): Buffer {
     const first = this.chunks[0];
     if (first === undefined) return Buffer.alloc(0); // n === 0 with nothing buffered
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
+    if (first.length - this.offset >= n) {
+      const out = first.subarray(this.offset, this.offset + n);
+      if (n > 0) this.consume(n);
+      return out;
     }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[0];
-      const k = Math.min(c.length, n - filled);
-      c.copy(out, filled, 0, k);
+      const k = Math.min(c.length - this.offset, n - filled);
+      c.copy(out, filled, this.offset, this.offset + k);
       filled += k;
-      if (k === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(k);
+      this.consume(k);
     }
     return out;
   }
@@ -210,9 +233,9 @@ interface LinkSettings {
  */
 class PeerLink {
   private state: PeerState = "idle";
-  /** Frame pieces (headers and payloads) not yet written, and how many messages they hold. */
-  private queue: Uint8Array[] = [];
-  private queueBytes = 0;
+  /** Frames not yet written, encoded back to back into one reused buffer (no allocation per
+   *  message on the commit path), and how many messages they hold. */
+  private readonly queue = new BinaryWriter(4096);
   private queueMessages = 0;
   private socket: net.Socket | null = null;
   /** Dial timeout while dialing, reconnect delay while in backoff. */
@@ -246,15 +269,33 @@ class PeerLink {
   }
 
   private pendingBytes(): number {
-    return this.queueBytes + (this.socket?.writableLength ?? 0);
+    return this.queue.length + (this.socket?.writableLength ?? 0);
   }
 
-  enqueue(payload: Uint8Array): void {
-    const size = FRAME_HEADER_BYTES + payload.length;
+  /**
+   * Encodes `m` as one frame at the end of the queue. Throws (queueing nothing) when it cannot
+   * be encoded or exceeds `maxFrameBytes`; drops it when the queue is full.
+   */
+  enqueue(m: Message, maxFrameBytes: number): void {
     const pending = this.pendingBytes();
+    const start = this.queue.length;
+    this.queue.u32(0);
+    try {
+      writeMessage(this.queue, m);
+    } catch (err) {
+      this.queue.truncate(start);
+      throw err;
+    }
+    const size = this.queue.length - start;
+    const payloadBytes = size - FRAME_HEADER_BYTES;
+    if (payloadBytes > maxFrameBytes) {
+      this.queue.truncate(start);
+      throw new OversizeMessageError(payloadBytes);
+    }
     // An empty queue always takes one message, so a message bigger than the bound (a large
     // snapshot) can still go out; the memory bound is then max(bound, maxFrameBytes).
     if (pending > 0 && pending + size > this.settings.maxQueuedBytes) {
+      this.queue.truncate(start);
       this.dropped++;
       if (!this.overflowLogged) {
         this.overflowLogged = true;
@@ -266,8 +307,7 @@ class PeerLink {
       return;
     }
     this.lastUsed = performance.now();
-    this.queue.push(frameHeader(payload.length), payload);
-    this.queueBytes += size;
+    this.queue.setU32(start, payloadBytes);
     this.queueMessages++;
     if (this.state === "idle") this.dial();
   }
@@ -293,11 +333,10 @@ class PeerLink {
     // Respect backpressure: while the socket is saturated, messages wait in our bounded queue
     // (and are dropped beyond it) rather than piling up in the socket's unbounded buffer.
     if (socket.writableNeedDrain) return;
-    const data = Buffer.concat(this.queue, this.queueBytes);
+    // One copy of the whole batch (the socket keeps it until written), then the buffer is reused.
+    const data = Buffer.from(this.queue.written());
     this.sent += this.queueMessages;
-    this.queue = [];
-    this.queueBytes = 0;
-    this.queueMessages = 0;
+    this.dropQueue();
     this.overflowLogged = false;
     socket.write(data);
   }
@@ -376,9 +415,7 @@ class PeerLink {
     if (!wasOpen) {
       // These messages waited for a peer that is not there; Raft will send fresh ones.
       this.dropped += this.queueMessages;
-      this.queue = [];
-      this.queueBytes = 0;
-      this.queueMessages = 0;
+      this.dropQueue();
     }
     if (!this.outageLogged) {
       this.outageLogged = true;
@@ -418,10 +455,13 @@ class PeerLink {
     if (this.flushPending) clearImmediate(this.flushPending);
     this.timer = null;
     this.flushPending = null;
-    this.queue = [];
-    this.queueBytes = 0;
-    this.queueMessages = 0;
+    this.dropQueue();
     this.socket?.destroy();
+  }
+
+  private dropQueue(): void {
+    this.queue.reset();
+    this.queueMessages = 0;
   }
 }
 
@@ -541,24 +581,18 @@ export class TcpTransport implements Transport {
     const link = this.link(to.address);
     if (link === null) return;
     for (const m of messages) {
-      let payload: Uint8Array;
       try {
-        payload = encodeMessage(m);
+        link.enqueue(m, this.maxFrameBytes);
       } catch (err) {
+        if (err instanceof OversizeMessageError)
+          this.logger.error(
+            { peer: to.address, bytes: err.bytes, limit: this.maxFrameBytes },
+            "raft message larger than the frame limit; dropped",
+          );
         // A message we cannot encode is a bug upstream; sending must still never throw.
-        this.logger.error({ peer: to.address, error: errorText(err) }, "cannot encode raft message");
+        else this.logger.error({ peer: to.address, error: errorText(err) }, "cannot encode raft message");
         link.dropped++;
-        continue;
       }
-      if (payload.length > this.maxFrameBytes) {
-        this.logger.error(
-          { peer: to.address, bytes: payload.length, limit: this.maxFrameBytes },
-          "raft message larger than the frame limit; dropped",
-        );
-        link.dropped++;
-        continue;
-      }
-      link.enqueue(payload);
     }
     link.flushWhen(messages.some(onCommitPath));
   }

@@ -227,7 +227,8 @@ export class HttpService {
     const requestId = typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : nextRequestId();
     res.setHeader("x-request-id", requestId);
     res.setHeader("request-id", requestId);
-    for (const [name, value] of Object.entries(this.opts.headers?.() ?? {})) res.setHeader(name, value);
+    const extra = this.opts.headers?.();
+    if (extra) for (const name in extra) res.setHeader(name, extra[name]);
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://localhost");

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConfigChangedError } from "../../src/raft/errors.ts";
 import {
+  quorumMatch,
   removalFacts,
   removalRefusal,
   RemovalRefusedError,
@@ -18,6 +19,20 @@ import { HostCluster, TIMING } from "./support/memhost.ts";
 
 const config = (voters: string[]): Configuration => ({
   servers: voters.map((id) => ({ id, address: `${id}:8089`, suffrage: "voter" as const })),
+});
+
+describe("quorum arithmetic", () => {
+  test("quorumMatch is the highest index a majority of voters stores", () => {
+    assert.equal(quorumMatch([7]), 7);
+    assert.equal(quorumMatch([5, 9]), 5);
+    assert.equal(quorumMatch([3, 9, 5]), 5);
+    assert.equal(quorumMatch([9, 0, 0]), 0);
+    assert.equal(quorumMatch([4, 4, 8, 1]), 4);
+    assert.equal(quorumMatch([10, 2, 8, 6, 4]), 6);
+    const matches = [1, 3, 2];
+    quorumMatch(matches);
+    assert.deepEqual(matches, [3, 2, 1]); // sorted in place, descending
+  });
 });
 
 describe("removal rules", () => {

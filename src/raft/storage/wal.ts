@@ -39,7 +39,7 @@
  */
 import { crc32c } from "./crc32c.ts";
 import { StorageCorruptionError } from "./corruption.ts";
-import { decodeEntry, encodeEntry } from "../entry-codec.ts";
+import { decodeEntry, writeEntry } from "../entry-codec.ts";
 import { BinaryWriter } from "../binary.ts";
 import { ensureDurableDir, isNotFound, type FileHandle, type FileSystem } from "./fs.ts";
 import { LogEntries, checkIndexArg } from "./log-entries.ts";
@@ -99,6 +99,7 @@ interface Tail {
 }
 
 const pad20 = (n: number): string => String(n).padStart(20, "0");
+const ignore = (): void => {};
 const align8 = (n: number): number => (n + 7) & ~7;
 
 export function segmentFileName(id: number, base: number): string {
@@ -134,18 +135,22 @@ function frameHeader(w: BinaryWriter, type: number, length: number): void {
   w.u8(type).u8(0).u8(0).u8(0).u32(length);
 }
 
-/** One append batch: entry frames followed by the commit frame. */
-function encodeBatch(entries: readonly Entry[]): Uint8Array {
-  const w = new BinaryWriter(1024);
+/** One append batch: entry frames followed by the commit frame, encoded into `w` (reused:
+ *  the result is a view of it, valid until the next batch). */
+function encodeBatch(w: BinaryWriter, entries: readonly Entry[]): Uint8Array {
+  w.reset();
   for (const e of entries) {
-    const payload = encodeEntry(e);
-    frameHeader(w, FRAME_ENTRY, payload.length);
-    w.raw(payload).raw(new Uint8Array(align8(payload.length) - payload.length));
+    const start = w.length;
+    frameHeader(w, FRAME_ENTRY, 0);
+    writeEntry(w, e);
+    const length = w.length - start - FRAME_HEADER_SIZE;
+    w.setU32(start + 4, length);
+    for (let pad = align8(length) - length; pad > 0; pad--) w.u8(0);
   }
-  const crc = crc32c(w.finish());
+  const crc = crc32c(w.written());
   frameHeader(w, FRAME_COMMIT, COMMIT_PAYLOAD_SIZE);
   w.u32(crc).u32(entries.length);
-  return w.finish();
+  return w.written();
 }
 
 /** The entry payloads of the well-formed batch at `pos` and where it ends, or null. */
@@ -241,6 +246,8 @@ function readableIndexes(buf: Uint8Array, pos: number, next: number): { from: nu
 
 export class SegmentedWal implements LogStore {
   private readonly log = new LogEntries();
+  /** Where each batch is encoded: appends are serialized, so one buffer serves them all. */
+  private readonly batchWriter = new BinaryWriter(4096);
   /** Live segments, oldest first; the last one is the tail. */
   private segments: Segment[] = [];
   /** Segments superseded by a reset that could not be deleted yet. */
@@ -303,7 +310,7 @@ export class SegmentedWal implements LogStore {
     return this.serialize("append", async () => {
       if (entries.length === 0) return;
       this.log.validateAppend(entries);
-      const batch = encodeBatch(entries); // throws on a malformed entry, before any I/O
+      const batch = encodeBatch(this.batchWriter, entries); // throws on a malformed entry, before any I/O
       const last = entries[entries.length - 1].index;
       await this.io(async () => {
         const t = this.tail;
@@ -371,7 +378,7 @@ export class SegmentedWal implements LogStore {
       }
       return fn();
     });
-    this.queue = result.catch(() => {});
+    this.queue = result.catch(ignore);
     return result;
   }
 

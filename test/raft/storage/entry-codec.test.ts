@@ -73,6 +73,52 @@ test("reader primitives: u8, u32, bool, bytes, string, done/expectEnd", () => {
   r.expectEnd();
 });
 
+test("ASCII, non-ASCII and long strings are written the same way (length-prefixed UTF-8)", () => {
+  const long = "x".repeat(200);
+  for (const s of ["", "abc", "127.0.0.1:8089", "héllo", "a✓b", long, `${long}é`]) {
+    const bytes = new BinaryWriter(1).string(s).finish();
+    const utf8 = new TextEncoder().encode(s);
+    const expected = new BinaryWriter(1).uvarint(utf8.length).raw(utf8).finish();
+    assert.deepEqual(bytes, expected, JSON.stringify(s));
+    assert.equal(new BinaryReader(bytes).string(), s);
+  }
+});
+
+test("short strings read back are interned but always match their bytes", () => {
+  // Same lengths, different bytes, read alternately: a cached string is only returned for
+  // the exact bytes it was decoded from.
+  const ids = Array.from({ length: 600 }, (_, i) => i.toString(16).padStart(32, "0"));
+  const w = new BinaryWriter();
+  for (let round = 0; round < 2; round++) for (const id of ids) w.string(id);
+  const r = new BinaryReader(w.finish());
+  for (let round = 0; round < 2; round++) for (const id of ids) assert.equal(r.string(), id);
+  r.expectEnd();
+  // Bytes that once decoded fine are still validated when they differ in one byte.
+  const good = new BinaryWriter().string("ab").finish();
+  assert.equal(new BinaryReader(good).string(), "ab");
+  const bad = good.slice();
+  bad[2] = 0xc3;
+  assert.throws(() => new BinaryReader(bad).string("name"), /invalid UTF-8/);
+});
+
+test("a reused writer: setU32 patches a length, truncate undoes a record, reset empties it", () => {
+  const w = new BinaryWriter(16);
+  w.u32(0).string("payload");
+  w.setU32(0, w.length - 4);
+  const mark = w.length;
+  w.string("half-written");
+  w.truncate(mark);
+  const r = new BinaryReader(w.finish());
+  assert.equal(r.u32(), 8);
+  assert.equal(r.string(), "payload");
+  r.expectEnd();
+  assert.throws(() => w.setU32(mark - 2, 1), /outside the written bytes/);
+  assert.throws(() => w.truncate(mark + 1), /cannot truncate/);
+  w.raw(new Uint8Array(100_000)).reset(1024);
+  assert.equal(w.length, 0);
+  assert.deepEqual(w.u8(7).written(), new Uint8Array([7]));
+});
+
 test("reader rejects malformed primitives with a DecodeError naming the field", () => {
   assert.throws(
     () => new BinaryReader(new Uint8Array([0x80, 0x80])).uvarint("term"),
