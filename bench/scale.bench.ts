@@ -187,7 +187,9 @@ function commandProfile(args: string[]): ProfileTop {
 
 const smallApplies = measureApplies(loaded(SMALL), SMALL);
 const large = loaded(ISSUE_SCALE);
-const { value: largeApplies, top: applyProfile } = await profiled(() => measureApplies(large, ISSUE_SCALE));
+const largeApplies = measureApplies(large, ISSUE_SCALE);
+// Profiled in a second round: the sampling profiler's own work would be counted in the times.
+const { top: applyProfile } = await profiled(() => measureApplies(large, ISSUE_SCALE));
 const applyRows = [...largeApplies.keys()].map((command) => {
   const small = quantiles(smallApplies.get(command)!);
   const large = quantiles(largeApplies.get(command)!);
@@ -627,7 +629,10 @@ async function untilApplied(addr: string, minApplied: number): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-report.table("Profile of the applies at 10,000 databases (V8 sampling profiler, self time)", applyProfile);
+report.table(
+  "Profile of the applies at 10,000 databases (V8 sampling profiler, self time; a second round of them)",
+  applyProfile,
+);
 report.table(
   "Snapshot of the issue's state, in process (median of 3; gzip as the long poll makes it, from pieces: the first, then after one commit, median of 5)",
   [
@@ -740,7 +745,7 @@ report.table(
 const frameCpu = (frames: Frame[]) => frames.map((f) => f.cpuMs).sort((a, b) => a - b);
 const keyFrameCpu = frameCpu(tui!.keyFrames);
 report.table(
-  `The TUI on the issue's state: its poller against the leader's admin service (${tui!.rows} rows), then Ink frames at 120x40 (React production build; key frames: 40 presses of j)`,
+  `The TUI on the issue's state: its poller against the leader's admin service (${tui!.rows} rows), then Ink frames at 120x40 (React production build; key frames: 100 presses of j, then 40 of k)`,
   [
     {
       pollMs: tui!.pollMs.map((ms) => ms.toFixed(0)).join(", "),
@@ -752,7 +757,7 @@ report.table(
   ],
 );
 report.target(
-  "the TUI on the issue's state: frame CPU time after a key press (p95 of 40)",
+  `the TUI on the issue's state: frame CPU time after a key press (p95 of ${keyFrameCpu.length})`,
   `${percentile(keyFrameCpu, 95).toFixed(1)} ms`,
   "< 50 ms (the app's 20 fps frame budget)",
   percentile(keyFrameCpu, 95) < 50,

@@ -2,8 +2,8 @@
  * The TUI on a running cluster, for the scale benchmark (bench/scale.bench.ts runs this file in a
  * process of its own): the TUI's own poller (node list from the admin service given as the
  * argument, every node probed) polls 5 times, then Ink draws the first snapshot at 120x40 and
- * redraws the whole view for each of 40 key presses (a poll that changes the picture redraws the
- * same view). Prints one line: TUI_RESULT followed by the figures as JSON.
+ * redraws the whole view for each of 140 key presses, j then k (a poll that changes the picture
+ * redraws the same view). Prints one line: TUI_RESULT followed by the figures as JSON.
  *
  * Run: node --import tsx bench/lib/tui-at-scale.ts <admin host:port>
  */
@@ -51,7 +51,9 @@ async function measure(adminAddr: string): Promise<TuiAtScale> {
   const { session, firstFrame } = await openFrames(polls[0], { columns: 120, rows: 40 });
   try {
     const keyFrames: Frame[] = [];
-    for (let i = 0; i < 40; i++) keyFrames.push(await session.key("j"));
+    // As bench/tui.bench.ts scrolls its table: 100 rows down, 40 up.
+    for (let i = 0; i < 100; i++) keyFrames.push(await session.key("j"));
+    for (let i = 0; i < 40; i++) keyFrames.push(await session.key("k"));
     return { pollMs, rows: polls[0].rows.length, firstFrame, keyFrames };
   } finally {
     session.unmount();
