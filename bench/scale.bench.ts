@@ -67,8 +67,9 @@ function loaded(shape: ScaleShape): MetaStateMachine {
   return fsm;
 }
 
-/** µs per apply of each command on `fsm` (holding `shape`), state kept at its size. */
-function measureApplies(fsm: MetaStateMachine, shape: ScaleShape): Map<ApplyCommand, number[]> {
+/** µs per apply of each command on `fsm` (holding `shape`), state kept at its size. `round`
+ *  names what it creates, so that a second round on the same FSM creates as much again. */
+function measureApplies(fsm: MetaStateMachine, shape: ScaleShape, round = 0): Map<ApplyCommand, number[]> {
   const times = new Map<ApplyCommand, number[]>();
   let index = fsm.index();
   const groupsPerDatabase = Math.ceil(shape.shardGroups / shape.databases);
@@ -84,7 +85,7 @@ function measureApplies(fsm: MetaStateMachine, shape: ScaleShape): Map<ApplyComm
     const measured = round >= 0;
     const r = round + APPLY_WARMUP;
     const as = (name: ApplyCommand) => (measured ? name : null);
-    apply(as("CreateDatabase"), { type: "CreateDatabaseCommand", name: `new-${r}` });
+    apply(as("CreateDatabase"), { type: "CreateDatabaseCommand", name: `new-${round}-${r}` });
     // Drop one spread over the whole list and create it again (at the end): the size stays.
     const victim = databaseName((r * 7919) % shape.databases);
     apply(as("DropDatabase"), { type: "DropDatabaseCommand", name: victim });
@@ -109,8 +110,8 @@ function measureApplies(fsm: MetaStateMachine, shape: ScaleShape): Map<ApplyComm
     if (r < DATA_NODE_CREATES + APPLY_WARMUP && (measured || r < 20)) {
       apply(as("CreateDataNode"), {
         type: "CreateDataNodeCommand",
-        httpAddr: `extra-${r}:8086`,
-        tcpAddr: `extra-${r}:8088`,
+        httpAddr: `extra-${round}-${r}:8086`,
+        tcpAddr: `extra-${round}-${r}:8088`,
       });
     }
   }
@@ -189,7 +190,7 @@ const smallApplies = measureApplies(loaded(SMALL), SMALL);
 const large = loaded(ISSUE_SCALE);
 const largeApplies = measureApplies(large, ISSUE_SCALE);
 // Profiled in a second round: the sampling profiler's own work would be counted in the times.
-const { top: applyProfile } = await profiled(() => measureApplies(large, ISSUE_SCALE));
+const { top: applyProfile } = await profiled(() => measureApplies(large, ISSUE_SCALE, 1));
 const applyRows = [...largeApplies.keys()].map((command) => {
   const small = quantiles(smallApplies.get(command)!);
   const large = quantiles(largeApplies.get(command)!);
