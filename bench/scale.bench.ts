@@ -67,9 +67,9 @@ function loaded(shape: ScaleShape): MetaStateMachine {
   return fsm;
 }
 
-/** µs per apply of each command on `fsm` (holding `shape`), state kept at its size. `round`
- *  names what it creates, so that a second round on the same FSM creates as much again. */
-function measureApplies(fsm: MetaStateMachine, shape: ScaleShape, round = 0): Map<ApplyCommand, number[]> {
+/** µs per apply of each command on `fsm` (holding `shape`), state kept at its size. `pass`
+ *  names what it creates, so that a second pass on the same FSM creates as much again. */
+function measureApplies(fsm: MetaStateMachine, shape: ScaleShape, pass = 0): Map<ApplyCommand, number[]> {
   const times = new Map<ApplyCommand, number[]>();
   let index = fsm.index();
   const groupsPerDatabase = Math.ceil(shape.shardGroups / shape.databases);
@@ -85,7 +85,7 @@ function measureApplies(fsm: MetaStateMachine, shape: ScaleShape, round = 0): Ma
     const measured = round >= 0;
     const r = round + APPLY_WARMUP;
     const as = (name: ApplyCommand) => (measured ? name : null);
-    apply(as("CreateDatabase"), { type: "CreateDatabaseCommand", name: `new-${round}-${r}` });
+    apply(as("CreateDatabase"), { type: "CreateDatabaseCommand", name: `new-${pass}-${r}` });
     // Drop one spread over the whole list and create it again (at the end): the size stays.
     const victim = databaseName((r * 7919) % shape.databases);
     apply(as("DropDatabase"), { type: "DropDatabaseCommand", name: victim });
@@ -110,8 +110,8 @@ function measureApplies(fsm: MetaStateMachine, shape: ScaleShape, round = 0): Ma
     if (r < DATA_NODE_CREATES + APPLY_WARMUP && (measured || r < 20)) {
       apply(as("CreateDataNode"), {
         type: "CreateDataNodeCommand",
-        httpAddr: `extra-${round}-${r}:8086`,
-        tcpAddr: `extra-${round}-${r}:8088`,
+        httpAddr: `extra-${pass}-${r}:8086`,
+        tcpAddr: `extra-${pass}-${r}:8088`,
       });
     }
   }
@@ -189,7 +189,7 @@ function commandProfile(args: string[]): ProfileTop {
 const smallApplies = measureApplies(loaded(SMALL), SMALL);
 const large = loaded(ISSUE_SCALE);
 const largeApplies = measureApplies(large, ISSUE_SCALE);
-// Profiled in a second round: the sampling profiler's own work would be counted in the times.
+// Profiled in a second pass: the sampling profiler's own work would be counted in the times.
 const { top: applyProfile } = await profiled(() => measureApplies(large, ISSUE_SCALE, 1));
 const applyRows = [...largeApplies.keys()].map((command) => {
   const small = quantiles(smallApplies.get(command)!);
@@ -631,7 +631,7 @@ async function untilApplied(addr: string, minApplied: number): Promise<void> {
 // Report
 
 report.table(
-  "Profile of the applies at 10,000 databases (V8 sampling profiler, self time; a second round of them)",
+  "Profile of the applies at 10,000 databases (V8 sampling profiler, self time; a second pass of them)",
   applyProfile,
 );
 report.table(
