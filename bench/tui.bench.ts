@@ -9,7 +9,8 @@
 //     rendered by Ink): the first render, scrolling keys and poll snapshots, per frame.
 // BENCH_TUI_SECONDS sets the measuring window (default 20); BENCH_TUI_CPU_PROF=<dir> runs the TUI
 // with --cpu-prof and leaves its profiles in <dir> (to find where its CPU goes); BENCH_TUI_ENV adds
-// environment to the TUI (e.g. "NODE_ENV=production", to compare React's production build).
+// environment to the TUI (e.g. "NODE_ENV=development", to compare React's development build;
+// `npm run bench` runs every benchmark with NODE_ENV=production, as the executable runs).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";

@@ -122,13 +122,7 @@ export function request(url: string, opts: RequestOptions): Promise<HttpResponse
 
   return new Promise((resolve, reject) => {
     const lib = isTls ? https : http;
-    const req = lib.request(target, {
-      method: opts.method ?? (payload ? "POST" : "GET"),
-      headers,
-      agent: opts.agent ?? (isTls ? (opts.tls ? undefined : keepAliveTls) : keepAlive),
-      rejectUnauthorized: opts.tls?.rejectUnauthorized ?? true,
-      ca: opts.tls?.ca,
-    });
+    let req: http.ClientRequest;
     let settled = false;
     const fail = (err: Error) => {
       if (settled) return;
@@ -148,28 +142,47 @@ export function request(url: string, opts: RequestOptions): Promise<HttpResponse
         ),
       opts.timeoutMs,
     );
-    req.on("error", (err: NodeJS.ErrnoException) =>
-      fail(new UnreachableError(target.href, err.code ?? "EIO", `${target.host}: ${describe(err)}`)),
-    );
-    req.on("response", (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBody) fail(new Error(`${target.host}: response larger than ${maxBody} bytes`));
-        else chunks.push(chunk);
+    /** Sends the request; `fresh`: on a new connection of its own rather than a pooled one. */
+    const send = (fresh: boolean) => {
+      const sent = lib.request(target, {
+        method: opts.method ?? (payload ? "POST" : "GET"),
+        headers,
+        agent: fresh ? false : (opts.agent ?? (isTls ? (opts.tls ? undefined : keepAliveTls) : keepAlive)),
+        rejectUnauthorized: opts.tls?.rejectUnauthorized ?? true,
+        ca: opts.tls?.ca,
       });
-      res.on("error", (err: NodeJS.ErrnoException) =>
-        fail(new UnreachableError(target.href, err.code ?? "EIO", `${target.host}: ${describe(err)}`)),
-      );
-      res.on("end", () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+      req = sent;
+      let answered = false;
+      sent.on("error", (err: NodeJS.ErrnoException) => {
+        // A kept-alive connection that the server closed while it sat idle, before this process
+        // saw the close (its event loop busy meanwhile): the request never reached the server.
+        // Sent once more on a new connection, as Node's documentation advises for reused sockets.
+        const staleConnection = err.code === "ECONNRESET" || err.code === "EPIPE";
+        if (!fresh && !answered && !settled && sent.reusedSocket && staleConnection) return send(true);
+        fail(new UnreachableError(target.href, err.code ?? "EIO", `${target.host}: ${describe(err)}`));
       });
-    });
-    req.end(payload);
+      sent.on("response", (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBody) fail(new Error(`${target.host}: response larger than ${maxBody} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on("error", (err: NodeJS.ErrnoException) =>
+          fail(new UnreachableError(target.href, err.code ?? "EIO", `${target.host}: ${describe(err)}`)),
+        );
+        res.on("end", () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+        });
+      });
+      sent.end(payload);
+    };
+    send(false);
   });
 }
 
