@@ -247,12 +247,20 @@ export class LocalCluster {
     return index;
   }
 
-  private async spawn(index: number, influxdArgs: string[] = []): Promise<void> {
+  private async spawn(index: number, influxdArgs: string[] = [], nodeArgs: string[] = []): Promise<void> {
     const node = this.nodes[index];
     const log = openSync(node.logFile, "a");
     const child = spawn(
       process.execPath,
-      [...(this.opts.nodeArgs ?? []), BIN, "influxd", "-config", node.configFile, ...influxdArgs],
+      [
+        ...(this.opts.nodeArgs ?? []),
+        ...nodeArgs,
+        BIN,
+        "influxd",
+        "-config",
+        node.configFile,
+        ...influxdArgs,
+      ],
       {
         stdio: ["ignore", log, log],
         env: { ...process.env, ...this.opts.env },
@@ -328,10 +336,11 @@ export class LocalCluster {
     if (signal !== "SIGSTOP" && signal !== "SIGCONT") await exited;
   }
 
-  /** Starts a stopped node again with its existing meta dir. */
-  async restart(index: number): Promise<void> {
+  /** Starts a stopped node again with its existing meta dir (`nodeArgs`: extra arguments to node
+   *  for this start only, e.g. a profiler's). */
+  async restart(index: number, nodeArgs: string[] = []): Promise<void> {
     if (this.procs.has(index)) await this.kill(index, "SIGTERM");
-    await this.spawn(index);
+    await this.spawn(index, [], nodeArgs);
   }
 
   async stop(): Promise<void> {
