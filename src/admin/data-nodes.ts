@@ -10,7 +10,7 @@ import { MetaCommandError } from "../meta/client.ts";
 import type { MetaService } from "../meta/service.ts";
 import type { MetaCommand, MetaData, NodeInfo } from "../proto/index.ts";
 import type { MetaState } from "../meta/data.ts";
-import { listShardGroups, shardsOfGroups, type ListedGroup, type ShardGroupListing } from "./shard-groups.ts";
+import { listShardGroups, shardsOf, type ListedGroup, type ShardGroupListing } from "./shard-groups.ts";
 import type { ShardOwnerStatus } from "../proto/data-rpc.ts";
 import { requestJson, type TlsClientOptions } from "../util/http-client.ts";
 import { HttpError } from "../util/http-server.ts";
@@ -273,9 +273,9 @@ export class DataNodeOperations {
 
   /** Every live shard with its owners (Go's format); `verbose` asks each data node for state and size. */
   async showShards(verbose: boolean): Promise<ClusterShardInfo[]> {
-    const shards = [...shardsOfGroups(this.showShardGroups())];
-    if (!verbose) return shards;
     const data = this.meta.data();
+    const shards = [...shardsOf(this.liveGroups(data), data.dataNodes)];
+    if (!verbose) return shards;
     const reports = new Map(
       await Promise.all(
         data.dataNodes.map(
@@ -284,7 +284,7 @@ export class DataNodeOperations {
       ),
     );
     for (const shard of shards) {
-      // Owner records are shared between shards (shardsOfGroups): each shard gets its own here.
+      // Owner records are shared between shards (shardsOf): each shard gets its own here.
       shard.owners = shard.owners.map((owner) => {
         const report = reports.get(owner.id);
         const held: ShardOwnerStatus | undefined =

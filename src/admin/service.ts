@@ -13,12 +13,7 @@ import type { LocalNodeControl } from "../daemon/node-lifecycle.ts";
 import { MetaClient, MetaCommandError, MetaRequestError } from "../meta/client.ts";
 import { isTransient, raftErrorToHttp, unavailable } from "../meta/raft-http.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
-import {
-  notInRaftConfigWarning,
-  planVerdict,
-  quorumAtRiskWarning,
-  removalFacts,
-} from "../raft/membership.ts";
+import { removalWarnings, planVerdict, removalFacts } from "../raft/membership.ts";
 import type { Configuration } from "../raft/types.ts";
 import type { NodeInfo } from "../proto/index.ts";
 import {
@@ -306,28 +301,16 @@ export class AdminService {
 
     const verdict = planVerdict(facts, { name: httpAddr, force, httpUp, inConfig: server !== undefined });
 
-    const warnings: Warning[] = [];
-    if (!server) {
-      warnings.push({
-        code: "NOT_IN_RAFT_CONFIG",
-        message: notInRaftConfigWarning(httpAddr),
-      });
-    }
-    if (isLeader) {
-      warnings.push({
-        code: "LEADER_MOVES",
-        message: `meta node ${httpAddr} is the leader: leadership moves to another voter first`,
-      });
-    }
-    if (!httpUp) {
-      const leave = this.ctlOn(httpAddr, "leave -y");
-      warnings.push({
-        code: "NOT_WIPED",
-        message: `meta node ${httpAddr} is unreachable: its meta dir will not be wiped; if it comes back with its old data it reports itself removed and must be wiped${leave ? ` with: ${leave}` : " (it names the command)"}`,
-      });
-    }
-    const atRisk = server ? quorumAtRiskWarning(facts, force) : null;
-    if (atRisk) warnings.push({ code: "QUORUM_AT_RISK", message: atRisk });
+    const leave = httpUp ? null : this.ctlOn(httpAddr, "leave -y");
+    const warnings: Warning[] = removalWarnings(
+      facts,
+      force,
+      { name: httpAddr, inConfig: server !== undefined, isLeader, httpUp },
+      {
+        leaderMoves: `meta node ${httpAddr} is the leader: leadership moves to another voter first`,
+        notWiped: `meta node ${httpAddr} is unreachable: its meta dir will not be wiped; if it comes back with its old data it reports itself removed and must be wiped${leave ? ` with: ${leave}` : " (it names the command)"}`,
+      },
+    );
     return {
       record,
       node: {

@@ -30,7 +30,7 @@ export interface ShardGroupListing {
   groups: string;
 }
 
-/** One live shard group and its shards, as the server lists it. */
+/** One live shard group and its shards: what the server lists, and what a listing decodes to. */
 export interface ListedGroup {
   database: string;
   retentionPolicy: string;
@@ -87,21 +87,10 @@ export function isShardGroupListing(body: unknown): body is ShardGroupListing {
 }
 
 /**
- * The listing in Go's shape, one entry per shard, made as they are read (a caller walking 200,000
- * shards need not hold them all). Entries share their owner records where the owners are the same
- * nodes: read them, do not change them. Throws on a listing that ends mid-group.
+ * The shard groups of a listing, decoded as they are read. Throws on a listing that ends mid-group
+ * or names a text it does not carry.
  */
-export function* shardsOfGroups(listing: ShardGroupListing): Generator<ClusterShardInfo> {
-  const addrs = new Map(listing.nodes);
-  const owners = new Map<number, ShardOwnerInfo>();
-  const ownerOf = (id: number): ShardOwnerInfo => {
-    let owner = owners.get(id);
-    if (!owner) {
-      owner = { id, tcpAddr: addrs.get(id) ?? "", state: "", "last-modified": goTime(0n), size: 0, err: "" };
-      owners.set(id, owner);
-    }
-    return owner;
-  };
+export function* groupsOf(listing: ShardGroupListing): Generator<ListedGroup> {
   const { strings, groups } = listing;
   let at = 0;
   /** The next integer of `groups` (at most 2^53 - 1, as every ID here). */
@@ -122,24 +111,61 @@ export function* shardsOfGroups(listing: ShardGroupListing): Generator<ClusterSh
     return s;
   };
   while (at < groups.length) {
-    const [database, rp, replicaN, groupId] = [text(), text(), next(), next()];
-    const [start, end, expire, truncated] = [text(), text(), text(), text()];
-    for (let shards = next(); shards > 0; shards--) {
-      const id = next();
-      const ownerIds: ShardOwnerInfo[] = [];
-      for (let n = next(); n > 0; n--) ownerIds.push(ownerOf(next()));
+    const [database, retentionPolicy, replicaN, id] = [text(), text(), next(), next()];
+    const [startTime, endTime, expireTime, truncatedAt] = [text(), text(), text(), text()];
+    const shards: ListedGroup["shards"][number][] = [];
+    for (let count = next(); count > 0; count--) {
+      const shardId = next();
+      const owners: { nodeId: number }[] = [];
+      for (let n = next(); n > 0; n--) owners.push({ nodeId: next() });
+      shards.push({ id: shardId, owners });
+    }
+    yield { database, retentionPolicy, replicaN, id, startTime, endTime, expireTime, truncatedAt, shards };
+  }
+}
+
+/**
+ * Shard groups in Go's shape, one entry per shard, made as they are read (a caller walking
+ * 200,000 shards need not hold them all): what the server answers in Go's format, and what the
+ * client makes of a compact listing. Entries share their owner records where the owners are the
+ * same nodes: read them, do not change them.
+ */
+export function* shardsOf(
+  groups: Iterable<ListedGroup>,
+  nodes: readonly { readonly id: number; readonly tcpAddr: string }[],
+): Generator<ClusterShardInfo> {
+  const addrs = new Map(nodes.map((n) => [n.id, n.tcpAddr]));
+  const owners = new Map<number, ShardOwnerInfo>();
+  const ownerOf = ({ nodeId: id }: { readonly nodeId: number }): ShardOwnerInfo => {
+    let owner = owners.get(id);
+    if (!owner) {
+      owner = { id, tcpAddr: addrs.get(id) ?? "", state: "", "last-modified": goTime(0n), size: 0, err: "" };
+      owners.set(id, owner);
+    }
+    return owner;
+  };
+  for (const g of groups) {
+    for (const shard of g.shards) {
       yield {
-        id,
-        database,
-        "retention-policy": rp,
-        "replica-n": replicaN,
-        "shard-group-id": groupId,
-        "start-time": start,
-        "end-time": end,
-        "expire-time": expire,
-        "truncated-at": truncated,
-        owners: ownerIds,
+        id: shard.id,
+        database: g.database,
+        "retention-policy": g.retentionPolicy,
+        "replica-n": g.replicaN,
+        "shard-group-id": g.id,
+        "start-time": g.startTime,
+        "end-time": g.endTime,
+        "expire-time": g.expireTime,
+        "truncated-at": g.truncatedAt,
+        owners: shard.owners.map(ownerOf),
       };
     }
   }
+}
+
+/** A compact listing in Go's shape (see shardsOf); throws as groupsOf does. */
+export function shardsOfGroups(listing: ShardGroupListing): Generator<ClusterShardInfo> {
+  return shardsOf(
+    groupsOf(listing),
+    listing.nodes.map(([id, tcpAddr]) => ({ id, tcpAddr })),
+  );
 }

@@ -12,12 +12,7 @@
  */
 
 import type { PlanVoter, RemovalPlan } from "../admin/api-types.ts";
-import {
-  notInRaftConfigWarning,
-  planVerdict,
-  quorumAtRiskWarning,
-  removalFacts,
-} from "../raft/membership.ts";
+import { removalWarnings, planVerdict, removalFacts } from "../raft/membership.ts";
 import type { Configuration } from "../raft/types.ts";
 
 export interface DirectRemovalFacts {
@@ -66,27 +61,15 @@ export function planDirectRemoval(f: DirectRemovalFacts): RemovalPlan {
   const verdict = planVerdict(facts, { name: addr, force, httpUp: reachable, inConfig: true });
 
   const isLeader = f.leaderRaftAddr === node.raftAddr;
-  const warnings: { code: string; message: string }[] = [];
-  if (!voter) {
-    warnings.push({
-      code: "NOT_IN_RAFT_CONFIG",
-      message: notInRaftConfigWarning(addr),
-    });
-  }
-  if (isLeader) {
-    warnings.push({
-      code: "LEADER_MOVES",
-      message: `meta node ${addr} is the leader: the other voters elect a new leader once it is gone (replace the leader last)`,
-    });
-  }
-  if (!reachable) {
-    warnings.push({
-      code: "NOT_WIPED",
-      message: `meta node ${addr} is unreachable: its meta dir will not be wiped; do not restart it with its old data`,
-    });
-  }
-  const atRisk = quorumAtRiskWarning(facts, force);
-  if (atRisk) warnings.push({ code: "QUORUM_AT_RISK", message: atRisk });
+  const warnings = removalWarnings(
+    facts,
+    force,
+    { name: addr, inConfig: voter !== undefined, isLeader, httpUp: reachable },
+    {
+      leaderMoves: `meta node ${addr} is the leader: the other voters elect a new leader once it is gone (replace the leader last)`,
+      notWiped: `meta node ${addr} is unreachable: its meta dir will not be wiped; do not restart it with its old data`,
+    },
+  );
   return {
     node: {
       id: node.id,

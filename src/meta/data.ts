@@ -46,11 +46,6 @@ export function stateOf(data: MetaData): MetaState {
   return { ...data, databases: DatabaseList.of(data.databases) };
 }
 
-/** The state in the protobuf shape (databases as an array): for readers that want `Data` itself. */
-export function plainData(state: MetaState): DeepReadonly<MetaData> {
-  return { ...state, databases: [...state.databases] };
-}
-
 /** The part of a Map the lookups use: a committed MetaIndex's maps and a draft's overlays. */
 export interface Lookup<K, V> {
   get(key: K): V | undefined;

@@ -160,14 +160,43 @@ export function planVerdict(
 }
 
 /** The warning for a metadata record whose node is not in the Raft configuration. */
-export function notInRaftConfigWarning(name: string): string {
+function notInRaftConfigWarning(name: string): string {
   return `meta node ${name} is not in the Raft configuration: only its metadata record is dropped`;
 }
 
 /** The warning of a forced removal that leaves fewer active voters than a quorum, or null. */
-export function quorumAtRiskWarning(f: RemovalFacts, force: boolean): string | null {
+function quorumAtRiskWarning(f: RemovalFacts, force: boolean): string | null {
   if (!force || !f.targetIsVoter || !removalBreaksQuorum(f)) return null;
   return `after removal only ${f.activeVotersAfter} of ${f.votersAfter} voters are active: the cluster has no quorum until more return`;
+}
+
+/** The planner's own words for what differs with the way it removes (see removalWarnings). */
+export interface RemovalWarningTexts {
+  /** The target leads: what happens to the leadership. */
+  leaderMoves: string;
+  /** The target does not answer: what becomes of its meta dir. */
+  notWiped: string;
+}
+
+/**
+ * What a removal plan warns of, in the order the planners list it (the admin service's and the
+ * direct client's): a record outside the Raft configuration, the leader going, a target whose meta
+ * dir cannot be wiped, a forced removal leaving no quorum.
+ */
+export function removalWarnings(
+  f: RemovalFacts,
+  force: boolean,
+  target: { name: string; inConfig: boolean; isLeader: boolean; httpUp: boolean },
+  texts: RemovalWarningTexts,
+): { code: string; message: string }[] {
+  const warnings: { code: string; message: string }[] = [];
+  if (!target.inConfig)
+    warnings.push({ code: "NOT_IN_RAFT_CONFIG", message: notInRaftConfigWarning(target.name) });
+  if (target.isLeader) warnings.push({ code: "LEADER_MOVES", message: texts.leaderMoves });
+  if (!target.httpUp) warnings.push({ code: "NOT_WIPED", message: texts.notWiped });
+  const atRisk = quorumAtRiskWarning(f, force);
+  if (atRisk) warnings.push({ code: "QUORUM_AT_RISK", message: atRisk });
+  return warnings;
 }
 
 /** A removal refused by the rules above, when the leader was about to append it. */

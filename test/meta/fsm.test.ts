@@ -7,7 +7,8 @@ import { decodeData, encodeCommand, encodeData, ProtoError } from "../../src/pro
 import type { MetaCommand, MetaData, RetentionPolicyInfo } from "../../src/proto/index.ts";
 import { MetaStateMachine, validateCommand } from "../../src/meta/fsm.ts";
 import type { FsmResult, MetaStateMachineOptions } from "../../src/meta/fsm.ts";
-import { emptyData, plainData, type MetaState } from "../../src/meta/data.ts";
+import { emptyData, type MetaState } from "../../src/meta/data.ts";
+import { plainData } from "../support/plain-data.ts";
 
 /** The state as the protobuf `Data` (databases in an array): what the assertions compare with. */
 type PlainState = ReturnType<typeof plainData>;

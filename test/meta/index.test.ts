@@ -8,7 +8,8 @@ import { EntryType } from "../../src/raft/types.ts";
 import { encodeCommand, encodeData } from "../../src/proto/index.ts";
 import type { MetaCommand, MetaData } from "../../src/proto/index.ts";
 import { MetaStateMachine } from "../../src/meta/fsm.ts";
-import { plainData, type MetaState } from "../../src/meta/data.ts";
+import type { MetaState } from "../../src/meta/data.ts";
+import { plainData } from "../support/plain-data.ts";
 
 const DAY = 24n * 3_600_000_000_000n;
 const START = 1_700_000_000_000_000_000n;
