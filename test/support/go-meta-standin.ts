@@ -18,6 +18,21 @@ import { errorText, request } from "../../src/util/http-client.ts";
 
 export const GO_VERSION = "1.8.11-c1.2.0";
 const ZERO_TIME = "0001-01-01T00:00:00Z";
+const DAY_MS = 86_400_000;
+
+/** Go's time format for a whole second (no fraction), as the Go meta node prints it. */
+function goSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(".000Z", "Z");
+}
+
+/**
+ * A shard group that holds "now" with days to spare on both sides, computed from the clock so
+ * that it stays current (and truncate-shards applies to it) whatever day the suite runs.
+ */
+function currentGroup(now = Date.now()): { start: string; end: string } {
+  const start = (Math.floor(now / DAY_MS) - 3) * DAY_MS;
+  return { start: goSeconds(start), end: goSeconds(start + 7 * DAY_MS) };
+}
 
 interface Member {
   id: number;
@@ -212,8 +227,7 @@ export class GoMetaCluster {
       rp: "autogen",
       replicaN: 2,
       groupId: shard.id,
-      start: "2026-11-23T00:00:00Z",
-      end: "2026-11-30T00:00:00Z",
+      ...currentGroup(),
       expire: ZERO_TIME,
       truncatedAt: ZERO_TIME,
       ...shard,
