@@ -3,7 +3,7 @@
 // `influxd-ctl remove-meta -y` of a live node under 300 ms including process start.
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
-import { LocalCluster } from "../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../src/demo/local-cluster.ts";
 import { median } from "./lib/load.ts";
 import { Report } from "./lib/results.ts";
 

@@ -6,7 +6,7 @@
 // at most 1.2x etcd's.
 import http from "node:http";
 import { cpus, loadavg } from "node:os";
-import { LocalCluster } from "../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../src/demo/local-cluster.ts";
 import { encodeCommand, decodeResponse } from "../src/proto/index.ts";
 import { request } from "../src/util/http-client.ts";
 import { EtcdCluster, etcdAvailable } from "./lib/etcd.ts";

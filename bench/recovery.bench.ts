@@ -3,7 +3,7 @@
 // Snapshots are pushed out of the way (snapshot-threshold above the entry count) so the whole
 // log is replayed from the WAL.
 import http from "node:http";
-import { LocalCluster } from "../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../src/demo/local-cluster.ts";
 import { encodeCommand, decodeResponse } from "../src/proto/index.ts";
 import { request } from "../src/util/http-client.ts";
 import { median, runLoad } from "./lib/load.ts";

@@ -17,7 +17,7 @@ import vm from "node:vm";
 import { join, resolve } from "node:path";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { LocalCluster } from "../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../src/demo/local-cluster.ts";
 import { decodeData, decodeResponse, encodeCommand, encodeData } from "../src/proto/index.ts";
 import type { MetaCommand, MetaData } from "../src/proto/index.ts";
 import { MetaStateMachine } from "../src/meta/fsm.ts";

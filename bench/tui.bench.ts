@@ -14,7 +14,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { LocalCluster } from "../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../src/demo/local-cluster.ts";
 import { loadInteractive } from "../src/tui/cli.ts";
 import type { NodeRow } from "../src/tui/model.ts";
 import { metaRow, snapshot } from "../test/tui/fixtures.ts";

@@ -1,5 +1,5 @@
 // `npm run screenshots`: pictures of the TUI's main views, from a REAL local cluster. Starts three
-// influxd processes (src/daemon/local-cluster.ts), polls them with the TUI's own poller, asks the
+// influxd processes (src/demo/local-cluster.ts), polls them with the TUI's own poller, asks the
 // admin service for real removal plans, renders each view with Ink, replays the ANSI output in a
 // headless xterm, draws the screen as SVG and rasterises it to screenshots/*.png with resvg.
 //
@@ -28,7 +28,7 @@ const React = await import("react");
 const { renderToString } = await import("ink");
 const { Terminal } = await import("@xterm/headless");
 const { Resvg } = await import("@resvg/resvg-js");
-const { startLocalCluster } = await import("../src/daemon/local-cluster.ts");
+const { startLocalCluster } = await import("../src/demo/local-cluster.ts");
 const { planAdd } = await import("../src/tui/add-node.ts");
 const { fetchStatus } = await import("../src/tui/node-status.ts");
 const { PLAIN_HTTP } = await import("../src/util/http-client.ts");

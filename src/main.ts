@@ -13,7 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   influxd: async () => (await import("./daemon/cli.ts")).main,
   ctl: async () => (await import("./ctl/cli.ts")).main,
   tui: async () => (await import("./tui/cli.ts")).main,
-  demo: async () => (await import("./tui/demo.ts")).main,
+  demo: async () => (await import("./demo/demo.ts")).main,
   // TUI settings: `influx-cluster config path|show`.
   config: async () => {
     const { main } = await import("./tui/cli.ts");

@@ -18,7 +18,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { MetaNodeView, ShowResult } from "../../src/admin/api-types.ts";
+import type { MetaNodeView, ShowResult } from "../../src/contract/cluster.ts";
 
 const HOST = "127.0.0.1";
 const VERSION = "0.1.0";

@@ -6,15 +6,15 @@
 
 import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
-import { API_CHOICES, connectOnFirstUse, type ApiChoice } from "../cluster-api/detect.ts";
-import type { ClusterOperations } from "../cluster-api/types.ts";
+import { API_CHOICES, connectOnFirstUse, type ApiChoice } from "../client/detect.ts";
 import { VERSION } from "../version.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs, type FlagValues } from "../util/flags.ts";
 import { HttpStatusError, UnreachableError, type PeerAccess } from "../util/http-client.ts";
 import { signJwt } from "../util/jwt.ts";
-import { addedText, removedText, warningText } from "../util/wording.ts";
+import { addedText, removedText, warningText } from "../wording.ts";
 import { formatShow } from "./format.ts";
 import { confirm } from "./prompt.ts";
+import { printResult, type Command } from "./command.ts";
 import { SHARD_COMMANDS } from "./shard-commands.ts";
 
 const GLOBAL_FLAGS: FlagSpecs = {
@@ -51,30 +51,7 @@ const GLOBAL_FLAGS: FlagSpecs = {
   h: { kind: "bool", help: "show this help", aliases: ["help"] },
 };
 
-export interface Context {
-  api: ClusterOperations;
-  /** The -bind address, for hints that name commands. */
-  bind: string;
-  json: boolean;
-  out: (text: string) => void;
-}
-
-export interface Command {
-  args: string;
-  summary: string;
-  flags: FlagSpecs;
-  /** Exact number of positional arguments, or [min, max]. */
-  arity: number | [number, number];
-  run(ctx: Context, flags: FlagValues, args: string[]): Promise<void>;
-  examples: string[];
-}
-
 const YES: FlagSpecs = { y: { kind: "bool", help: "assume yes to the confirmation prompt" } };
-
-/** Prints `result` as JSON under -json, else `text` (a function when it is costly to make). */
-export function printResult(ctx: Context, result: unknown, text: string | (() => string)): void {
-  ctx.out(ctx.json ? JSON.stringify(result, null, 2) : typeof text === "string" ? text : text());
-}
 
 function warnings(list: string[]): string {
   return list.map((w) => "\n" + warningText(w)).join("");

@@ -1,7 +1,7 @@
 /** influxd-ctl's text output, in InfluxDB Enterprise's layout. */
 
-import type { ShowResult } from "../admin/api-types.ts";
-import { leaderText, nodeDownText, warningText } from "../util/wording.ts";
+import type { ShowResult } from "../contract/cluster.ts";
+import { leaderText, nodeDownText, warningText } from "../wording.ts";
 
 /** Columns padded like Go's tabwriter (minimum width, two spaces between columns). */
 export function table(rows: string[][]): string {

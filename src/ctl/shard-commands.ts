@@ -2,7 +2,7 @@
 
 import { formatDuration } from "../util/duration.ts";
 import { UsageError } from "../util/flags.ts";
-import { printResult, type Command } from "./cli.ts";
+import { printResult, type Command } from "./command.ts";
 import { formatShards } from "./shards-format.ts";
 
 function shardId(text: string): number {

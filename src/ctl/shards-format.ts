@@ -1,6 +1,6 @@
 /** `influxd-ctl show-shards` text, in the layout of Enterprise's (and chengshiwen's) influxd-ctl. */
 
-import type { ShardOwner, ShardView } from "../cluster-api/types.ts";
+import type { ShardOwner, ShardView } from "../client/cluster-api.ts";
 import { columnWidths, tableLine } from "./format.ts";
 
 const TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$/;

@@ -5,18 +5,18 @@
  */
 
 import { mkdir, access, constants } from "node:fs/promises";
-import { AdminService } from "../admin/service.ts";
-import { adminRoutes } from "../admin/http.ts";
+import { AdminService } from "../cluster/admin-service.ts";
+import { adminRoutes } from "../server/admin-routes.ts";
 import { MetaClient } from "../meta/client.ts";
 import { Announcements } from "../meta/enterprise/announcements.ts";
 import { Gossip } from "../meta/enterprise/gossip.ts";
 import { Leases } from "../meta/enterprise/leases.ts";
-import { enterpriseRoutes } from "../meta/enterprise/routes.ts";
-import { metaRoutes } from "../meta/http.ts";
+import { enterpriseRoutes } from "../server/enterprise-routes.ts";
+import { metaRoutes } from "../server/meta-routes.ts";
 import type { MetaService } from "../meta/service.ts";
 import { TcpTransport } from "../raft/transport.ts";
 import type { PeerAccess } from "../util/http-client.ts";
-import { HttpService } from "../util/http-server.ts";
+import { HttpService } from "../server/http-server.ts";
 import { VERSION } from "../version.ts";
 import { StorageCorruptionError } from "../raft/storage/corruption.ts";
 import { advertised, splitHostPort, type Config } from "./config.ts";

@@ -8,9 +8,9 @@
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import type { TransportTlsOptions } from "../raft/transport.ts";
-import { authGuard, internalAuthorization } from "../util/auth.ts";
+import { authGuard, internalAuthorization } from "../server/auth.ts";
 import type { PeerAccess } from "../util/http-client.ts";
-import type { RequestContext } from "../util/http-server.ts";
+import type { RequestContext } from "../server/http-server.ts";
 import { ConfigError, readSecrets, type Config } from "./config.ts";
 
 /**

@@ -17,16 +17,10 @@
 import { emptyData, type DatabaseInfo, type MetaData, type RetentionPolicyInfo } from "../proto/index.ts";
 import { databaseNotFound, MetaError, metaError, retentionPolicyNotFound } from "./errors.ts";
 import { DatabaseList } from "./database-list.ts";
+import type { DatabaseState, DeepReadonly, RetentionPolicyState, Writable } from "./readonly.ts";
 
 /** Longest database or retention policy name (bytes): it becomes a directory name on disk. */
 export const MAX_NAME_LEN = 255;
-
-/** `T` with every field and element read-only, all the way down. */
-export type DeepReadonly<T> = T extends readonly (infer E)[]
-  ? readonly DeepReadonly<E>[]
-  : T extends object
-    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
-    : T;
 
 /**
  * A published metadata state: the protobuf `Data`, read-only all the way down and shared between
@@ -35,12 +29,6 @@ export type DeepReadonly<T> = T extends readonly (infer E)[]
 export type MetaState = {
   readonly [K in Exclude<keyof MetaData, "databases">]: DeepReadonly<MetaData[K]>;
 } & { readonly databases: DatabaseList };
-export type DatabaseState = DeepReadonly<DatabaseInfo>;
-export type RetentionPolicyState = DeepReadonly<RetentionPolicyInfo>;
-
-/** One level made writable: fields (or elements) can be replaced, what they hold stays read-only. */
-export type Writable<T> = { -readonly [K in keyof T]: T[K] };
-
 /** The state of `data` (decoded bytes, a SetDataCommand): its databases put in a DatabaseList. */
 export function stateOf(data: MetaData): MetaState {
   return { ...data, databases: DatabaseList.of(data.databases) };

@@ -18,7 +18,7 @@
  * each chunk the first time it writes into it; both are registered in the command's `copies`, as
  * MetaDraft does for the objects it copies.
  */
-import type { DatabaseState } from "./data.ts";
+import type { DatabaseState } from "./readonly.ts";
 
 /**
  * Databases per chunk when full. Copying one costs well under a microsecond; the encoding and the

@@ -17,8 +17,8 @@ import {
   requireDatabase,
   requireRetentionPolicy,
   type MetaDraft,
-  type RetentionPolicyState,
 } from "./data.ts";
+import type { RetentionPolicyState } from "./readonly.ts";
 import { forgetShards } from "./shards.ts";
 import { MIN_RETENTION_POLICY_DURATION, normalisedShardGroupDuration } from "./durations.ts";
 

@@ -27,15 +27,8 @@ import {
   ProtoError,
 } from "../proto/index.ts";
 import type { DataFields, DatabaseInfo, MetaCommand, NodeInfo } from "../proto/index.ts";
-import {
-  emptyData,
-  findDatabase,
-  MetaDraft,
-  MetaIndex,
-  stateOf,
-  type DatabaseState,
-  type MetaState,
-} from "./data.ts";
+import { emptyData, findDatabase, MetaDraft, MetaIndex, stateOf, type MetaState } from "./data.ts";
+import type { DatabaseState } from "./readonly.ts";
 import type { DatabaseChunk } from "./database-list.ts";
 import { MetaError } from "./errors.ts";
 import {

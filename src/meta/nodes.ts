@@ -1,6 +1,7 @@
 /** Meta and data node membership records (Go: Data.CreateMetaNode & co.). */
 import type { NodeInfo } from "../proto/index.ts";
-import { nextId, type DeepReadonly, type MetaDraft } from "./data.ts";
+import { nextId, type MetaDraft } from "./data.ts";
+import type { DeepReadonly } from "./readonly.ts";
 import { MetaError, metaError, META_ERRORS } from "./errors.ts";
 import { releaseShardsOf } from "./shards.ts";
 

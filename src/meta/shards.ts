@@ -18,13 +18,11 @@ import {
   nextId,
   requireDatabaseKey,
   requireRetentionPolicy,
-  type DeepReadonly,
   type IndexedState,
   type MetaDraft,
   type MetaState,
-  type RetentionPolicyState,
-  type Writable,
 } from "./data.ts";
+import type { DeepReadonly, RetentionPolicyState, Writable } from "./readonly.ts";
 
 type ShardGroupState = DeepReadonly<ShardGroupInfo>;
 export type ShardState = DeepReadonly<ShardInfo>;

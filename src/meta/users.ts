@@ -1,7 +1,8 @@
 /** Users, their password hashes and privileges (Go: Data.CreateUser & co.). */
 import type { UserInfo } from "../proto/index.ts";
 import { metaError } from "./errors.ts";
-import { requireDatabase, type MetaDraft, type Writable, type DeepReadonly } from "./data.ts";
+import { requireDatabase, type MetaDraft } from "./data.ts";
+import type { DeepReadonly, Writable } from "./readonly.ts";
 
 /** The named user made writable; throws userNotFound. */
 function editUser(draft: MetaDraft, name: string): Writable<DeepReadonly<UserInfo>> {

@@ -2,7 +2,7 @@
  * Wire format of the data nodes' cluster RPC (TCP 8088): the client writes the mux byte 2, then
  * frames of one type byte, an int64 big-endian length and a protobuf message (data-rpc.proto).
  * ListShards and LeaveCluster requests are the bare type byte. Both directions are here, so the
- * meta tier's client (src/admin/data-node-rpc.ts) and the tests' data-node stand-in share them.
+ * meta tier's client (src/cluster/data-node-rpc.ts) and the tests' data-node stand-in share them.
  */
 import protobuf from "protobufjs";
 import { DATA_RPC_PROTO } from "./schema.ts";

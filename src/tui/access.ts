@@ -7,9 +7,9 @@
  */
 
 import { readFileSync } from "node:fs";
-import { AdminClient } from "../admin/client.ts";
-import { clientFor, withDefaultPort, type ApiChoice } from "../cluster-api/detect.ts";
-import type { ApiKind } from "../cluster-api/types.ts";
+import { AdminClient } from "../client/admin-client.ts";
+import { clientFor, withDefaultPort, type ApiChoice } from "../client/detect.ts";
+import type { ApiKind } from "../client/cluster-api.ts";
 import { HttpStatusError, peerOptions, type PeerAccess } from "../util/http-client.ts";
 import { signJwt } from "../util/jwt.ts";
 import { AdminPool } from "./admin-pool.ts";

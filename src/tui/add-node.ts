@@ -5,28 +5,14 @@
  * decides; its answer (or refusal) is the result shown.
  */
 
-import type { NodeResult } from "../admin/api-types.ts";
+import type { NodeResult } from "../contract/cluster.ts";
 import { quorumSize } from "../raft/membership.ts";
 import { isHostPort } from "../util/address.ts";
 import type { PeerAccess } from "../util/http-client.ts";
-import { nodeName } from "../util/wording.ts";
+import { nodeName } from "../wording.ts";
 import type { ClusterSnapshot } from "./model.ts";
 import { fetchStatus } from "./node-status.ts";
-import type { Action } from "./state.ts";
-
-export interface AddPlan {
-  httpAddr: string;
-  reachable: boolean;
-  /** The node's Raft address, from its /status. */
-  raftAddr: string | null;
-  /** The node's own Raft state ("unbootstrapped" = blank, ready to be added). */
-  state: string | null;
-  votersBefore: number;
-  votersAfter: number;
-  quorumAfter: number;
-  refusal: string | null;
-  warnings: string[];
-}
+import type { Action, AddPlan } from "./state.ts";
 
 export interface AddApi {
   addMeta(httpAddr: string): Promise<NodeResult>;

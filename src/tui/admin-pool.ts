@@ -7,8 +7,8 @@
  * service: they go to the one in use, whose plan the operator saw.
  */
 
-import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../admin/api-types.ts";
-import type { ApiKind } from "../cluster-api/types.ts";
+import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
+import type { ApiKind } from "../client/cluster-api.ts";
 import { HttpStatusError } from "../util/http-client.ts";
 
 export interface AdminEndpoint {

@@ -5,8 +5,8 @@
  * `influx-cluster tui config path|show` tells where the settings live and what they hold.
  */
 
-import { detectAmong } from "../cluster-api/detect.ts";
-import type { ApiKind } from "../cluster-api/types.ts";
+import { detectAmong } from "../client/detect.ts";
+import type { ApiKind } from "../client/cluster-api.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../util/flags.ts";
 import { UnreachableError, type PeerAccess } from "../util/http-client.ts";
 import { VERSION } from "../version.ts";

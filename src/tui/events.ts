@@ -1,6 +1,6 @@
 /** Changes between two cluster snapshots, as lines for the events history. */
 
-import { leaderText, MEMBERSHIP_UNKNOWN, nodeDownText, nodeName } from "../util/wording.ts";
+import { leaderText, MEMBERSHIP_UNKNOWN, nodeDownText, nodeName } from "../wording.ts";
 import type { ClusterSnapshot, NodeRow } from "./model.ts";
 
 export type Tone = "info" | "ok" | "warn" | "error";

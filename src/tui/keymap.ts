@@ -7,8 +7,14 @@
  */
 
 import type { NodeRow } from "./model.ts";
-import { removalBlocked } from "./removal.ts";
-import { CONFIRM_GRACE_MS, selectedRow, type Action, type AppState, type Mode } from "./state.ts";
+import {
+  CONFIRM_GRACE_MS,
+  removalBlocked,
+  selectedRow,
+  type Action,
+  type AppState,
+  type Mode,
+} from "./state.ts";
 
 /** Side effects the bindings ask the app for (network, clipboard, exit). */
 export interface KeyHandlers {

@@ -1,6 +1,6 @@
 /** What the TUI knows about the cluster: one row per node, merged from the admin service's /show and each node's own /ping and /status. */
 
-import type { NodeRaftState } from "../admin/api-types.ts";
+import type { NodeRaftState } from "../contract/cluster.ts";
 import type { StatusJson } from "../meta/service.ts";
 import { quorumSize } from "../raft/membership.ts";
 

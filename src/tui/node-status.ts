@@ -3,7 +3,7 @@
  * Bounded by its own deadline; a failure comes back as a reason, never as an exception.
  */
 
-import type { MetaApiStatus } from "../cluster-api/meta-api.ts";
+import type { MetaApiStatus } from "../client/meta-api.ts";
 import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http-client.ts";
 import type { MetaStatus } from "./model.ts";
 import { describeError } from "./probe.ts";

@@ -6,7 +6,7 @@
  */
 
 import type { Agent } from "undici";
-import type { ShowResult } from "../admin/api-types.ts";
+import type { ShowResult } from "../contract/cluster.ts";
 import { HttpStatusError, PLAIN_HTTP, type PeerAccess } from "../util/http-client.ts";
 import { accessHint } from "./access.ts";
 import type { ClusterSnapshot, NodeRow, Role } from "./model.ts";

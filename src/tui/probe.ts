@@ -7,8 +7,8 @@
  */
 
 import { Agent, request } from "undici";
-import type { MetaApiStatus } from "../cluster-api/meta-api.ts";
-import { answersPing } from "../cluster-api/meta-http.ts";
+import type { MetaApiStatus } from "../client/meta-api.ts";
+import { answersPing } from "../client/meta-http.ts";
 import { peerUrl, PLAIN_HTTP, type PeerAccess } from "../util/http-client.ts";
 import type { Role } from "./model.ts";
 

@@ -4,8 +4,7 @@
  * Results go to the reducer as actions.
  */
 
-import type { RemovalPlan, RemoveMetaResult } from "../admin/api-types.ts";
-import type { NodeRow } from "./model.ts";
+import type { RemovalPlan, RemoveMetaResult } from "../contract/cluster.ts";
 import type { Action, AppState, Removal } from "./state.ts";
 
 export interface RemovalApi {
@@ -14,15 +13,6 @@ export interface RemovalApi {
 }
 
 type Dispatch = (action: Action) => void;
-
-/** Why `d` cannot act on `row`, or null when it may ask about the removal. */
-export function removalBlocked(state: AppState, row: NodeRow | null): string | null {
-  if (!row) return "no node selected";
-  if (state.readOnly) return `read-only (${state.readOnly}): removing nodes is disabled`;
-  if (row.role !== "meta")
-    return `${row.httpAddr} is a data node; d removes meta nodes only (use influxd-ctl remove-data)`;
-  return null;
-}
 
 /**
  * Fetches the plan. When the plain removal would need force (the node is unreachable, or quorum

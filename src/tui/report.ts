@@ -5,7 +5,7 @@
  * answer.
  */
 
-import { leaderText, MEMBERSHIP_UNKNOWN } from "../util/wording.ts";
+import { leaderText, MEMBERSHIP_UNKNOWN } from "../wording.ts";
 import { quorumSize } from "../raft/membership.ts";
 import { quorumHealth, verdict, type ClusterSnapshot } from "./model.ts";
 import { plainTable } from "./table-format.ts";

@@ -5,7 +5,7 @@
  */
 
 import Conf from "conf";
-import { API_CHOICES, type ApiChoice } from "../cluster-api/detect.ts";
+import { API_CHOICES, type ApiChoice } from "../client/detect.ts";
 import { parseDuration } from "../util/duration.ts";
 
 /** Authentication the cluster's `[meta] auth-enabled` takes; basic is refused by the server. */

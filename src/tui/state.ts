@@ -3,12 +3,10 @@
  * key handling, polling and the add and removal flows stay testable without a terminal.
  */
 
-import type { RemovalPlan, RemoveMetaResult, NodeResult } from "../admin/api-types.ts";
-import { addedText, nodeName, oneLine, removedText } from "../util/wording.ts";
-import type { AddPlan } from "./add-node.ts";
+import type { RemovalPlan, RemoveMetaResult, NodeResult } from "../contract/cluster.ts";
+import { addedText, nodeName, oneLine, removedText } from "../wording.ts";
 import { diffSnapshots, type ClusterEvent, type Tone } from "./events.ts";
 import type { ClusterSnapshot, MetaStatus, NodeRow } from "./model.ts";
-import { removalBlocked } from "./removal.ts";
 import { nextSort, sortRows, type SortKey } from "./table-format.ts";
 
 export type Mode =
@@ -474,4 +472,27 @@ export function reducer(state: AppState, action: Action): AppState {
       if (state.size.columns === action.columns && state.size.rows === action.rows) return state;
       return { ...state, size: { columns: action.columns, rows: action.rows } };
   }
+}
+
+export interface AddPlan {
+  httpAddr: string;
+  reachable: boolean;
+  /** The node's Raft address, from its /status. */
+  raftAddr: string | null;
+  /** The node's own Raft state ("unbootstrapped" = blank, ready to be added). */
+  state: string | null;
+  votersBefore: number;
+  votersAfter: number;
+  quorumAfter: number;
+  refusal: string | null;
+  warnings: string[];
+}
+
+/** Why `d` cannot act on `row`, or null when it may ask about the removal. */
+export function removalBlocked(state: AppState, row: NodeRow | null): string | null {
+  if (!row) return "no node selected";
+  if (state.readOnly) return `read-only (${state.readOnly}): removing nodes is disabled`;
+  if (row.role !== "meta")
+    return `${row.httpAddr} is a data node; d removes meta nodes only (use influxd-ctl remove-data)`;
+  return null;
 }

@@ -2,7 +2,7 @@
 
 import { useEffect, useRef } from "react";
 import type { Logger } from "pino";
-import type { ShowResult } from "../admin/api-types.ts";
+import type { ShowResult } from "../contract/cluster.ts";
 import type { PeerAccess } from "../util/http-client.ts";
 import { ClusterPoller } from "./poller.ts";
 import type { Action } from "./state.ts";

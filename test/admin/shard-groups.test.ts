@@ -1,8 +1,8 @@
-// The compact /show-shards listing (src/admin/shard-groups.ts): what the server lists is what the
+// The compact /show-shards listing (src/cluster/shard-groups.ts): what the server lists is what the
 // client reads back, in Go's shape; a listing cut short or pointing outside its texts is refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { isShardGroupListing, listShardGroups, shardsOfGroups } from "../../src/admin/shard-groups.ts";
+import { isShardGroupListing, listShardGroups, shardsOfGroups } from "../../src/cluster/shard-groups.ts";
 
 const ZERO = "0001-01-01T00:00:00Z";
 const nodes = [

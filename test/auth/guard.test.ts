@@ -10,9 +10,9 @@ import {
   BASIC_UNSUPPORTED,
   internalAuthorization,
   UNPARSABLE_CREDENTIALS,
-} from "../../src/util/auth.ts";
+} from "../../src/server/auth.ts";
 import { request } from "../../src/util/http-client.ts";
-import { HttpService, sendJson } from "../../src/util/http-server.ts";
+import { HttpService, sendJson } from "../../src/server/http-server.ts";
 import { signJwt } from "../../src/util/jwt.ts";
 
 const SHARED = "operators-secret-4f1d";

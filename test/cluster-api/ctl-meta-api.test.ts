@@ -3,7 +3,7 @@
 // meta cluster does: every command, 307 from followers, empty 204s, the client-side safety plan.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { MetaApi } from "../../src/cluster-api/meta-api.ts";
+import { MetaApi } from "../../src/client/meta-api.ts";
 import { PLAIN_HTTP } from "../../src/util/http-client.ts";
 import { ctl } from "../support/cluster.ts";
 import { GO_VERSION, GoMetaCluster, type StandinOptions } from "../support/go-meta-standin.ts";
@@ -32,7 +32,7 @@ test("show: meta nodes with versions and the leader, data nodes, from /show-clus
       r.stdout,
       new RegExp(`^\\d +${esc(n.raftAddr)} +${esc(n.httpAddr)} +${esc(GO_VERSION)} `, "m"),
     );
-  // The leader is named by its HTTP address (src/util/wording.ts), as with the admin service.
+  // The leader is named by its HTTP address (src/wording.ts), as with the admin service.
   assert.match(r.stdout, new RegExp(`^Leader +${esc(c.nodes[0].httpAddr)}$`, "m"));
   const d = c.dataNodes[0];
   assert.match(r.stdout, new RegExp(`^4 +${esc(d.tcpAddr)} +${esc(d.httpAddr)} +${esc(GO_VERSION)} `, "m"));

@@ -5,9 +5,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { withDefaultPort } from "../../src/cluster-api/detect.ts";
-import { MetaApi } from "../../src/cluster-api/meta-api.ts";
-import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { withDefaultPort } from "../../src/client/detect.ts";
+import { MetaApi } from "../../src/client/meta-api.ts";
+import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { ctl } from "../support/cluster.ts";
 import { GO_VERSION, GoMetaCluster } from "../support/go-meta-standin.ts";
 

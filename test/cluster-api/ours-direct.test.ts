@@ -4,8 +4,8 @@
 // (a data-node stand-in on a real TCP port) and shards. Real influxd processes on loopback.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { MetaApi } from "../../src/cluster-api/meta-api.ts";
-import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { MetaApi } from "../../src/client/meta-api.ts";
+import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { ClusterPoller } from "../../src/tui/poller.ts";
 import { request } from "../../src/util/http-client.ts";
 import { VERSION } from "../../src/version.ts";

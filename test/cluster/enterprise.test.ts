@@ -1,11 +1,11 @@
 // The Enterprise meta API on 8091 against real influxd processes, with TypeScript data-node
 // stand-ins on real TCP ports: what the Go influxd-ctl and the Go data nodes call, with the
 // answers, status codes and side effects they rely on, and our safety rules on removals.
-import { isShardGroupListing, shardsOfGroups } from "../../src/admin/shard-groups.ts";
+import { isShardGroupListing, shardsOfGroups } from "../../src/cluster/shard-groups.ts";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
-import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import type { MetaData } from "../../src/proto/index.ts";
 import { request, type HttpResponse } from "../../src/util/http-client.ts";
 import { VERSION } from "../../src/version.ts";

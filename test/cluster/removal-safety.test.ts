@@ -5,7 +5,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { encodeCommand } from "../../src/proto/index.ts";
 import { HttpStatusError, request } from "../../src/util/http-client.ts";
 import type { StatusJson } from "../../src/meta/service.ts";

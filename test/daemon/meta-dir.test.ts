@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { startLocalCluster, type LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
 import { createDatabases, metaClient, spawnInfluxd, status } from "../support/cluster.ts";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -4,7 +4,7 @@
  * Also keeps the timeline of leaders for the failure report.
  */
 
-import type { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import type { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { statuses } from "./nemesis.ts";
 
 export class LeaderMonitor {

@@ -8,7 +8,7 @@
  * resolved when the step runs, and the log records what was actually done.
  */
 
-import type { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import type { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { request } from "../../src/util/http-client.ts";
 import type { Rng } from "../raft/sim/rng.ts";
 import type { StatusJson } from "../../src/meta/service.ts";

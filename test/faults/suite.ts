@@ -17,7 +17,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { MetaClient } from "../../src/meta/client.ts";
 import type { StatusJson } from "../../src/meta/service.ts";
 import type { MetaData } from "../../src/proto/index.ts";

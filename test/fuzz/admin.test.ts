@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import fc from "fast-check";
-import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { request, type HttpResponse } from "../../src/util/http-client.ts";
 import { status } from "../support/cluster.ts";
 import { hostileString } from "./commands.ts";

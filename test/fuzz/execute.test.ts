@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { validateCommand } from "../../src/meta/fsm.ts";
 import {
   decodeCommand,

@@ -5,7 +5,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { pino } from "pino";
-import { HttpService, sendJson } from "../../src/util/http-server.ts";
+import { HttpService, sendJson } from "../../src/server/http-server.ts";
 import { request } from "../../src/util/http-client.ts";
 import { rawConnect, rawJsonBody } from "./raw-http.ts";
 

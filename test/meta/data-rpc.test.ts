@@ -7,7 +7,7 @@ import net from "node:net";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateDevCertificates } from "../../src/daemon/dev-certs.ts";
+import { generateDevCertificates } from "../../src/demo/dev-certs.ts";
 import {
   decodeCopyShardRequest,
   decodeErrResponse,
@@ -26,7 +26,7 @@ import {
   encodeShardIdRequest,
   FrameReader,
 } from "../../src/proto/data-rpc.ts";
-import { DataNodeRpc, DataNodeUnreachable } from "../../src/admin/data-node-rpc.ts";
+import { DataNodeRpc, DataNodeUnreachable } from "../../src/cluster/data-node-rpc.ts";
 import { DataNodeStandIn } from "../support/data-node.ts";
 
 const str = (s: string) => [...Buffer.from(s)];

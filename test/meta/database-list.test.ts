@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { CHUNK_SIZE, DatabaseList } from "../../src/meta/database-list.ts";
-import type { DatabaseState } from "../../src/meta/data.ts";
+import type { DatabaseState } from "../../src/meta/readonly.ts";
 
 const db = (name: string): DatabaseState => ({
   name,

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { defaultConfig } from "../../src/daemon/config.ts";
 import { Announcements, parseAnnouncement } from "../../src/meta/enterprise/announcements.ts";
 import { Leases } from "../../src/meta/enterprise/leases.ts";
-import { goTime } from "../../src/admin/data-nodes.ts";
+import { goTime } from "../../src/contract/data-tier.ts";
 
 const defaults = defaultConfig().meta;
 

@@ -1,7 +1,7 @@
 // The meta service's HTTP API (SPEC §4) on a real influxd process.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { decodeData, decodeResponse, encodeCommand } from "../../src/proto/index.ts";
 import { request } from "../../src/util/http-client.ts";
 import { gunzipSync } from "node:zlib";

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { MetaClient } from "../../src/meta/client.ts";
 import type { StatusJson } from "../../src/meta/service.ts";
 import { requestJson } from "../../src/util/http-client.ts";
-import type { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import type { LocalCluster } from "../../src/demo/local-cluster.ts";
 
 export const BIN = resolve("bin/influx-cluster.js");
 

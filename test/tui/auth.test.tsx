@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { render } from "ink-testing-library";
-import { LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { adminClientFor, loadAccess } from "../../src/tui/access.ts";
 import { App } from "../../src/tui/components/App.tsx";
 import { silentLogger } from "../../src/tui/log.ts";

@@ -9,7 +9,7 @@ import type { ClusterSnapshot } from "../../src/tui/model.ts";
 import { ClusterPoller } from "../../src/tui/poller.ts";
 import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
-import { startLocalCluster, type LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
 import { plain, prose } from "./frame.ts";
 import { KEY, settle } from "./harness.tsx";
 import { waitUntil } from "./wait.ts";

@@ -5,7 +5,7 @@
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { render } from "ink-testing-library";
-import { MetaApi } from "../../src/cluster-api/meta-api.ts";
+import { MetaApi } from "../../src/client/meta-api.ts";
 import { App } from "../../src/tui/components/App.tsx";
 import { silentLogger } from "../../src/tui/log.ts";
 import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";

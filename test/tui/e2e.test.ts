@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startLocalCluster, type LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
 import { ANY_ESCAPE, COLOR_ESCAPE } from "./frame.ts";
 import { Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";

@@ -1,6 +1,6 @@
 // Cluster pictures for reducer and view tests: the rows the poller would build for a 3-node cluster.
-import type { RemovalPlan } from "../../src/admin/api-types.ts";
-import type { AddPlan } from "../../src/tui/add-node.ts";
+import type { RemovalPlan } from "../../src/contract/cluster.ts";
+import type { AddPlan } from "../../src/tui/state.ts";
 import type { ClusterSnapshot, NodeRow } from "../../src/tui/model.ts";
 import { initialState, reducer, type Action, type AppState } from "../../src/tui/state.ts";
 

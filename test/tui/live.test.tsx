@@ -4,7 +4,7 @@
 import { after, afterEach, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { render } from "ink-testing-library";
-import { startLocalCluster, type LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
 import { adminPoolFor, loadAccess } from "../../src/tui/access.ts";
 import { App } from "../../src/tui/components/App.tsx";
 import { silentLogger } from "../../src/tui/log.ts";

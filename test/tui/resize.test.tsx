@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { createServer } from "node:net";
 import { render } from "ink";
-import { AdminClient } from "../../src/admin/client.ts";
+import { AdminClient } from "../../src/client/admin-client.ts";
 import { App } from "../../src/tui/components/App.tsx";
 import { silentLogger } from "../../src/tui/log.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";

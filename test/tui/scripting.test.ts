@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startLocalCluster, type LocalCluster } from "../../src/daemon/local-cluster.ts";
+import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
 import { waitUntil } from "./wait.ts";
 
 const BIN = resolve("bin/influx-cluster.js");

@@ -6,7 +6,7 @@ import { render } from "ink-testing-library";
 import { Screen, MIN_COLUMNS, MIN_ROWS } from "../../src/tui/components/Screen.tsx";
 import type { Action, AppState } from "../../src/tui/state.ts";
 import { chooseTheme, colorTheme, dumbTheme, noColorTheme, type Theme } from "../../src/tui/theme.ts";
-import type { AddPlan } from "../../src/tui/add-node.ts";
+import type { AddPlan } from "../../src/tui/state.ts";
 import { addPlan, healthy, metaRow, node3Down, plan, snapshot, stateAfter, T0 } from "./fixtures.ts";
 import { ANY_ESCAPE, COLOR_ESCAPE, lines, plain, prose, widest } from "./frame.ts";
 import { CONTEXT } from "./harness.tsx";

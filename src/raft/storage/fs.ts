@@ -1,7 +1,7 @@
 /**
  * The file-system surface the durable stores (WAL, stable store, snapshot store) need, and its
  * production implementation over node:fs/promises. The stores only talk to this interface so
- * the very same code runs over SimulatedFileSystem (sim-fs.ts), which models what survives a
+ * the very same code runs over the tests' SimulatedFileSystem (test/support/sim-fs.ts), which models what survives a
  * power loss, for crash tests and the deterministic cluster simulator.
  *
  * Durability contract the stores rely on (POSIX, Linux):
@@ -12,8 +12,6 @@
 import * as nodeFs from "node:fs/promises";
 import { constants as fsConstants, fdatasync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-
-export { SimulatedFileSystem } from "./sim-fs.ts";
 
 /** "read": existing file, read-only. "readwrite": existing file. "create": new file, must not
  *  exist (exclusive, so two writers can never silently share a file), read-write. */

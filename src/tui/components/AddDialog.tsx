@@ -1,5 +1,5 @@
 import { Text } from "ink";
-import { nodeName, warningText } from "../../util/wording.ts";
+import { nodeName, warningText } from "../../wording.ts";
 import type { Adding } from "../state.ts";
 import type { Theme } from "../theme.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";

@@ -1,7 +1,7 @@
 import { useApp, useStdout } from "ink";
 import type { Logger } from "pino";
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { ShowResult } from "../../admin/api-types.ts";
+import type { ShowResult } from "../../contract/cluster.ts";
 import { PLAIN_HTTP, type PeerAccess } from "../../util/http-client.ts";
 import { carryOutAdd, loadAddPlan, type AddApi } from "../add-node.ts";
 import { planCopy } from "../clipboard.ts";

@@ -1,4 +1,4 @@
-import { leaderText, NOT_IN_RAFT_CONFIG, nodeDownText, nodeName } from "../../util/wording.ts";
+import { leaderText, NOT_IN_RAFT_CONFIG, nodeDownText, nodeName } from "../../wording.ts";
 import type { ClusterEvent } from "../events.ts";
 import type { NodeRow } from "../model.ts";
 import type { Detail } from "../state.ts";

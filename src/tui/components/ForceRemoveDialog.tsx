@@ -1,5 +1,5 @@
 import { Text } from "ink";
-import { warningText } from "../../util/wording.ts";
+import { warningText } from "../../wording.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
 import { planLines, type RemovalDialogProps } from "./RemoveDialog.tsx";
 

@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
-import type { ApiKind } from "../../cluster-api/types.ts";
-import { leaderText, MEMBERSHIP_UNKNOWN } from "../../util/wording.ts";
+import type { ApiKind } from "../../client/cluster-api.ts";
+import { leaderText, MEMBERSHIP_UNKNOWN } from "../../wording.ts";
 import { adminTrouble } from "../events.ts";
 import { quorumHealth, type ClusterSnapshot } from "../model.ts";
 import { HEALTH_TEXT } from "../report.ts";

@@ -1,4 +1,4 @@
-import { warningText } from "../../util/wording.ts";
+import { warningText } from "../../wording.ts";
 import type { Removal } from "../state.ts";
 import type { Theme } from "../theme.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";

@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import type { ApiKind } from "../../cluster-api/types.ts";
+import type { ApiKind } from "../../client/cluster-api.ts";
 import { detailRow, visibleRows, type AppState } from "../state.ts";
 import { wrapText } from "../text.ts";
 import type { Theme } from "../theme.ts";

@@ -7,7 +7,7 @@
  */
 import { RaftNode, type RaftLogger } from "../../../src/raft/host.ts";
 import { NotLeaderError, LeadershipTransferInProgressError } from "../../../src/raft/errors.ts";
-import { SimulatedCrashError, SimulatedFileSystem } from "../../../src/raft/storage/sim-fs.ts";
+import { SimulatedCrashError, SimulatedFileSystem } from "../../support/sim-fs.ts";
 import { errorCode } from "../../../src/raft/storage/fs.ts";
 import { SegmentedWal } from "../../../src/raft/storage/wal.ts";
 import { FileStableStore } from "../../../src/raft/storage/stable.ts";

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeFileSystem, errorCode, type FileSystem } from "../../../src/raft/storage/fs.ts";
-import { SimulatedCrashError, SimulatedFileSystem } from "../../../src/raft/storage/sim-fs.ts";
+import { SimulatedCrashError, SimulatedFileSystem } from "../../support/sim-fs.ts";
 import { seededRandom } from "./helpers.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);

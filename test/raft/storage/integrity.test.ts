@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { StorageCorruptionError } from "../../../src/raft/storage/corruption.ts";
 import { checkStores } from "../../../src/raft/storage/integrity.ts";
-import { SimulatedFileSystem } from "../../../src/raft/storage/sim-fs.ts";
+import { SimulatedFileSystem } from "../../support/sim-fs.ts";
 import { FileSnapshotStore } from "../../../src/raft/storage/snapshots.ts";
 import { FileStableStore, STABLE_FILE } from "../../../src/raft/storage/stable.ts";
 import { SegmentedWal } from "../../../src/raft/storage/wal.ts";

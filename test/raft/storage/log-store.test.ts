@@ -8,7 +8,7 @@ import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/p
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeFileSystem, type FileSystem } from "../../../src/raft/storage/fs.ts";
-import { SimulatedFileSystem } from "../../../src/raft/storage/sim-fs.ts";
+import { SimulatedFileSystem } from "../../support/sim-fs.ts";
 import { MemoryLogStore } from "../../../src/raft/storage/memory.ts";
 import { SegmentedWal, WalCorruptionError, type WalOptions } from "../../../src/raft/storage/wal.ts";
 import { EntryType, type LogStore } from "../../../src/raft/types.ts";

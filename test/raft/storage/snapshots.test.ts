@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeFileSystem, type FileSystem } from "../../../src/raft/storage/fs.ts";
-import { SimulatedCrashError, SimulatedFileSystem } from "../../../src/raft/storage/sim-fs.ts";
+import { SimulatedCrashError, SimulatedFileSystem } from "../../support/sim-fs.ts";
 import { FileSnapshotStore } from "../../../src/raft/storage/snapshots.ts";
 import { MemorySnapshotStore } from "../../../src/raft/storage/memory.ts";
 import type { Snapshot } from "../../../src/raft/types.ts";

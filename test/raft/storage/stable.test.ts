@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeFileSystem, type FileSystem } from "../../../src/raft/storage/fs.ts";
-import { SimulatedCrashError, SimulatedFileSystem } from "../../../src/raft/storage/sim-fs.ts";
+import { SimulatedCrashError, SimulatedFileSystem } from "../../support/sim-fs.ts";
 import { FileStableStore, STABLE_FILE } from "../../../src/raft/storage/stable.ts";
 import { MemoryStableStore } from "../../../src/raft/storage/memory.ts";
 import type { HardState } from "../../../src/raft/types.ts";

@@ -12,7 +12,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SimulatedCrashError, SimulatedFileSystem } from "../../../src/raft/storage/sim-fs.ts";
+import { SimulatedCrashError, SimulatedFileSystem } from "../../support/sim-fs.ts";
 import { SegmentedWal } from "../../../src/raft/storage/wal.ts";
 import type { Entry } from "../../../src/raft/types.ts";
 import { allEntries, describe, entries, entry, seededRandom } from "./helpers.ts";

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeFileSystem } from "../../../src/raft/storage/fs.ts";
-import { SimulatedFileSystem } from "../../../src/raft/storage/sim-fs.ts";
+import { SimulatedFileSystem } from "../../support/sim-fs.ts";
 import { SegmentedWal, WalCorruptionError, segmentFileName } from "../../../src/raft/storage/wal.ts";
 import type { Entry } from "../../../src/raft/types.ts";
 import { allEntries, describe, entries } from "./helpers.ts";

@@ -19,7 +19,7 @@ import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
 import type { Logger } from "pino";
 import { HttpError, type RequestContext } from "./http-server.ts";
-import { signJwt, verifyJwt } from "./jwt.ts";
+import { signJwt, verifyJwt } from "../util/jwt.ts";
 
 export const AUTH_FAILED = "authorization failed";
 export const UNPARSABLE_CREDENTIALS = "unable to parse authentication credentials";

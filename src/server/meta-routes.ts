@@ -2,12 +2,12 @@
 
 import { encodeResponse } from "../proto/index.ts";
 import { RaftError } from "../raft/errors.ts";
-import { validateCommand } from "./fsm.ts";
-import { HttpError, sendBytes, sendJson, type RequestContext, type Routes } from "../util/http-server.ts";
-import { refuse } from "../util/auth.ts";
+import { validateCommand } from "../meta/fsm.ts";
+import { HttpError, sendBytes, sendJson, type RequestContext, type Routes } from "./http-server.ts";
+import { refuse } from "./auth.ts";
 import { parseDuration } from "../util/duration.ts";
-import { raftErrorToHttp, unavailable } from "./raft-http.ts";
-import { NotLeader, type MetaService, type RemovalOptions } from "./service.ts";
+import { raftErrorToHttp, unavailable } from "./errors.ts";
+import { NotLeader, type MetaService, type RemovalOptions } from "../meta/service.ts";
 
 /** The part of this node's lifecycle (src/daemon/node-lifecycle.ts) the routes use. */
 export interface RemovableNode {

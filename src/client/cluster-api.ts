@@ -6,13 +6,13 @@
  * both modes.
  */
 
-import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../admin/api-types.ts";
-import type { ClusterShardInfo, ShardOwnerInfo } from "../admin/data-nodes.ts";
+import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
+import type { ClusterShardInfo, ShardOwnerInfo } from "../contract/data-tier.ts";
 
 export type ApiKind = "admin" | "meta";
 
 /** One owner of a shard, as `GET /show-shards` reports it: our meta nodes send every field
- *  (src/admin/data-nodes.ts); a Go node fills state, size and times only with `?verbose=true`. */
+ *  (src/cluster/data-nodes.ts); a Go node fills state, size and times only with `?verbose=true`. */
 export type ShardOwner = Pick<ShardOwnerInfo, "id" | "tcpAddr"> &
   Partial<Omit<ShardOwnerInfo, "id" | "tcpAddr">>;
 

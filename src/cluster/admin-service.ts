@@ -11,7 +11,7 @@
 import type { Logger } from "pino";
 import type { LocalNodeControl } from "../daemon/node-lifecycle.ts";
 import { MetaClient, MetaCommandError, MetaRequestError } from "../meta/client.ts";
-import { isTransient, raftErrorToHttp, unavailable } from "../meta/raft-http.ts";
+import { isTransient, raftErrorToHttp, unavailable } from "../server/errors.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
 import { removalWarnings, planVerdict, removalFacts } from "../raft/membership.ts";
 import type { Configuration } from "../raft/types.ts";
@@ -25,7 +25,7 @@ import {
   requestJson,
   type PeerAccess,
 } from "../util/http-client.ts";
-import { HttpError } from "../util/http-server.ts";
+import { HttpError } from "../server/http-server.ts";
 import { DataNodeOperations, type DataNodeOptions } from "./data-nodes.ts";
 import type {
   DataNodeView,
@@ -34,7 +34,7 @@ import type {
   RemovalPlan,
   RemoveMetaResult,
   ShowResult,
-} from "./api-types.ts";
+} from "../contract/cluster.ts";
 
 export interface AdminOptions {
   pingTimeoutMs: number;

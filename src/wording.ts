@@ -4,7 +4,7 @@
  * CLI's text and the TUI's dialogs, status line and events say the same thing the same way.
  */
 
-import type { NodeResult, RemoveMetaResult } from "../admin/api-types.ts";
+import type { NodeResult, RemoveMetaResult } from "./contract/cluster.ts";
 
 /** "meta node 2 at node2:8091" (id 0 = not registered yet: "meta node node2:8091"). */
 export function nodeName(role: "meta" | "data", id: number, httpAddr: string): string {

@@ -7,7 +7,7 @@
  */
 
 import { RaftError } from "../raft/errors.ts";
-import { HttpError } from "../util/http-server.ts";
+import { HttpError } from "./http-server.ts";
 
 /** Codes of the states that pass by themselves: answer 503 and let the client retry. */
 const TRANSIENT = new Set([

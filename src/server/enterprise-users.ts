@@ -6,9 +6,9 @@
  * cluster has no fine-grained authorization to store them in.
  */
 import bcrypt from "bcryptjs";
-import { encodeCommand, type MetaCommand } from "../../proto/index.ts";
-import { HttpError, sendJson, type RequestContext, type Routes } from "../../util/http-server.ts";
-import type { MetaService } from "../service.ts";
+import { encodeCommand, type MetaCommand } from "../proto/index.ts";
+import { HttpError, sendJson, type RequestContext, type Routes } from "./http-server.ts";
+import type { MetaService } from "../meta/service.ts";
 
 /** bcrypt cost of the Go meta client, so hashes are interchangeable. */
 const BCRYPT_COST = 10;

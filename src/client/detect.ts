@@ -13,7 +13,7 @@ import { UnreachableError, type HttpResponse, type PeerAccess } from "../util/ht
 import { AdminApi } from "./admin-api.ts";
 import { MetaHttp } from "./meta-http.ts";
 import { MetaApi } from "./meta-api.ts";
-import type { ApiKind, ClusterApi, ClusterOperations } from "./types.ts";
+import type { ApiKind, ClusterApi, ClusterOperations } from "./cluster-api.ts";
 
 export const API_CHOICES = ["auto", "admin", "meta"] as const;
 export type ApiChoice = (typeof API_CHOICES)[number];

@@ -6,13 +6,13 @@
  * Raft) and the view connects the way an operator's would: through the CA and secret files.
  */
 
-import { startLocalCluster, type LocalCluster } from "../daemon/local-cluster.ts";
+import { startLocalCluster, type LocalCluster } from "./local-cluster.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../util/flags.ts";
-import { adminPoolFor, loadAccess } from "./access.ts";
-import { loadInteractive, printOnce } from "./cli.ts";
-import { defaultLogFile } from "./log.ts";
-import type { Connection } from "./settings.ts";
-import { chooseTheme } from "./theme.ts";
+import { adminPoolFor, loadAccess } from "../tui/access.ts";
+import { loadInteractive, printOnce } from "../tui/cli.ts";
+import { defaultLogFile } from "../tui/log.ts";
+import type { Connection } from "../tui/settings.ts";
+import { chooseTheme } from "../tui/theme.ts";
 
 const FLAGS: FlagSpecs = {
   size: { kind: "string", arg: "n", help: "number of meta nodes (1 to 7)", default: "3" },

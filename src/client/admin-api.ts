@@ -3,11 +3,11 @@
  * shard endpoints: shard commands go to the meta API of the meta node it runs beside.
  */
 
-import { AdminClient } from "../admin/client.ts";
-import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../admin/api-types.ts";
+import { AdminClient } from "./admin-client.ts";
+import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
 import { peerOptions, type PeerAccess } from "../util/http-client.ts";
 import { MetaApi } from "./meta-api.ts";
-import type { ClusterApi, ShardList } from "./types.ts";
+import type { ClusterApi, ShardList } from "./cluster-api.ts";
 
 export interface AdminApiOptions {
   bind: string;

@@ -17,7 +17,7 @@ import {
   SHARD_GROUPS_FORMAT,
   shardsOfGroups,
   type ShardGroupListing,
-} from "../admin/shard-groups.ts";
+} from "../cluster/shard-groups.ts";
 import type {
   DataNodeView,
   MetaNodeView,
@@ -26,13 +26,13 @@ import type {
   RemovalPlan,
   RemoveMetaResult,
   ShowResult,
-} from "../admin/api-types.ts";
+} from "../contract/cluster.ts";
 import type { StatusJson } from "../meta/service.ts";
 import type { HttpResponse, PeerAccess } from "../util/http-client.ts";
 import { formatDuration } from "../util/duration.ts";
 import { answersPing, MetaHttp } from "./meta-http.ts";
-import { noLeaderToRemove, noSuchMetaNode, planDirectRemoval } from "./removal-plan.ts";
-import type { ClusterApi, ShardList, ShardView } from "./types.ts";
+import { noLeaderToRemove, noSuchMetaNode, planDirectRemoval } from "../cluster/removal-plan.ts";
+import type { ClusterApi, ShardList, ShardView } from "./cluster-api.ts";
 
 /** `GET /status` of a meta node: Go's fields; our meta nodes add `version` and `raft`. */
 export interface MetaApiStatus {

@@ -23,7 +23,13 @@
  * (1-based, counted from the call): that operation and every later one reject with
  * SimulatedCrashError until `crash()` or `crashProcess()` is called.
  */
-import { FsError, type FileHandle, type FileStat, type FileSystem, type OpenMode } from "./fs.ts";
+import {
+  FsError,
+  type FileHandle,
+  type FileStat,
+  type FileSystem,
+  type OpenMode,
+} from "../../src/raft/storage/fs.ts";
 
 /** Uniform float in [0, 1). */
 export type Random = () => number;

@@ -2,7 +2,7 @@
  * Cluster operations on data nodes and shards, one implementation behind both the admin service
  * (8084, influxd-ctl and the TUI) and the Enterprise meta API (8091, the Go influxd-ctl): each
  * changes the metadata through the meta client (one command through the leader) and tells the
- * data nodes through their cluster RPC (src/admin/data-node-rpc.ts). Shapes: docs/http-api.md.
+ * data nodes through their cluster RPC (src/cluster/data-node-rpc.ts). Shapes: docs/http-api.md.
  */
 import type { Logger } from "pino";
 import type { MetaClient } from "../meta/client.ts";
@@ -11,9 +11,14 @@ import type { MetaService } from "../meta/service.ts";
 import type { MetaCommand, MetaData, NodeInfo } from "../proto/index.ts";
 import type { MetaState } from "../meta/data.ts";
 import { listShardGroups, shardsOf, type ListedGroup, type ShardGroupListing } from "./shard-groups.ts";
-import type { ShardOwnerStatus } from "../proto/data-rpc.ts";
+import {
+  goTime,
+  type ClusterShardInfo,
+  type DataNodeInfo,
+  type ShardOwnerInfo,
+} from "../contract/data-tier.ts";
 import { requestJson, type TlsClientOptions } from "../util/http-client.ts";
-import { HttpError } from "../util/http-server.ts";
+import { HttpError } from "../server/http-server.ts";
 import { DataNodeRpc } from "./data-node-rpc.ts";
 
 export interface DataNodeOptions {
@@ -26,23 +31,13 @@ export interface DataNodeOptions {
   logger: Logger;
 }
 
-/** A data node as /add-data and /update-data answer it (Go's DataNodeInfo). */
-export interface DataNodeInfo {
-  id: number;
-  tcpAddr: string;
-  httpAddr: string;
-  httpScheme: string;
-  status: string;
-  version: string;
-}
-
-/** What a data node's TCP port answers to `GET /status` over HTTP. */
 /** The node lists of `Data`: the local state's or a meta node's decoded answer. */
 interface NodeLists {
   readonly dataNodes: readonly NodeInfo[];
   readonly metaNodes: readonly NodeInfo[];
 }
 
+/** What a data node's TCP port answers to `GET /status` over HTTP. */
 interface DataNodeStatus {
   nodeType: string;
   tcpAddr: string;
@@ -50,37 +45,7 @@ interface DataNodeStatus {
   nodeStatus: "joined" | "disjoined";
 }
 
-/** One owner of a shard (Go's ShardOwnerInfo: the data node's own report of it, so the same
- *  fields; state, size and times only filled in by a verbose listing). */
-export type ShardOwnerInfo = ShardOwnerStatus;
-
-/** One shard as /show-shards lists it (Go's ClusterShardInfo). */
-export interface ClusterShardInfo {
-  id: number;
-  database: string;
-  "retention-policy": string;
-  "replica-n": number;
-  "shard-group-id": number;
-  "start-time": string;
-  "end-time": string;
-  "expire-time": string;
-  "truncated-at": string;
-  owners: ShardOwnerInfo[];
-}
-
 const NS_PER_MS = 1_000_000n;
-
-/** A time in nanoseconds as Go's encoding/json writes a UTC time.Time (RFC 3339, trailing zeros
- *  of the fraction dropped); 0 is Go's zero time. */
-export function goTime(ns: bigint): string {
-  if (ns === 0n) return "0001-01-01T00:00:00Z";
-  const NS_PER_S = 1_000_000_000n;
-  const seconds = ns / NS_PER_S - (ns % NS_PER_S < 0n ? 1n : 0n);
-  const fraction = ns - seconds * NS_PER_S;
-  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
-  const digits = fraction.toString().padStart(9, "0").replace(/0+$/, "");
-  return `${base}${digits ? "." + digits : ""}Z`;
-}
 
 export function dataNodeInfo(n: NodeInfo): DataNodeInfo {
   return { id: n.id, tcpAddr: n.tcpAddr, httpAddr: n.addr, httpScheme: "", status: "", version: "" };
@@ -287,7 +252,7 @@ export class DataNodeOperations {
       // Owner records are shared between shards (shardsOf): each shard gets its own here.
       shard.owners = shard.owners.map((owner) => {
         const report = reports.get(owner.id);
-        const held: ShardOwnerStatus | undefined =
+        const held: ShardOwnerInfo | undefined =
           report && !(report instanceof Error) ? report[String(shard.id)] : undefined;
         return {
           ...owner,

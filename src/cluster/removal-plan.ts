@@ -11,7 +11,7 @@
  * configuration index to the leader.
  */
 
-import type { PlanVoter, RemovalPlan } from "../admin/api-types.ts";
+import type { PlanVoter, RemovalPlan } from "../contract/cluster.ts";
 import { removalWarnings, planVerdict, removalFacts } from "../raft/membership.ts";
 import type { Configuration } from "../raft/types.ts";
 

@@ -10,7 +10,7 @@
  * array when a Go node ignores the parameter; verbose listings (owners' state from the data nodes)
  * always use Go's format.
  */
-import { goTime, type ClusterShardInfo, type ShardOwnerInfo } from "./data-nodes.ts";
+import { goTime, type ClusterShardInfo, type ShardOwnerInfo } from "../contract/data-tier.ts";
 
 export const SHARD_GROUPS_FORMAT = "groups";
 

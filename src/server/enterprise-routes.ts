@@ -6,16 +6,16 @@
  * DataNodeOperations. Leader-only routes answer 307 with the leader's address (503 without one),
  * after checking their parameters, as the Go meta node does.
  */
-import { SHARD_GROUPS_FORMAT } from "../../admin/shard-groups.ts";
-import type { AdminService } from "../../admin/service.ts";
-import { dataNodeInfo } from "../../admin/data-nodes.ts";
-import { parseDuration } from "../../util/duration.ts";
-import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../../util/http-client.ts";
-import { HttpError, sendJson, type RequestContext, type Routes } from "../../util/http-server.ts";
-import type { MetaService, StatusJson } from "../service.ts";
-import { parseAnnouncement, type Announcements } from "./announcements.ts";
-import type { Leases } from "./leases.ts";
-import { userRoutes } from "./users.ts";
+import { SHARD_GROUPS_FORMAT } from "../cluster/shard-groups.ts";
+import type { AdminService } from "../cluster/admin-service.ts";
+import { dataNodeInfo } from "../cluster/data-nodes.ts";
+import { parseDuration } from "../util/duration.ts";
+import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http-client.ts";
+import { HttpError, sendJson, type RequestContext, type Routes } from "./http-server.ts";
+import type { MetaService, StatusJson } from "../meta/service.ts";
+import { parseAnnouncement, type Announcements } from "../meta/enterprise/announcements.ts";
+import type { Leases } from "../meta/enterprise/leases.ts";
+import { userRoutes } from "./enterprise-users.ts";
 
 export interface EnterpriseRouteOptions {
   service: MetaService;
