@@ -14,7 +14,7 @@
  * that would scan the state go through a MetaIndex kept beside it (see below), so that a command's
  * cost does not grow with the number of databases or shard groups.
  */
-import { emptyData, type DatabaseInfo, type MetaData, type RetentionPolicyInfo } from "../proto/index.ts";
+import { emptyData, type MetaData } from "../proto/index.ts";
 import { databaseNotFound, MetaError, metaError, retentionPolicyNotFound } from "./errors.ts";
 import { DatabaseList } from "./database-list.ts";
 import type { DatabaseState, DeepReadonly, RetentionPolicyState, Writable } from "./readonly.ts";

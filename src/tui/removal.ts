@@ -5,7 +5,7 @@
  */
 
 import type { RemovalPlan, RemoveMetaResult } from "../contract/cluster.ts";
-import type { Action, AppState, Removal } from "./state.ts";
+import type { Action, Removal } from "./state.ts";
 
 export interface RemovalApi {
   planRemoveMeta(httpAddr: string, force: boolean): Promise<RemovalPlan>;
