@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { MetaStateMachine, validateCommand } from "../../src/meta/fsm.ts";
 import { ProtoError } from "../../src/proto/index.ts";
 import { EntryType } from "../../src/raft/types.ts";
-import { anyBody } from "./commands.ts";
+import { anyBody } from "../support/hostile-inputs.ts";
 
 test("accepted bodies apply without throwing and two servers end with identical metadata", () => {
   fc.assert(

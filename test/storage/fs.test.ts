@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NodeFileSystem, errorCode, type FileSystem } from "../../../src/raft/storage/fs.ts";
-import { SimulatedCrashError, SimulatedFileSystem } from "../../support/sim-fs.ts";
-import { seededRandom } from "./helpers.ts";
+import { NodeFileSystem, errorCode, type FileSystem } from "../../src/raft/storage/fs.ts";
+import { SimulatedCrashError, SimulatedFileSystem } from "../support/sim-fs.ts";
+import { seededRandom } from "../raft/storage/helpers.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 const text = (s: string) => new TextEncoder().encode(s);

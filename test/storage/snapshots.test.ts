@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NodeFileSystem, type FileSystem } from "../../../src/raft/storage/fs.ts";
-import { SimulatedCrashError, SimulatedFileSystem } from "../../support/sim-fs.ts";
-import { FileSnapshotStore } from "../../../src/raft/storage/snapshots.ts";
-import { MemorySnapshotStore } from "../../../src/raft/storage/memory.ts";
-import type { Snapshot } from "../../../src/raft/types.ts";
-import { configEntry, seededRandom } from "./helpers.ts";
+import { NodeFileSystem, type FileSystem } from "../../src/raft/storage/fs.ts";
+import { SimulatedCrashError, SimulatedFileSystem } from "../support/sim-fs.ts";
+import { FileSnapshotStore } from "../../src/raft/storage/snapshots.ts";
+import { MemorySnapshotStore } from "../../src/raft/storage/memory.ts";
+import type { Snapshot } from "../../src/raft/types.ts";
+import { configEntry, seededRandom } from "../raft/storage/helpers.ts";
 
 function snap(index: number, term: number, size = 3000): Snapshot {
   const data = new Uint8Array(size);

@@ -15,7 +15,7 @@ import {
 } from "../../src/raft/membership.ts";
 import type { LeaderView } from "../../src/raft/host.ts";
 import type { Configuration } from "../../src/raft/types.ts";
-import { HostCluster, TIMING } from "./support/memhost.ts";
+import { HostCluster, TIMING } from "../raft/support/memhost.ts";
 
 const config = (voters: string[]): Configuration => ({
   servers: voters.map((id) => ({ id, address: `${id}:8089`, suffrage: "voter" as const })),

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { parseFlags, UsageError, type FlagSpecs } from "../../src/util/flags.ts";
 import { BIN } from "../support/cluster.ts";
-import { hostileString } from "./commands.ts";
+import { hostileString } from "../support/hostile-inputs.ts";
 
 const home = mkdtempSync(join(tmpdir(), "cli-fuzz-"));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -121,8 +121,8 @@ test("the flag parser: a Parsed result or a UsageError, values of the declared k
   );
 });
 
-/** influxd-ctl's main in one child process (ctl-worker.ts), many command lines over IPC. */
-const worker = fork(fileURLToPath(new URL("./ctl-worker.ts", import.meta.url)), [], {
+/** influxd-ctl's main in one child process (ctl-fuzz-worker.ts), many command lines over IPC. */
+const worker = fork(fileURLToPath(new URL("./ctl-fuzz-worker.ts", import.meta.url)), [], {
   execArgv: ["--import", "tsx"],
   env: { ...process.env, HOME: home },
   stdio: ["pipe", "ignore", "inherit", "ipc"],

@@ -15,8 +15,8 @@ import {
 } from "../../src/proto/index.ts";
 import { request, type HttpResponse } from "../../src/util/http-client.ts";
 import { status } from "../support/cluster.ts";
-import { anyBody, hostileString, mutatedCommand, rawCommand } from "./commands.ts";
-import { rawConnect, rawJsonBody } from "./raw-http.ts";
+import { anyBody, hostileString, mutatedCommand, rawCommand } from "../support/hostile-inputs.ts";
+import { rawConnect, rawJsonBody } from "../support/raw-http.ts";
 
 /** A small body limit, so "huge" names can straddle it without slowing the suite. */
 const LIMIT = 64 * 1024;

@@ -12,10 +12,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SimulatedCrashError, SimulatedFileSystem } from "../../support/sim-fs.ts";
-import { SegmentedWal } from "../../../src/raft/storage/wal.ts";
-import type { Entry } from "../../../src/raft/types.ts";
-import { allEntries, describe, entries, entry, seededRandom } from "./helpers.ts";
+import { SimulatedCrashError, SimulatedFileSystem } from "../support/sim-fs.ts";
+import { SegmentedWal } from "../../src/raft/storage/wal.ts";
+import type { Entry } from "../../src/raft/types.ts";
+import { allEntries, describe, entries, entry, seededRandom } from "../raft/storage/helpers.ts";
 
 const DIR = "/node/wal";
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];

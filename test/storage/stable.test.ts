@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NodeFileSystem, type FileSystem } from "../../../src/raft/storage/fs.ts";
-import { SimulatedCrashError, SimulatedFileSystem } from "../../support/sim-fs.ts";
-import { FileStableStore, STABLE_FILE } from "../../../src/raft/storage/stable.ts";
-import { MemoryStableStore } from "../../../src/raft/storage/memory.ts";
-import type { HardState } from "../../../src/raft/types.ts";
-import { seededRandom } from "./helpers.ts";
+import { NodeFileSystem, type FileSystem } from "../../src/raft/storage/fs.ts";
+import { SimulatedCrashError, SimulatedFileSystem } from "../support/sim-fs.ts";
+import { FileStableStore, STABLE_FILE } from "../../src/raft/storage/stable.ts";
+import { MemoryStableStore } from "../../src/raft/storage/memory.ts";
+import type { HardState } from "../../src/raft/types.ts";
+import { seededRandom } from "../raft/storage/helpers.ts";
 
 const state = (term: number, vote: string | null): HardState => ({ term, vote });
 

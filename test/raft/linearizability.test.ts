@@ -10,7 +10,7 @@ import {
   type ListInput,
   type ListOutput,
   type Operation,
-} from "./linearizability.ts";
+} from "../support/linearizability.ts";
 
 type KvOp = Operation<KvInput, KvOutput>;
 

@@ -9,11 +9,11 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NodeFileSystem } from "../../../src/raft/storage/fs.ts";
-import { SimulatedFileSystem } from "../../support/sim-fs.ts";
-import { SegmentedWal, WalCorruptionError, segmentFileName } from "../../../src/raft/storage/wal.ts";
-import type { Entry } from "../../../src/raft/types.ts";
-import { allEntries, describe, entries } from "./helpers.ts";
+import { NodeFileSystem } from "../../src/raft/storage/fs.ts";
+import { SimulatedFileSystem } from "../support/sim-fs.ts";
+import { SegmentedWal, WalCorruptionError, segmentFileName } from "../../src/raft/storage/wal.ts";
+import type { Entry } from "../../src/raft/types.ts";
+import { allEntries, describe, entries } from "../raft/storage/helpers.ts";
 
 const DIR = "/wal";
 const SEGMENT_SIZE = 400;

@@ -17,7 +17,7 @@ import {
   SCHEMA,
   type Config,
 } from "../../src/daemon/config.ts";
-import { hostileString } from "./commands.ts";
+import { hostileString } from "../support/hostile-inputs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "config-fuzz-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

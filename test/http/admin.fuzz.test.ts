@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { request, type HttpResponse } from "../../src/util/http-client.ts";
 import { status } from "../support/cluster.ts";
-import { hostileString } from "./commands.ts";
+import { hostileString } from "../support/hostile-inputs.ts";
 
 /** Names every path-like input carries, so that a file created from input can be found. */
 const MARKER = `fuzz-marker-${randomBytes(6).toString("hex")}`;

@@ -7,12 +7,12 @@ import assert from "node:assert/strict";
 import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NodeFileSystem, type FileSystem } from "../../../src/raft/storage/fs.ts";
-import { SimulatedFileSystem } from "../../support/sim-fs.ts";
-import { MemoryLogStore } from "../../../src/raft/storage/memory.ts";
-import { SegmentedWal, WalCorruptionError, type WalOptions } from "../../../src/raft/storage/wal.ts";
-import { EntryType, type LogStore } from "../../../src/raft/types.ts";
-import { allEntries, configEntry, describe, entries, entry } from "./helpers.ts";
+import { NodeFileSystem, type FileSystem } from "../../src/raft/storage/fs.ts";
+import { SimulatedFileSystem } from "../support/sim-fs.ts";
+import { MemoryLogStore } from "../../src/raft/storage/memory.ts";
+import { SegmentedWal, WalCorruptionError, type WalOptions } from "../../src/raft/storage/wal.ts";
+import { EntryType, type LogStore } from "../../src/raft/types.ts";
+import { allEntries, configEntry, describe, entries, entry } from "../raft/storage/helpers.ts";
 
 interface Harness {
   open(): Promise<LogStore>;

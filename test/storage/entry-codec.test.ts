@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BinaryReader, BinaryWriter, DecodeError } from "../../../src/raft/binary.ts";
+import { BinaryReader, BinaryWriter, DecodeError } from "../../src/raft/binary.ts";
 import {
   decodeConfiguration,
   decodeEntry,
@@ -12,10 +12,10 @@ import {
   encodeSnapshotMeta,
   readEntry,
   writeEntry,
-} from "../../../src/raft/entry-codec.ts";
-import { crc32c } from "../../../src/raft/storage/crc32c.ts";
-import { EntryType, type Entry } from "../../../src/raft/types.ts";
-import { configEntry, entry } from "./helpers.ts";
+} from "../../src/raft/entry-codec.ts";
+import { crc32c } from "../../src/raft/storage/crc32c.ts";
+import { EntryType, type Entry } from "../../src/raft/types.ts";
+import { configEntry, entry } from "../raft/storage/helpers.ts";
 
 test("uvarint round-trips the whole safe-integer range exactly", () => {
   const values = [

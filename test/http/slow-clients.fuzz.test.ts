@@ -7,7 +7,7 @@ import http from "node:http";
 import { pino } from "pino";
 import { HttpService, sendJson } from "../../src/server/http-server.ts";
 import { request } from "../../src/util/http-client.ts";
-import { rawConnect, rawJsonBody } from "./raw-http.ts";
+import { rawConnect, rawJsonBody } from "../support/raw-http.ts";
 
 const LIMIT = 1024;
 const HEADERS_MS = 400;

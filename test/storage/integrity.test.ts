@@ -5,13 +5,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { StorageCorruptionError } from "../../../src/raft/storage/corruption.ts";
-import { checkStores } from "../../../src/raft/storage/integrity.ts";
-import { SimulatedFileSystem } from "../../support/sim-fs.ts";
-import { FileSnapshotStore } from "../../../src/raft/storage/snapshots.ts";
-import { FileStableStore, STABLE_FILE } from "../../../src/raft/storage/stable.ts";
-import { SegmentedWal } from "../../../src/raft/storage/wal.ts";
-import { configEntry, entries } from "./helpers.ts";
+import { StorageCorruptionError } from "../../src/raft/storage/corruption.ts";
+import { checkStores } from "../../src/raft/storage/integrity.ts";
+import { SimulatedFileSystem } from "../support/sim-fs.ts";
+import { FileSnapshotStore } from "../../src/raft/storage/snapshots.ts";
+import { FileStableStore, STABLE_FILE } from "../../src/raft/storage/stable.ts";
+import { SegmentedWal } from "../../src/raft/storage/wal.ts";
+import { configEntry, entries } from "../raft/storage/helpers.ts";
 
 async function node(fs: SimulatedFileSystem) {
   const log = await SegmentedWal.open(fs, "/n/wal", { segmentSize: 150 });
