@@ -1,7 +1,7 @@
 /**
  * The `Data` message (the metadata: Raft snapshot payload and long-poll body) encoded and decoded
  * by hand, field by field, in the bytes the schema-driven codec of index.ts produces (the wire
- * vectors in test/meta/proto.test.ts hold both to the same bytes).
+ * vectors in test/metadata/proto.test.ts hold both to the same bytes).
  *
  * Why a second codec for one message: at production size (10,000 databases, 100,000 shard groups,
  * a million nested messages) the reflective path spends seconds building intermediate wire objects
