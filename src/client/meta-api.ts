@@ -31,7 +31,9 @@ import type { StatusJson } from "../meta/service.ts";
 import type { HttpResponse, PeerAccess } from "../util/http-client.ts";
 import { formatDuration } from "../util/duration.ts";
 import { answersPing, MetaHttp } from "./meta-http.ts";
-import { noLeaderToRemove, noSuchMetaNode, planDirectRemoval } from "../cluster/removal-plan.ts";
+import { claimedLeader } from "../cluster/leader.ts";
+import { buildRemovalPlan } from "../cluster/removal-plan.ts";
+import { noLeaderToRemove, noSuchMetaNode } from "../cluster/removal-rules.ts";
 import type { ClusterApi, ShardList, ShardView } from "./cluster-api.ts";
 
 /** `GET /status` of a meta node: Go's fields; our meta nodes add `version` and `raft`. */
@@ -161,7 +163,11 @@ export class MetaApi implements ClusterApi {
       Promise.all(metaNodes.map((m) => this.probe(m.addr, true))),
       Promise.all(dataNodes.map((d) => this.probe(d.httpAddr ?? d.addr ?? "", false))),
     ]);
-    const leader = metaProbes.map((p) => p.status).find((s) => s !== null && claimsLeadership(s)) ?? null;
+    const leader = claimedLeader(
+      metaProbes.map((p) => p.status).filter((s) => s !== null),
+      claimsLeadership,
+      (s) => s.raft?.term,
+    );
     // The leader's configuration: ours reports its servers with its Raft view of each; Go's
     // /status lists its servers as peers (Go adds only voters) and has no Raft view.
     const raft = leader?.raft ?? self.raft;
@@ -233,15 +239,25 @@ export class MetaApi implements ClusterApi {
       (tcpAddr ? show.meta.find((m) => m.raftAddr === tcpAddr) : undefined);
     if (!record) throw new Error(noSuchMetaNode(httpAddr));
     if (!show.leader) throw new Error(noLeaderToRemove(httpAddr));
-    return planDirectRemoval({
-      node: record,
-      addr: httpAddr,
-      reachable: record.reachable,
-      voters,
-      configIndex: show.raftConfig.index,
-      leaderRaftAddr: show.leader.raftAddr,
+    const voter = voters.find((v) => v.raftAddr === record.raftAddr);
+    return buildRemovalPlan(
+      {
+        target: { id: record.id, httpAddr: record.httpAddr, raftAddr: record.raftAddr },
+        name: httpAddr,
+        httpUp: record.reachable,
+        suffrage: voter ? "voter" : "none",
+        // Without the leader's Raft view, a node that answers counts as active.
+        raftActive: record.reachable && (voter?.raftActive ?? true),
+        voters,
+        configIndex: show.raftConfig.index,
+        leaderRaftAddr: show.leader.raftAddr,
+        texts: {
+          leaderMoves: `meta node ${httpAddr} is the leader: the other voters elect a new leader once it is gone (replace the leader last)`,
+          notWiped: `meta node ${httpAddr} is unreachable: its meta dir will not be wiped; do not restart it with its old data`,
+        },
+      },
       force,
-    });
+    );
   }
 
   /**

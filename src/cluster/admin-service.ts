@@ -9,12 +9,9 @@
  */
 
 import type { Logger } from "pino";
-import type { LocalNodeControl } from "../daemon/node-lifecycle.ts";
 import { MetaClient, MetaCommandError, MetaRequestError } from "../meta/client.ts";
-import { isTransient, raftErrorToHttp, unavailable } from "../server/errors.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
-import { removalWarnings, planVerdict, removalFacts } from "../raft/membership.ts";
-import type { Configuration } from "../raft/types.ts";
+import { RaftError } from "../raft/errors.ts";
 import type { NodeInfo } from "../proto/index.ts";
 import {
   errorText,
@@ -25,7 +22,6 @@ import {
   requestJson,
   type PeerAccess,
 } from "../util/http-client.ts";
-import { HttpError } from "../server/http-server.ts";
 import { DataNodeOperations, type DataNodeOptions } from "./data-nodes.ts";
 import type {
   DataNodeView,
@@ -35,6 +31,11 @@ import type {
   RemoveMetaResult,
   ShowResult,
 } from "../contract/cluster.ts";
+import { OperationError, refused, unavailable } from "./errors.ts";
+import { claimedLeader } from "./leader.ts";
+import type { LocalNodeControl } from "./node-control.ts";
+import { buildRemovalPlan } from "./removal-plan.ts";
+import { noLeaderToRemove, noSuchMetaNode } from "./removal-rules.ts";
 
 export interface AdminOptions {
   pingTimeoutMs: number;
@@ -59,16 +60,6 @@ interface ClusterView {
   leader: StatusJson | null;
   /** Every meta node's status by HTTP address; null when unreachable. */
   statuses: Map<string, StatusJson | null>;
-}
-
-/** A warning with its code (callers test the code; the message is for people). */
-interface Warning {
-  code: string;
-  message: string;
-}
-
-function refused(status: number, message: string, code: string): HttpError {
-  return new HttpError(status, message, {}, code);
 }
 
 export class AdminService {
@@ -182,9 +173,11 @@ export class AdminService {
     const records = this.meta.data().metaNodes;
     const statuses = new Map<string, StatusJson | null>();
     await Promise.all(records.map(async (n) => statuses.set(n.addr, await this.status(n.addr, timeoutMs))));
-    const leaders = [...statuses.values()].filter((s): s is StatusJson => s?.raft.state === "leader");
-    // Two nodes may both still say "leader" for a moment: the newer term is the real one.
-    const leader = leaders.sort((a, b) => b.raft.term - a.raft.term)[0] ?? null;
+    const leader = claimedLeader(
+      [...statuses.values()].filter((s): s is StatusJson => s !== null),
+      (s) => s.raft.state === "leader",
+      (s) => s.raft.term,
+    );
     return { records, leader, statuses };
   }
 
@@ -260,7 +253,7 @@ export class AdminService {
           "TCP_ADDR_MISMATCH",
         );
       }
-      throw refused(404, `meta node ${httpAddr} does not exist in cluster`, "NODE_NOT_FOUND");
+      throw refused(404, noSuchMetaNode(httpAddr), "NODE_NOT_FOUND");
     }
     return byHttp;
   }
@@ -274,71 +267,36 @@ export class AdminService {
     const [httpUp, view] = await Promise.all([this.reachable(httpAddr), this.view(this.opts.pingTimeoutMs)]);
     const record = this.target(view.records, httpAddr, tcpAddr);
     const leader = view.leader;
-    if (!leader) {
-      throw unavailable(
-        `the cluster has no leader; meta node ${httpAddr} cannot be removed until a quorum of meta nodes is back`,
-        "NO_LEADER",
-      );
-    }
+    if (!leader) throw unavailable(noLeaderToRemove(httpAddr), "NO_LEADER");
     const servers = leader.raft.servers;
-    const config: Configuration = {
-      servers: servers.map(({ id, address, suffrage }) => ({ id, address, suffrage })),
-    };
-    const active = new Set(servers.filter((s) => s.active).map((s) => s.id));
     const server = servers.find((s) => s.address === record.tcpAddr);
     const httpOf = (raftAddr: string) => view.records.find((n) => n.tcpAddr === raftAddr)?.addr ?? "";
-    const httpUpOf = (raftAddr: string) => view.statuses.get(httpOf(raftAddr)) != null;
-    // The plan is stricter than the leader's own check: a voter counts only when the leader's
-    // Raft view has it active AND its HTTP answers (a node that died a moment ago is still
-    // "active" for up to an election timeout; its closed port already shows).
-    const addressOf = new Map(servers.map((s) => [s.id, s.address]));
-    const facts = removalFacts(
-      config,
-      server?.id ?? "",
-      (id) => active.has(id) && (id === server?.id || httpUpOf(addressOf.get(id) ?? "")),
-    );
-    const isLeader = leader.raftAddr === record.tcpAddr;
-
-    const verdict = planVerdict(facts, { name: httpAddr, force, httpUp, inConfig: server !== undefined });
-
     const leave = httpUp ? null : this.ctlOn(httpAddr, "leave -y");
-    const warnings: Warning[] = removalWarnings(
-      facts,
-      force,
-      { name: httpAddr, inConfig: server !== undefined, isLeader, httpUp },
+    const plan = buildRemovalPlan(
       {
-        leaderMoves: `meta node ${httpAddr} is the leader: leadership moves to another voter first`,
-        notWiped: `meta node ${httpAddr} is unreachable: its meta dir will not be wiped; if it comes back with its old data it reports itself removed and must be wiped${leave ? ` with: ${leave}` : " (it names the command)"}`,
-      },
-    );
-    return {
-      record,
-      node: {
-        id: record.id,
-        httpAddr: record.addr,
-        raftAddr: record.tcpAddr,
-        reachable: httpUp,
-        raftActive: server ? active.has(server.id) : false,
-        isLeader,
+        target: { id: record.id, httpAddr: record.addr, raftAddr: record.tcpAddr },
+        name: httpAddr,
+        httpUp,
         suffrage: server?.suffrage ?? "none",
+        raftActive: server?.active ?? false,
+        voters: servers
+          .filter((s) => s.suffrage === "voter")
+          .map((s) => ({
+            httpAddr: httpOf(s.address),
+            raftAddr: s.address,
+            httpUp: view.statuses.get(httpOf(s.address)) != null,
+            raftActive: s.active === true,
+          })),
+        configIndex: leader.raft.configIndex,
+        leaderRaftAddr: leader.raftAddr,
+        texts: {
+          leaderMoves: `meta node ${httpAddr} is the leader: leadership moves to another voter first`,
+          notWiped: `meta node ${httpAddr} is unreachable: its meta dir will not be wiped; if it comes back with its old data it reports itself removed and must be wiped${leave ? ` with: ${leave}` : " (it names the command)"}`,
+        },
       },
-      configIndex: leader.raft.configIndex,
-      voters: servers
-        .filter((s) => s.suffrage === "voter")
-        .map((s) => ({
-          httpAddr: httpOf(s.address),
-          raftAddr: s.address,
-          httpUp: httpUpOf(s.address),
-          raftActive: active.has(s.id),
-        })),
-      votersBefore: facts.votersBefore,
-      votersAfter: facts.votersAfter,
-      reachableVotersAfter: facts.activeVotersAfter,
-      quorumAfter: facts.quorumAfter,
-      ...verdict,
-      warnings: warnings.map((w) => w.message),
-      warningCodes: warnings.map((w) => w.code),
-    };
+      force,
+    );
+    return { ...plan, record };
   }
 
   /**
@@ -348,10 +306,7 @@ export class AdminService {
   removeMeta(httpAddr: string, force: boolean, tcpAddr?: string): Promise<RemoveMetaResult> {
     return this.serialize(async () => {
       const plan = await this.plan(httpAddr, force, tcpAddr);
-      if (plan.refusal) {
-        const status = plan.refusalCode === "NO_LEADER" ? 503 : 409;
-        throw refused(status, plan.refusal, plan.refusalCode ?? "REFUSED");
-      }
+      if (plan.refusal) throw refused(409, plan.refusal, plan.refusalCode ?? "REFUSED");
       const kept = plan.warningCodes.map((code, i) => ({ code, message: plan.warnings[i] }));
       const warnings = kept.filter((w) => w.code !== "LEADER_MOVES");
       if (plan.node.isLeader) await this.moveLeadershipAway(plan.record);
@@ -418,12 +373,16 @@ export class AdminService {
   }
 
   /** The error remove-meta reports when the removal certainly did not happen. */
-  private removalFailure(httpAddr: string, err: unknown): HttpError {
+  private removalFailure(httpAddr: string, err: unknown): OperationError {
     const message = `removing meta node ${httpAddr} failed: ${(err as Error).message}`;
-    if (err instanceof MetaRequestError && (err.status === 503 || isTransient(err.code)))
+    if (err instanceof MetaRequestError && err.status === 503)
       return unavailable(`${message}; nothing was changed`, err.code ?? "UNAVAILABLE");
     if (err instanceof MetaRequestError)
-      return refused(err.status >= 500 ? 502 : err.status, message, err.code ?? "REFUSED");
+      return refused(
+        err.status === 404 || err.status === 400 ? err.status : 502,
+        message,
+        err.code ?? "REFUSED",
+      );
     if (err instanceof MetaCommandError) return refused(409, message, "COMMAND_FAILED");
     return refused(502, message, "UNAVAILABLE");
   }
@@ -461,7 +420,7 @@ export class AdminService {
       }
       if (httpAddr === self && blank && (opts.newCluster || !this.node.wasMember())) {
         const node = await this.meta.bootstrapSelf().catch((err: unknown) => {
-          throw raftErrorToHttp(err);
+          throw err instanceof RaftError ? refused(409, err.message, err.code) : err;
         });
         return { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr };
       }

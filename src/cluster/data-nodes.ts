@@ -18,7 +18,7 @@ import {
   type ShardOwnerInfo,
 } from "../contract/data-tier.ts";
 import { requestJson, type TlsClientOptions } from "../util/http-client.ts";
-import { HttpError } from "../server/http-server.ts";
+import { OperationError } from "./errors.ts";
 import { DataNodeRpc } from "./data-node-rpc.ts";
 
 export interface DataNodeOptions {
@@ -71,18 +71,21 @@ export class DataNodeOperations {
     try {
       await this.client.execute(command);
     } catch (err) {
-      throw new HttpError(err instanceof MetaCommandError ? 409 : 503, `${what}: ${(err as Error).message}`);
+      throw new OperationError(
+        err instanceof MetaCommandError ? 409 : 503,
+        `${what}: ${(err as Error).message}`,
+      );
     }
   }
 
   /** A data-node failure as an HTTP error: the data node is the gateway here. */
-  private static gateway(err: unknown): HttpError {
-    return err instanceof HttpError ? err : new HttpError(502, (err as Error).message);
+  private static gateway(err: unknown): OperationError {
+    return err instanceof OperationError ? err : new OperationError(502, (err as Error).message);
   }
 
   private requireLeaderKnown(): void {
     if (!this.meta.leaderRaftAddr()) {
-      throw new HttpError(
+      throw new OperationError(
         503,
         "no leader: a data node can only join a cluster whose meta nodes have a leader",
       );
@@ -116,7 +119,7 @@ export class DataNodeOperations {
     const data = await this.client.data();
     const node =
       data.dataNodes.find((n) => n.tcpAddr === addr) ?? data.dataNodes.find((n) => n.addr === addr);
-    if (!node) throw new HttpError(404, `data node ${addr} does not exist in cluster`);
+    if (!node) throw new OperationError(404, `data node ${addr} does not exist in cluster`);
     return { data, node };
   }
 
@@ -130,7 +133,7 @@ export class DataNodeOperations {
     const { data, node } = await this.find(addr);
     if (!force) {
       await this.rpc.listShards(node.tcpAddr).catch((err: Error) => {
-        throw new HttpError(
+        throw new OperationError(
           409,
           `${err.message}; it was not removed. Use -force to remove a data node that cannot be reached`,
         );
@@ -147,7 +150,7 @@ export class DataNodeOperations {
     }
     if (!force) {
       await this.rpc.leaveCluster(node.tcpAddr).catch((err: Error) => {
-        throw new HttpError(
+        throw new OperationError(
           502,
           `data node ${addr} was removed from the cluster but did not confirm leaving (${err.message}); restart it with an empty meta dir before reuse`,
         );
@@ -162,25 +165,25 @@ export class DataNodeOperations {
    * record takes its addresses, then it is told the meta servers (JoinCluster with update).
    */
   async update(oldAddr: string, newAddr: string): Promise<NodeInfo> {
-    if (oldAddr === newAddr) throw new HttpError(400, "newAddr and oldAddr are the same");
+    if (oldAddr === newAddr) throw new OperationError(400, "newAddr and oldAddr are the same");
     const data = await this.client.data();
     const node = DataNodeOperations.byTcpAddr(data, oldAddr);
-    if (!node) throw new HttpError(404, `no data node with bind address ${oldAddr} exists`);
+    if (!node) throw new OperationError(404, `no data node with bind address ${oldAddr} exists`);
     const scheme = this.opts.tls ? "https" : "http";
     const status = await requestJson<DataNodeStatus>(`${scheme}://${newAddr}/status`, {
       timeoutMs: this.opts.timeoutMs,
       tls: this.opts.tls,
     }).catch((err: Error) => {
-      throw new HttpError(502, `data node ${newAddr}: ${err.message}`);
+      throw new OperationError(502, `data node ${newAddr}: ${err.message}`);
     });
-    if (status?.nodeType !== "data") throw new HttpError(409, `${newAddr} is not a data node`);
+    if (status?.nodeType !== "data") throw new OperationError(409, `${newAddr} is not a data node`);
     if (status.nodeStatus === "joined") {
       throw DataNodeOperations.byTcpAddr(data, newAddr)
-        ? new HttpError(
+        ? new OperationError(
             400,
             `cannot update data node ${oldAddr} to ${newAddr}; ${newAddr} is already part of cluster`,
           )
-        : new HttpError(409, `data node ${newAddr} is already joined to a cluster`);
+        : new OperationError(409, `data node ${newAddr} is already joined to a cluster`);
     }
     await this.execute(`updating data node ${oldAddr}`, {
       type: "UpdateDataNodeCommand",
@@ -268,33 +271,33 @@ export class DataNodeOperations {
 
   private static shardId(raw: string | null): number {
     if (raw === null || !/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
-      throw new HttpError(400, `error converting shard to int: ${raw ?? ""}`);
+      throw new OperationError(400, `error converting shard to int: ${raw ?? ""}`);
     }
     const id = Number(raw);
     if (id <= 0)
-      throw new HttpError(400, "invalid parameter value for 'shard': shard id must be greater than 0");
+      throw new OperationError(400, "invalid parameter value for 'shard': shard id must be greater than 0");
     return id;
   }
 
   private nodeFor(data: NodeLists, addr: string): NodeInfo {
     const node = DataNodeOperations.byTcpAddr(data, addr);
-    if (!node) throw new HttpError(400, `unable to find node for "${addr}"`);
+    if (!node) throw new OperationError(400, `unable to find node for "${addr}"`);
     return node;
   }
 
   /** Checks copy-shard's parameters against the metadata; changes nothing. */
   checkCopyShard(src: string, dest: string, rawShard: string | null) {
-    if (!src) throw new HttpError(400, "'src' is a required parameter");
-    if (!dest) throw new HttpError(400, "'dest' is a required parameter");
-    if (src === dest) throw new HttpError(400, "dest and src are the same");
+    if (!src) throw new OperationError(400, "'src' is a required parameter");
+    if (!dest) throw new OperationError(400, "'dest' is a required parameter");
+    if (src === dest) throw new OperationError(400, "dest and src are the same");
     const data = this.meta.data();
     const srcNode = this.nodeFor(data, src);
     const destNode = this.nodeFor(data, dest);
     const id = DataNodeOperations.shardId(rawShard);
     const found = this.meta.shardById(id);
-    if (!found) throw new HttpError(400, `shard not found for id: ${id}`);
+    if (!found) throw new OperationError(400, `shard not found for id: ${id}`);
     if (!found.shard.owners.some((o) => o.nodeId === srcNode.id)) {
-      throw new HttpError(400, `"${src}" is not an owner of shard ${id}`);
+      throw new OperationError(400, `"${src}" is not an owner of shard ${id}`);
     }
     return { id, found, destNode };
   }
@@ -316,10 +319,10 @@ export class DataNodeOperations {
 
   /** Checks remove-shard's parameters against the metadata; changes nothing. */
   checkRemoveShard(src: string, rawShard: string | null) {
-    if (!src) throw new HttpError(400, "'src' is a required parameter");
+    if (!src) throw new OperationError(400, "'src' is a required parameter");
     const srcNode = this.nodeFor(this.meta.data(), src);
     const id = DataNodeOperations.shardId(rawShard);
-    if (!this.meta.shardById(id)) throw new HttpError(400, `shard not found for id: ${id}`);
+    if (!this.meta.shardById(id)) throw new OperationError(400, `shard not found for id: ${id}`);
     return { id, srcNode };
   }
 

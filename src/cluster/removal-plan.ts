@@ -1,87 +1,79 @@
 /**
- * The removal plan of the direct mode (-api meta): influxd-ctl and the TUI build it client-side
- * from what a meta API shows, in the admin service's RemovalPlan shape and with the same rules
- * and words (src/raft/membership.ts), because a Go meta node checks none of them itself.
- *
- * Its limit (docs/operations.md, "Managing a cluster through its meta API"): a Go meta node does
- * not publish the leader's Raft view, so a node counts as active when its HTTP answers, and the
- * configuration index is unknown (0). When the leader is one of our meta nodes its /status
- * carries both, and they are used instead. Either way the check holds when the client looked,
- * not when the leader accepts the change: only the admin service (8084) carries the plan's
- * configuration index to the leader.
+ * The one removal-plan builder. Every planner first reduces what it sees to a RemovalView:
+ * - the admin service (8084) from the leader's /status: its configuration, its Raft view of which
+ *   servers are active, and the index the leader checks again when it appends the change;
+ * - the direct client (-api meta) from a meta API: a Go meta node publishes no Raft view, so a
+ *   node counts as active when its HTTP answers and the configuration index is unknown (0); when
+ *   the leader is one of ours, its /status carries both (docs/operations.md, "Managing a cluster
+ *   through its meta API"). Only the admin service's plan holds when the leader accepts the
+ *   change: the direct client's holds when it looked.
+ * Then the rules (src/cluster/removal-rules.ts over src/raft/membership.ts) decide, in one order.
  */
 
 import type { PlanVoter, RemovalPlan } from "../contract/cluster.ts";
-import { removalWarnings, planVerdict, removalFacts } from "../raft/membership.ts";
-import type { Configuration } from "../raft/types.ts";
+import { removalFacts } from "../raft/membership.ts";
+import type { Configuration, Server } from "../raft/types.ts";
+import { planVerdict, removalWarnings, type RemovalWarningTexts } from "./removal-rules.ts";
 
-export interface DirectRemovalFacts {
-  /** The meta node's record in the metadata. */
-  node: { id: number; httpAddr: string; raftAddr: string };
+export interface RemovalView {
+  /** The metadata record of the node to remove. */
+  target: { id: number; httpAddr: string; raftAddr: string };
   /** The address as the operator named it, for the messages. */
-  addr: string;
-  /** Whether the node's HTTP answered just now. */
-  reachable: boolean;
-  /** The voters of the leader's configuration; `raftActive` mirrors `httpUp` unless the leader
-   *  reported its Raft view. */
+  name: string;
+  /** Whether the target's HTTP answered just now (it can be told to wipe itself). */
+  httpUp: boolean;
+  /** The target's place in the leader's configuration; "none": a record outside it. */
+  suffrage: "voter" | "nonvoter" | "none";
+  /** Whether the leader's Raft view has the target active. */
+  raftActive: boolean;
+  /** The voters of the leader's configuration, each with its HTTP side. */
   voters: readonly PlanVoter[];
-  /** The leader's configuration index when it reports one, else 0 (unknown). */
+  /** The leader's configuration index; 0 when the leader does not report one. */
   configIndex: number;
   leaderRaftAddr: string;
-  force: boolean;
+  /** The planner's words where removing differs by API. */
+  texts: RemovalWarningTexts;
 }
 
-export function noSuchMetaNode(addr: string): string {
-  return `meta node ${addr} does not exist in cluster`;
-}
-
-export function noLeaderToRemove(addr: string): string {
-  return `the cluster has no leader; meta node ${addr} cannot be removed until a quorum of meta nodes is back`;
-}
-
-/**
- * Checks in the admin service's order: what even -force cannot override (the last voter); an
- * unreachable node needs -force (it cannot be wiped); then the membership rules (quorum).
- * Removing the leader is allowed with a warning: over the meta API the other voters elect a new
- * leader once it is gone, so it goes last.
- */
-export function planDirectRemoval(f: DirectRemovalFacts): RemovalPlan {
-  const { node, addr, reachable, force } = f;
-  // Raft addresses serve as server ids: the meta API names servers by them.
-  const config: Configuration = {
-    servers: f.voters.map((v) => ({ id: v.raftAddr, address: v.raftAddr, suffrage: "voter" as const })),
-  };
-  const voter = f.voters.find((v) => v.raftAddr === node.raftAddr);
+/** What remove-meta would do with `force`, and the refusal it would give; changes nothing. */
+export function buildRemovalPlan(view: RemovalView, force: boolean): RemovalPlan {
+  const { target, name } = view;
+  // Raft addresses serve as server ids: both APIs name every server by it.
+  const servers: Server[] = view.voters.map((v) => ({
+    id: v.raftAddr,
+    address: v.raftAddr,
+    suffrage: "voter",
+  }));
+  if (view.suffrage === "nonvoter")
+    servers.push({ id: target.raftAddr, address: target.raftAddr, suffrage: "nonvoter" });
+  const config: Configuration = { servers };
+  // Stricter than the leader's own check: another voter counts only when the leader's Raft view
+  // has it active AND its HTTP answers (a node that died a moment ago stays "active" for up to
+  // an election timeout; its closed port already shows).
   const active = (id: string) =>
-    id === node.raftAddr
-      ? reachable && (voter?.raftActive ?? true)
-      : f.voters.some((v) => v.raftAddr === id && v.raftActive && v.httpUp);
-  const facts = removalFacts(config, node.raftAddr, active);
-
-  const verdict = planVerdict(facts, { name: addr, force, httpUp: reachable, inConfig: true });
-
-  const isLeader = f.leaderRaftAddr === node.raftAddr;
+    id === target.raftAddr
+      ? view.raftActive
+      : view.voters.some((v) => v.raftAddr === id && v.raftActive && v.httpUp);
+  const facts = removalFacts(config, target.raftAddr, active);
+  const inConfig = view.suffrage !== "none";
+  const isLeader = view.leaderRaftAddr === target.raftAddr;
+  const verdict = planVerdict(facts, { name, force, httpUp: view.httpUp, inConfig });
   const warnings = removalWarnings(
     facts,
     force,
-    { name: addr, inConfig: voter !== undefined, isLeader, httpUp: reachable },
-    {
-      leaderMoves: `meta node ${addr} is the leader: the other voters elect a new leader once it is gone (replace the leader last)`,
-      notWiped: `meta node ${addr} is unreachable: its meta dir will not be wiped; do not restart it with its old data`,
-    },
+    { name, inConfig, isLeader, httpUp: view.httpUp },
+    view.texts,
   );
   return {
     node: {
-      id: node.id,
-      httpAddr: node.httpAddr,
-      raftAddr: node.raftAddr,
-      reachable,
-      raftActive: active(node.raftAddr),
+      ...target,
+      reachable: view.httpUp,
+      raftActive: view.raftActive,
       isLeader,
-      suffrage: voter ? "voter" : "none",
+      suffrage: view.suffrage,
     },
-    configIndex: f.configIndex,
-    voters: [...f.voters],
+    configIndex: view.configIndex,
+    voters: [...view.voters],
     votersBefore: facts.votersBefore,
     votersAfter: facts.votersAfter,
     reachableVotersAfter: facts.activeVotersAfter,

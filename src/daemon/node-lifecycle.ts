@@ -12,6 +12,7 @@
  * reports `removed` and names the one command that wipes it; it never wipes itself unasked.
  */
 
+import type { LocalNodeControl } from "../cluster/node-control.ts";
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { MetaStateMachine } from "../meta/fsm.ts";
@@ -38,19 +39,6 @@ export interface NodeAddresses {
   raftAddr: string;
   /** "" when the admin service is disabled. */
   adminAddr: string;
-}
-
-/** What the meta routes and the admin service may do with this node's lifecycle. */
-export interface LocalNodeControl {
-  /** Whether this node belonged to a cluster before (node.json has a meta node id). */
-  wasMember(): boolean;
-  /** Admin services of the members of the cluster this node belongs or belonged to, as they
-   *  answer now (for hints that name -bind). */
-  clusterAdmins(): Promise<string[]>;
-  /** Asks the members now: true when the leader no longer lists this node (and marks it). */
-  confirmRemoved(): Promise<boolean>;
-  /** Deletes the meta dir except node.json and reopens blank; resolves with the dir. */
-  wipe(): Promise<string>;
 }
 
 export class NodeLifecycle implements LocalNodeControl {

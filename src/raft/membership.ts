@@ -85,7 +85,7 @@ export function removalFacts(
   };
 }
 
-/** Why a removal is refused. Only TARGET_INACTIVE and QUORUM_AT_RISK are what -force overrides. */
+/** Why a removal is refused. Only TARGET_INACTIVE and QUORUM_AT_RISK can be overridden (`force`). */
 export type RemovalRefusalCode = "LAST_VOTER" | "TARGET_INACTIVE" | "QUORUM_AT_RISK";
 
 export const FORCEABLE: ReadonlySet<RemovalRefusalCode> = new Set(["TARGET_INACTIVE", "QUORUM_AT_RISK"]);
@@ -99,114 +99,21 @@ export function removalRefusal(f: RemovalFacts, force: boolean): RemovalRefusalC
   return null;
 }
 
-/** Whether the removal leaves fewer active voters than a quorum (what a forced removal risks). */
-export function removalBreaksQuorum(f: RemovalFacts): boolean {
-  return f.activeVotersAfter < f.quorumAfter;
-}
-
-/** The operator-facing text of a refusal; `name` is how the node is called (its HTTP address). */
-export function removalRefusalMessage(code: RemovalRefusalCode, f: RemovalFacts, name: string): string {
-  switch (code) {
-    case "LAST_VOTER":
-      return `meta node ${name} is the last voter; removing it would leave no cluster`;
-    case "TARGET_INACTIVE":
-      return `meta node ${name} is not active in Raft (the leader has not heard from it within an election timeout); use -force to remove a node that is down`;
-    case "QUORUM_AT_RISK":
-      return (
-        `removing meta node ${name} would leave ${f.activeVotersAfter} active voter(s), fewer than the quorum of ` +
-        `${f.quorumAfter} for ${f.votersAfter} voters; bring the other meta nodes back first, or use -force`
-      );
-  }
-}
-
-/** What a removal plan reports: its refusal (null when it would proceed) and whether only -force
- *  would let it proceed. */
-export interface PlanVerdict {
-  refusal: string | null;
-  refusalCode: string | null;
-  forceRequired: boolean;
-}
-
 /**
- * The plan's verdict, in the one order every planner (the admin service, the direct client)
- * checks: what even -force cannot override (the last voter); a target whose HTTP does not answer
- * needs -force (it cannot be wiped); then the membership rules, for a target in the configuration.
+ * A removal refused by the rules above, when the leader was about to append it. It carries the
+ * code and the facts; the operator's words for it are the cluster layer's
+ * (src/cluster/removal-rules.ts). `subject` names the server as the caller knows it.
  */
-export function planVerdict(
-  f: RemovalFacts,
-  opts: { name: string; force: boolean; httpUp: boolean; inConfig: boolean },
-): PlanVerdict {
-  const unforceable = removalRefusal(f, true);
-  if (unforceable)
-    return {
-      refusalCode: unforceable,
-      refusal: removalRefusalMessage(unforceable, f, opts.name),
-      forceRequired: false,
-    };
-  if (!opts.force && !opts.httpUp)
-    return {
-      refusalCode: "TARGET_UNREACHABLE",
-      refusal: `meta node ${opts.name} could not be reached; use -force to remove an unreachable node`,
-      forceRequired: true,
-    };
-  const ruled = opts.inConfig ? removalRefusal(f, opts.force) : null;
-  if (ruled)
-    return {
-      refusalCode: ruled,
-      refusal: removalRefusalMessage(ruled, f, opts.name),
-      forceRequired: FORCEABLE.has(ruled),
-    };
-  return { refusal: null, refusalCode: null, forceRequired: false };
-}
-
-/** The warning for a metadata record whose node is not in the Raft configuration. */
-function notInRaftConfigWarning(name: string): string {
-  return `meta node ${name} is not in the Raft configuration: only its metadata record is dropped`;
-}
-
-/** The warning of a forced removal that leaves fewer active voters than a quorum, or null. */
-function quorumAtRiskWarning(f: RemovalFacts, force: boolean): string | null {
-  if (!force || !f.targetIsVoter || !removalBreaksQuorum(f)) return null;
-  return `after removal only ${f.activeVotersAfter} of ${f.votersAfter} voters are active: the cluster has no quorum until more return`;
-}
-
-/** The planner's own words for what differs with the way it removes (see removalWarnings). */
-export interface RemovalWarningTexts {
-  /** The target leads: what happens to the leadership. */
-  leaderMoves: string;
-  /** The target does not answer: what becomes of its meta dir. */
-  notWiped: string;
-}
-
-/**
- * What a removal plan warns of, in the order the planners list it (the admin service's and the
- * direct client's): a record outside the Raft configuration, the leader going, a target whose meta
- * dir cannot be wiped, a forced removal leaving no quorum.
- */
-export function removalWarnings(
-  f: RemovalFacts,
-  force: boolean,
-  target: { name: string; inConfig: boolean; isLeader: boolean; httpUp: boolean },
-  texts: RemovalWarningTexts,
-): { code: string; message: string }[] {
-  const warnings: { code: string; message: string }[] = [];
-  if (!target.inConfig)
-    warnings.push({ code: "NOT_IN_RAFT_CONFIG", message: notInRaftConfigWarning(target.name) });
-  if (target.isLeader) warnings.push({ code: "LEADER_MOVES", message: texts.leaderMoves });
-  if (!target.httpUp) warnings.push({ code: "NOT_WIPED", message: texts.notWiped });
-  const atRisk = quorumAtRiskWarning(f, force);
-  if (atRisk) warnings.push({ code: "QUORUM_AT_RISK", message: atRisk });
-  return warnings;
-}
-
-/** A removal refused by the rules above, when the leader was about to append it. */
 export class RemovalRefusedError extends RaftError {
   constructor(
     readonly refusal: RemovalRefusalCode,
     readonly facts: RemovalFacts,
-    name: string,
+    readonly subject: string,
   ) {
-    super(refusal, removalRefusalMessage(refusal, facts, name));
+    super(
+      refusal,
+      `removal of ${subject} refused (${refusal}): ${facts.activeVotersAfter} of ${facts.votersAfter} voters active after it, quorum ${facts.quorumAfter}`,
+    );
   }
 }
 

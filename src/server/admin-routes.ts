@@ -1,7 +1,8 @@
 /** Routes of the admin service (8084): SPEC §5, shapes in docs/http-api.md. */
 
 import { isHostPort } from "../util/address.ts";
-import { HttpError, sendJson, type Routes } from "./http-server.ts";
+import { HttpError } from "./errors.ts";
+import { sendJson, type Routes } from "./http-server.ts";
 import type { AdminService } from "../cluster/admin-service.ts";
 
 function required(params: URLSearchParams, name: string): string {

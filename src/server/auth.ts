@@ -18,7 +18,8 @@
 import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
 import type { Logger } from "pino";
-import { HttpError, type RequestContext } from "./http-server.ts";
+import { HttpError } from "./errors.ts";
+import type { RequestContext } from "./http-server.ts";
 import { signJwt, verifyJwt } from "../util/jwt.ts";
 
 export const AUTH_FAILED = "authorization failed";

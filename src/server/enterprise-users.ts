@@ -7,7 +7,8 @@
  */
 import bcrypt from "bcryptjs";
 import { encodeCommand, type MetaCommand } from "../proto/index.ts";
-import { HttpError, sendJson, type RequestContext, type Routes } from "./http-server.ts";
+import { HttpError } from "./errors.ts";
+import { sendJson, type RequestContext, type Routes } from "./http-server.ts";
 import type { MetaService } from "../meta/service.ts";
 
 /** bcrypt cost of the Go meta client, so hashes are interchangeable. */

@@ -16,19 +16,7 @@ const ID_PREFIX = randomBytes(4).toString("hex");
 let requestCounter = 0;
 const nextRequestId = (): string => `${ID_PREFIX}${(++requestCounter).toString(16).padStart(8, "0")}`;
 import type { Logger } from "pino";
-
-/** Thrown by a handler to answer with a JSON error: `{"error": message, "code": code}`. `code`
- *  is a stable name callers test instead of the message text (docs/http-api.md lists them). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
+import { httpErrorOf, HttpError } from "./errors.ts";
 
 export interface RequestContext {
   req: http.IncomingMessage;
@@ -264,18 +252,15 @@ export class HttpService {
       }
       await this.opts.guard?.(ctx);
       await handler(ctx);
-    } catch (err) {
-      const status = err instanceof HttpError ? err.status : 500;
-      // A 503 with Retry-After is a passing state (an election, a transfer): the client retries.
-      const passing = err instanceof HttpError && err.headers["retry-after"] !== undefined;
-      if (status >= 500 && passing)
-        this.opts.logger.warn(
-          { err: (err as Error).message, requestId, path: url.pathname },
-          "request refused for now",
-        );
+    } catch (thrown) {
+      const err = httpErrorOf(thrown);
+      const status = err.status;
+      // A 503 is a passing state (an election, a transfer): the client retries after Retry-After.
+      if (status === 503)
+        this.opts.logger.warn({ err: err.message, requestId, path: url.pathname }, "request refused for now");
       else if (status >= 500)
-        this.opts.logger.error({ err, requestId, path: url.pathname }, "request failed");
-      const headers: Record<string, string> = err instanceof HttpError ? { ...err.headers } : {};
+        this.opts.logger.error({ err: thrown, requestId, path: url.pathname }, "request failed");
+      const headers: Record<string, string> = { ...err.headers };
       if (status === 413) {
         // The client may still be sending. Closing now would hit it with EPIPE before it reads
         // our answer, so a body of a sane declared size is drained (and discarded): the
@@ -289,9 +274,8 @@ export class HttpService {
         req.once("end", () => clearTimeout(cutOff));
       }
       // As InfluxDB, a failed request also names its error in a header (not on a 401).
-      if (status !== 401) headers["x-influxdb-error"] = headerSafe((err as Error).message);
-      const code = err instanceof HttpError ? err.code : undefined;
-      if (!res.headersSent) sendJson(res, status, { error: (err as Error).message, code }, headers);
+      if (status !== 401) headers["x-influxdb-error"] = headerSafe(err.message);
+      if (!res.headersSent) sendJson(res, status, { error: err.message, code: err.code }, headers);
       else res.destroy();
     } finally {
       if (this.opts.logger.isLevelEnabled("debug")) {

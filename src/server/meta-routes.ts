@@ -3,19 +3,15 @@
 import { encodeResponse } from "../proto/index.ts";
 import { RaftError } from "../raft/errors.ts";
 import { validateCommand } from "../meta/fsm.ts";
-import { HttpError, sendBytes, sendJson, type RequestContext, type Routes } from "./http-server.ts";
+import { sendBytes, sendJson, type RequestContext, type Routes } from "./http-server.ts";
 import { refuse } from "./auth.ts";
 import { parseDuration } from "../util/duration.ts";
-import { raftErrorToHttp, unavailable } from "./errors.ts";
+import type { LocalNodeControl } from "../cluster/node-control.ts";
+import { HttpError } from "./errors.ts";
 import { NotLeader, type MetaService, type RemovalOptions } from "../meta/service.ts";
 
-/** The part of this node's lifecycle (src/daemon/node-lifecycle.ts) the routes use. */
-export interface RemovableNode {
-  /** Whether the cluster (not just this node's log) no longer lists this node. */
-  confirmRemoved(): Promise<boolean>;
-  /** Wipes this node after its removal; resolves with the recreated meta dir. */
-  wipe(): Promise<string>;
-}
+/** The part of this node's lifecycle the routes use: confirming its removal, then wiping it. */
+export type RemovableNode = Pick<LocalNodeControl, "confirmRemoved" | "wipe">;
 
 export interface MetaRouteOptions {
   node: RemovableNode;
@@ -29,10 +25,9 @@ export interface MetaRouteOptions {
 const LONG_POLL_DEFAULT_MS = 30_000;
 const LONG_POLL_MAX_MS = 120_000;
 
-/** 307 to the leader when it is known, else a transient 503 (no leader yet); Raft errors mapped. */
+/** 307 to the leader when it is known; anything else (no leader yet: 503) to the error mapper. */
 function leaderOnly(ctx: RequestContext, err: unknown, path: string, scheme: string): void {
-  if (!(err instanceof NotLeader)) throw raftErrorToHttp(err);
-  if (!err.leaderHttp) throw unavailable("no leader", "NO_LEADER");
+  if (!(err instanceof NotLeader) || !err.leaderHttp) throw err;
   const location = `${scheme}://${err.leaderHttp}${path}${ctx.url.search}`;
   sendJson(ctx.res, 307, { error: err.message }, { location });
 }
@@ -145,9 +140,7 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
     "POST /leadership-transfer": async (ctx) => {
       if (service.state() !== "leader")
         throw new HttpError(409, `meta node ${service.httpAddr} is not the leader`);
-      await service.raft.leadershipTransfer().catch((err: unknown) => {
-        throw raftErrorToHttp(err);
-      });
+      await service.raft.leadershipTransfer();
       sendJson(ctx.res, 200, { leader: service.leaderRaftAddr() });
     },
   };

@@ -2,7 +2,8 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { pino } from "pino";
-import { HttpError, HttpService, sendJson } from "../../src/server/http-server.ts";
+import { HttpError } from "../../src/server/errors.ts";
+import { HttpService, sendJson } from "../../src/server/http-server.ts";
 import { HttpStatusError, request, requestJson, UnreachableError } from "../../src/util/http-client.ts";
 
 const service = new HttpService({
