@@ -1,7 +1,7 @@
 /**
  * HTTP calls to meta nodes' API (8091) as InfluxDB Enterprise's tooling makes them: form-encoded
- * POSTs that follow the 307 a follower answers with (re-sent to the leader with the same body and
- * credentials, at most 10 times, as Go's client does), success as any 2xx including an empty 204,
+ * POSTs that follow the 307 a follower answers with (requestFollowingRedirects: re-sent to the
+ * leader with the same body and credentials, as Go's client does), success as any 2xx including an empty 204,
  * and errors as the server's `{"error"}` text or its first line (`404 page not found`).
  */
 
@@ -10,7 +10,7 @@ import {
   HttpStatusError,
   peerOptions,
   peerUrl,
-  request,
+  requestFollowingRedirects,
   type HttpResponse,
   type PeerAccess,
 } from "../util/http-client.ts";
@@ -22,9 +22,6 @@ import {
 export function answersPing(status: number): boolean {
   return (status >= 200 && status <= 299) || status === 401 || status === 403;
 }
-
-/** Go's http.Client gives up after 10 redirects. */
-const MAX_REDIRECTS = 10;
 
 export interface CallOptions {
   method?: "GET" | "POST";
@@ -46,27 +43,14 @@ export class MetaHttp {
 
   /** The raw answer after following redirects; network failures throw UnreachableError. */
   async send(addr: string, path: string, opts: CallOptions = {}): Promise<HttpResponse> {
-    let url = peerUrl(this.access, addr, path);
-    for (let hop = 0; ; hop++) {
-      const res = await request(url, {
-        method: opts.method ?? "GET",
-        form: opts.form,
-        query: opts.query,
-        timeoutMs: opts.timeoutMs ?? this.timeoutMs,
-        maxBodyBytes: opts.maxBodyBytes,
-        ...peerOptions(this.access, opts.credentials ?? true),
-      });
-      const location = res.headers.location;
-      if ((res.status !== 307 && res.status !== 308) || !location) return res;
-      if (hop === MAX_REDIRECTS)
-        throw new Error(`${addr}${path}: stopped after ${MAX_REDIRECTS} redirects (last to ${location})`);
-      const next = new URL(location, url);
-      if (next.protocol !== "http:" && next.protocol !== "https:")
-        throw new Error(`${addr}${path}: redirected to ${location}, which is not HTTP`);
-      // The query travels in the Location (Go puts it there); the form is sent again.
-      url = next.href;
-      opts = { ...opts, query: undefined };
-    }
+    return requestFollowingRedirects(peerUrl(this.access, addr, path), {
+      method: opts.method ?? "GET",
+      form: opts.form,
+      query: opts.query,
+      timeoutMs: opts.timeoutMs ?? this.timeoutMs,
+      maxBodyBytes: opts.maxBodyBytes,
+      ...peerOptions(this.access, opts.credentials ?? true),
+    });
   }
 
   /** A 2xx answer's JSON (undefined for an empty body); anything else throws HttpStatusError. */

@@ -1,6 +1,6 @@
 /**
  * The admin service (8084): cluster management on behalf of `influxd-ctl` and the TUI. It plans
- * a removal (SPEC §2; docs/operations.md, "Removing a meta node") from the leader's Raft view
+ * a removal (docs/operations.md, "Removing a meta node") from the leader's Raft view
  * with the rules of src/raft/membership.ts, moves leadership away before removing the leader,
  * removes through the meta client with the plan's configuration index as the precondition the
  * leader checks again when it appends the change (one Raft entry), makes sure a lost answer is

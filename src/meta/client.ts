@@ -21,6 +21,7 @@ import {
   peerUrl,
   PLAIN_HTTP,
   request,
+  requestFollowingRedirects,
   requestJson,
   UnreachableError,
   type HttpResponse,
@@ -104,8 +105,9 @@ export class MetaClient {
     return peerUrl(this.access, addr, path);
   }
 
+  /** A POST that follows 307s to the leader (the clients' one redirect follower). */
   private post(url: string, body: Uint8Array, contentType: string): Promise<HttpResponse> {
-    return request(url, {
+    return requestFollowingRedirects(url, {
       method: "POST",
       body,
       contentType,
@@ -141,10 +143,6 @@ export class MetaClient {
         lastCode = "UNREACHABLE";
         url = this.nextServer(path);
         await this.pause(attempt);
-        continue;
-      }
-      if (res.status === 307 && typeof res.headers.location === "string") {
-        url = res.headers.location;
         continue;
       }
       if (res.status === 503) {

@@ -1,6 +1,6 @@
 /**
  * `node.json` in the meta dir: `{"ID":<meta node id>}` as InfluxDB writes it. It survives the
- * wipe of a removed node (SPEC §2 step 4) so the operator can still tell which node this was.
+ * wipe of a removed node (docs/operations.md, "Removing a meta node") so the operator can still tell which node this was.
  * Written to a temporary name, fsynced, renamed, and the directory fsynced; writes to one dir
  * are queued, so two updates in quick succession never rename each other's temporary file away.
  */

@@ -3,7 +3,8 @@
  *
  * The driver turns time (clock ticks), network input (transport) and client calls into core
  * inputs, and executes the core's Readies strictly in order: persist (hard state, snapshot,
- * truncation, entries — one logStore.append per Ready), send, apply, advance. Processing runs
+ * truncation, entries — one logStore.append per Ready), send, apply, advance (a leader's appends
+ * alone may go out during its own write: see Ready in types.ts). Processing runs
  * at most once at a time; inputs that arrive while a Ready is being persisted go straight into
  * the core and are batched into the next Ready: that is the group commit.
  *

@@ -161,14 +161,6 @@ export interface ReadState {
   index: number;
 }
 
-/**
- * Everything the host must do after feeding the core: in this order,
- * 1. persist `hardState` (if set), install `snapshot` (if set: write it, then restore the FSM),
- *    truncate the log from `truncateFrom` (if set) and append `entries` — one durable batch;
- * 2. only then send `messages` (votes and acknowledgements must not precede durability);
- * 3. apply `committed` to the FSM in order, resolve `readStates` once applied;
- * 4. call `advance(ready)`.
- */
 /** Something the core noticed that an operator must hear about (the host logs it). */
 export interface RaftNotice {
   level: "warn" | "error";
@@ -176,6 +168,18 @@ export interface RaftNotice {
   fields: Record<string, unknown>;
 }
 
+/**
+ * Everything the host must do after feeding the core: in this order,
+ * 1. persist `hardState` (if set), install `snapshot` (if set: write it, then restore the FSM),
+ *    truncate the log from `truncateFrom` (if set) and append `entries` — one durable batch;
+ * 2. only then send `messages`: votes and acknowledgements must not precede durability. The one
+ *    exception is a leader's own appends (Append messages in a Ready that carries only new
+ *    entries: no hard state, snapshot or truncation), which it may send while it writes the same
+ *    entries (Raft thesis §10.2.1): it counts itself towards the commit quorum only at step 4,
+ *    after its own write, so nothing is committed on a disk that has not synced it;
+ * 3. apply `committed` to the FSM in order, resolve `readStates` once applied;
+ * 4. call `advance(ready)`.
+ */
 export interface Ready {
   /** Present only when there is something to report. */
   notices?: RaftNotice[];

@@ -1,4 +1,4 @@
-/** Routes of the admin service (8084): SPEC §5, shapes in docs/http-api.md. */
+/** Routes of the admin service (8084): shapes and codes in docs/http-api.md, "Admin service". */
 
 import { isHostPort } from "../util/address.ts";
 import { HttpError } from "./errors.ts";

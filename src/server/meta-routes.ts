@@ -1,4 +1,4 @@
-/** Routes of the meta service's HTTP API (8091): SPEC §4, shapes in docs/http-api.md. */
+/** Routes of the meta service's HTTP API (8091): shapes and codes in docs/http-api.md, "Meta service". */
 
 import { encodeResponse } from "../proto/index.ts";
 import { RaftError } from "../raft/errors.ts";

@@ -234,9 +234,34 @@ export function errorCode(res: HttpResponse): string | null {
   }
 }
 
+/** Go's http.Client gives up after 10 redirects. */
+export const MAX_REDIRECTS = 10;
+
+/**
+ * The one redirect follower of every client (the admin client, the meta API client, the meta
+ * client that finds the leader): a 307 or 308 is sent again to its Location with the same method,
+ * body and credentials, at most MAX_REDIRECTS times, as Go's client does. The query travels in
+ * the Location (Go puts it there), so it is not added again. Only http(s) Locations are followed.
+ */
+export async function requestFollowingRedirects(url: string, opts: RequestOptions): Promise<HttpResponse> {
+  for (let hop = 0; ; hop++) {
+    const res = await request(url, opts);
+    const location = res.headers.location;
+    if ((res.status !== 307 && res.status !== 308) || !location) return res;
+    const { host, pathname } = new URL(url);
+    if (hop === MAX_REDIRECTS)
+      throw new Error(`${host}${pathname}: stopped after ${MAX_REDIRECTS} redirects (last to ${location})`);
+    const next = new URL(location, url);
+    if (next.protocol !== "http:" && next.protocol !== "https:")
+      throw new Error(`${host}${pathname}: redirected to ${location}, which is not HTTP`);
+    url = next.href;
+    opts = { ...opts, query: undefined };
+  }
+}
+
 /** Request expecting a 2xx JSON answer (or 204 → undefined); other statuses throw HttpStatusError. */
 export async function requestJson<T>(url: string, opts: RequestOptions): Promise<T> {
-  const res = await request(url, opts);
+  const res = await requestFollowingRedirects(url, opts);
   if (res.status < 200 || res.status > 299) throw new HttpStatusError(res.status, errorText(res), res);
   if (res.status === 204 || res.body.length === 0) return undefined as T;
   try {

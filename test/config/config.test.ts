@@ -23,7 +23,7 @@ function file(name: string, text: string): string {
   return path;
 }
 
-test("defaults are the SPEC's", () => {
+test("defaults are the documented ones (README, influxd config)", () => {
   const c = defaultConfig();
   assert.equal(c.hostname, "localhost");
   assert.equal(c.meta["bind-address"], ":8089");

@@ -56,8 +56,9 @@ async function roles() {
   return { leader: cluster.nodes[leader], follower: cluster.nodes[followers[0]] };
 }
 
+/** The leader's metadata: a follower may not have applied the last acknowledged command yet. */
 async function metadata(): Promise<MetaData> {
-  return metaClient(cluster, [0, 1, 2]).data();
+  return metaClient(cluster, [await cluster.leaderIndex()]).data();
 }
 
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 10_000) {
@@ -149,13 +150,14 @@ test("GET /show-shards lists live shards with their owners; ?verbose=true asks e
       subscriptions: [],
     },
   });
-  await client.execute({
+  const { index } = await client.execute({
     type: "CreateShardGroupCommand",
     database: "db",
     policy: "rp",
     timestamp: BigInt(Date.now()) * 1_000_000n,
   });
-  const data = await client.data();
+  // The follower asked below must have applied the shard group (it answers from its own state).
+  const data = await metaClient(cluster, [2]).data(index);
   const shard = data.databases.find((d) => d.name === "db")!.retentionPolicies[0].shardGroups[0].shards[0];
   shardId = shard.id;
   const ownerNode = data.dataNodes.find((n) => n.id === shard.owners[0].nodeId)!;

@@ -1,4 +1,4 @@
-// The meta service's HTTP API (SPEC §4) on a real influxd process.
+// The meta service's HTTP API (docs/http-api.md) on a real influxd process.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";

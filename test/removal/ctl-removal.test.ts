@@ -1,5 +1,5 @@
 // influxd-ctl, the real executable, against real influxd processes: the remove-meta flow of
-// SPEC §2 end to end, its safety refusals, and bad arguments for every command.
+// Removing meta nodes end to end from influxd-ctl (docs/operations.md, "Removing a meta node"), its safety refusals, and bad arguments for every command.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, statSync } from "node:fs";
