@@ -31,7 +31,7 @@ import type {
   RemoveMetaResult,
   ShowResult,
 } from "../contract/cluster.ts";
-import { OperationError, refused, unavailable } from "./errors.ts";
+import { OperationError, refused, unavailable, type OperationStatus } from "./errors.ts";
 import { claimedLeader } from "./leader.ts";
 import type { LocalNodeControl } from "./node-control.ts";
 import { buildRemovalPlan } from "./removal-plan.ts";
@@ -49,6 +49,10 @@ export interface AdminOptions {
   /** How data nodes are reached (RPC deadlines, TLS); see DataNodeOperations. */
   dataNodes?: Partial<Omit<DataNodeOptions, "logger">>;
 }
+
+/** The leader's refusals that keep their status when a removal fails (a CONFIG_CHANGED 409 stays
+ *  a 409); anything else another node answers is a 502. */
+const KEPT_STATUSES: ReadonlySet<number> = new Set([400, 404, 409]);
 
 /** /show's bound on each node's answer: the whole view stays under 2 s with nodes down. */
 const SHOW_STATUS_TIMEOUT_MS = 1_000;
@@ -379,7 +383,7 @@ export class AdminService {
       return unavailable(`${message}; nothing was changed`, err.code ?? "UNAVAILABLE");
     if (err instanceof MetaRequestError)
       return refused(
-        err.status === 404 || err.status === 400 ? err.status : 502,
+        KEPT_STATUSES.has(err.status) ? (err.status as OperationStatus) : 502,
         message,
         err.code ?? "REFUSED",
       );
