@@ -11,7 +11,6 @@
 import type { Logger } from "pino";
 import { MetaClient, MetaCommandError, MetaRequestError } from "../meta/client.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
-import { RaftError } from "../raft/errors.ts";
 import type { NodeInfo } from "../proto/index.ts";
 import {
   errorText,
@@ -423,9 +422,8 @@ export class AdminService {
         );
       }
       if (httpAddr === self && blank && (opts.newCluster || !this.node.wasMember())) {
-        const node = await this.meta.bootstrapSelf().catch((err: unknown) => {
-          throw err instanceof RaftError ? refused(409, err.message, err.code) : err;
-        });
+        // A Raft refusal (already bootstrapped, shutting down) reaches HTTP through the mapper.
+        const node = await this.meta.bootstrapSelf();
         return { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr };
       }
       await this.requireMember();
