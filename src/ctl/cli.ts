@@ -1,6 +1,6 @@
 /**
  * `influxd-ctl`: InfluxDB Enterprise's operator commands, sent to an admin service or to a meta
- * node's API (src/cluster-api). Errors are one line, `<command>: <message>`, exit 1; usage errors
+ * node's API (src/client). Errors are one line, `<command>: <message>`, exit 1; usage errors
  * print the command's usage and exit 2.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The admin services (or, in direct mode, the meta APIs: src/cluster-api) the view can talk to.
+ * The admin services (or, in direct mode, the meta APIs: src/client) the view can talk to.
  * It uses one at a time; when that one stops answering, or answers that its own node is no longer
  * a member (it was removed), the next /show goes to another member's service: first the addresses
  * given with -bind, then one beside each meta node (its host, with the port of the first -bind

@@ -1,7 +1,7 @@
 /**
  * Keeps a live picture of the cluster. Every interval it probes all known nodes at once (bounded
  * concurrency, one keep-alive Agent) and emits a snapshot. The node list comes from `show()` of
- * the admin service or of a meta API (src/cluster-api), refreshed in the background each cycle: /show can be slow while a node hangs
+ * the admin service or of a meta API (src/client), refreshed in the background each cycle: /show can be slow while a node hangs
  * (the admin service pings it), and that must not delay noticing that a node went down.
  */
 
