@@ -391,7 +391,7 @@ async function importInto(env: MigrationEnv, data: MetaData, ourMeta: readonly N
 /** JoinCluster(update) on each data node in turn; stops at the first failure. */
 async function switchNodes(env: MigrationEnv, plan: MigrationPlan, source: MetaData): Promise<string | null> {
   for (const node of plan.dataNodes) {
-    if (node.state === "left-behind" || node.state === "on-ours") continue;
+    if (node.state === "left-behind" || node.state === "on-ours" || node.state === "switched") continue;
     const list = switchList(
       env.ours,
       node.metaServers,

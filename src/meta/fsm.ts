@@ -83,6 +83,9 @@ export interface FsmResult {
  * from the same number as one that applied every entry. A cluster that never imported anything
  * publishes its Raft indexes, as before.
  */
+/** The largest index a SetDataCommand may carry: 2^52, leaving 2^52 entries to count on in a JS number. */
+export const MAX_IMPORTED_INDEX = 2 ** 52;
+
 export function metadataIndex(raftIndex: number, stateIndex: number): number {
   return Math.max(raftIndex, stateIndex + 1);
 }
@@ -269,6 +272,9 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
   /** Runs the command on a draft of the data and returns the new state; throws MetaError to refuse. */
   private execute(cmd: MetaCommand): MetaState {
     if (cmd.type === "SetDataCommand") {
+      // The index goes on from the imported one (metadataIndex): leave room to count on exactly.
+      if (cmd.data.index > MAX_IMPORTED_INDEX)
+        throw new MetaError(`imported index ${cmd.data.index} is too large`);
       const state = stateOf(cmd.data);
       this.lookups = MetaIndex.of(state);
       return state;

@@ -888,6 +888,18 @@ test("after an import the metadata index continues above the imported one, on ev
   assert.deepEqual(restored.apply(next), { index: 51 });
   assert.deepEqual(h.fsm.apply(next), { index: 51 });
   assert.deepEqual(restored.snapshot(), h.fsm.snapshot());
+  // An index too large to go on counting from exactly is refused.
+  assert.deepEqual(
+    h.fsm.apply({
+      ...next,
+      index: 8,
+      data: encodeCommand({ type: "SetDataCommand", data: { ...goData, index: 2 ** 52 + 1 } }),
+    }),
+    {
+      error: "imported index 4503599627370497 is too large",
+      index: 52,
+    },
+  );
   // An imported Data below the Raft index changes nothing: the Raft index is published.
   const low = harness();
   low.ok(metaNode(1), metaNode(2), metaNode(3));
