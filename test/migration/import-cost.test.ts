@@ -64,20 +64,37 @@ function largeData(databases: number, groupsPerDatabase: number): MetaData {
   };
 }
 
+/** The shortest of three runs of `step` (ms): what the step costs, not what a busy machine adds. */
+function cost(step: () => void): number {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    step();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
 test("importing 10,000 shard groups blocks a meta node's event loop well below an election timeout per step", (t) => {
   const bytes = encodeCommand({ type: "SetDataCommand", data: largeData(1_000, 10) });
-  let started = performance.now();
-  validateCommand(bytes);
-  const validateMs = performance.now() - started;
-  const fsm = new MetaStateMachine();
-  started = performance.now();
-  const result = fsm.apply({ type: EntryType.Command, term: 1, index: 5, data: bytes });
-  const applyMs = performance.now() - started;
-  started = performance.now();
-  fsm.snapshot();
-  const encodeMs = performance.now() - started;
+  const validateMs = cost(() => validateCommand(bytes));
+  let fsm = new MetaStateMachine();
+  let result = {};
+  const applyMs = cost(() => {
+    fsm = new MetaStateMachine();
+    result = fsm.apply({ type: EntryType.Command, term: 1, index: 5, data: bytes });
+  });
+  // The first encoding of the imported state (every long poll and Raft snapshot then reuses it).
+  let encodeMs = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const fresh = new MetaStateMachine();
+    fresh.apply({ type: EntryType.Command, term: 1, index: 5, data: bytes });
+    const started = performance.now();
+    fresh.snapshot();
+    encodeMs = Math.min(encodeMs, performance.now() - started);
+  }
   t.diagnostic(
-    `${(bytes.length / 1e6).toFixed(2)} MB: validate ${validateMs.toFixed(0)} ms, apply ${applyMs.toFixed(0)} ms, first encoding ${encodeMs.toFixed(0)} ms`,
+    `${(bytes.length / 1e6).toFixed(2)} MB: validate ${validateMs.toFixed(0)} ms, apply ${applyMs.toFixed(0)} ms, encoding ${encodeMs.toFixed(0)} ms`,
   );
   assert.deepEqual(result, { index: 100_001 });
   for (const [step, ms] of [

@@ -6,7 +6,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";
@@ -16,6 +16,7 @@ import { migrate, rollback, type MigrationEnv } from "../../src/cluster/migrate-
 import { MetaClient } from "../../src/meta/client.ts";
 import type { DatabaseInfo } from "../../src/proto/index.ts";
 import { PLAIN_HTTP } from "../../src/util/http-client.ts";
+import { signJwt } from "../../src/util/jwt.ts";
 import { DataNodeStandIn } from "../support/data-node.ts";
 import { GoMetaCluster } from "../support/go-meta-standin.ts";
 import { ctl } from "../support/cluster.ts";
@@ -82,14 +83,18 @@ interface Stand {
 
 const HASH = "$2a$10$abcdefghijklmnopqrstuuLzH5s1VdKtqnN3E0yjF6Wcl7b8e9fGa";
 
-async function stand(opts: { ours?: number; dataNodes?: number } = {}): Promise<Stand> {
-  const go = await GoMetaCluster.start({ meta: 3, startIndex: 40 });
+async function stand(opts: { ours?: number; dataNodes?: number; auth?: boolean } = {}): Promise<Stand> {
+  const ours = await LocalCluster.start({ size: opts.ours ?? 1, auth: opts.auth });
+  // With auth, both tiers take the same internal shared secret (as the procedure requires).
+  const secret = opts.auth ? readFileSync(ours.security.internalSecretFile!, "utf8").trim() : undefined;
+  const authorization = secret ? () => "Bearer " + signJwt({ username: "" }, secret, 60) : undefined;
+  const go = await GoMetaCluster.start({ meta: 3, startIndex: 40, internalSecret: secret });
   const dirs: string[] = [];
   const data: DataNodeStandIn[] = [];
   for (let i = 0; i < (opts.dataNodes ?? 2); i++) {
     const dir = mkdtempSync(join(tmpdir(), "migrate-dn-"));
     dirs.push(dir);
-    data.push(await DataNodeStandIn.start({ goClient: { dir } }));
+    data.push(await DataNodeStandIn.start({ goClient: { dir, authorization } }));
   }
   const ids = data.map((d) => go.registerDataNode(d.tcpAddr, d.httpAddr));
   go.commit((c) => {
@@ -100,10 +105,11 @@ async function stand(opts: { ours?: number; dataNodes?: number } = {}): Promise<
   for (const d of data) d.goClient!.setMetaServers(go.nodes.map((n) => n.httpAddr));
   await until("data nodes on the Go tier", () => data.every((d) => d.goClient!.cache.index === go.metaIndex));
   assert.ok(go.metaIndex >= 40);
-  const ours = await LocalCluster.start({ size: opts.ours ?? 1 });
   const progress: string[] = [];
   const env: MigrationEnv = {
-    access: PLAIN_HTTP,
+    access: authorization
+      ? { scheme: "http", headers: () => ({ authorization: authorization() }) }
+      : PLAIN_HTTP,
     ours: ours.nodes.map((n) => n.httpAddr),
     timeoutMs: 5_000,
     rpc: new DataNodeRpc({ timeoutMs: 5_000 }),
@@ -128,7 +134,7 @@ async function stand(opts: { ours?: number; dataNodes?: number } = {}): Promise<
 }
 
 function oursClient(s: Stand): MetaClient {
-  return new MetaClient({ servers: s.env.ours, timeoutMs: 5_000 });
+  return new MetaClient({ servers: s.env.ours, timeoutMs: 5_000, access: s.env.access });
 }
 
 const stands: Stand[] = [];
@@ -201,6 +207,25 @@ test("migrate-meta imports the Go Data with our meta nodes, every ID and the clu
     data[1].goClient!.cache.databases.some((db) => db.name === "second"),
   );
   assert.ok(data[1].goClient!.polled.every((s) => env.ours.includes(s)));
+});
+
+test("a create through a switched data node before the Go tier stops is committed on ours at once and completes for the caller when the Go tier stops", async () => {
+  const s = await fresh({ dataNodes: 1 });
+  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(r.outcome, "done", r.error ?? "");
+  const goIndex = s.go.metaIndex;
+  let finished = false;
+  const create = s.data[0].createDatabase("between").then(() => (finished = true));
+  await until("the create committed on ours", async () =>
+    (await oursClient(s).data()).databases.some((db) => db.name === "between"),
+  );
+  await sleep(300);
+  // Its open long poll is still on the Go tier, which has not moved: the caller waits.
+  assert.equal(finished, false);
+  assert.equal(s.go.metaIndex, goIndex, "nothing reached the Go tier");
+  assert.ok(!s.go.databases.some((db) => db.name === "between"));
+  for (const n of s.go.nodes) await s.go.kill(n);
+  await within(4_000, "the create after the Go tier stopped", create);
 });
 
 test("a change committed on the source during the switch is carried over, and the data nodes are switched again", async () => {
@@ -368,4 +393,39 @@ test("influxd-ctl migrate-meta (the built executable): usage, dry run, -json res
   const text = await ctl(["-bind", bind, "migrate-meta", "-from", from, "-y"]);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout.trimEnd(), /Stop these Go meta nodes: 127\.0\.0\.1:\d+(, 127\.0\.0\.1:\d+)*$/);
+});
+
+test("with meta-auth-enabled on both tiers (one internal shared secret), influxd-ctl -secret-file migrates; without credentials it is refused in one line and changes nothing", async () => {
+  const s = await fresh({ dataNodes: 1, auth: true });
+  const bind = s.ours.nodes[0].adminAddr;
+  const from = s.go.nodes[0].httpAddr;
+  const none = await ctl(["-bind", bind, "migrate-meta", "-from", from, "-y"]);
+  assert.equal(none.code, 1);
+  assert.equal(none.stderr.trim().split("\n").length, 1, none.stderr);
+  assert.match(none.stderr, /^migrate-meta: .*authorization failed/);
+  const index = (await oursClient(s).data()).index;
+  const run = await ctl([
+    "-bind",
+    bind,
+    "-secret-file",
+    s.ours.security.internalSecretFile!,
+    "migrate-meta",
+    "-from",
+    from,
+    "-y",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /Stop these Go meta nodes now/);
+  const ours = await oursClient(s).data();
+  assert.ok(ours.index > index);
+  assert.equal(ours.users[0].hash, HASH);
+  for (const n of s.go.nodes) await s.go.kill(n);
+  await within(
+    5_000,
+    "a create through the data node with its internal token",
+    (async () => {
+      await until("data node on ours", () => s.data[0].metaServers.every((m) => s.env.ours.includes(m)));
+      await s.data[0].createDatabase("authed");
+    })(),
+  );
 });

@@ -30,6 +30,7 @@ import {
   type UserInfo,
 } from "../../src/proto/index.ts";
 import { parseDuration } from "../../src/util/duration.ts";
+import { verifyJwt } from "../../src/util/jwt.ts";
 import { errorText, request } from "../../src/util/http-client.ts";
 
 export const GO_VERSION = "1.8.11-c1.2.0";
@@ -161,6 +162,9 @@ export interface StandinOptions {
   auth?: { user: string; password: string };
   /** The metadata index it starts at (default 1). */
   startIndex?: number;
+  /** `meta-auth-enabled` with this internal shared secret: every handled path wants a JWT signed
+   *  with it (instead of `auth`'s user credentials). */
+  internalSecret?: string;
 }
 
 /** The paths Go's handler serves (others are http.NotFound, outside the auth chain). */
@@ -191,6 +195,7 @@ export class GoMetaCluster {
   shards: StandinShard[] = [];
   leader: GoMetaNode | null = null;
   auth: StandinOptions["auth"];
+  internalSecret: string | undefined;
   /** Databases (with policies, shard groups, CQs) and users of its `Data`. */
   databases: DatabaseInfo[] = [];
   users: UserInfo[] = [];
@@ -209,6 +214,7 @@ export class GoMetaCluster {
     const c = new GoMetaCluster();
     c.auth = opts.auth;
     c.index = opts.startIndex ?? 1;
+    c.internalSecret = opts.internalSecret;
     const metaCount = opts.meta + (opts.blank ?? 0);
     for (let i = 0; i < metaCount; i++) {
       const node: GoMetaNode = new GoMetaNode((req, res) => void c.serve(node, req, res));
@@ -507,6 +513,17 @@ export class GoMetaCluster {
 
   /** Go's authenticate(): null when the request may pass, else the refusal. */
   private refuse(req: http.IncomingMessage, url: URL): Reply | null {
+    if (this.internalSecret && HANDLED.has(`${req.method} ${url.pathname}`)) {
+      // meta-auth-enabled: a JWT signed with the internal shared secret (what Go's nodes send).
+      const header = req.headers.authorization ?? "";
+      if (!header.startsWith("Bearer ")) return fail(401, "unable to parse authentication credentials");
+      try {
+        verifyJwt(header.slice(7), this.internalSecret);
+      } catch {
+        return fail(401, "authorization failed");
+      }
+      return null;
+    }
     if (!this.auth || !HANDLED.has(`${req.method} ${url.pathname}`)) return null;
     let user = url.searchParams.get("u");
     let password = url.searchParams.get("p");
