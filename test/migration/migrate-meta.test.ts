@@ -7,6 +7,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";
@@ -428,4 +430,53 @@ test("with meta-auth-enabled on both tiers (one internal shared secret), influxd
       await s.data[0].createDatabase("authed");
     })(),
   );
+});
+
+test("a hostile or stalled source: malformed Data, a leader it cannot name, no answer within the deadline — one-line errors, nothing changed on ours", async () => {
+  const s = await fresh({ dataNodes: 1 });
+  const before = (await oursClient(s).data()).index;
+  let mode: "garbage" | "stall" = "garbage";
+  const server = http.createServer((req, res) => {
+    if (req.url === "/status") {
+      res.writeHead(200, { "content-type": "application/json", "x-influxdb-version": "1.8.11-c1.2.0" });
+      return void res.end(
+        JSON.stringify({ nodeType: "meta", leader: "127.0.0.1:1", httpAddr: "x", raftAddr: "y", peers: [] }),
+      );
+    }
+    if (mode === "stall") return; // never answers
+    res
+      .writeHead(200, { "content-type": "application/octet-stream" })
+      .end(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x7f, 0x01]));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await assert.rejects(
+      migrate(s.env, { from: addr, force: false, dryRun: false }),
+      (e: Error) => !e.message.includes("\n"),
+    );
+    mode = "stall";
+    const started = Date.now();
+    await assert.rejects(
+      migrate({ ...s.env, timeoutMs: 500 }, { from: addr, force: false, dryRun: false }),
+      /no answer within 500ms/,
+    );
+    assert.ok(Date.now() - started < 5_000);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+  assert.equal((await oursClient(s).data()).index, before);
+  // Without a terminal and without -y: the plan, then a refusal to guess; nothing changed.
+  const asked = await ctl([
+    "-bind",
+    s.ours.nodes[0].adminAddr,
+    "migrate-meta",
+    "-from",
+    s.go.nodes[0].httpAddr,
+  ]);
+  assert.equal(asked.code, 1);
+  assert.match(asked.stderr, /To import: 1 database\(s\)/);
+  assert.match(asked.stderr, /migrate-meta: no terminal to ask for confirmation; pass -y to confirm/);
+  assert.equal((await oursClient(s).data()).index, before);
 });
