@@ -16,6 +16,7 @@ import { formatShow } from "./format.ts";
 import { confirm } from "./prompt.ts";
 import { printResult, type Command } from "./command.ts";
 import { SHARD_COMMANDS } from "./shard-commands.ts";
+import { MIGRATE_COMMANDS } from "./migrate-command.ts";
 
 const GLOBAL_FLAGS: FlagSpecs = {
   bind: {
@@ -214,6 +215,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   ...SHARD_COMMANDS,
+  ...MIGRATE_COMMANDS,
 };
 
 function usageOf(name: string): string {
@@ -389,6 +391,8 @@ export async function main(argv: string[]): Promise<number> {
         bind: global.flags.bind as string,
         json: Boolean(global.flags.json),
         out: (t) => process.stdout.write(t + "\n"),
+        access,
+        timeoutMs: global.flags.timeout as number,
       },
       parsed.flags,
       parsed.rest,

@@ -2,6 +2,7 @@
 
 import type { ClusterOperations } from "../client/cluster-api.ts";
 import type { FlagSpecs, FlagValues } from "../util/flags.ts";
+import type { PeerAccess } from "../util/http-client.ts";
 
 export interface Context {
   api: ClusterOperations;
@@ -9,6 +10,10 @@ export interface Context {
   bind: string;
   json: boolean;
   out: (text: string) => void;
+  /** Scheme, TLS and credentials of -bind, for commands that talk to more nodes themselves. */
+  access: PeerAccess;
+  /** -timeout: the deadline of each request. */
+  timeoutMs: number;
 }
 
 export interface Command {

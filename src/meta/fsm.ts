@@ -67,6 +67,27 @@ import { createUser, dropUser, setAdminPrivilege, setPrivilege, updateUser } fro
 
 export interface FsmResult {
   error?: string;
+  /** The metadata index this entry published, when it is not the entry's Raft index (after an
+   *  import, see `metadataIndex`): what /execute answers instead of the Raft index. */
+  index?: number;
+}
+
+/**
+ * The metadata index an applied entry publishes: its Raft index, unless the state it applies to
+ * already stands at or above that (a SetDataCommand imported another cluster's metadata, whose
+ * index is above ours: `influxd-ctl migrate-meta`); then one more than that state's index. The
+ * index therefore never goes back, and a cluster that imported the Data of a cluster at index G
+ * publishes G+1, G+2, … for the rest of its life, whatever its Raft log's indexes are: a data
+ * node's cached index is never above ours. The offset needs no storage of its own: it lives in
+ * the published index itself, which snapshots carry, so a node restored from a snapshot goes on
+ * from the same number as one that applied every entry. A cluster that never imported anything
+ * publishes its Raft indexes, as before.
+ */
+/** The largest index a SetDataCommand may carry: 2^52, leaving 2^52 entries to count on in a JS number. */
+export const MAX_IMPORTED_INDEX = 2 ** 52;
+
+export function metadataIndex(raftIndex: number, stateIndex: number): number {
+  return Math.max(raftIndex, stateIndex + 1);
 }
 
 export interface MetaStateMachineOptions {
@@ -132,8 +153,9 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
         result = { error: err.message };
       }
     }
-    this.publish({ ...next, term: entry.term, index: entry.index });
-    return result;
+    const index = metadataIndex(entry.index, next.index);
+    this.publish({ ...next, term: entry.term, index });
+    return index === entry.index ? result : { ...result, index };
   }
 
   /**
@@ -250,6 +272,9 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
   /** Runs the command on a draft of the data and returns the new state; throws MetaError to refuse. */
   private execute(cmd: MetaCommand): MetaState {
     if (cmd.type === "SetDataCommand") {
+      // The index goes on from the imported one (metadataIndex): leave room to count on exactly.
+      if (cmd.data.index > MAX_IMPORTED_INDEX)
+        throw new MetaError(`imported index ${cmd.data.index} is too large`);
       const state = stateOf(cmd.data);
       this.lookups = MetaIndex.of(state);
       return state;

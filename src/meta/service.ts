@@ -270,9 +270,12 @@ export class MetaService {
     });
   }
 
+  /** The index answered is the metadata index the entry published (the FSM's, which can run
+   *  above the Raft index after an import: see `metadataIndex`), what data nodes wait for. */
   private toResult(r: { index: number; result: unknown }): ExecuteResult {
-    const error = (r.result as { error?: string } | undefined)?.error;
-    return error ? { index: r.index, error } : { index: r.index };
+    const result = r.result as { error?: string; index?: number } | undefined;
+    const index = result?.index ?? r.index;
+    return result?.error ? { index, error: result.error } : { index };
   }
 
   private serverByAddress(address: string) {

@@ -847,14 +847,64 @@ test("users: create, update, privileges, admin flag, drop — with their errors"
   h.refused({ type: "DropUserCommand", name: "u" }, "user not found");
 });
 
-test("SetDataCommand replaces the whole metadata (term and index from the entry)", () => {
+test("SetDataCommand replaces the whole metadata (term from the entry, index above the imported one)", () => {
   const source = harness();
   source.ok(metaNode(1), dataNode(1), { type: "CreateDatabaseCommand", name: "db" });
   const h = harness();
   h.ok(metaNode(5), metaNode(6));
-  h.ok({ type: "SetDataCommand", data: source.data() as MetaData });
+  assert.deepEqual(h.run({ type: "SetDataCommand", data: source.data() as MetaData }), { index: 4 });
   assert.deepEqual({ ...h.data(), term: 0, index: 0 }, { ...source.data(), term: 0, index: 0 });
-  assert.equal(h.data().index, 3);
+  // The imported Data stood at 3, the entry's Raft index is 3: ours publishes 4, above it.
+  assert.equal(h.data().index, 4);
+});
+
+test("after an import the metadata index continues above the imported one, on every server alike", () => {
+  const source = harness();
+  source.ok(metaNode(1), dataNode(1), { type: "CreateDatabaseCommand", name: "db" });
+  const goData = { ...(source.data() as MetaData), index: 45, term: 7 };
+  const h = harness();
+  h.ok(metaNode(5));
+  // Raft index 2 carries a Data at index 45: 46 is published, and each later entry one more.
+  assert.deepEqual(h.run({ type: "SetDataCommand", data: goData }), { index: 46 });
+  assert.deepEqual(h.run({ type: "CreateDatabaseCommand", name: "db2" }), { index: 47 });
+  assert.deepEqual(h.run({ type: "DropDatabaseCommand", name: "missing" }), { index: 48 });
+  assert.equal(h.data().index, 48);
+  // A refused command and a no-op entry move it too, as every entry does.
+  assert.deepEqual(h.run({ type: "DropUserCommand", name: "nobody" }), {
+    error: "user not found",
+    index: 49,
+  });
+  h.applyEntry({ term: 1, type: EntryType.Noop, data: new Uint8Array() });
+  assert.equal(h.data().index, 50);
+  // A server restored from a snapshot goes on from the same number as one that applied every entry.
+  const restored = new MetaStateMachine();
+  restored.restore(h.fsm.snapshot());
+  const next = {
+    term: 1,
+    type: EntryType.Command,
+    index: 7,
+    data: encodeCommand({ type: "CreateDatabaseCommand", name: "db3" }),
+  };
+  assert.deepEqual(restored.apply(next), { index: 51 });
+  assert.deepEqual(h.fsm.apply(next), { index: 51 });
+  assert.deepEqual(restored.snapshot(), h.fsm.snapshot());
+  // An index too large to go on counting from exactly is refused.
+  assert.deepEqual(
+    h.fsm.apply({
+      ...next,
+      index: 8,
+      data: encodeCommand({ type: "SetDataCommand", data: { ...goData, index: 2 ** 52 + 1 } }),
+    }),
+    {
+      error: "imported index 4503599627370497 is too large",
+      index: 52,
+    },
+  );
+  // An imported Data below the Raft index changes nothing: the Raft index is published.
+  const low = harness();
+  low.ok(metaNode(1), metaNode(2), metaNode(3));
+  assert.deepEqual(low.run({ type: "SetDataCommand", data: { ...goData, index: 1 } }), {});
+  assert.equal(low.data().index, 4);
 });
 
 // ---------------------------------------------------------------------------------------------

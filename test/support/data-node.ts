@@ -5,11 +5,19 @@
  * other first byte is HTTP (`GET /status`). Joining registers it through the meta servers it is
  * told, with the real meta client, as the Go data node does. Every request is recorded, with its
  * raw bytes, so tests can check what the meta tier sent.
+ *
+ * With `goClient` it keeps its meta servers as the Go data node does, in a real Go-style meta
+ * client (./go-meta-client.ts: a long-poll loop, cache replacement, the list from `MetaNodes`,
+ * client.json saved only when that list changes), and JoinCluster follows
+ * `coordinator/service.go`: the list must share an address with the current one ("already
+ * joined to cluster"), is set in memory, the first server must know a leader, and (update) the
+ * node's own record must be in the client's cache within 10 s.
  */
 import http from "node:http";
 import net from "node:net";
 import tls from "node:tls";
 import { MetaClient } from "../../src/meta/client.ts";
+import { GoMetaClient } from "./go-meta-client.ts";
 import {
   BARE_REQUESTS,
   decodeCopyShardRequest,
@@ -41,7 +49,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class DataNodeStandIn {
   readonly received: Received[] = [];
-  metaServers: string[] = [];
+  private ownServers: string[] = [];
+  /** Set with `goClient`: the Go-style meta client holding the meta servers. */
+  goClient: GoMetaClient | null = null;
+  private goClientDir: string | null = null;
+  private goAuthorization: (() => string) | undefined;
+  /** Answer JoinCluster with this error (a node that fails mid-switch), when set. */
+  failJoin: string | null = null;
+
+  get metaServers(): string[] {
+    return this.goClient ? this.goClient.metaServers : this.ownServers;
+  }
+
+  set metaServers(servers: string[]) {
+    if (this.goClient) this.goClient.setMetaServers(servers);
+    else this.ownServers = servers;
+  }
   /** Shards it holds, by ID (what ListShards reports). */
   readonly shards = new Map<number, { state: string; size: number }>();
   private readonly sockets = new Set<net.Socket>();
@@ -73,15 +96,48 @@ export class DataNodeStandIn {
     );
   }
 
-  /** With `tls`, the TCP port speaks TLS first (a data node with https-enabled), then the mux byte. */
-  static async start(opts: { tls?: { cert: Buffer; key: Buffer } } = {}): Promise<DataNodeStandIn> {
+  /** With `tls`, the TCP port speaks TLS first (a data node with https-enabled), then the mux byte.
+   *  With `goClient`, its meta servers live in a Go-style meta client keeping client.json in
+   *  `goClient.dir` (opened at once when that file exists). */
+  static async start(
+    opts: {
+      tls?: { cert: Buffer; key: Buffer };
+      goClient?: { dir: string; authorization?: () => string };
+    } = {},
+  ): Promise<DataNodeStandIn> {
     const server = opts.tls ? tls.createServer(opts.tls) : net.createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as net.AddressInfo).port;
-    return new DataNodeStandIn(server, `127.0.0.1:${port}`, `127.0.0.1:${port + 1}`);
+    const node = new DataNodeStandIn(server, `127.0.0.1:${port}`, `127.0.0.1:${port + 1}`);
+    if (opts.goClient) {
+      node.goClientDir = opts.goClient.dir;
+      node.goAuthorization = opts.goClient.authorization;
+      node.goClient = new GoMetaClient(opts.goClient.dir, opts.goClient.authorization);
+      await node.goClient.open();
+    }
+    return node;
+  }
+
+  /** A restart of the data node process: its meta client starts again from client.json. */
+  async restartClient(): Promise<void> {
+    if (!this.goClientDir) throw new Error("restartClient needs goClient");
+    await this.goClient?.close();
+    this.goClient = new GoMetaClient(this.goClientDir, this.goAuthorization);
+    await this.goClient.open();
+  }
+
+  /** CREATE DATABASE through the data node: Go's MetaClient.CreateDatabase (execute on
+   *  metaServers[0], wait for the index, then read the database from the cache). */
+  async createDatabase(name: string): Promise<void> {
+    if (!this.goClient) throw new Error("createDatabase needs goClient");
+    if (this.goClient.cache.databases.some((d) => d.name === name)) return;
+    await this.goClient.execute({ type: "CreateDatabaseCommand", name });
+    if (!this.goClient.cache.databases.some((d) => d.name === name))
+      throw new Error(`database not found: ${name}`);
   }
 
   async stop(): Promise<void> {
+    await this.goClient?.close();
     for (const s of this.sockets) s.destroy();
     await new Promise((r) => this.server.close(r));
   }
@@ -192,6 +248,8 @@ export class DataNodeStandIn {
 
   /** What a Go data node does on JoinCluster (see the meta tier's DataNodeOperations). */
   private async join(req: JoinClusterRequest): Promise<RpcNodeInfo> {
+    if (this.failJoin) throw new Error(this.failJoin);
+    if (this.goClient) return this.goJoin(this.goClient, req);
     if (req.metaServers.length === 0) throw new Error("empty meta servers");
     if (this.metaServers.length > 0 && !req.metaServers.some((s) => this.metaServers.includes(s))) {
       throw new Error("already joined to cluster");
@@ -212,6 +270,30 @@ export class DataNodeStandIn {
     if (existing) return existing;
     await client.execute({ type: "CreateDataNodeCommand", httpAddr: this.httpAddr, tcpAddr: this.tcpAddr });
     const node = mine(await client.data());
+    if (!node) throw new Error("unable to create data node");
+    return node;
+  }
+
+  /** processJoinClusterRequest of coordinator/service.go, over the Go-style client. */
+  private async goJoin(client: GoMetaClient, req: JoinClusterRequest): Promise<RpcNodeInfo> {
+    if (req.metaServers.length === 0) throw new Error("empty meta servers");
+    const current = client.metaServers;
+    if (current.length > 0 && !req.metaServers.some((s) => current.includes(s)))
+      throw new Error("already joined to cluster");
+    client.setMetaServers(req.metaServers);
+    const status = await client.status();
+    if (!status.leader) throw new Error("no leader");
+    const mine = () => client.cache.dataNodes.find((n) => n.tcpAddr === this.tcpAddr);
+    if (req.update) {
+      for (let tries = 0; !mine() && tries < 100; tries++) await sleep(100);
+      const node = mine();
+      if (!node) throw new Error("unable to update data node after 100 retries: node not found");
+      return node;
+    }
+    const existing = mine();
+    if (existing) return existing;
+    await client.execute({ type: "CreateDataNodeCommand", httpAddr: this.httpAddr, tcpAddr: this.tcpAddr });
+    const node = mine();
     if (!node) throw new Error("unable to create data node");
     return node;
   }

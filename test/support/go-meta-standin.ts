@@ -9,11 +9,28 @@
  * nodes share one membership list and one leader, elected among the live members when it dies.
  * Data nodes are HTTP servers answering `/ping` like an InfluxDB data node; the meta-to-data RPC
  * is represented by whether that data node is alive.
+ *
+ * Its metadata is also served as Go's `meta.Data`, protobuf (`GET /?index=N`, a long poll that
+ * answers once the index exceeds N and, as Go's serveSnapshot, never before: no timeout), with
+ * databases, users and continuous queries beside the nodes, at an index that starts where the
+ * test says (`startIndex`, e.g. 40+: a cluster that has lived). `POST /execute` applies the few
+ * commands a data node sends (databases, users, data node records) on the leader (307 from a
+ * follower) and answers Go's Response: `OK` always false, the new `Index`.
  */
 
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import {
+  decodeCommand,
+  encodeData,
+  encodeResponse,
+  type DatabaseInfo,
+  type MetaCommand,
+  type MetaData,
+  type UserInfo,
+} from "../../src/proto/index.ts";
 import { parseDuration } from "../../src/util/duration.ts";
+import { verifyJwt } from "../../src/util/jwt.ts";
 import { errorText, request } from "../../src/util/http-client.ts";
 
 export const GO_VERSION = "1.8.11-c1.2.0";
@@ -143,10 +160,17 @@ export interface StandinOptions {
   /** `auth-enabled` with this admin user: every handled path, /ping included, wants basic
    *  credentials (or `?u=&p=`), as Go's handler chain does. */
   auth?: { user: string; password: string };
+  /** The metadata index it starts at (default 1). */
+  startIndex?: number;
+  /** `meta-auth-enabled` with this internal shared secret: every handled path wants a JWT signed
+   *  with it (instead of `auth`'s user credentials). */
+  internalSecret?: string;
 }
 
 /** The paths Go's handler serves (others are http.NotFound, outside the auth chain). */
 const HANDLED = new Set([
+  "GET /",
+  "POST /execute",
   "GET /ping",
   "GET /status",
   "GET /show-cluster",
@@ -171,13 +195,26 @@ export class GoMetaCluster {
   shards: StandinShard[] = [];
   leader: GoMetaNode | null = null;
   auth: StandinOptions["auth"];
+  internalSecret: string | undefined;
+  /** Databases (with policies, shard groups, CQs) and users of its `Data`. */
+  databases: DatabaseInfo[] = [];
+  users: UserInfo[] = [];
+  clusterId = 0x1234_5678_9abc_def0n;
   private nextId = 1;
   private index = 1;
   private requestIds = 0;
+  private readonly waiters = new Set<() => void>();
+
+  /** The metadata index (what `GET /?index=` compares and Influxdb-Metaindex reports). */
+  get metaIndex(): number {
+    return this.index;
+  }
 
   static async start(opts: StandinOptions): Promise<GoMetaCluster> {
     const c = new GoMetaCluster();
     c.auth = opts.auth;
+    c.index = opts.startIndex ?? 1;
+    c.internalSecret = opts.internalSecret;
     const metaCount = opts.meta + (opts.blank ?? 0);
     for (let i = 0; i < metaCount; i++) {
       const node: GoMetaNode = new GoMetaNode((req, res) => void c.serve(node, req, res));
@@ -205,6 +242,152 @@ export class GoMetaCluster {
 
   async stop(): Promise<void> {
     await Promise.all([...this.nodes, ...this.dataNodes].filter((n) => n.alive).map((n) => n.kill()));
+  }
+
+  /** One committed change: the index moves and every long poll answers. */
+  private bump(): void {
+    this.index++;
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  /** A change committed on this tier (as a data node's command would): `change` edits the
+   *  databases or users, then the index moves. */
+  commit(change: (c: GoMetaCluster) => void): number {
+    change(this);
+    this.bump();
+    return this.index;
+  }
+
+  /** Registers a data node record (as a data node's CreateDataNodeCommand does). */
+  registerDataNode(tcpAddr: string, httpAddr: string): number {
+    const existing = this.dataRecords.find((d) => d.tcpAddr === tcpAddr);
+    if (existing) return existing.id;
+    const rec = { id: this.nextId++, tcpAddr, httpAddr };
+    this.dataRecords.push(rec);
+    this.bump();
+    return rec.id;
+  }
+
+  /** Its metadata as Go's `meta.Data`. */
+  data(): MetaData {
+    let maxShardGroupId = 0;
+    let maxShardId = 0;
+    for (const db of this.databases)
+      for (const rp of db.retentionPolicies)
+        for (const g of rp.shardGroups) {
+          maxShardGroupId = Math.max(maxShardGroupId, g.id);
+          for (const sh of g.shards) maxShardId = Math.max(maxShardId, sh.id);
+        }
+    return {
+      term: 2,
+      index: this.index,
+      clusterId: this.clusterId,
+      metaNodes: this.members.map((m) => ({ id: m.id, addr: m.httpAddr, tcpAddr: m.raftAddr })),
+      dataNodes: this.dataRecords.map((d) => ({ id: d.id, addr: d.httpAddr, tcpAddr: d.tcpAddr })),
+      databases: structuredClone(this.databases),
+      users: structuredClone(this.users),
+      maxNodeId: this.nextId - 1,
+      maxShardGroupId,
+      maxShardId,
+    };
+  }
+
+  /** Go's serveSnapshot: waits, without a timeout, until the index exceeds `index`. */
+  private afterIndex(index: number, res: http.ServerResponse): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (this.index > index) return resolve(true);
+      const wake = () => {
+        if (this.index <= index) return;
+        this.waiters.delete(wake);
+        resolve(true);
+      };
+      this.waiters.add(wake);
+      res.once("close", () => {
+        this.waiters.delete(wake);
+        resolve(false);
+      });
+    });
+  }
+
+  /** The commands a data node sends; an FSM error is Response.Error, as in Go. */
+  private apply(cmd: MetaCommand): string | undefined {
+    switch (cmd.type) {
+      case "CreateDatabaseCommand":
+        if (!this.databases.some((d) => d.name === cmd.name))
+          this.databases.push({
+            name: cmd.name,
+            defaultRetentionPolicy: cmd.retentionPolicy?.name ?? "autogen",
+            retentionPolicies: [
+              cmd.retentionPolicy ?? {
+                name: "autogen",
+                duration: 0n,
+                shardGroupDuration: 7n * 86_400_000_000_000n,
+                replicaN: 1,
+                shardGroups: [],
+                subscriptions: [],
+              },
+            ],
+            continuousQueries: [],
+          });
+        break;
+      case "DropDatabaseCommand":
+        this.databases = this.databases.filter((d) => d.name !== cmd.name);
+        break;
+      case "CreateUserCommand":
+        if (this.users.some((u) => u.name === cmd.name)) return "user already exists";
+        this.users.push({ name: cmd.name, hash: cmd.hash, admin: cmd.admin, privileges: [] });
+        break;
+      case "CreateDataNodeCommand":
+        if (this.dataRecords.some((d) => d.tcpAddr === cmd.tcpAddr)) return "node already exists";
+        this.dataRecords.push({ id: this.nextId++, tcpAddr: cmd.tcpAddr, httpAddr: cmd.httpAddr });
+        break;
+      default:
+        return `stand-in: ${cmd.type} is not simulated`;
+    }
+    return undefined;
+  }
+
+  private async serveMetaData(
+    node: GoMetaNode,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const refusal = this.refuse(req, url);
+    const headers = { "X-Influxdb-Version": GO_VERSION, "Content-Type": "application/octet-stream" };
+    if (refusal) {
+      res.writeHead(401, headers).end(JSON.stringify(refusal.body));
+      return;
+    }
+    if (url.pathname === "/") {
+      const index = Number(url.searchParams.get("index") ?? "0");
+      if (!(await this.afterIndex(index, res))) return;
+      res
+        .writeHead(200, { ...headers, "Influxdb-Metaindex": String(this.index) })
+        .end(encodeData(this.data()));
+      return;
+    }
+    if (this.leader !== node) {
+      if (!this.leader || !this.leaderOf(node)) {
+        res.writeHead(503, headers).end();
+        return;
+      }
+      res.writeHead(307, { ...headers, location: `http://${this.leader.httpAddr}/execute` }).end();
+      return;
+    }
+    let error: string | undefined;
+    try {
+      error = this.apply(decodeCommand(Buffer.concat(chunks)));
+    } catch (err) {
+      res.writeHead(400, headers).end((err as Error).message);
+      return;
+    }
+    this.bump();
+    res
+      .writeHead(200, { ...headers, "Influxdb-Metaindex": String(this.index) })
+      .end(encodeResponse({ ok: false, error, index: this.index }));
   }
 
   /** Kills a meta node; when it led, the live members elect the one with the lowest ID if they are a quorum. */
@@ -250,14 +433,14 @@ export class GoMetaCluster {
     const m = { id: this.nextId++, httpAddr: node.httpAddr, raftAddr: node.raftAddr };
     this.members.push(m);
     node.blank = false;
-    this.index++;
+    this.bump();
     return m;
   }
 
   private registerData(d: GoDataNode): DataRecord {
     const rec = { id: this.nextId++, tcpAddr: d.tcpAddr, httpAddr: d.httpAddr };
     this.dataRecords.push(rec);
-    this.index++;
+    this.bump();
     return rec;
   }
 
@@ -330,6 +513,17 @@ export class GoMetaCluster {
 
   /** Go's authenticate(): null when the request may pass, else the refusal. */
   private refuse(req: http.IncomingMessage, url: URL): Reply | null {
+    if (this.internalSecret && HANDLED.has(`${req.method} ${url.pathname}`)) {
+      // meta-auth-enabled: a JWT signed with the internal shared secret (what Go's nodes send).
+      const header = req.headers.authorization ?? "";
+      if (!header.startsWith("Bearer ")) return fail(401, "unable to parse authentication credentials");
+      try {
+        verifyJwt(header.slice(7), this.internalSecret);
+      } catch {
+        return fail(401, "authorization failed");
+      }
+      return null;
+    }
     if (!this.auth || !HANDLED.has(`${req.method} ${url.pathname}`)) return null;
     let user = url.searchParams.get("u");
     let password = url.searchParams.get("p");
@@ -394,7 +588,7 @@ export class GoMetaCluster {
         const m = this.members.find((x) => x.httpAddr === form.httpAddr);
         if (!m) return fail(500, `node not found: ${form.httpAddr}`);
         this.members = this.members.filter((x) => x !== m);
-        this.index++;
+        this.bump();
         // Go's /remove ignores force and tcpAddr. A removed leader steps down; the rest elect.
         if (this.leader?.raftAddr === m.raftAddr) this.elect();
         return new Reply(204);
@@ -416,7 +610,7 @@ export class GoMetaCluster {
         const redirect = this.toLeader(node, "/remove-data");
         if (redirect) return redirect;
         this.dataRecords = this.dataRecords.filter((d) => d !== rec);
-        this.index++;
+        this.bump();
         // As Go: the record is gone before the node is told to leave.
         const server = this.dataNodes.find((d) => d.tcpAddr === rec.tcpAddr);
         if (form.force !== "true" && !server?.alive)
@@ -440,7 +634,7 @@ export class GoMetaCluster {
         if (redirect) return redirect;
         rec.tcpAddr = server.tcpAddr;
         rec.httpAddr = server.httpAddr;
-        this.index++;
+        this.bump();
         return new Reply(200, this.dataInfo(rec));
       }
       case "POST /copy-shard":
@@ -457,7 +651,7 @@ export class GoMetaCluster {
         if (redirect) return redirect;
         const at = new Date(Date.now() + delayMs).toISOString();
         for (const s of this.shards) if (s.end > at) s.truncatedAt = at;
-        this.index++;
+        this.bump();
         return new Reply(204);
       }
       default:
@@ -524,13 +718,17 @@ export class GoMetaCluster {
     if (redirect) return redirect;
     if (copy && destRec && !shard.owners.includes(destRec.id)) shard.owners.push(destRec.id);
     if (!copy) shard.owners = shard.owners.filter((o) => o !== srcRec.id);
-    this.index++;
+    this.bump();
     return new Reply(204);
   }
 
   private async serve(node: GoMetaNode, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
     const method = req.method ?? "GET";
+    if ((method === "GET" && url.pathname === "/") || (method === "POST" && url.pathname === "/execute")) {
+      this.log.push({ node: node.httpAddr, method, path: url.pathname, form: {}, status: 200 });
+      return this.serveMetaData(node, req, res, url);
+    }
     const form = await readForm(req);
     const entry: LoggedRequest = { node: node.httpAddr, method, path: url.pathname, form, status: 0 };
     this.log.push(entry);

@@ -1,0 +1,482 @@
+/**
+ * `migrate-meta` end to end: our real `influxd` nodes (LocalCluster), the Go meta tier stand-in
+ * serving a Go-shaped `Data` from index 40, and data-node stand-ins whose meta client behaves as
+ * the Go one does (test/support/go-meta-client.ts: long polls, cache replacement, the list from
+ * MetaNodes, client.json saved only when it changes, the JoinCluster address rule).
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LocalCluster } from "../../src/demo/local-cluster.ts";
+import { DataNodeRpc } from "../../src/cluster/data-node-rpc.ts";
+import { OperationError } from "../../src/cluster/errors.ts";
+import { migrate, rollback, type MigrationEnv } from "../../src/cluster/migrate-meta.ts";
+import { MetaClient } from "../../src/meta/client.ts";
+import type { DatabaseInfo } from "../../src/proto/index.ts";
+import { PLAIN_HTTP } from "../../src/util/http-client.ts";
+import { signJwt } from "../../src/util/jwt.ts";
+import { DataNodeStandIn } from "../support/data-node.ts";
+import { GoMetaCluster } from "../support/go-meta-standin.ts";
+import { ctl } from "../support/cluster.ts";
+
+const DAY_NS = 86_400_000_000_000n;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 8_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  return Promise.race([p, sleep(ms).then(() => assert.fail(`${what} did not finish within ${ms} ms`))]);
+}
+
+function telegraf(owners: number[]): DatabaseInfo {
+  // A fixed shard group (the test never depends on today's date).
+  const start = 1_700_000_000_000_000_000n;
+  return {
+    name: "telegraf",
+    defaultRetentionPolicy: "autogen",
+    retentionPolicies: [
+      {
+        name: "autogen",
+        duration: 0n,
+        shardGroupDuration: 7n * DAY_NS,
+        replicaN: 2,
+        shardGroups: [
+          {
+            id: 60,
+            startTime: start,
+            endTime: start + 7n * DAY_NS,
+            deletedAt: 0n,
+            truncatedAt: 0n,
+            shards: [{ id: 61, owners: owners.map((nodeId) => ({ nodeId })) }],
+          },
+        ],
+        subscriptions: [],
+      },
+    ],
+    continuousQueries: [
+      {
+        name: "cq_mean",
+        query:
+          'CREATE CONTINUOUS QUERY "cq_mean" ON "telegraf" BEGIN SELECT mean(v) INTO m1 FROM m GROUP BY time(1m) END',
+      },
+    ],
+  };
+}
+
+interface Stand {
+  go: GoMetaCluster;
+  ours: LocalCluster;
+  data: DataNodeStandIn[];
+  env: MigrationEnv;
+  progress: string[];
+  cleanup: () => Promise<void>;
+}
+
+const HASH = "$2a$10$abcdefghijklmnopqrstuuLzH5s1VdKtqnN3E0yjF6Wcl7b8e9fGa";
+
+async function stand(opts: { ours?: number; dataNodes?: number; auth?: boolean } = {}): Promise<Stand> {
+  const ours = await LocalCluster.start({ size: opts.ours ?? 1, auth: opts.auth });
+  // With auth, both tiers take the same internal shared secret (as the procedure requires).
+  const secret = opts.auth ? readFileSync(ours.security.internalSecretFile!, "utf8").trim() : undefined;
+  const authorization = secret ? () => "Bearer " + signJwt({ username: "" }, secret, 60) : undefined;
+  const go = await GoMetaCluster.start({ meta: 3, startIndex: 40, internalSecret: secret });
+  const dirs: string[] = [];
+  const data: DataNodeStandIn[] = [];
+  for (let i = 0; i < (opts.dataNodes ?? 2); i++) {
+    const dir = mkdtempSync(join(tmpdir(), "migrate-dn-"));
+    dirs.push(dir);
+    data.push(await DataNodeStandIn.start({ goClient: { dir, authorization } }));
+  }
+  const ids = data.map((d) => go.registerDataNode(d.tcpAddr, d.httpAddr));
+  go.commit((c) => {
+    c.databases.push(telegraf(ids));
+    c.users.push({ name: "admin", hash: HASH, admin: true, privileges: [] });
+  });
+  // The data nodes run on the Go tier: their client has read its Data and saved client.json.
+  for (const d of data) d.goClient!.setMetaServers(go.nodes.map((n) => n.httpAddr));
+  await until("data nodes on the Go tier", () => data.every((d) => d.goClient!.cache.index === go.metaIndex));
+  assert.ok(go.metaIndex >= 40);
+  const progress: string[] = [];
+  const env: MigrationEnv = {
+    access: authorization
+      ? { scheme: "http", headers: () => ({ authorization: authorization() }) }
+      : PLAIN_HTTP,
+    ours: ours.nodes.map((n) => n.httpAddr),
+    timeoutMs: 5_000,
+    rpc: new DataNodeRpc({ timeoutMs: 5_000 }),
+    dataAccess: PLAIN_HTTP,
+    progress: (line) => progress.push(line),
+    command: (flags) =>
+      `influxd-ctl -bind ${ours.nodes[0].adminAddr} migrate-meta -from ${go.nodes[0].httpAddr} ${flags}`,
+  };
+  return {
+    go,
+    ours,
+    data,
+    env,
+    progress,
+    cleanup: async () => {
+      await Promise.all(data.map((d) => d.stop()));
+      await go.stop();
+      await ours.stop();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function oursClient(s: Stand): MetaClient {
+  return new MetaClient({ servers: s.env.ours, timeoutMs: 5_000, access: s.env.access });
+}
+
+const stands: Stand[] = [];
+async function fresh(opts?: Parameters<typeof stand>[0]): Promise<Stand> {
+  const s = await stand(opts);
+  stands.push(s);
+  return s;
+}
+after(async () => {
+  for (const s of stands) await s.cleanup();
+});
+
+let main: Stand;
+before(async () => {
+  main = await fresh({ ours: 3 });
+});
+
+test("migrate-meta imports the Go Data with our meta nodes, every ID and the cluster ID kept, our index above the source's; re-points the data nodes; a second run does nothing; after the Go tier stops each data node reads ours, saves client.json naming only ours, and a create through it succeeds at once", async () => {
+  const { go, data, env } = main;
+  const goData = go.data();
+  const r = await migrate(env, { from: go.nodes[1].httpAddr, force: false, dryRun: false });
+  assert.equal(r.outcome, "done", r.error ?? "");
+  assert.equal(r.plan.source.leaderHttp, go.nodes[0].httpAddr);
+  assert.equal(r.plan.source.index, goData.index);
+  assert.deepEqual(
+    r.stop,
+    go.nodes.map((n) => n.httpAddr),
+  );
+
+  const ours = await oursClient(main).data();
+  assert.equal(ours.clusterId, goData.clusterId);
+  assert.deepEqual(ours.databases, goData.databases);
+  assert.deepEqual(ours.users, goData.users);
+  assert.deepEqual(ours.dataNodes, goData.dataNodes);
+  assert.deepEqual(ours.metaNodes.map((n) => n.addr).sort(), env.ours.slice().sort());
+  assert.ok(ours.index > goData.index, `our index ${ours.index} must be above the source's ${goData.index}`);
+  assert.equal(r.importedIndex !== null && r.importedIndex > goData.index, true);
+
+  for (const d of data) {
+    assert.deepEqual(d.metaServers.slice(0, env.ours.length), env.ours);
+    assert.equal(d.metaServers.length, env.ours.length + 1);
+    assert.ok(go.nodes.some((n) => n.httpAddr === d.metaServers.at(-1)));
+    // JoinCluster changes the list in memory only: client.json still names the Go tier.
+    assert.deepEqual(
+      d.goClient!.savedServers(),
+      go.nodes.map((n) => n.httpAddr),
+    );
+  }
+
+  const again = await migrate(env, { from: go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(again.outcome, "nothing-to-do");
+  assert.equal((await oursClient(main).data()).index, ours.index, "a second run changes nothing on ours");
+
+  // The Go meta nodes stop (kill -9): each data node's open poll fails, it moves on to ours.
+  for (const n of go.nodes) await go.kill(n);
+  for (const d of data)
+    await until(`${d.tcpAddr} on ours`, () => {
+      const saved = d.goClient!.savedServers() ?? [];
+      return saved.length === env.ours.length && env.ours.every((s) => saved.includes(s));
+    });
+  for (const d of data) assert.deepEqual(d.metaServers.slice().sort(), env.ours.slice().sort());
+  // A write-path command through the data node: it executes on ours and its cache holds the
+  // answered index at once (an index below the Go tier's would make it read a stale cache).
+  await within(3_000, "create database through the data node", data[0].createDatabase("after_migration"));
+  assert.ok((await oursClient(main).data()).databases.some((db) => db.name === "after_migration"));
+  await within(3_000, "create database through the other data node", data[1].createDatabase("second"));
+  // A restarted data node starts from client.json: ours.
+  await data[1].restartClient();
+  await until("restarted client reads ours", () =>
+    data[1].goClient!.cache.databases.some((db) => db.name === "second"),
+  );
+  assert.ok(data[1].goClient!.polled.every((s) => env.ours.includes(s)));
+});
+
+test("a create through a switched data node before the Go tier stops is committed on ours at once and completes for the caller when the Go tier stops", async () => {
+  const s = await fresh({ dataNodes: 1 });
+  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(r.outcome, "done", r.error ?? "");
+  const goIndex = s.go.metaIndex;
+  let finished = false;
+  const create = s.data[0].createDatabase("between").then(() => (finished = true));
+  await until("the create committed on ours", async () =>
+    (await oursClient(s).data()).databases.some((db) => db.name === "between"),
+  );
+  await sleep(300);
+  // Its open long poll is still on the Go tier, which has not moved: the caller waits.
+  assert.equal(finished, false);
+  assert.equal(s.go.metaIndex, goIndex, "nothing reached the Go tier");
+  assert.ok(!s.go.databases.some((db) => db.name === "between"));
+  for (const n of s.go.nodes) await s.go.kill(n);
+  await within(4_000, "the create after the Go tier stopped", create);
+});
+
+test("a change committed on the source during the switch is carried over, and the data nodes are switched again", async () => {
+  const s = await fresh();
+  let changed = false;
+  s.env.afterSwitch = () => {
+    if (changed) return;
+    changed = true;
+    s.go.commit((c) => c.databases.push({ ...telegraf([]), name: "during_switch", continuousQueries: [] }));
+  };
+  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(r.outcome, "done", r.error ?? "");
+  assert.deepEqual(r.carriedOver, ["database during_switch created"]);
+  const ours = await oursClient(s).data();
+  assert.ok(ours.databases.some((db) => db.name === "during_switch"));
+  assert.ok(ours.index > s.go.metaIndex);
+  for (const d of s.data) assert.equal(d.metaServers[0], s.env.ours[0]);
+});
+
+test("when both the source and ours change during the switch, the data nodes go back to the source and the migration says so", async () => {
+  const s = await fresh();
+  let changed = false;
+  s.env.afterSwitch = async () => {
+    if (changed) return;
+    changed = true;
+    s.go.commit((c) => c.users.push({ name: "on_go", hash: HASH, admin: false, privileges: [] }));
+    await oursClient(s).execute({ type: "CreateDatabaseCommand", name: "on_ours" });
+  };
+  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(r.outcome, "failed");
+  assert.match(
+    r.error ?? "",
+    /source changed during the switch \(user on_go created\) and so did ours \(database on_ours created\): rolled the data nodes back/,
+  );
+  for (const d of s.data)
+    assert.deepEqual(
+      d.metaServers,
+      s.go.nodes.map((n) => n.httpAddr),
+    );
+  assert.deepEqual(r.stop, []);
+});
+
+test("a data node that fails mid-switch stops the migration with each node's state and the command that continues; running it again finishes", async () => {
+  const s = await fresh();
+  s.data[1].failJoin = "connection reset by peer";
+  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(r.outcome, "failed");
+  assert.match(r.error ?? "", new RegExp(`data node ${s.data[1].tcpAddr}: .*connection reset by peer`));
+  assert.deepEqual(
+    r.plan.dataNodes.map((n) => n.state),
+    ["switched", "failed"],
+  );
+  assert.match(r.next ?? "", /migrate-meta -from \S+ -y +\(or roll back: .* -rollback -y\)/);
+  s.data[1].failJoin = null;
+  const again = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(again.outcome, "done", again.error ?? "");
+  assert.deepEqual(
+    again.plan.dataNodes.map((n) => n.state),
+    ["switched", "switched"],
+  );
+});
+
+test("a data node that dies mid-switch: the migration stops, names it, and leaves the others' state explicit", async () => {
+  const s = await fresh();
+  s.env.afterSwitch = async (addr) => {
+    if (addr === s.data[0].tcpAddr) await s.data[1].stop();
+  };
+  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(r.outcome, "failed");
+  assert.equal(r.plan.dataNodes[0].state, "switched");
+  assert.equal(r.plan.dataNodes[1].state, "failed");
+  assert.match(r.error ?? "", new RegExp(s.data[1].tcpAddr));
+});
+
+test("-rollback points the data nodes back at the source, listing what changed on ours since the import", async () => {
+  const s = await fresh();
+  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(r.outcome, "done", r.error ?? "");
+  await oursClient(s).execute({ type: "CreateDatabaseCommand", name: "made_on_ours" });
+  const back = await rollback(s.env, { from: s.go.nodes[0].httpAddr, force: false });
+  assert.equal(back.outcome, "rolled-back", back.error ?? "");
+  assert.deepEqual(back.changesOnOurs, ["database made_on_ours created"]);
+  for (const d of s.data)
+    assert.deepEqual(
+      d.metaServers,
+      s.go.nodes.map((n) => n.httpAddr),
+    );
+  // The data nodes go on with the Go tier: a create through one lands there.
+  await within(3_000, "create on the Go tier", s.data[0].createDatabase("after_rollback"));
+  assert.ok(s.go.databases.some((db) => db.name === "after_rollback"));
+});
+
+test("refusals: the source is one of ours; ours holds other metadata; an unreachable data node (-force leaves it behind); -dry-run changes nothing", async () => {
+  const s = await fresh();
+  await assert.rejects(
+    migrate(s.env, { from: s.env.ours[0], force: false, dryRun: false }),
+    (e: unknown) =>
+      e instanceof OperationError && e.code === "SOURCE_IS_OURS" && /one of our meta nodes/.test(e.message),
+  );
+  const before = (await oursClient(s).data()).index;
+  const dry = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: true });
+  assert.equal(dry.outcome, "dry-run");
+  assert.equal(dry.plan.import.databases[0].name, "telegraf");
+  assert.deepEqual(dry.plan.import.databases[0].continuousQueries, ["cq_mean"]);
+  assert.equal(dry.plan.import.users[0].hash, HASH);
+  assert.equal(dry.plan.import.shardGroups, 1);
+  assert.equal(dry.plan.source.index, s.go.metaIndex);
+  assert.deepEqual(
+    dry.plan.dataNodes.map((n) => n.state),
+    ["on-go", "on-go"],
+  );
+  assert.equal((await oursClient(s).data()).index, before, "a dry run changes nothing");
+  for (const d of s.data)
+    assert.deepEqual(
+      d.metaServers,
+      s.go.nodes.map((n) => n.httpAddr),
+    );
+
+  await s.data[1].stop();
+  await assert.rejects(
+    migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false }),
+    new RegExp(
+      `data node\\(s\\) ${s.data[1].tcpAddr} did not answer on their TCP port: start them, or add -force`,
+    ),
+  );
+  assert.equal((await oursClient(s).data()).index, before, "a refusal changes nothing");
+  const forced = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: true, dryRun: false });
+  assert.equal(forced.outcome, "done", forced.error ?? "");
+  assert.deepEqual(
+    forced.plan.dataNodes.map((n) => n.state),
+    ["switched", "left-behind"],
+  );
+
+  const other = await fresh({ dataNodes: 1 });
+  await oursClient(other).execute({ type: "CreateDatabaseCommand", name: "mine" });
+  await assert.rejects(
+    migrate(other.env, { from: other.go.nodes[0].httpAddr, force: false, dryRun: false }),
+    /our cluster already holds other metadata \(1 database\(s\), 0 user\(s\), 0 data node\(s\)\)/,
+  );
+});
+
+test("influxd-ctl migrate-meta (the built executable): usage, dry run, -json result ending with the Go meta nodes to stop", async () => {
+  const s = await fresh({ dataNodes: 1 });
+  const bind = s.ours.nodes[0].adminAddr;
+  const from = s.go.nodes[0].httpAddr;
+  const usage = await ctl(["-bind", bind, "migrate-meta"]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /migrate-meta: -from host:port is required/);
+  const dry = await ctl(["-bind", bind, "migrate-meta", "-from", from, "-dry-run"]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /Source: Go\/Enterprise meta tier, leader .* index \d+, cluster ID \d+/);
+  assert.match(dry.stdout, /Dry run: nothing was changed\./);
+  const self = await ctl(["-bind", bind, "migrate-meta", "-from", s.ours.nodes[0].httpAddr, "-y"]);
+  assert.equal(self.code, 1);
+  assert.match(self.stderr, /^migrate-meta: source \S+ is one of our meta nodes/m);
+  const run = await ctl(["-bind", bind, "-json", "migrate-meta", "-from", from, "-y"]);
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout) as { outcome: string; stop: string[] };
+  assert.equal(result.outcome, "done");
+  assert.deepEqual(
+    result.stop,
+    s.go.nodes.map((n) => n.httpAddr),
+  );
+  assert.match(run.stderr, /Importing the source's metadata/);
+  const text = await ctl(["-bind", bind, "migrate-meta", "-from", from, "-y"]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout.trimEnd(), /Stop these Go meta nodes: 127\.0\.0\.1:\d+(, 127\.0\.0\.1:\d+)*$/);
+});
+
+test("with meta-auth-enabled on both tiers (one internal shared secret), influxd-ctl -secret-file migrates; without credentials it is refused in one line and changes nothing", async () => {
+  const s = await fresh({ dataNodes: 1, auth: true });
+  const bind = s.ours.nodes[0].adminAddr;
+  const from = s.go.nodes[0].httpAddr;
+  const none = await ctl(["-bind", bind, "migrate-meta", "-from", from, "-y"]);
+  assert.equal(none.code, 1);
+  assert.equal(none.stderr.trim().split("\n").length, 1, none.stderr);
+  assert.match(none.stderr, /^migrate-meta: .*authorization failed/);
+  const index = (await oursClient(s).data()).index;
+  const run = await ctl([
+    "-bind",
+    bind,
+    "-secret-file",
+    s.ours.security.internalSecretFile!,
+    "migrate-meta",
+    "-from",
+    from,
+    "-y",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /Stop these Go meta nodes now/);
+  const ours = await oursClient(s).data();
+  assert.ok(ours.index > index);
+  assert.equal(ours.users[0].hash, HASH);
+  for (const n of s.go.nodes) await s.go.kill(n);
+  await within(
+    5_000,
+    "a create through the data node with its internal token",
+    (async () => {
+      await until("data node on ours", () => s.data[0].metaServers.every((m) => s.env.ours.includes(m)));
+      await s.data[0].createDatabase("authed");
+    })(),
+  );
+});
+
+test("a hostile or stalled source: malformed Data, a leader it cannot name, no answer within the deadline — one-line errors, nothing changed on ours", async () => {
+  const s = await fresh({ dataNodes: 1 });
+  const before = (await oursClient(s).data()).index;
+  let mode: "garbage" | "stall" = "garbage";
+  const server = http.createServer((req, res) => {
+    if (req.url === "/status") {
+      res.writeHead(200, { "content-type": "application/json", "x-influxdb-version": "1.8.11-c1.2.0" });
+      return void res.end(
+        JSON.stringify({ nodeType: "meta", leader: "127.0.0.1:1", httpAddr: "x", raftAddr: "y", peers: [] }),
+      );
+    }
+    if (mode === "stall") return; // never answers
+    res
+      .writeHead(200, { "content-type": "application/octet-stream" })
+      .end(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x7f, 0x01]));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await assert.rejects(
+      migrate(s.env, { from: addr, force: false, dryRun: false }),
+      (e: Error) => !e.message.includes("\n"),
+    );
+    mode = "stall";
+    const started = Date.now();
+    await assert.rejects(
+      migrate({ ...s.env, timeoutMs: 500 }, { from: addr, force: false, dryRun: false }),
+      /no answer within 500ms/,
+    );
+    assert.ok(Date.now() - started < 5_000);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+  assert.equal((await oursClient(s).data()).index, before);
+  // Without a terminal and without -y: the plan, then a refusal to guess; nothing changed.
+  const asked = await ctl([
+    "-bind",
+    s.ours.nodes[0].adminAddr,
+    "migrate-meta",
+    "-from",
+    s.go.nodes[0].httpAddr,
+  ]);
+  assert.equal(asked.code, 1);
+  assert.match(asked.stderr, /To import: 1 database\(s\)/);
+  assert.match(asked.stderr, /migrate-meta: no terminal to ask for confirmation; pass -y to confirm/);
+  assert.equal((await oursClient(s).data()).index, before);
+});
