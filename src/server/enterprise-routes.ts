@@ -13,9 +13,14 @@ import { parseDuration } from "../util/duration.ts";
 import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http-client.ts";
 import { HttpError, sendJson, type RequestContext, type Routes } from "./http-server.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
-import { parseAnnouncement, type Announcements } from "../meta/enterprise/announcements.ts";
+import {
+  MAX_ANNOUNCE_BYTES,
+  parseAnnouncement,
+  type Announcements,
+} from "../meta/enterprise/announcements.ts";
 import type { Leases } from "../meta/enterprise/leases.ts";
 import { userRoutes } from "./enterprise-users.ts";
+import { unavailable } from "./errors.ts";
 
 export interface EnterpriseRouteOptions {
   service: MetaService;
@@ -45,7 +50,7 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
   const leaderOnly = (ctx: RequestContext): boolean => {
     if (service.state() === "leader") return false;
     const leader = service.leaderHttp();
-    if (!leader) throw new HttpError(503, "no leader");
+    if (!leader) throw unavailable("no leader", "NO_LEADER");
     const location = `${scheme}://${leader}${ctx.url.pathname}${ctx.url.search}`;
     sendJson(ctx.res, 307, { error: `not the leader; the leader is ${leader}` }, { location });
     return true;
@@ -230,10 +235,12 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
       sendJson(ctx.res, acquired ? 200 : 409, lease);
     },
 
+    /** Bounded (MAX_ANNOUNCE_BYTES, then MAX_GOSSIP_ENTRIES): see announcements.ts. */
     "POST /announce": async (ctx) => {
+      const body = await ctx.body(MAX_ANNOUNCE_BYTES);
       let announcement;
       try {
-        announcement = parseAnnouncement(JSON.parse((await ctx.body()).toString("utf8")));
+        announcement = parseAnnouncement(JSON.parse(body.toString("utf8")));
       } catch (err) {
         throw new HttpError(400, (err as Error).message);
       }

@@ -38,8 +38,8 @@ export interface RequestContext {
   /** Who the guard let in (unset when no guard authenticates): a node (internal secret), an
    *  operator's tool (shared secret) or a user of the meta store (basic credentials). */
   credential?: "internal" | "operator" | "user";
-  /** The request body, at most the server's limit (413 otherwise). */
-  body(): Promise<Buffer>;
+  /** The request body, at most the server's limit or `limit` if smaller (413 otherwise). */
+  body(limit?: number): Promise<Buffer>;
   /** Parameters from the query string and, for form bodies, the body (body wins). */
   params(): Promise<URLSearchParams>;
 }
@@ -242,7 +242,7 @@ export class HttpService {
       res,
       url,
       requestId,
-      body: () => (bodyPromise ??= readBody(req, this.opts.maxBodyBytes)),
+      body: (limit) => (bodyPromise ??= readBody(req, Math.min(limit ?? Infinity, this.opts.maxBodyBytes))),
       params: async () => {
         const params = new URLSearchParams(url.search);
         if ((req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {
