@@ -148,8 +148,15 @@ function answerClientError(err: NodeJS.ErrnoException, socket: import("node:stre
         ? [408, "request not received in time"]
         : [400, `malformed request: ${err.code ?? err.message}`];
   const body = JSON.stringify({ error }) + "\n";
+  // Ending only our side would leave a client that keeps sending (a slowloris after its 408)
+  // holding the socket: it is destroyed once the answer is flushed, or after 1 s regardless.
+  const cutOff = setTimeout(() => socket.destroy(), 1_000).unref();
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    () => {
+      clearTimeout(cutOff);
+      socket.destroy();
+    },
   );
 }
 
@@ -266,8 +273,10 @@ export class HttpService {
       await handler(ctx);
     } catch (err) {
       const status = err instanceof HttpError ? err.status : 500;
-      // A 503 with Retry-After is a passing state (an election, a transfer): the client retries.
-      const passing = err instanceof HttpError && err.headers["retry-after"] !== undefined;
+      // A 503, or any answer with Retry-After, is a passing state (an election, a transfer): the
+      // client retries, and the log needs no stack for it.
+      const passing =
+        status === 503 || (err instanceof HttpError && err.headers["retry-after"] !== undefined);
       if (status >= 500 && passing)
         this.opts.logger.warn(
           { err: (err as Error).message, requestId, path: url.pathname },
