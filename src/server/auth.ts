@@ -94,6 +94,25 @@ class VerifiedCredentials {
 let sharedPool: BcryptPool | undefined;
 const bcryptPool = (): BcryptPool => (sharedPool ??= new BcryptPool());
 
+/**
+ * A refused client is answered after up to HOLD_BACK_MS: a client that retries as soon as it is
+ * answered (a flood of wrong passwords) then costs this node a few requests a second per
+ * connection instead of thousands. At most MAX_HELD requests are held; beyond that they are
+ * answered at once.
+ */
+const HOLD_BACK_MS = 1_000;
+const MAX_HELD = 1_000;
+let held = 0;
+async function holdBack(waitMs: number): Promise<void> {
+  if (held >= MAX_HELD) return;
+  held++;
+  try {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, HOLD_BACK_MS)));
+  } finally {
+    held--;
+  }
+}
+
 /** A 429 that says when to come back (whole seconds, at least 1). */
 function throttled(waitMs: number, message = "too many failed authorization attempts"): HttpError {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
@@ -139,15 +158,21 @@ export function authGuard(opts: AuthOptions): (ctx: RequestContext) => Promise<v
       // flood of wrong passwords for a user does not lock out the tool already logged in as it.
       if (!user || !verified.remembered(user.name, user.hash, password)) {
         const keys = [`address ${clientAddress(ctx)}`, `user ${username}`];
-        const wait = Math.max(...keys.map((k) => throttle.waitMs(k)));
-        if (wait > 0) throw throttled(wait);
+        const wait = () => Math.max(...keys.map((k) => throttle.waitMs(k)));
+        if (wait() > 0) {
+          await holdBack(wait());
+          throw throttled(wait());
+        }
         for (const k of keys) throttle.begin(k);
         let ok: boolean;
         try {
           ok = user !== undefined && (await verified.check(user.name, user.hash, password));
         } catch (err) {
           for (const k of keys) throttle.cancel(k);
-          if (err instanceof PoolBusy) throw throttled(1_000, err.message);
+          if (err instanceof PoolBusy) {
+            await holdBack(1_000);
+            throw throttled(1_000, err.message);
+          }
           throw err;
         }
         for (const k of keys) {

@@ -21,6 +21,7 @@ import {
 import type { Leases } from "../meta/enterprise/leases.ts";
 import { userRoutes } from "./enterprise-users.ts";
 import { unavailable } from "./errors.ts";
+import { RateLimit } from "./rate-limit.ts";
 
 export interface EnterpriseRouteOptions {
   service: MetaService;
@@ -41,8 +42,13 @@ function noContent(ctx: RequestContext): void {
   ctx.res.writeHead(204).end();
 }
 
+/** Announcements taken from one client address a second (with a burst of twice that): a node
+ *  announces once per gossip period (5 s), so this serves 50 nodes behind one address. */
+export const ANNOUNCE_RATE = 10;
+
 export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
   const { service, admin, leases, announcements, peers } = opts;
+  const announceRate = new RateLimit(ANNOUNCE_RATE, 2 * ANNOUNCE_RATE);
   const scheme = peers.scheme;
   const ops = admin.dataNodes;
 
@@ -235,8 +241,14 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
       sendJson(ctx.res, acquired ? 200 : 409, lease);
     },
 
-    /** Bounded (MAX_ANNOUNCE_BYTES, then MAX_GOSSIP_ENTRIES): see announcements.ts. */
+    /** Bounded (MAX_ANNOUNCE_BYTES, then MAX_GOSSIP_ENTRIES: see announcements.ts) and, per
+     *  client address, to ANNOUNCE_RATE a second: a node announces once per gossip period. */
     "POST /announce": async (ctx) => {
+      const waitMs = announceRate.take(ctx.req.socket.remoteAddress ?? "");
+      if (waitMs > 0) {
+        const seconds = String(Math.ceil(waitMs / 1000));
+        throw new HttpError(429, "too many announcements from this address", { "retry-after": seconds });
+      }
       const body = await ctx.body(MAX_ANNOUNCE_BYTES);
       let announcement;
       try {

@@ -143,3 +143,16 @@ test("a data node announcing itself before add-data registers it is heard, and s
     await loop;
   }
 });
+
+test("announcements from one address beyond 10 a second (burst 20) are answered 429 with Retry-After, unread", async () => {
+  const addr = cluster.nodes[1].httpAddr;
+  const body = entry("burst.example:8088", "x", "2026-01-01T00:00:00Z");
+  const statuses = await Promise.all(Array.from({ length: 60 }, () => announce(addr, body)));
+  const refused = statuses.filter((r) => r.status === 429);
+  assert.ok(refused.length >= 20, `refused ${refused.length} of 60`);
+  assert.ok(statuses.every((r) => r.status === 204 || r.status === 429));
+  for (const r of refused) {
+    assert.ok(Number(r.headers["retry-after"]) >= 1);
+    assert.match(r.body.toString(), /^\{"error":"too many announcements from this address"\}\n$/);
+  }
+});

@@ -10,6 +10,7 @@ import {
 } from "../../src/meta/enterprise/announcements.ts";
 import { Leases } from "../../src/meta/enterprise/leases.ts";
 import { goTime } from "../../src/contract/data-tier.ts";
+import { RateLimit } from "../../src/server/rate-limit.ts";
 
 const defaults = defaultConfig().meta;
 
@@ -206,4 +207,18 @@ test("times as Go's encoding/json writes them: RFC 3339 UTC, fraction without tr
   assert.equal(goTime(1_767_225_600_123_456_789n), "2026-01-01T00:00:00.123456789Z");
   assert.equal(goTime(1_767_225_600_120_000_000n), "2026-01-01T00:00:00.12Z");
   assert.equal(goTime(-1n), "1969-12-31T23:59:59.999999999Z");
+});
+
+test("a rate limit per key: a burst, then calls at the refill pace, keys independent", () => {
+  let now = 0;
+  const limit = new RateLimit(10, 20, () => now);
+  for (let i = 0; i < 20; i++) assert.equal(limit.take("a"), 0);
+  assert.equal(limit.take("a"), 100, "the 21st waits one refill (100 ms at 10 a second)");
+  assert.equal(limit.take("b"), 0);
+  now += 100;
+  assert.equal(limit.take("a"), 0);
+  assert.ok(limit.take("a") > 0);
+  now += 10_000;
+  for (let i = 0; i < 20; i++) assert.equal(limit.take("a"), 0, "refilled up to the burst, no more");
+  assert.ok(limit.take("a") > 0);
 });

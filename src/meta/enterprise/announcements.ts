@@ -40,7 +40,15 @@ export const MAX_FIELD_CHARS = 300;
 /** Announcements kept from senders not (yet) in the metadata. */
 export const MAX_UNREGISTERED = 64;
 
-const STRING_FIELDS = ["tcpAddr", "httpAddr", "httpScheme", "nodeType", "status", "version"] as const;
+/** A string field of an announcement: "" when absent. */
+function field(v: Record<string, unknown>, name: string): string {
+  const value = v[name];
+  if (value === undefined) return "";
+  if (typeof value !== "string") throw new Error(`announcement: "${name}" must be a string`);
+  if (value.length > MAX_FIELD_CHARS)
+    throw new Error(`announcement: "${name}" is longer than ${MAX_FIELD_CHARS} characters`);
+  return value;
+}
 
 /** Parses one announcement from JSON; throws an Error naming the bad field. */
 export function parseAnnouncement(value: unknown): Announcement {
@@ -48,15 +56,15 @@ export function parseAnnouncement(value: unknown): Announcement {
     throw new Error("announcement must be a JSON object");
   }
   const v = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const field of STRING_FIELDS) {
-    if (v[field] !== undefined && typeof v[field] !== "string")
-      throw new Error(`announcement: "${field}" must be a string`);
-    if (typeof v[field] === "string" && v[field].length > MAX_FIELD_CHARS)
-      throw new Error(`announcement: "${field}" is longer than ${MAX_FIELD_CHARS} characters`);
-    out[field] = v[field] ?? "";
-  }
-  if (!out.tcpAddr) throw new Error('announcement: "tcpAddr" is required');
+  // Field by field into an object of one shape: this runs for up to MAX_GOSSIP_ENTRIES entries
+  // per request and must stay cheap.
+  const tcpAddr = field(v, "tcpAddr");
+  const httpAddr = field(v, "httpAddr");
+  const httpScheme = field(v, "httpScheme");
+  const nodeType = field(v, "nodeType");
+  const status = field(v, "status");
+  const version = field(v, "version");
+  if (!tcpAddr) throw new Error('announcement: "tcpAddr" is required');
   const context = v.context;
   if (context !== undefined && context !== null && (typeof context !== "object" || Array.isArray(context))) {
     throw new Error('announcement: "context" must be an object');
@@ -73,9 +81,14 @@ export function parseAnnouncement(value: unknown): Announcement {
   }
   const time = typeof v.time === "string" && v.time.length <= MAX_FIELD_CHARS ? v.time : "";
   return {
-    ...(out as Omit<Announcement, "time" | "context">),
+    tcpAddr,
+    httpAddr,
+    httpScheme,
     time,
+    nodeType,
+    status,
     context: (context as Record<string, unknown> | null | undefined) ?? null,
+    version,
   };
 }
 
