@@ -8,7 +8,7 @@ import { mkdir, access, constants } from "node:fs/promises";
 import { AdminService } from "../cluster/admin-service.ts";
 import { adminRoutes } from "../server/admin-routes.ts";
 import { MetaClient } from "../meta/client.ts";
-import { Announcements } from "../meta/enterprise/announcements.ts";
+import { Announcements, registeredIn } from "../meta/enterprise/announcements.ts";
 import { Gossip } from "../meta/enterprise/gossip.ts";
 import { Leases } from "../meta/enterprise/leases.ts";
 import { enterpriseRoutes } from "../server/enterprise-routes.ts";
@@ -98,7 +98,11 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
     });
     // The admin service's operations also serve the Enterprise routes of 8091, so it exists
     // even when its own listener (8084) is disabled.
-    const announcements = new Announcements(config.meta["announcement-expiration"], raftAddr);
+    const announcements = new Announcements(
+      config.meta["announcement-expiration"],
+      raftAddr,
+      registeredIn(() => service.data()),
+    );
     const admin = new AdminService(service, node, {
       pingTimeoutMs: config.admin_cluster["ping-timeout"],
       requestTimeoutMs: 10_000,

@@ -16,11 +16,18 @@
  */
 
 import { createHash } from "node:crypto";
-import bcrypt from "bcryptjs";
 import type { Logger } from "pino";
 import { HttpError } from "./errors.ts";
 import type { RequestContext } from "./http-server.ts";
 import { signJwt, verifyJwt } from "../util/jwt.ts";
+import { FailureThrottle } from "./auth-throttle.ts";
+import { BcryptPool, PoolBusy } from "./bcrypt-pool.ts";
+
+/** The client's IP address, IPv4-mapped IPv6 written as IPv4 (one client, one throttle key). */
+function clientAddress(ctx: RequestContext): string {
+  const addr = ctx.req.socket.remoteAddress ?? "unknown";
+  return addr.startsWith("::ffff:") ? addr.slice(7) : addr;
+}
 
 export const AUTH_FAILED = "authorization failed";
 export const UNPARSABLE_CREDENTIALS = "unable to parse authentication credentials";
@@ -49,35 +56,68 @@ interface UserCredentials {
 }
 
 /**
- * bcrypt is slow by design (about 70 ms per check at Go's cost 10, in JavaScript): a successful
- * check is remembered for a minute, keyed by a digest of the user, the stored hash and the
- * password, so a tool's burst of requests costs one check and a changed password a new one.
+ * bcrypt is slow by design (about 70 ms per check at Go's cost 10): checks run in a worker pool
+ * (bcrypt-pool.ts), and a successful one is remembered for CREDENTIAL_CACHE_MS, as Go's meta
+ * node remembers verified credentials. The key is a digest of the user, the stored hash and the
+ * password: a changed password (a new stored hash) misses the cache at once, and nothing in
+ * memory holds the password itself.
  */
+export const CREDENTIAL_CACHE_MS = 60_000;
+
 class VerifiedCredentials {
   private readonly verified = new Map<string, number>();
-  private static readonly TTL_MS = 60_000;
   private static readonly MAX = 256;
+
+  constructor(private readonly pool: () => BcryptPool) {}
 
   private static key(name: string, hash: string, password: string): string {
     return createHash("sha256").update(`${name}\0${hash}\0${password}`).digest("base64");
   }
 
+  /** Whether these credentials were verified within CREDENTIAL_CACHE_MS. */
+  remembered(name: string, hash: string, password: string): boolean {
+    const until = this.verified.get(VerifiedCredentials.key(name, hash, password));
+    return until !== undefined && until > Date.now();
+  }
+
+  /** A bcrypt compare off the event loop; rejects with PoolBusy when too many are waiting. */
   async check(name: string, hash: string, password: string): Promise<boolean> {
-    const key = VerifiedCredentials.key(name, hash, password);
-    const until = this.verified.get(key);
-    if (until !== undefined && until > Date.now()) return true;
-    let ok = false;
-    try {
-      ok = await bcrypt.compare(password, hash);
-    } catch {
-      ok = false; // not a bcrypt hash
-    }
+    const ok = await this.pool().compare(password, hash);
     if (ok) {
       if (this.verified.size >= VerifiedCredentials.MAX) this.verified.clear();
-      this.verified.set(key, Date.now() + VerifiedCredentials.TTL_MS);
+      this.verified.set(VerifiedCredentials.key(name, hash, password), Date.now() + CREDENTIAL_CACHE_MS);
     }
     return ok;
   }
+}
+
+/** One pool per process, shared by the meta and admin services' guards; started on first use. */
+let sharedPool: BcryptPool | undefined;
+const bcryptPool = (): BcryptPool => (sharedPool ??= new BcryptPool());
+
+/**
+ * A refused client is answered after up to HOLD_BACK_MS: a client that retries as soon as it is
+ * answered (a flood of wrong passwords) then costs this node a few requests a second per
+ * connection instead of thousands. At most MAX_HELD requests are held; beyond that they are
+ * answered at once.
+ */
+const HOLD_BACK_MS = 1_000;
+const MAX_HELD = 1_000;
+let held = 0;
+async function holdBack(waitMs: number): Promise<void> {
+  if (held >= MAX_HELD) return;
+  held++;
+  try {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs, HOLD_BACK_MS)));
+  } finally {
+    held--;
+  }
+}
+
+/** A 429 that says when to come back (whole seconds, at least 1). */
+function throttled(waitMs: number, message = "too many failed authorization attempts"): HttpError {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return new HttpError(429, `${message}; retry after ${seconds} s`, { "retry-after": String(seconds) });
 }
 
 /** The Authorization header value a node sends to another node. */
@@ -96,7 +136,8 @@ export function refuse(message = AUTH_FAILED): HttpError {
  * Reasons are logged (never the header itself); the client only learns "authorization failed".
  */
 export function authGuard(opts: AuthOptions): (ctx: RequestContext) => Promise<void> {
-  const verified = new VerifiedCredentials();
+  const verified = new VerifiedCredentials(bcryptPool);
+  const throttle = new FailureThrottle();
   return async (ctx) => {
     const method = ctx.req.method === "HEAD" ? "GET" : (ctx.req.method ?? "GET");
     const route = `${method} ${ctx.url.pathname}`;
@@ -114,8 +155,33 @@ export function authGuard(opts: AuthOptions): (ctx: RequestContext) => Promise<v
       const users = opts.users();
       if (!users.some((u) => u.admin)) throw deny("no admin user exists", NO_ADMIN_USER);
       const user = users.find((u) => u.name === username);
-      if (!user || !(await verified.check(user.name, user.hash, password))) {
-        throw deny(`wrong user name or password for "${username}"`);
+      // Credentials verified a moment ago pass without a compare, and without the throttle: a
+      // flood of wrong passwords for a user does not lock out the tool already logged in as it.
+      if (!user || !verified.remembered(user.name, user.hash, password)) {
+        const keys = [`address ${clientAddress(ctx)}`, `user ${username}`];
+        const wait = () => Math.max(...keys.map((k) => throttle.waitMs(k)));
+        if (wait() > 0) {
+          await holdBack(wait());
+          throw throttled(wait());
+        }
+        for (const k of keys) throttle.begin(k);
+        let ok: boolean;
+        try {
+          ok = user !== undefined && (await verified.check(user.name, user.hash, password));
+        } catch (err) {
+          for (const k of keys) throttle.cancel(k);
+          if (err instanceof PoolBusy) {
+            await holdBack(1_000);
+            throw throttled(1_000, err.message);
+          }
+          throw err;
+        }
+        for (const k of keys) {
+          const blockMs = throttle.end(k, ok);
+          if (blockMs > 0)
+            opts.logger.warn({ key: k, blockMs, requestId: ctx.requestId }, "password failures throttled");
+        }
+        if (!ok || !user) throw deny(`wrong user name or password for "${username}"`);
       }
       if (!user.admin) {
         throw deny(

@@ -14,9 +14,15 @@ import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http
 import { HttpError } from "./errors.ts";
 import { sendJson, type RequestContext, type Routes } from "./http-server.ts";
 import type { MetaService, StatusJson } from "../meta/service.ts";
-import { parseAnnouncement, type Announcements } from "../meta/enterprise/announcements.ts";
+import {
+  MAX_ANNOUNCE_BYTES,
+  parseAnnouncement,
+  type Announcements,
+} from "../meta/enterprise/announcements.ts";
 import type { Leases } from "../meta/enterprise/leases.ts";
 import { userRoutes } from "./enterprise-users.ts";
+import { unavailable } from "../cluster/errors.ts";
+import { RateLimit } from "./rate-limit.ts";
 
 export interface EnterpriseRouteOptions {
   service: MetaService;
@@ -37,8 +43,13 @@ function noContent(ctx: RequestContext): void {
   ctx.res.writeHead(204).end();
 }
 
+/** Announcements taken from one client address a second (with a burst of twice that): a node
+ *  announces once per gossip period (5 s), so this serves 50 nodes behind one address. */
+export const ANNOUNCE_RATE = 10;
+
 export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
   const { service, admin, leases, announcements, peers } = opts;
+  const announceRate = new RateLimit(ANNOUNCE_RATE, 2 * ANNOUNCE_RATE);
   const scheme = peers.scheme;
   const ops = admin.dataNodes;
 
@@ -46,7 +57,7 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
   const leaderOnly = (ctx: RequestContext): boolean => {
     if (service.state() === "leader") return false;
     const leader = service.leaderHttp();
-    if (!leader) throw new HttpError(503, "no leader");
+    if (!leader) throw unavailable("no leader", "NO_LEADER");
     const location = `${scheme}://${leader}${ctx.url.pathname}${ctx.url.search}`;
     sendJson(ctx.res, 307, { error: `not the leader; the leader is ${leader}` }, { location });
     return true;
@@ -231,10 +242,18 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
       sendJson(ctx.res, acquired ? 200 : 409, lease);
     },
 
+    /** Bounded (MAX_ANNOUNCE_BYTES, then MAX_GOSSIP_ENTRIES: see announcements.ts) and, per
+     *  client address, to ANNOUNCE_RATE a second: a node announces once per gossip period. */
     "POST /announce": async (ctx) => {
+      const waitMs = announceRate.take(ctx.req.socket.remoteAddress ?? "");
+      if (waitMs > 0) {
+        const seconds = String(Math.ceil(waitMs / 1000));
+        throw new HttpError(429, "too many announcements from this address", { "retry-after": seconds });
+      }
+      const body = await ctx.body(MAX_ANNOUNCE_BYTES);
       let announcement;
       try {
-        announcement = parseAnnouncement(JSON.parse((await ctx.body()).toString("utf8")));
+        announcement = parseAnnouncement(JSON.parse(body.toString("utf8")));
       } catch (err) {
         throw new HttpError(400, (err as Error).message);
       }

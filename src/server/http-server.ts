@@ -26,8 +26,8 @@ export interface RequestContext {
   /** Who the guard let in (unset when no guard authenticates): a node (internal secret), an
    *  operator's tool (shared secret) or a user of the meta store (basic credentials). */
   credential?: "internal" | "operator" | "user";
-  /** The request body, at most the server's limit (413 otherwise). */
-  body(): Promise<Buffer>;
+  /** The request body, at most the server's limit or `limit` if smaller (413 otherwise). */
+  body(limit?: number): Promise<Buffer>;
   /** Parameters from the query string and, for form bodies, the body (body wins). */
   params(): Promise<URLSearchParams>;
 }
@@ -136,8 +136,15 @@ function answerClientError(err: NodeJS.ErrnoException, socket: import("node:stre
         ? [408, "request not received in time"]
         : [400, `malformed request: ${err.code ?? err.message}`];
   const body = JSON.stringify({ error }) + "\n";
+  // Ending only our side would leave a client that keeps sending (a slowloris after its 408)
+  // holding the socket: it is destroyed once the answer is flushed, or after 1 s regardless.
+  const cutOff = setTimeout(() => socket.destroy(), 1_000).unref();
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    () => {
+      clearTimeout(cutOff);
+      socket.destroy();
+    },
   );
 }
 
@@ -230,7 +237,7 @@ export class HttpService {
       res,
       url,
       requestId,
-      body: () => (bodyPromise ??= readBody(req, this.opts.maxBodyBytes)),
+      body: (limit) => (bodyPromise ??= readBody(req, Math.min(limit ?? Infinity, this.opts.maxBodyBytes))),
       params: async () => {
         const params = new URLSearchParams(url.search);
         if ((req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) {

@@ -1,8 +1,10 @@
 /**
  * The meta side of announcements: every `gossip-frequency` this meta node announces itself to one
  * other meta node (tried in random order until one takes it), passing on every announcement it
- * has heard, so each meta node learns the versions of all nodes. Calls have deadlines; a node
- * that does not answer costs one attempt per round.
+ * has heard (only unexpired announcements of nodes in the metadata: Announcements.all), so each
+ * meta node learns the versions of all nodes. Calls have deadlines; a node that does not answer
+ * costs one attempt per round. The body is at most a few hundred small entries: building it is
+ * bounded work that cannot hold up Raft's heartbeats.
  */
 import type { Logger } from "pino";
 import { peerOptions, peerUrl, request, type PeerAccess } from "../../util/http-client.ts";
@@ -44,7 +46,9 @@ export class Gossip {
           tcpAddr: this.service.raftAddr,
           httpAddr: this.service.httpAddr,
           httpScheme: this.peers.scheme,
-          time: "0001-01-01T00:00:00Z",
+          // The receiver ages each passed-on entry by this time minus the entry's (both on our
+          // clock), so the two clocks never need to agree.
+          time: new Date().toISOString(),
           nodeType: "meta",
           status: "",
           context: Object.keys(heard).length > 0 ? { gossip: heard } : null,
