@@ -1,0 +1,426 @@
+/**
+ * The replica health of the data tier, and the rebalance plan derived from it. Pure: the caller
+ * gathers the state (the server from its metadata and each data node's ListShards RPC; the client
+ * of a Go meta API from a verbose /show-shards), these functions only compare.
+ *
+ * For every shard they compare the owners in the metadata, the copies the data nodes report and
+ * which data nodes are up. A copy is live when its owner is up and reports it. A copy on a node the
+ * metadata does not list as an owner is an orphan: reads and writes never reach it, so it does not
+ * count as live. A node that is down says nothing: its shards are neither live nor missing there.
+ */
+import type {
+  DataNodeHealth,
+  OrphanCopy,
+  RebalanceMove,
+  RebalancePlan,
+  ReplicaHealthReport,
+  ShardHealth,
+  ShardHealthState,
+} from "../contract/data-tier.ts";
+import type { DatabaseInfo } from "../proto/index.ts";
+import { refused } from "./errors.ts";
+
+/** A copy as its data node reports it. */
+export interface TierCopy {
+  size: number;
+  state: string;
+}
+
+export interface TierNode {
+  id: number;
+  tcpAddr: string;
+  /** It answered (ListShards, or a verbose listing shows it answering). */
+  up: boolean;
+  error?: string;
+  /** The copies it reports, by shard ID (empty when down). */
+  copies: ReadonlyMap<number, TierCopy>;
+}
+
+export interface TierShard {
+  id: number;
+  database: string;
+  retentionPolicy: string;
+  replicaN: number;
+  shardGroupId: number;
+  /** Its shard group is still current (not ended, not truncated): it is written to. */
+  hot: boolean;
+  owners: readonly number[];
+}
+
+export interface DataTierState {
+  nodes: readonly TierNode[];
+  shards: readonly TierShard[];
+}
+
+/** How many shard IDs a refusal names before it gives only the count. */
+export const NAMED_SHARDS = 5;
+
+/** `ids` as "1, 2, 3, 4, 5 and 7 more". */
+export function nameShards(ids: readonly number[]): string {
+  const named = ids.slice(0, NAMED_SHARDS).join(", ");
+  return ids.length > NAMED_SHARDS ? `${named} and ${ids.length - NAMED_SHARDS} more` : named;
+}
+
+type NodeIndex = ReadonlyMap<number, TierNode>;
+
+export function indexNodes(nodes: readonly TierNode[]): Map<number, TierNode> {
+  return new Map(nodes.map((n) => [n.id, n]));
+}
+
+/** One shard's health. */
+export function shardHealth(shard: TierShard, nodes: NodeIndex): ShardHealth {
+  const live: number[] = [];
+  const missing: number[] = [];
+  let size = 0;
+  for (const owner of shard.owners) {
+    const node = nodes.get(owner);
+    if (!node?.up) continue;
+    const copy = node.copies.get(shard.id);
+    if (copy) {
+      live.push(owner);
+      if (copy.size > size) size = copy.size;
+    } else {
+      missing.push(owner);
+    }
+  }
+  const states: ShardHealthState[] = [];
+  if (live.length === 0) states.push("unavailable");
+  else if (live.length < shard.replicaN) states.push("under-replicated");
+  if (missing.length > 0) states.push("missing");
+  if (states.length === 0) states.push("healthy");
+  if (shard.hot) states.push("hot");
+  return {
+    id: shard.id,
+    database: shard.database,
+    "retention-policy": shard.retentionPolicy,
+    "replica-n": shard.replicaN,
+    "shard-group-id": shard.shardGroupId,
+    states,
+    owners: [...shard.owners],
+    live,
+    missing,
+    size,
+  };
+}
+
+/** The health of every shard, the orphan copies and each data node's share. `detail`: list every
+ *  shard, not only those that are not healthy. */
+export function assessReplicas(state: DataTierState, detail = false): ReplicaHealthReport {
+  const nodes = indexNodes(state.nodes);
+  const perNode = new Map<number, DataNodeHealth>(
+    state.nodes.map((n) => [
+      n.id,
+      {
+        id: n.id,
+        tcpAddr: n.tcpAddr,
+        up: n.up,
+        ...(n.error ? { error: n.error } : {}),
+        shards: 0,
+        bytes: 0,
+        lastCopies: 0,
+      },
+    ]),
+  );
+  for (const n of state.nodes) {
+    let bytes = 0;
+    for (const c of n.copies.values()) bytes += c.size;
+    perNode.get(n.id)!.bytes = bytes;
+  }
+  const summary = {
+    shards: 0,
+    healthy: 0,
+    "under-replicated": 0,
+    unavailable: 0,
+    missing: 0,
+    orphan: 0,
+    hot: 0,
+    "nodes-up": state.nodes.filter((n) => n.up).length,
+    "nodes-down": state.nodes.filter((n) => !n.up).length,
+  };
+  const shards: ShardHealth[] = [];
+  const owned = new Map<number, readonly number[]>();
+  for (const shard of state.shards) {
+    owned.set(shard.id, shard.owners);
+    summary.shards++;
+    // The common case (every owner up and holding it, enough of them) without allocating.
+    let live = 0;
+    let lastLive = 0;
+    let unsure = false;
+    for (const o of shard.owners) {
+      const n = perNode.get(o);
+      if (n) n.shards++;
+      const node = nodes.get(o);
+      if (node?.up && node.copies.has(shard.id)) {
+        live++;
+        lastLive = o;
+      } else {
+        unsure = true;
+      }
+    }
+    if (live === 1) perNode.get(lastLive)!.lastCopies++;
+    if (!detail && !unsure && live >= shard.replicaN) {
+      summary.healthy++;
+      if (shard.hot) summary.hot++;
+      continue;
+    }
+    const h = shardHealth(shard, nodes);
+    for (const s of h.states) summary[s]++;
+    if (detail || h.states.some((s) => s !== "healthy" && s !== "hot")) shards.push(h);
+  }
+  const orphans: OrphanCopy[] = [];
+  for (const n of state.nodes) {
+    for (const [id, copy] of n.copies) {
+      const owners = owned.get(id);
+      if (owners?.includes(n.id)) continue;
+      orphans.push({
+        shard: id,
+        node: n.id,
+        tcpAddr: n.tcpAddr,
+        size: copy.size,
+        known: owners !== undefined,
+      });
+    }
+  }
+  summary.orphan = orphans.length;
+  return { summary, nodes: [...perNode.values()], shards, orphans };
+}
+
+/** The shards whose only live copy is on `nodeId` (what removing that copy or node would lose). */
+export function lastLiveCopies(state: DataTierState, nodeId: number): ShardHealth[] {
+  const nodes = indexNodes(state.nodes);
+  const out: ShardHealth[] = [];
+  for (const shard of state.shards) {
+    if (!shard.owners.includes(nodeId)) continue;
+    const h = shardHealth(shard, nodes);
+    if (h.live.length === 1 && h.live[0] === nodeId) out.push(h);
+  }
+  return out;
+}
+
+interface Load {
+  node: TierNode;
+  /** Shards the metadata lists it as owner of (what the plan evens). */
+  owned: Set<number>;
+  bytes: number;
+  /** Owned shards in a stable order, to pick moves from. */
+  order: number[];
+  cursor: number;
+}
+
+const byLoad = (a: Load, b: Load) =>
+  a.owned.size - b.owned.size || a.bytes - b.bytes || a.node.id - b.node.id;
+
+/**
+ * The moves that even the shards across the live data nodes (by count, ties by bytes), or with
+ * `drain` (a data node's TCP address) move every shard off that node. A move never makes a shard
+ * less replicated: it copies from a live copy to a live node that neither owns nor holds the
+ * shard, before the source's copy and ownership are dropped. A dead node's shards stay where they
+ * are unless it is the one drained; then they are copied from another live owner.
+ */
+export function planRebalance(state: DataTierState, opts: { drain?: string } = {}): RebalancePlan {
+  const nodes = indexNodes(state.nodes);
+  const drained = opts.drain === undefined ? undefined : state.nodes.find((n) => n.tcpAddr === opts.drain);
+  if (opts.drain !== undefined && !drained) {
+    throw refused(404, `data node ${opts.drain} does not exist in cluster`, "NO_SUCH_DATA_NODE");
+  }
+  const loads = new Map<number, Load>();
+  for (const n of state.nodes) {
+    if (!n.up || n === drained) continue;
+    let bytes = 0;
+    for (const c of n.copies.values()) bytes += c.size;
+    loads.set(n.id, { node: n, owned: new Set(), bytes, order: [], cursor: 0 });
+  }
+  const shardsById = new Map<number, TierShard>();
+  for (const s of state.shards) {
+    shardsById.set(s.id, s);
+    for (const o of s.owners) {
+      const l = loads.get(o);
+      if (l) {
+        l.owned.add(s.id);
+        l.order.push(s.id);
+      }
+    }
+  }
+  const count = () => Object.fromEntries([...loads.values()].map((l) => [l.node.tcpAddr, l.owned.size]));
+  const before = count();
+  const moves: RebalanceMove[] = [];
+  const skipped: RebalancePlan["skipped"] = [];
+  const ref = (n: TierNode) => ({ id: n.id, tcpAddr: n.tcpAddr });
+  const sizeOf = (node: TierNode, shard: number) => node.copies.get(shard)?.size ?? 0;
+  /** A live node can take the shard: it neither owns it nor holds a copy of it. */
+  const canTake = (l: Load, shard: number) => !l.owned.has(shard) && !l.node.copies.has(shard);
+  const move = (shard: TierShard, from: TierNode, source: TierNode, dest: Load) => {
+    const size = sizeOf(from, shard.id);
+    moves.push({
+      shard: shard.id,
+      database: shard.database,
+      "retention-policy": shard.retentionPolicy,
+      from: ref(from),
+      source: ref(source),
+      dest: ref(dest.node),
+      size,
+      hot: shard.hot,
+      sourceDown: !source.up,
+    });
+    dest.owned.add(shard.id);
+    dest.order.push(shard.id);
+    dest.bytes += size;
+    const src = loads.get(source.id);
+    if (src) {
+      src.owned.delete(shard.id);
+      src.bytes -= size;
+    }
+  };
+
+  if (drained) {
+    const targets = [...loads.values()];
+    for (const shard of state.shards) {
+      if (!shard.owners.includes(drained.id)) continue;
+      const from = drained.up && drained.copies.has(shard.id) ? drained : liveOwner(shard, nodes, drained.id);
+      if (!from) {
+        skipped.push({ shard: shard.id, reason: "no live copy to copy from" });
+        continue;
+      }
+      let dest: Load | undefined;
+      for (const l of targets) if (canTake(l, shard.id) && (!dest || byLoad(l, dest) < 0)) dest = l;
+      if (!dest) {
+        skipped.push({ shard: shard.id, reason: "every other live data node already holds it" });
+        continue;
+      }
+      move(shard, from, drained, dest);
+    }
+  } else {
+    const sorted = [...loads.values()];
+    // Each round moves one shard from the fullest node to the emptiest that can take one.
+    for (;;) {
+      sorted.sort(byLoad);
+      const full = sorted[sorted.length - 1];
+      if (!full || full.owned.size - sorted[0].owned.size <= 1) break;
+      let moved = false;
+      while (!moved && full.cursor < full.order.length) {
+        const id = full.order[full.cursor++];
+        if (!full.owned.has(id) || !full.node.copies.has(id)) continue;
+        const shard = shardsById.get(id)!;
+        const dest = sorted.find((l) => l.owned.size < full.owned.size - 1 && canTake(l, id));
+        if (!dest) continue;
+        move(shard, full.node, full.node, dest);
+        moved = true;
+      }
+      if (!moved) break;
+    }
+  }
+  return {
+    ...(drained ? { drain: drained.tcpAddr } : {}),
+    moves,
+    skipped,
+    before,
+    after: count(),
+    bytes: moves.reduce((sum, m) => sum + m.size, 0),
+  };
+}
+
+function liveOwner(shard: TierShard, nodes: NodeIndex, except: number): TierNode | undefined {
+  for (const o of shard.owners) {
+    const n = nodes.get(o);
+    if (o !== except && n?.up && n.copies.has(shard.id)) return n;
+  }
+  return undefined;
+}
+
+/** A shard as a verbose /show-shards lists it (Go's ClusterShardInfo, owners possibly null). */
+export interface ListedShard {
+  id: number;
+  database: string;
+  "retention-policy": string;
+  "replica-n": number;
+  "shard-group-id": number;
+  "end-time": string;
+  "truncated-at": string;
+  owners: readonly { id: number; tcpAddr: string; state?: string; size?: number; err?: string }[] | null;
+}
+
+/** The shard group is current at `nowMs`: it ends (or was truncated) later. */
+export function isHot(endTime: string, truncatedAt: string, nowMs: number): boolean {
+  const truncated = Date.parse(truncatedAt);
+  const end = truncatedAt && truncated > 0 ? truncated : Date.parse(endTime);
+  return Number.isFinite(end) && end > nowMs;
+}
+
+/**
+ * The state as a client of a meta API sees it through a verbose /show-shards (the meta node asked
+ * every data node): an owner entry without an error is a copy its node reports; a node counts as
+ * up when some entry of it has no error or it owns nothing. Orphan copies are not visible this way.
+ */
+export function stateFromListing(
+  dataNodes: readonly { id: number; tcpAddr: string }[],
+  listing: Iterable<ListedShard>,
+  nowMs: number,
+): DataTierState {
+  const copies = new Map<number, Map<number, TierCopy>>(dataNodes.map((n) => [n.id, new Map()]));
+  const answered = new Set<number>();
+  const owns = new Set<number>();
+  const errors = new Map<number, string>();
+  const shards: TierShard[] = [];
+  for (const s of listing) {
+    const owners = s.owners ?? [];
+    for (const o of owners) {
+      owns.add(o.id);
+      if (!o.err) {
+        answered.add(o.id);
+        copies.get(o.id)?.set(s.id, { size: o.size ?? 0, state: o.state ?? "" });
+      } else if (!/not found/i.test(o.err)) {
+        errors.set(o.id, o.err);
+      }
+    }
+    shards.push({
+      id: s.id,
+      database: s.database,
+      retentionPolicy: s["retention-policy"],
+      replicaN: s["replica-n"],
+      shardGroupId: s["shard-group-id"],
+      hot: isHot(s["end-time"], s["truncated-at"], nowMs),
+      owners: owners.map((o) => o.id),
+    });
+  }
+  const nodes = dataNodes.map((n): TierNode => {
+    const up = answered.has(n.id) || (!owns.has(n.id) && !errors.has(n.id));
+    const error = up ? undefined : (errors.get(n.id) ?? "reports none of its shards");
+    return {
+      id: n.id,
+      tcpAddr: n.tcpAddr,
+      up,
+      ...(error ? { error } : {}),
+      copies: up ? copies.get(n.id)! : new Map(),
+    };
+  });
+  return { nodes, shards };
+}
+
+/**
+ * The live shards of the metadata (not deleted, not expired) as the model reads them; `nowNs`
+ * decides which shard groups are current (hot) and which have expired.
+ */
+export function shardsOfMetadata(databases: readonly DatabaseInfo[], nowNs: bigint): TierShard[] {
+  const out: TierShard[] = [];
+  for (const db of databases) {
+    for (const rp of db.retentionPolicies) {
+      for (const sg of rp.shardGroups) {
+        if (sg.deletedAt !== 0n) continue;
+        if (rp.duration !== 0n && sg.endTime + rp.duration < nowNs) continue;
+        const end = sg.truncatedAt !== 0n && sg.truncatedAt < sg.endTime ? sg.truncatedAt : sg.endTime;
+        for (const shard of sg.shards) {
+          out.push({
+            id: shard.id,
+            database: db.name,
+            retentionPolicy: rp.name,
+            replicaN: rp.replicaN,
+            shardGroupId: sg.id,
+            hot: end > nowNs,
+            owners: shard.owners.map((o) => o.nodeId),
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
