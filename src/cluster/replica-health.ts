@@ -17,8 +17,7 @@ import type {
   ShardHealth,
   ShardHealthState,
 } from "../contract/data-tier.ts";
-import type { DatabaseInfo } from "../proto/index.ts";
-import { refused } from "./errors.ts";
+import { refused, type OperationError } from "./errors.ts";
 
 /** A copy as its data node reports it. */
 export interface TierCopy {
@@ -59,6 +58,42 @@ export const NAMED_SHARDS = 5;
 export function nameShards(ids: readonly number[]): string {
   const named = ids.slice(0, NAMED_SHARDS).join(", ");
   return ids.length > NAMED_SHARDS ? `${named} and ${ids.length - NAMED_SHARDS} more` : named;
+}
+
+/** Removing the data node would lose the only live copy of these shards (LAST_LIVE_COPY). */
+export function holdsLastCopies(tcpAddr: string, ids: readonly number[]): OperationError {
+  return refused(
+    409,
+    `data node ${tcpAddr} holds the last live copy of ${ids.length} shard${ids.length === 1 ? "" : "s"} (${nameShards(ids)}); it was not removed. Move them first: influxd-ctl rebalance -drain ${tcpAddr}; or remove it anyway with -force, losing them`,
+    "LAST_LIVE_COPY",
+  );
+}
+
+/** Removing this copy would destroy the shard's data (LAST_LIVE_COPY). */
+export function lastCopy(src: string, id: number): OperationError {
+  return refused(
+    409,
+    `data node ${src} holds the last live copy of shard ${id}; removing it destroys the shard's data. Copy it first (influxd-ctl copy-shard ${src} <dest> ${id}), or remove it anyway with influxd-ctl remove-shard -force (over the meta API: force=true; Go's influxd-ctl has no -force)`,
+    "LAST_LIVE_COPY",
+  );
+}
+
+export function destHasShard(dest: string, id: number, owns: boolean, size = 0): OperationError {
+  return refused(
+    409,
+    owns
+      ? `data node ${dest} already owns shard ${id}`
+      : `data node ${dest} already holds a copy of shard ${id} (${size} bytes) that no metadata lists; remove it first (influxd-ctl remove-shard ${dest} ${id}) or keep it`,
+    "COPY_DEST_HAS_SHARD",
+  );
+}
+
+export function sourceLacksShard(src: string, id: number): OperationError {
+  return refused(
+    409,
+    `data node ${src} owns shard ${id} but does not hold it; copy it from another owner`,
+    "COPY_SOURCE_LACKS_SHARD",
+  );
 }
 
 type NodeIndex = ReadonlyMap<number, TierNode>;
@@ -396,11 +431,31 @@ export function stateFromListing(
   return { nodes, shards };
 }
 
+/** What the model reads of a database in the metadata (our state's or a decoded `Data`). */
+export interface MetadataDatabase {
+  readonly name: string;
+  readonly retentionPolicies: readonly {
+    readonly name: string;
+    readonly duration: bigint;
+    readonly replicaN: number;
+    readonly shardGroups: readonly {
+      readonly id: number;
+      readonly endTime: bigint;
+      readonly deletedAt: bigint;
+      readonly truncatedAt: bigint;
+      readonly shards: readonly {
+        readonly id: number;
+        readonly owners: readonly { readonly nodeId: number }[];
+      }[];
+    }[];
+  }[];
+}
+
 /**
  * The live shards of the metadata (not deleted, not expired) as the model reads them; `nowNs`
  * decides which shard groups are current (hot) and which have expired.
  */
-export function shardsOfMetadata(databases: readonly DatabaseInfo[], nowNs: bigint): TierShard[] {
+export function shardsOfMetadata(databases: Iterable<MetadataDatabase>, nowNs: bigint): TierShard[] {
   const out: TierShard[] = [];
   for (const db of databases) {
     for (const rp of db.retentionPolicies) {

@@ -196,14 +196,24 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
       noContent(ctx);
     },
 
+    /** Refuses to remove the last live copy (409 LAST_LIVE_COPY) unless `force=true`, which Go's
+     *  influxd-ctl cannot send (it has no -force): the refusal names the parameter. */
     "POST /remove-shard": async (ctx) => {
       const params = await ctx.params();
       const [src, shard] = [params.get("src") ?? "", params.get("shard")];
       ops.checkRemoveShard(src, shard);
       if (leaderOnly(ctx)) return;
-      await ops.removeShard(src, shard);
+      await ops.removeShard(src, shard, params.get("force") === "true");
       noContent(ctx);
     },
+
+    /** Our extension: every shard's replica health (docs/http-api.md). */
+    "GET /replica-health": async (ctx) =>
+      sendJson(ctx.res, 200, await ops.replicaHealth(ctx.url.searchParams.get("detail") === "true")),
+
+    /** Our extension: the moves of `influxd-ctl rebalance [-drain addr]`; changes nothing. */
+    "GET /rebalance-plan": async (ctx) =>
+      sendJson(ctx.res, 200, await ops.rebalancePlan(ctx.url.searchParams.get("drain")?.trim() || undefined)),
 
     "POST /truncate-shards": async (ctx) => {
       const raw = (await ctx.params()).get("delay") ?? "";
