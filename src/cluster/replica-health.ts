@@ -173,9 +173,9 @@ export function assessReplicas(state: DataTierState, detail = false): ReplicaHea
     "nodes-down": state.nodes.filter((n) => !n.up).length,
   };
   const shards: ShardHealth[] = [];
-  const owned = new Map<number, readonly number[]>();
+  /** Per node, how many of its copies are of shards it owns: any more are orphans. */
+  const ownedCopies = new Map<number, number>();
   for (const shard of state.shards) {
-    owned.set(shard.id, shard.owners);
     summary.shards++;
     // The common case (every owner up and holding it, enough of them) without allocating.
     let live = 0;
@@ -188,6 +188,7 @@ export function assessReplicas(state: DataTierState, detail = false): ReplicaHea
       if (node?.up && node.copies.has(shard.id)) {
         live++;
         lastLive = o;
+        ownedCopies.set(o, (ownedCopies.get(o) ?? 0) + 1);
       } else {
         unsure = true;
       }
@@ -203,7 +204,10 @@ export function assessReplicas(state: DataTierState, detail = false): ReplicaHea
     if (detail || h.states.some((s) => s !== "healthy" && s !== "hot")) shards.push(h);
   }
   const orphans: OrphanCopy[] = [];
+  let owned: Map<number, readonly number[]> | undefined;
   for (const n of state.nodes) {
+    if (n.copies.size <= (ownedCopies.get(n.id) ?? 0)) continue;
+    owned ??= new Map(state.shards.map((s) => [s.id, s.owners]));
     for (const [id, copy] of n.copies) {
       const owners = owned.get(id);
       if (owners?.includes(n.id)) continue;
@@ -234,16 +238,15 @@ export function lastLiveCopies(state: DataTierState, nodeId: number): ShardHealt
 
 interface Load {
   node: TierNode;
-  /** Shards the metadata lists it as owner of (what the plan evens). */
-  owned: Set<number>;
+  /** How many shards the metadata (with the plan's moves) lists it as owner of: what is evened. */
+  count: number;
   bytes: number;
-  /** Owned shards in a stable order, to pick moves from. */
-  order: number[];
+  /** Shards it owned before the plan, in order, to pick moves from. */
+  order: TierShard[];
   cursor: number;
 }
 
-const byLoad = (a: Load, b: Load) =>
-  a.owned.size - b.owned.size || a.bytes - b.bytes || a.node.id - b.node.id;
+const byLoad = (a: Load, b: Load) => a.count - b.count || a.bytes - b.bytes || a.node.id - b.node.id;
 
 /**
  * The moves that even the shards across the live data nodes (by count, ties by bytes), or with
@@ -263,29 +266,29 @@ export function planRebalance(state: DataTierState, opts: { drain?: string } = {
     if (!n.up || n === drained) continue;
     let bytes = 0;
     for (const c of n.copies.values()) bytes += c.size;
-    loads.set(n.id, { node: n, owned: new Set(), bytes, order: [], cursor: 0 });
+    loads.set(n.id, { node: n, count: 0, bytes, order: [], cursor: 0 });
   }
-  const shardsById = new Map<number, TierShard>();
   for (const s of state.shards) {
-    shardsById.set(s.id, s);
     for (const o of s.owners) {
       const l = loads.get(o);
       if (l) {
-        l.owned.add(s.id);
-        l.order.push(s.id);
+        l.count++;
+        l.order.push(s);
       }
     }
   }
-  const count = () => Object.fromEntries([...loads.values()].map((l) => [l.node.tcpAddr, l.owned.size]));
+  /** Owners after the moves planned so far (only moved shards are here). */
+  const moved = new Map<number, number[]>();
+  const ownersOf = (s: TierShard): readonly number[] => moved.get(s.id) ?? s.owners;
+  const count = () => Object.fromEntries([...loads.values()].map((l) => [l.node.tcpAddr, l.count]));
   const before = count();
   const moves: RebalanceMove[] = [];
   const skipped: RebalancePlan["skipped"] = [];
   const ref = (n: TierNode) => ({ id: n.id, tcpAddr: n.tcpAddr });
-  const sizeOf = (node: TierNode, shard: number) => node.copies.get(shard)?.size ?? 0;
   /** A live node can take the shard: it neither owns it nor holds a copy of it. */
-  const canTake = (l: Load, shard: number) => !l.owned.has(shard) && !l.node.copies.has(shard);
+  const canTake = (l: Load, s: TierShard) => !ownersOf(s).includes(l.node.id) && !l.node.copies.has(s.id);
   const move = (shard: TierShard, from: TierNode, source: TierNode, dest: Load) => {
-    const size = sizeOf(from, shard.id);
+    const size = from.copies.get(shard.id)?.size ?? 0;
     moves.push({
       shard: shard.id,
       database: shard.database,
@@ -297,12 +300,12 @@ export function planRebalance(state: DataTierState, opts: { drain?: string } = {
       hot: shard.hot,
       sourceDown: !source.up,
     });
-    dest.owned.add(shard.id);
-    dest.order.push(shard.id);
+    moved.set(shard.id, [...ownersOf(shard).filter((o) => o !== source.id), dest.node.id]);
+    dest.count++;
     dest.bytes += size;
     const src = loads.get(source.id);
     if (src) {
-      src.owned.delete(shard.id);
+      src.count--;
       src.bytes -= size;
     }
   };
@@ -317,7 +320,7 @@ export function planRebalance(state: DataTierState, opts: { drain?: string } = {
         continue;
       }
       let dest: Load | undefined;
-      for (const l of targets) if (canTake(l, shard.id) && (!dest || byLoad(l, dest) < 0)) dest = l;
+      for (const l of targets) if (canTake(l, shard) && (!dest || byLoad(l, dest) < 0)) dest = l;
       if (!dest) {
         skipped.push({ shard: shard.id, reason: "every other live data node already holds it" });
         continue;
@@ -330,18 +333,17 @@ export function planRebalance(state: DataTierState, opts: { drain?: string } = {
     for (;;) {
       sorted.sort(byLoad);
       const full = sorted[sorted.length - 1];
-      if (!full || full.owned.size - sorted[0].owned.size <= 1) break;
-      let moved = false;
-      while (!moved && full.cursor < full.order.length) {
-        const id = full.order[full.cursor++];
-        if (!full.owned.has(id) || !full.node.copies.has(id)) continue;
-        const shard = shardsById.get(id)!;
-        const dest = sorted.find((l) => l.owned.size < full.owned.size - 1 && canTake(l, id));
+      if (!full || full.count - sorted[0].count <= 1) break;
+      let done = false;
+      while (!done && full.cursor < full.order.length) {
+        const shard = full.order[full.cursor++];
+        if (!ownersOf(shard).includes(full.node.id) || !full.node.copies.has(shard.id)) continue;
+        const dest = sorted.find((l) => l.count < full.count - 1 && canTake(l, shard));
         if (!dest) continue;
         move(shard, full.node, full.node, dest);
-        moved = true;
+        done = true;
       }
-      if (!moved) break;
+      if (!done) break;
     }
   }
   return {
