@@ -9,6 +9,7 @@ import type { MetaData } from "../../src/proto/index.ts";
 import { request } from "../../src/util/http-client.ts";
 import { DataNodeStandIn } from "../support/data-node.ts";
 import { BIN, ctl, metaClient } from "../support/cluster.ts";
+import { GoMetaCluster } from "../support/go-meta-standin.ts";
 
 let cluster: LocalCluster;
 const standIns: DataNodeStandIn[] = [];
@@ -288,4 +289,45 @@ test("rebalance evens the shards onto an added node, one move at a time; Ctrl-C 
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /Nothing to move\.$/m);
   assert.ok(z.shards.size > 0, "the added node took shards");
+});
+
+test("replace a dead data node: rebalance -drain copies its shards from their other live copies, then remove-data -force", async () => {
+  for (let i = 0; i < 3; i++) await dataNode();
+  const { shards } = await database(2, [20, 21]);
+  const sums = new Map<number, string>();
+  for (const s of shards) sums.set(s, await seed(s));
+  const [dead] = await owners(shards[0]);
+  await dead.stop();
+  const drained = await ctl([...admin(), "rebalance", "-drain", dead.tcpAddr, "-y"]);
+  assert.equal(drained.code, 0, drained.stderr);
+  assert.match(drained.stderr, /is down\)/, "the plan names the copy's other source");
+  for (const [s, sum] of sums) {
+    const o = await owners(s);
+    assert.ok(!o.includes(dead), `shard ${s}: the dead node is no owner`);
+    assert.equal(await liveCopies(s, sum), 2, `shard ${s} has its two copies again, every point kept`);
+  }
+  const removed = await ctl([...admin(), "remove-data", "-force", "-y", dead.tcpAddr]);
+  assert.equal(removed.code, 0, removed.stderr);
+});
+
+test("against a Go meta API the guards are client-side: remove-shard of the last live copy is refused before anything is sent", async () => {
+  const c = await GoMetaCluster.start({ meta: 1, data: 2, registered: 2 });
+  try {
+    const [a] = c.dataRecords;
+    c.addShard({ id: 9, owners: [a.id], replicaN: 1 });
+    const bind = ["-bind", c.nodes[0].httpAddr];
+    const refused = await ctl([...bind, "remove-shard", a.tcpAddr, "9"]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^remove-shard: data node .* holds the last live copy of shard 9/);
+    assert.deepEqual(c.requestsTo("/remove-shard"), [], "nothing was sent");
+    const data = await ctl([...bind, "remove-data", "-y", a.tcpAddr]);
+    assert.equal(data.code, 1);
+    assert.match(data.stderr, /holds the last live copy of 1 shard \(9\).*rebalance -drain/);
+    assert.deepEqual(c.requestsTo("/remove-data"), []);
+    const forced = await ctl([...bind, "remove-shard", "-force", "-y", a.tcpAddr, "9"]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.deepEqual(c.shards[0].owners, []);
+  } finally {
+    await c.stop();
+  }
 });
