@@ -8,7 +8,7 @@ import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../c
 import { peerOptions, type PeerAccess } from "../util/http-client.ts";
 import { MetaApi } from "./meta-api.ts";
 import type { ClusterApi, ShardList } from "./cluster-api.ts";
-import type { RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
+import type { CopyShardStatus, RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
 
 export interface AdminApiOptions {
   bind: string;
@@ -92,6 +92,14 @@ export class AdminApi implements ClusterApi {
 
   async rebalancePlan(drain?: string): Promise<RebalancePlan> {
     return (await this.metaBeside()).rebalancePlan(drain);
+  }
+
+  async copyShardStatus(): Promise<CopyShardStatus[]> {
+    return (await this.metaBeside()).copyShardStatus();
+  }
+
+  async killCopyShard(src: string, dest: string, shardId: number): Promise<CopyShardStatus> {
+    return (await this.metaBeside()).killCopyShard(src, dest, shardId);
   }
 
   async truncateShards(delayMs: number): Promise<void> {

@@ -9,6 +9,7 @@
 import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
 import type {
   ClusterShardInfo,
+  CopyShardStatus,
   RebalancePlan,
   ReplicaHealthReport,
   ShardOwnerInfo,
@@ -63,6 +64,10 @@ export interface ClusterApi {
   replicaHealth(detail: boolean): Promise<ReplicaHealthReport>;
   /** The moves of a rebalance, or of draining the data node at `drain`; changes nothing. */
   rebalancePlan(drain?: string): Promise<RebalancePlan>;
+  /** The shard copies under way (our meta nodes only). */
+  copyShardStatus(): Promise<CopyShardStatus[]>;
+  /** Stops a copy under way: the destination drops its copy and is not made an owner. */
+  killCopyShard(src: string, dest: string, shardId: number): Promise<CopyShardStatus>;
   /** Truncates the current shard groups `delayMs` from now. */
   truncateShards(delayMs: number): Promise<void>;
 }

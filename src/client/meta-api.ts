@@ -40,7 +40,7 @@ import { claimedLeader } from "../cluster/leader.ts";
 import { buildRemovalPlan } from "../cluster/removal-plan.ts";
 import { noLeaderToRemove, noSuchMetaNode } from "../cluster/removal-rules.ts";
 import type { ClusterApi, ShardList, ShardView } from "./cluster-api.ts";
-import type { RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
+import type { CopyShardStatus, RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
 import {
   assessReplicas,
   destHasShard,
@@ -388,6 +388,27 @@ export class MetaApi implements ClusterApi {
       }))!;
     }
     return planRebalance(await this.tierState(), drain ? { drain } : {});
+  }
+
+  /** Copies run inside our meta node's /copy-shard; a Go meta node's are not visible. */
+  private async requireOurs(what: string): Promise<void> {
+    if (!(await this.checksItself()))
+      throw new Error(
+        `${what} needs one of our meta nodes: ${this.bind} (Go's meta API) does not track copies`,
+      );
+  }
+
+  async copyShardStatus(): Promise<CopyShardStatus[]> {
+    await this.requireOurs("copy-shard-status");
+    return (await this.http.json<CopyShardStatus[]>(this.bind, "/copy-shard-status")) ?? [];
+  }
+
+  async killCopyShard(src: string, dest: string, shardId: number): Promise<CopyShardStatus> {
+    await this.requireOurs("kill-copy-shard");
+    return (await this.http.json<CopyShardStatus>(this.bind, "/kill-copy-shard", {
+      method: "POST",
+      form: { src, dest, shard: String(shardId) },
+    }))!;
   }
 
   async removeData(addr: string, force: boolean): Promise<NodeResult> {

@@ -26,7 +26,7 @@ import { requestJson, type TlsClientOptions } from "../util/http-client.ts";
 import { OperationError, refused } from "./errors.ts";
 import { DataNodeRpc } from "./data-node-rpc.ts";
 import type { ShardOwnerStatus } from "../proto/data-rpc.ts";
-import type { RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
+import type { CopyShardStatus, RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
 import {
   assessReplicas,
   destHasShard,
@@ -91,6 +91,8 @@ export function dataNodeInfo(n: NodeInfo): DataNodeInfo {
 
 export class DataNodeOperations {
   readonly rpc: DataNodeRpc;
+  /** Copies under way on this node, by `shard:dest`. */
+  private readonly copies = new Map<string, CopyShardStatus>();
 
   constructor(
     private readonly meta: MetaService,
@@ -435,26 +437,91 @@ export class DataNodeOperations {
     if (!source) {
       throw sourceLacksShard(src, id);
     }
-    const request = { host: src, database: found.database, policy: found.retentionPolicy, shardId: id };
+    const key = `${id}:${dest}`;
+    if (this.copies.has(key)) {
+      throw refused(409, `shard ${id} is being copied to ${dest} already`, "COPY_IN_PROGRESS");
+    }
+    const status: CopyShardStatus = {
+      shard: id,
+      database: found.database,
+      "retention-policy": found.retentionPolicy,
+      source: src,
+      dest,
+      "total-size": source.size,
+      "started-at": new Date().toISOString(),
+      phase: "copying",
+      killed: false,
+    };
+    this.copies.set(key, status);
+    try {
+      return await this.copyRegistered(status, destNode, source.size, shard.hot);
+    } finally {
+      this.copies.delete(key);
+    }
+  }
+
+  /** The copies under way on this node (the leader runs them). */
+  copyShardStatus(): CopyShardStatus[] {
+    return [...this.copies.values()].map((c) => ({ ...c }));
+  }
+
+  /**
+   * Stops a copy under way: the data node's CopyShard cannot be interrupted, so once it answers,
+   * the destination is told to drop its copy and is not made an owner.
+   */
+  killCopyShard(src: string, dest: string, rawShard: string | null): CopyShardStatus {
+    const id = DataNodeOperations.shardId(rawShard);
+    const copy = this.copies.get(`${id}:${dest}`);
+    if (!copy || copy.source !== src) {
+      throw new OperationError(404, `no copy of shard ${id} from ${src} to ${dest} is under way`);
+    }
+    if (copy.phase === "catching-up") {
+      throw refused(
+        409,
+        `shard ${id} is already owned by ${dest} (catching up): remove it with remove-shard`,
+        "COPY_DONE",
+      );
+    }
+    copy.killed = true;
+    return { ...copy };
+  }
+
+  private async copyRegistered(
+    status: CopyShardStatus,
+    destNode: NodeInfo,
+    sourceSize: number,
+    hot: boolean,
+  ): Promise<CopyShardResult> {
+    const [id, src, dest] = [status.shard, status.source, status.dest];
+    const request = { host: src, database: status.database, policy: status["retention-policy"], shardId: id };
     const startedNs = BigInt(Date.now()) * NS_PER_MS;
     await this.rpc.copyShard(dest, request, this.opts.copyTimeoutMs).catch((err) => {
       throw DataNodeOperations.gateway(err);
     });
+    if (status.killed) {
+      await this.rpc.removeShard(dest, id).catch(() => undefined);
+      throw refused(
+        409,
+        `the copy of shard ${id} from ${src} to ${dest} was killed: ${dest} dropped its copy and is not an owner`,
+        "COPY_KILLED",
+      );
+    }
     const copied = (
       await this.rpc.listShards(dest).catch((err) => {
         throw DataNodeOperations.gateway(err);
       })
     )[String(id)];
-    if (!copied || copied.size < source.size) {
+    if (!copied || copied.size < sourceSize) {
       throw refused(
         502,
-        `data node ${dest} reports ${copied ? `${copied.size} bytes` : "no copy"} of shard ${id} after the copy, less than the ${source.size} bytes ${src} reported; it was not made an owner`,
+        `data node ${dest} reports ${copied ? `${copied.size} bytes` : "no copy"} of shard ${id} after the copy, less than the ${sourceSize} bytes ${src} reported; it was not made an owner`,
         "COPY_INCOMPLETE",
       );
     }
     await this.execute(`copying shard ${id}`, { type: "CopyShardOwnerCommand", id, nodeId: destNode.id });
-    this.opts.logger.info({ shard: id, src, dest, bytes: copied.size, hot: shard.hot }, "shard copied");
-    if (!shard.hot) return { shard: id, bytes: copied.size, caughtUp: false };
+    this.opts.logger.info({ shard: id, src, dest, bytes: copied.size, hot }, "shard copied");
+    if (!hot) return { shard: id, bytes: copied.size, caughtUp: false };
+    status.phase = "catching-up";
     // Writes reach `dest` now that it owns the shard; a second copy brings those made meanwhile.
     await this.rpc.copyShard(dest, { ...request, since: startedNs }, this.opts.copyTimeoutMs).catch((err) => {
       throw refused(

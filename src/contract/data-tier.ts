@@ -146,3 +146,18 @@ export interface RebalancePlan {
   after: Record<string, number>;
   bytes: number;
 }
+
+/** A shard copy the meta node (the leader) is running (`GET /copy-shard-status`). */
+export interface CopyShardStatus {
+  shard: number;
+  database: string;
+  "retention-policy": string;
+  source: string;
+  dest: string;
+  /** Bytes the source reported when the copy began. */
+  "total-size": number;
+  "started-at": string;
+  phase: "copying" | "catching-up";
+  /** kill-copy-shard was asked: the copy is dropped once the data node answers. */
+  killed: boolean;
+}

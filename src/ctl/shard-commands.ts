@@ -6,6 +6,7 @@ import { UsageError } from "../util/flags.ts";
 import { warningText } from "../wording.ts";
 import { printResult, type Command, type Context } from "./command.ts";
 import { confirm, NoTerminalError } from "./prompt.ts";
+import { columnWidths, tableLine } from "./format.ts";
 import { formatHealthSummary, formatShardStates, formatShards } from "./shards-format.ts";
 
 const YES = { y: { kind: "bool", help: "assume yes to the confirmation prompt" } } as const;
@@ -129,6 +130,46 @@ export const SHARD_COMMANDS: Record<string, Command> = {
       }
       await ctx.api.removeShard(src, shard, force);
       printResult(ctx, { shard, src }, `Removed shard ${shard} from ${src}`);
+    },
+  },
+  "copy-shard-status": {
+    args: "",
+    summary: "show the shard copies under way (our meta nodes)",
+    flags: {},
+    arity: 0,
+    examples: ["influxd-ctl copy-shard-status"],
+    async run(ctx) {
+      const copies = await ctx.api.copyShardStatus();
+      printResult(ctx, copies, () => {
+        if (copies.length === 0) return "No shard copies in progress.";
+        const rows = [["Source", "Dest", "Database", "Policy", "ShardID", "TotalSize", "StartedAt", "Phase"]];
+        for (const c of copies) {
+          rows.push([
+            c.source,
+            c.dest,
+            c.database,
+            c["retention-policy"],
+            String(c.shard),
+            String(c["total-size"]),
+            c["started-at"],
+            c.killed ? "killed" : c.phase,
+          ]);
+        }
+        const widths = columnWidths(rows);
+        return rows.map((r) => tableLine(r, widths)).join("\n");
+      });
+    },
+  },
+  "kill-copy-shard": {
+    args: "<src tcpAddr> <dest tcpAddr> <shard ID>",
+    summary: "stop a shard copy under way: the destination drops its copy and is not made an owner",
+    flags: {},
+    arity: 3,
+    examples: ["influxd-ctl kill-copy-shard data1:8088 data2:8088 22"],
+    async run(ctx, _flags, [src, dest, id]) {
+      const shard = shardId(id);
+      const killed = await ctx.api.killCopyShard(src, dest, shard);
+      printResult(ctx, killed, `Killed shard copy ${shard} from ${src} to ${dest}`);
     },
   },
   rebalance: {

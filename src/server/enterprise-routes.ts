@@ -207,6 +207,20 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
       noContent(ctx);
     },
 
+    /** Enterprise's: the copies the leader is running. */
+    "GET /copy-shard-status": (ctx) => {
+      if (leaderOnly(ctx)) return;
+      sendJson(ctx.res, 200, ops.copyShardStatus());
+    },
+
+    /** Enterprise's: stop a copy under way (dropped once the data node answers). */
+    "POST /kill-copy-shard": async (ctx) => {
+      const params = await ctx.params();
+      const [src, dest, shard] = [params.get("src") ?? "", params.get("dest") ?? "", params.get("shard")];
+      if (leaderOnly(ctx)) return;
+      sendJson(ctx.res, 200, ops.killCopyShard(src, dest, shard));
+    },
+
     /** Our extension: every shard's replica health (docs/http-api.md). */
     "GET /replica-health": async (ctx) =>
       sendJson(ctx.res, 200, await ops.replicaHealth(ctx.url.searchParams.get("detail") === "true")),

@@ -331,3 +331,40 @@ test("against a Go meta API the guards are client-side: remove-shard of the last
     await c.stop();
   }
 });
+
+test("copy-shard-status lists a copy under way; kill-copy-shard drops it once the data node answers, and the destination is no owner", async () => {
+  const [a, b] = [await dataNode(), await dataNode()];
+  const { shards } = await database(1, [30]);
+  const [shard] = shards;
+  const sum = await seed(shard);
+  const [owner] = await owners(shard);
+  const dest = owner === a ? b : a;
+  const none = await ctl([...admin(), "copy-shard-status"]);
+  assert.equal(none.stdout, "No shard copies in progress.\n");
+  owner.backupDelayMs = 2_000;
+  const copy = ctl([...meta(), "copy-shard", owner.tcpAddr, dest.tcpAddr, String(shard)]);
+  let status = "";
+  for (let i = 0; i < 100 && !status.includes(String(shard)); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    status = (await ctl([...admin(), "copy-shard-status"])).stdout;
+  }
+  assert.match(
+    status,
+    new RegExp(
+      `^Source +Dest +Database +Policy +ShardID +TotalSize +StartedAt +Phase\\n${owner.tcpAddr} +${dest.tcpAddr} +db\\d+ +rp +${shard} +\\d+ +\\S+ +copying\\n$`,
+    ),
+  );
+  const killed = await ctl([...admin(), "kill-copy-shard", owner.tcpAddr, dest.tcpAddr, String(shard)]);
+  assert.equal(killed.code, 0, killed.stderr);
+  assert.equal(killed.stdout, `Killed shard copy ${shard} from ${owner.tcpAddr} to ${dest.tcpAddr}\n`);
+  const done = await copy;
+  owner.backupDelayMs = 0;
+  assert.equal(done.code, 1);
+  assert.match(done.stderr, /was killed: .* dropped its copy and is not an owner/);
+  assert.deepEqual(await owners(shard), [owner]);
+  assert.equal(dest.checksum(shard), "");
+  assert.equal(owner.checksum(shard), sum);
+  const unknown = await ctl([...admin(), "kill-copy-shard", owner.tcpAddr, dest.tcpAddr, String(shard)]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /no copy of shard \d+ from .* is under way/);
+});
