@@ -9,6 +9,7 @@ import { peerOptions, type PeerAccess } from "../util/http-client.ts";
 import { MetaApi } from "./meta-api.ts";
 import type { ClusterApi, ShardList } from "./cluster-api.ts";
 import type { CopyShardStatus, RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
+import type { HealthDetail } from "../cluster/replica-health.ts";
 
 export interface AdminApiOptions {
   bind: string;
@@ -86,7 +87,7 @@ export class AdminApi implements ClusterApi {
     return (await this.metaBeside()).removeShard(src, shardId, force);
   }
 
-  async replicaHealth(detail: boolean): Promise<ReplicaHealthReport> {
+  async replicaHealth(detail: HealthDetail): Promise<ReplicaHealthReport> {
     return (await this.metaBeside()).replicaHealth(detail);
   }
 

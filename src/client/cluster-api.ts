@@ -14,6 +14,7 @@ import type {
   ReplicaHealthReport,
   ShardOwnerInfo,
 } from "../contract/data-tier.ts";
+import type { HealthDetail } from "../cluster/replica-health.ts";
 
 export type ApiKind = "admin" | "meta";
 
@@ -60,8 +61,8 @@ export interface ClusterApi {
   copyShard(src: string, dest: string, shardId: number): Promise<void>;
   /** Refused when `src` holds the last live copy, unless `force`. */
   removeShard(src: string, shardId: number, force?: boolean): Promise<void>;
-  /** Every shard's replica health (only those needing attention unless `detail`). */
-  replicaHealth(detail: boolean): Promise<ReplicaHealthReport>;
+  /** Every shard's replica health; `detail` says which shards are listed (none: the summary only). */
+  replicaHealth(detail: HealthDetail): Promise<ReplicaHealthReport>;
   /** The moves of a rebalance, or of draining the data node at `drain`; changes nothing. */
   rebalancePlan(drain?: string): Promise<RebalancePlan>;
   /** The shard copies under way (our meta nodes only). */

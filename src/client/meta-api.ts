@@ -53,6 +53,7 @@ import {
   sourceLacksShard,
   stateFromListing,
   type DataTierState,
+  type HealthDetail,
 } from "../cluster/replica-health.ts";
 
 /** `GET /status` of a meta node: Go's fields; our meta nodes add `version` and `raft`. */
@@ -368,9 +369,9 @@ export class MetaApi implements ClusterApi {
     return stateFromListing(cluster?.data ?? [], listing ?? [], Date.now());
   }
 
-  async replicaHealth(detail: boolean): Promise<ReplicaHealthReport> {
+  async replicaHealth(detail: HealthDetail): Promise<ReplicaHealthReport> {
     if (await this.checksItself()) {
-      const query: Record<string, string> = detail ? { detail: "true" } : {};
+      const query: Record<string, string> = { shards: detail };
       return (await this.http.json<ReplicaHealthReport>(this.bind, "/replica-health", {
         query,
         maxBodyBytes: SHOW_SHARDS_MAX_BYTES,

@@ -39,6 +39,7 @@ import {
   shardsOfMetadata,
   sourceLacksShard,
   type DataTierState,
+  type HealthDetail,
   type MetadataDatabase,
   type TierNode,
   type TierShard,
@@ -228,7 +229,7 @@ export class DataNodeOperations {
   }
 
   /** `GET /replica-health`: every shard's health (only those needing attention unless `detail`). */
-  async replicaHealth(detail: boolean): Promise<ReplicaHealthReport> {
+  async replicaHealth(detail: HealthDetail): Promise<ReplicaHealthReport> {
     return assessReplicas(await this.tierState(), detail);
   }
 

@@ -138,9 +138,16 @@ export function shardHealth(shard: TierShard, nodes: NodeIndex): ShardHealth {
   };
 }
 
-/** The health of every shard, the orphan copies and each data node's share. `detail`: list every
- *  shard, not only those that are not healthy. */
-export function assessReplicas(state: DataTierState, detail = false): ReplicaHealthReport {
+/** Which shards a health report lists: none (the summary only), those needing attention, all. */
+export type HealthDetail = "none" | "problems" | "all";
+
+/** The health of every shard, the orphan copies and each data node's share. `detail`: which
+ *  shards to list (true: all, false: those that are not healthy). */
+export function assessReplicas(
+  state: DataTierState,
+  detail: boolean | HealthDetail = false,
+): ReplicaHealthReport {
+  const level: HealthDetail = detail === true ? "all" : detail === false ? "problems" : detail;
   const nodes = indexNodes(state.nodes);
   const perNode = new Map<number, DataNodeHealth>(
     state.nodes.map((n) => [
@@ -194,14 +201,15 @@ export function assessReplicas(state: DataTierState, detail = false): ReplicaHea
       }
     }
     if (live === 1) perNode.get(lastLive)!.lastCopies++;
-    if (!detail && !unsure && live >= shard.replicaN) {
+    if (level !== "all" && !unsure && live >= shard.replicaN) {
       summary.healthy++;
       if (shard.hot) summary.hot++;
       continue;
     }
     const h = shardHealth(shard, nodes);
     for (const s of h.states) summary[s]++;
-    if (detail || h.states.some((s) => s !== "healthy" && s !== "hot")) shards.push(h);
+    if (level === "all" || (level === "problems" && h.states.some((s) => s !== "healthy" && s !== "hot")))
+      shards.push(h);
   }
   const orphans: OrphanCopy[] = [];
   let owned: Map<number, readonly number[]> | undefined;

@@ -171,7 +171,7 @@ const COMMANDS: Record<string, Command> = {
       if (!flags.y) {
         if (!process.stdin.isTTY) throw new NoTerminalError();
         // The plan first: which shards would lose their last live copy. Refused without -force.
-        const health = await ctx.api.replicaHealth(true);
+        const health = await ctx.api.replicaHealth("all");
         const node = health.nodes.find((n) => n.tcpAddr === addr);
         const lost = node ? health.shards.filter((s) => s.live.length === 1 && s.live[0] === node.id) : [];
         if (lost.length > 0 && node) {

@@ -44,7 +44,7 @@ export function formatPlan(plan: RebalancePlan): string {
 
 /** What the data tier's health costs to ask for must not hide the listing: a failure is reported. */
 async function healthOrError(ctx: Context, detail: boolean): Promise<ReplicaHealthReport | Error> {
-  return ctx.api.replicaHealth(detail).catch((err: Error) => err);
+  return ctx.api.replicaHealth(detail ? "all" : "none").catch((err: Error) => err);
 }
 
 function shardId(text: string): number {
@@ -109,7 +109,7 @@ export const SHARD_COMMANDS: Record<string, Command> = {
       if (force && !flags.y) {
         if (!process.stdin.isTTY) throw new NoTerminalError();
         // Say what -force will lose before asking.
-        const health = await ctx.api.replicaHealth(true);
+        const health = await ctx.api.replicaHealth("all");
         const h = health.shards.find((s) => s.id === shard);
         const node = health.nodes.find((n) => n.tcpAddr === src);
         const facts =

@@ -222,8 +222,12 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
     },
 
     /** Our extension: every shard's replica health (docs/http-api.md). */
-    "GET /replica-health": async (ctx) =>
-      sendJson(ctx.res, 200, await ops.replicaHealth(ctx.url.searchParams.get("detail") === "true")),
+    "GET /replica-health": async (ctx) => {
+      const shards = ctx.url.searchParams.get("shards") ?? "problems";
+      if (shards !== "none" && shards !== "problems" && shards !== "all")
+        throw new HttpError(400, `parameter "shards": expected none, problems or all, got "${shards}"`);
+      sendJson(ctx.res, 200, await ops.replicaHealth(shards));
+    },
 
     /** Our extension: the moves of `influxd-ctl rebalance [-drain addr]`; changes nothing. */
     "GET /rebalance-plan": async (ctx) =>

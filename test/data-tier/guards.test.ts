@@ -239,7 +239,7 @@ test("show-shards: a health summary line after Go's listing, -v each shard's sta
   const verbose = await ctl([...admin(), "show-shards", "-v"]);
   assert.equal(verbose.code, 0, verbose.stderr);
   assert.match(verbose.stdout, new RegExp(`\\n${shard} +under-replicated,missing +1 +2 `));
-  const json = await ctl([...admin(), "-json", "show-shards"]);
+  const json = await ctl([...admin(), "-json", "show-shards", "-v"]);
   const parsed = JSON.parse(json.stdout) as {
     shards: { id: number }[];
     health: { summary: Record<string, number>; shards: { id: number; states: string[] }[] };
