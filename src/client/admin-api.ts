@@ -8,6 +8,8 @@ import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../c
 import { peerOptions, type PeerAccess } from "../util/http-client.ts";
 import { MetaApi } from "./meta-api.ts";
 import type { ClusterApi, ShardList } from "./cluster-api.ts";
+import type { CopyShardStatus, RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
+import type { HealthDetail } from "../cluster/replica-health.ts";
 
 export interface AdminApiOptions {
   bind: string;
@@ -81,8 +83,24 @@ export class AdminApi implements ClusterApi {
     return (await this.metaBeside()).copyShard(src, dest, shardId);
   }
 
-  async removeShard(src: string, shardId: number): Promise<void> {
-    return (await this.metaBeside()).removeShard(src, shardId);
+  async removeShard(src: string, shardId: number, force = false): Promise<void> {
+    return (await this.metaBeside()).removeShard(src, shardId, force);
+  }
+
+  async replicaHealth(detail: HealthDetail): Promise<ReplicaHealthReport> {
+    return (await this.metaBeside()).replicaHealth(detail);
+  }
+
+  async rebalancePlan(drain?: string): Promise<RebalancePlan> {
+    return (await this.metaBeside()).rebalancePlan(drain);
+  }
+
+  async copyShardStatus(): Promise<CopyShardStatus[]> {
+    return (await this.metaBeside()).copyShardStatus();
+  }
+
+  async killCopyShard(src: string, dest: string, shardId: number): Promise<CopyShardStatus> {
+    return (await this.metaBeside()).killCopyShard(src, dest, shardId);
   }
 
   async truncateShards(delayMs: number): Promise<void> {

@@ -7,7 +7,14 @@
  */
 
 import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
-import type { ClusterShardInfo, ShardOwnerInfo } from "../contract/data-tier.ts";
+import type {
+  ClusterShardInfo,
+  CopyShardStatus,
+  RebalancePlan,
+  ReplicaHealthReport,
+  ShardOwnerInfo,
+} from "../contract/data-tier.ts";
+import type { HealthDetail } from "../cluster/replica-health.ts";
 
 export type ApiKind = "admin" | "meta";
 
@@ -50,8 +57,18 @@ export interface ClusterApi {
   removeData(addr: string, force: boolean): Promise<NodeResult>;
   updateData(oldAddr: string, newAddr: string): Promise<NodeResult>;
   showShards(verbose: boolean): Promise<ShardList>;
+  /** Refused when `dest` already has the shard or `src` lacks it; a hot shard is caught up. */
   copyShard(src: string, dest: string, shardId: number): Promise<void>;
-  removeShard(src: string, shardId: number): Promise<void>;
+  /** Refused when `src` holds the last live copy, unless `force`. */
+  removeShard(src: string, shardId: number, force?: boolean): Promise<void>;
+  /** Every shard's replica health; `detail` says which shards are listed (none: the summary only). */
+  replicaHealth(detail: HealthDetail): Promise<ReplicaHealthReport>;
+  /** The moves of a rebalance, or of draining the data node at `drain`; changes nothing. */
+  rebalancePlan(drain?: string): Promise<RebalancePlan>;
+  /** The shard copies under way (our meta nodes only). */
+  copyShardStatus(): Promise<CopyShardStatus[]>;
+  /** Stops a copy under way: the destination drops its copy and is not made an owner. */
+  killCopyShard(src: string, dest: string, shardId: number): Promise<CopyShardStatus>;
   /** Truncates the current shard groups `delayMs` from now. */
   truncateShards(delayMs: number): Promise<void>;
 }

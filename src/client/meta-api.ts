@@ -10,6 +10,11 @@
  * are reported as unknown (null, "unknown", index 0), never guessed, except that a node which
  * names itself the leader is the leader. When the leader is one of our meta nodes, its /status
  * carries its Raft configuration and view, and they are used.
+ *
+ * Data-tier guards (no command removes the last live copy of a shard without `force`): our meta
+ * nodes check them themselves, with every data node's ListShards. A Go meta node does not: the
+ * guards are then checked here, client-side only, from a verbose /show-shards (the meta node asks
+ * each data node), before anything is sent. Another client of the Go cluster is not guarded.
  */
 
 import {
@@ -35,6 +40,21 @@ import { claimedLeader } from "../cluster/leader.ts";
 import { buildRemovalPlan } from "../cluster/removal-plan.ts";
 import { noLeaderToRemove, noSuchMetaNode } from "../cluster/removal-rules.ts";
 import type { ClusterApi, ShardList, ShardView } from "./cluster-api.ts";
+import type { CopyShardStatus, RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
+import {
+  assessReplicas,
+  destHasShard,
+  holdsLastCopies,
+  indexNodes,
+  lastCopy,
+  lastLiveCopies,
+  planRebalance,
+  shardHealth,
+  sourceLacksShard,
+  stateFromListing,
+  type DataTierState,
+  type HealthDetail,
+} from "../cluster/replica-health.ts";
 
 /** `GET /status` of a meta node: Go's fields; our meta nodes add `version` and `raft`. */
 export interface MetaApiStatus {
@@ -332,6 +352,66 @@ export class MetaApi implements ClusterApi {
     );
   }
 
+  /** Our meta nodes (their /status reports Raft) check the data-tier guards themselves. */
+  private async checksItself(): Promise<boolean> {
+    return Boolean((await this.status()).raft);
+  }
+
+  /** The data tier as a verbose /show-shards shows it (a Go meta node asks every data node). */
+  private async tierState(): Promise<DataTierState> {
+    const [cluster, listing] = await Promise.all([
+      this.http.json<ShowCluster>(this.bind, "/show-cluster"),
+      this.http.json<ShardView[] | null>(this.bind, "/show-shards", {
+        query: { verbose: "true" },
+        maxBodyBytes: SHOW_SHARDS_MAX_BYTES,
+      }),
+    ]);
+    return stateFromListing(cluster?.data ?? [], listing ?? [], Date.now());
+  }
+
+  async replicaHealth(detail: HealthDetail): Promise<ReplicaHealthReport> {
+    if (await this.checksItself()) {
+      const query: Record<string, string> = { shards: detail };
+      return (await this.http.json<ReplicaHealthReport>(this.bind, "/replica-health", {
+        query,
+        maxBodyBytes: SHOW_SHARDS_MAX_BYTES,
+      }))!;
+    }
+    return assessReplicas(await this.tierState(), detail);
+  }
+
+  async rebalancePlan(drain?: string): Promise<RebalancePlan> {
+    if (await this.checksItself()) {
+      const query: Record<string, string> = drain ? { drain } : {};
+      return (await this.http.json<RebalancePlan>(this.bind, "/rebalance-plan", {
+        query,
+        maxBodyBytes: SHOW_SHARDS_MAX_BYTES,
+      }))!;
+    }
+    return planRebalance(await this.tierState(), drain ? { drain } : {});
+  }
+
+  /** Copies run inside our meta node's /copy-shard; a Go meta node's are not visible. */
+  private async requireOurs(what: string): Promise<void> {
+    if (!(await this.checksItself()))
+      throw new Error(
+        `${what} needs one of our meta nodes: ${this.bind} (Go's meta API) does not track copies`,
+      );
+  }
+
+  async copyShardStatus(): Promise<CopyShardStatus[]> {
+    await this.requireOurs("copy-shard-status");
+    return (await this.http.json<CopyShardStatus[]>(this.bind, "/copy-shard-status")) ?? [];
+  }
+
+  async killCopyShard(src: string, dest: string, shardId: number): Promise<CopyShardStatus> {
+    await this.requireOurs("kill-copy-shard");
+    return (await this.http.json<CopyShardStatus>(this.bind, "/kill-copy-shard", {
+      method: "POST",
+      form: { src, dest, shard: String(shardId) },
+    }))!;
+  }
+
   async removeData(addr: string, force: boolean): Promise<NodeResult> {
     const cluster = await this.http.json<ShowCluster>(this.bind, "/show-cluster");
     const node = (cluster?.data ?? []).find((d) => d.tcpAddr === addr || (d.httpAddr ?? d.addr) === addr);
@@ -339,9 +419,17 @@ export class MetaApi implements ClusterApi {
     const result = { id: node.id, addr: node.httpAddr ?? node.addr ?? "", tcpAddr: node.tcpAddr };
     // A Go meta node deletes the record before it tells the node to leave, and does not check
     // first: refuse here, not half-way. Ours (its /status reports Raft) checks over the RPC itself.
-    const checksItself = Boolean((await this.status()).raft);
+    const checksItself = await this.checksItself();
     if (!force && !checksItself && !(await this.probe(result.addr, false)).reachable)
       throw new Error(`data node ${addr} could not be reached; use -force to remove an unreachable node`);
+    if (!force && !checksItself) {
+      const lost = lastLiveCopies(await this.tierState(), node.id);
+      if (lost.length > 0)
+        throw holdsLastCopies(
+          node.tcpAddr,
+          lost.map((s) => s.id),
+        );
+    }
     await this.http.ok(this.bind, "/remove-data", {
       method: "POST",
       form: { addr: node.tcpAddr, force: String(force) },
@@ -370,15 +458,48 @@ export class MetaApi implements ClusterApi {
     return shardList(isShardGroupListing(body) ? () => shardsOfGroups(body) : () => body ?? []);
   }
 
+  /**
+   * Our meta node checks, copies, verifies and catches up itself. A Go meta node: the guards are
+   * checked here; its /copy-shard adds the owner after the copy, so the copy is verified after
+   * that (an incomplete copy is an error, and nothing more is done), and a hot shard is copied a
+   * second time (Go's API has no `since`: the whole shard again) to bring the writes made meanwhile.
+   */
   async copyShard(src: string, dest: string, shardId: number): Promise<void> {
-    await this.http.ok(this.bind, "/copy-shard", {
-      method: "POST",
-      form: { src, dest, shard: String(shardId) },
-    });
+    const post = () =>
+      this.http.ok(this.bind, "/copy-shard", { method: "POST", form: { src, dest, shard: String(shardId) } });
+    if (await this.checksItself()) return void (await post());
+    const state = await this.tierState();
+    const shard = state.shards.find((s) => s.id === shardId);
+    const [srcNode, destNode] = [src, dest].map((a) => state.nodes.find((n) => n.tcpAddr === a));
+    // Unknown shards and nodes: the meta node's own refusals say it.
+    if (!shard || !srcNode || !destNode) return void (await post());
+    if (shard.owners.includes(destNode.id)) throw destHasShard(dest, shardId, true);
+    const before = srcNode.copies.get(shardId);
+    if (srcNode.up && shard.owners.includes(srcNode.id) && !before) throw sourceLacksShard(src, shardId);
+    await post();
+    if (shard.hot) await post();
+    const after = (await this.tierState()).nodes.find((n) => n.id === destNode.id)?.copies.get(shardId);
+    if (!after || after.size < (before?.size ?? 0)) {
+      throw new Error(
+        `data node ${dest} reports ${after ? `${after.size} bytes` : "no copy"} of shard ${shardId} after the copy, less than the ${before?.size ?? 0} bytes ${src} reported; the meta node made it an owner anyway: check it before removing any other copy`,
+      );
+    }
   }
 
-  async removeShard(src: string, shardId: number): Promise<void> {
-    await this.http.ok(this.bind, "/remove-shard", { method: "POST", form: { src, shard: String(shardId) } });
+  async removeShard(src: string, shardId: number, force = false): Promise<void> {
+    const checksItself = await this.checksItself();
+    if (!force && !checksItself) {
+      const state = await this.tierState();
+      const shard = state.shards.find((s) => s.id === shardId);
+      const node = state.nodes.find((n) => n.tcpAddr === src);
+      if (shard && node) {
+        const h = shardHealth(shard, indexNodes(state.nodes));
+        if (h.live.length === 1 && h.live[0] === node.id) throw lastCopy(src, shardId);
+      }
+    }
+    const form: Record<string, string> = { src, shard: String(shardId) };
+    if (force) form.force = "true";
+    await this.http.ok(this.bind, "/remove-shard", { method: "POST", form });
   }
 
   async truncateShards(delayMs: number): Promise<void> {

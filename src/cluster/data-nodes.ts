@@ -3,6 +3,11 @@
  * (8084, influxd-ctl and the TUI) and the Enterprise meta API (8091, the Go influxd-ctl): each
  * changes the metadata through the meta client (one command through the leader) and tells the
  * data nodes through their cluster RPC (src/cluster/data-node-rpc.ts). Shapes: docs/http-api.md.
+ *
+ * The shard operations are guarded by the replica health model (replica-health.ts): nothing
+ * removes the last live copy of a shard (a copy on a data node that is up and reports it) unless
+ * `force` says so; a copy is verified on the destination before it becomes an owner, and a copy of
+ * a hot shard is followed by a catch-up copy of what was written meanwhile.
  */
 import type { Logger } from "pino";
 import type { MetaClient } from "../meta/client.ts";
@@ -18,8 +23,42 @@ import {
   type ShardOwnerInfo,
 } from "../contract/data-tier.ts";
 import { requestJson, type TlsClientOptions } from "../util/http-client.ts";
-import { OperationError } from "./errors.ts";
+import { OperationError, refused } from "./errors.ts";
 import { DataNodeRpc } from "./data-node-rpc.ts";
+import type { ShardOwnerStatus } from "../proto/data-rpc.ts";
+import type { CopyShardStatus, RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
+import {
+  assessReplicas,
+  destHasShard,
+  holdsLastCopies,
+  indexNodes,
+  lastCopy,
+  lastLiveCopies,
+  planRebalance,
+  shardHealth,
+  shardsOfMetadata,
+  sourceLacksShard,
+  type DataTierState,
+  type HealthDetail,
+  type MetadataDatabase,
+  type TierNode,
+  type TierShard,
+} from "./replica-health.ts";
+
+/** What a guarded copy-shard did. */
+export interface CopyShardResult {
+  shard: number;
+  /** Bytes the destination reports after the copy. */
+  bytes: number;
+  /** The shard was hot: a second copy brought what was written during the first. */
+  caughtUp: boolean;
+}
+
+/** What a guarded remove-shard did; `lost` when -force removed the last live copy. */
+export interface RemoveShardResult {
+  shard: number;
+  lost: boolean;
+}
 
 export interface DataNodeOptions {
   /** Deadline of one RPC or HTTP call to a data node. */
@@ -53,6 +92,8 @@ export function dataNodeInfo(n: NodeInfo): DataNodeInfo {
 
 export class DataNodeOperations {
   readonly rpc: DataNodeRpc;
+  /** Copies under way on this node, by `shard:dest`. */
+  private readonly copies = new Map<string, CopyShardStatus>();
 
   constructor(
     private readonly meta: MetaService,
@@ -138,6 +179,12 @@ export class DataNodeOperations {
           `${err.message}; it was not removed. Use -force to remove a data node that cannot be reached`,
         );
       });
+      const lost = lastLiveCopies(await this.tierState(data), node.id);
+      if (lost.length > 0)
+        throw holdsLastCopies(
+          node.tcpAddr,
+          lost.map((s) => s.id),
+        );
     }
     await this.execute(`removing data node ${addr}`, { type: "DeleteDataNodeCommand", id: node.id });
     this.opts.logger.info({ tcpAddr: node.tcpAddr, id: node.id, force }, "data node removed");
@@ -157,6 +204,71 @@ export class DataNodeOperations {
       });
     }
     return node;
+  }
+
+  /** ListShards of each node, in parallel (each within the RPC deadline); an error for a node down. */
+  private async reports(
+    nodes: readonly NodeInfo[],
+  ): Promise<Map<number, Record<string, ShardOwnerStatus> | Error>> {
+    return new Map(
+      await Promise.all(
+        nodes.map(
+          async (n) => [n.id, await this.rpc.listShards(n.tcpAddr).catch((err: Error) => err)] as const,
+        ),
+      ),
+    );
+  }
+
+  /** The data tier as the replica health model reads it: the metadata and every node's ListShards. */
+  async tierState(
+    data: { databases: Iterable<MetadataDatabase>; dataNodes: readonly NodeInfo[] } = this.meta.data(),
+  ): Promise<DataTierState> {
+    const shards = shardsOfMetadata(data.databases, BigInt(Date.now()) * NS_PER_MS);
+    const reports = await this.reports(data.dataNodes);
+    return { nodes: data.dataNodes.map((n) => tierNode(n, reports.get(n.id))), shards };
+  }
+
+  /** `GET /replica-health`: every shard's health (only those needing attention unless `detail`). */
+  async replicaHealth(detail: HealthDetail): Promise<ReplicaHealthReport> {
+    return assessReplicas(await this.tierState(), detail);
+  }
+
+  /** `GET /rebalance-plan`: the moves that even the shards, or with `drain` empty that node. */
+  async rebalancePlan(drain?: string): Promise<RebalancePlan> {
+    return planRebalance(await this.tierState(), drain ? { drain } : {});
+  }
+
+  /** One shard as the model reads it, with its owners' nodes asked (and `also`). */
+  private async shardState(id: number, also: NodeInfo[] = []) {
+    const data = this.meta.data();
+    const found = this.meta.shardById(id);
+    if (!found) throw new OperationError(400, `shard not found for id: ${id}`);
+    const shard = shardsOfMetadata(
+      [...data.databases]
+        .filter((d) => d.name === found.database)
+        .map((d) => ({
+          ...d,
+          retentionPolicies: d.retentionPolicies
+            .filter((r) => r.name === found.retentionPolicy)
+            .map((r) => ({ ...r, shardGroups: r.shardGroups.filter((g) => g.id === found.shardGroupId) })),
+        })),
+      BigInt(Date.now()) * NS_PER_MS,
+    ).find((s) => s.id === id) ?? {
+      // An expired or deleted group is still the metadata's: it is not hot.
+      id,
+      database: found.database,
+      retentionPolicy: found.retentionPolicy,
+      replicaN: 1,
+      shardGroupId: found.shardGroupId,
+      hot: false,
+      owners: found.shard.owners.map((o) => o.nodeId),
+    };
+    const asked = data.dataNodes.filter(
+      (n) => shard.owners.includes(n.id) || also.some((a) => a.id === n.id),
+    );
+    const reports = await this.reports(asked);
+    const nodes = indexNodes(asked.map((n) => tierNode(n, reports.get(n.id))));
+    return { shard, nodes, health: shardHealth(shard, nodes) };
   }
 
   /**
@@ -299,22 +411,130 @@ export class DataNodeOperations {
     if (!found.shard.owners.some((o) => o.nodeId === srcNode.id)) {
       throw new OperationError(400, `"${src}" is not an owner of shard ${id}`);
     }
-    return { id, found, destNode };
+    if (found.shard.owners.some((o) => o.nodeId === destNode.id)) {
+      throw destHasShard(dest, id, true);
+    }
+    return { id, found, srcNode, destNode };
   }
 
-  /** Has `dest` copy the shard from `src`, then records `dest` as an owner. */
-  async copyShard(src: string, dest: string, rawShard: string | null): Promise<void> {
-    const { id, found, destNode } = this.checkCopyShard(src, dest, rawShard);
-    await this.rpc
-      .copyShard(
-        dest,
-        { host: src, database: found.database, policy: found.retentionPolicy, shardId: id },
-        this.opts.copyTimeoutMs,
-      )
-      .catch((err) => {
+  /**
+   * Has `dest` copy the shard from `src` (the data node's CopyShard streams it and answers when it
+   * has it), checks that `dest` reports it with at least the size `src` reported before, records
+   * `dest` as an owner and, when the shard is hot, has `dest` copy again what `src` received since
+   * the first copy started. Refused when `dest` already holds the shard or `src` does not.
+   */
+  async copyShard(src: string, dest: string, rawShard: string | null): Promise<CopyShardResult> {
+    const { id, found, srcNode, destNode } = this.checkCopyShard(src, dest, rawShard);
+    const { shard, nodes } = await this.shardState(id, [destNode]);
+    const [srcState, destState] = [nodes.get(srcNode.id)!, nodes.get(destNode.id)!];
+    for (const n of [srcState, destState]) {
+      if (!n.up) throw new OperationError(502, `${n.error}; shard ${id} was not copied`);
+    }
+    const held = destState.copies.get(id);
+    if (held) {
+      throw destHasShard(dest, id, false, held.size);
+    }
+    const source = srcState.copies.get(id);
+    if (!source) {
+      throw sourceLacksShard(src, id);
+    }
+    const key = `${id}:${dest}`;
+    if (this.copies.has(key)) {
+      throw refused(409, `shard ${id} is being copied to ${dest} already`, "COPY_IN_PROGRESS");
+    }
+    const status: CopyShardStatus = {
+      shard: id,
+      database: found.database,
+      "retention-policy": found.retentionPolicy,
+      source: src,
+      dest,
+      "total-size": source.size,
+      "started-at": new Date().toISOString(),
+      phase: "copying",
+      killed: false,
+    };
+    this.copies.set(key, status);
+    try {
+      return await this.copyRegistered(status, destNode, source.size, shard.hot);
+    } finally {
+      this.copies.delete(key);
+    }
+  }
+
+  /** The copies under way on this node (the leader runs them). */
+  copyShardStatus(): CopyShardStatus[] {
+    return [...this.copies.values()].map((c) => ({ ...c }));
+  }
+
+  /**
+   * Stops a copy under way: the data node's CopyShard cannot be interrupted, so once it answers,
+   * the destination is told to drop its copy and is not made an owner.
+   */
+  killCopyShard(src: string, dest: string, rawShard: string | null): CopyShardStatus {
+    const id = DataNodeOperations.shardId(rawShard);
+    const copy = this.copies.get(`${id}:${dest}`);
+    if (!copy || copy.source !== src) {
+      throw new OperationError(404, `no copy of shard ${id} from ${src} to ${dest} is under way`);
+    }
+    if (copy.phase === "catching-up") {
+      throw refused(
+        409,
+        `shard ${id} is already owned by ${dest} (catching up): remove it with remove-shard`,
+        "COPY_DONE",
+      );
+    }
+    copy.killed = true;
+    return { ...copy };
+  }
+
+  private async copyRegistered(
+    status: CopyShardStatus,
+    destNode: NodeInfo,
+    sourceSize: number,
+    hot: boolean,
+  ): Promise<CopyShardResult> {
+    const [id, src, dest] = [status.shard, status.source, status.dest];
+    const request = { host: src, database: status.database, policy: status["retention-policy"], shardId: id };
+    const startedNs = BigInt(Date.now()) * NS_PER_MS;
+    await this.rpc.copyShard(dest, request, this.opts.copyTimeoutMs).catch((err) => {
+      throw DataNodeOperations.gateway(err);
+    });
+    if (status.killed) {
+      await this.rpc.removeShard(dest, id).catch(() => undefined);
+      throw refused(
+        409,
+        `the copy of shard ${id} from ${src} to ${dest} was killed: ${dest} dropped its copy and is not an owner`,
+        "COPY_KILLED",
+      );
+    }
+    const copied = (
+      await this.rpc.listShards(dest).catch((err) => {
         throw DataNodeOperations.gateway(err);
-      });
+      })
+    )[String(id)];
+    if (!copied || copied.size < sourceSize) {
+      throw refused(
+        502,
+        `data node ${dest} reports ${copied ? `${copied.size} bytes` : "no copy"} of shard ${id} after the copy, less than the ${sourceSize} bytes ${src} reported; it was not made an owner`,
+        "COPY_INCOMPLETE",
+      );
+    }
     await this.execute(`copying shard ${id}`, { type: "CopyShardOwnerCommand", id, nodeId: destNode.id });
+    this.opts.logger.info({ shard: id, src, dest, bytes: copied.size, hot }, "shard copied");
+    if (!hot) return { shard: id, bytes: copied.size, caughtUp: false };
+    status.phase = "catching-up";
+    // Writes reach `dest` now that it owns the shard; a second copy brings those made meanwhile.
+    await this.rpc.copyShard(dest, { ...request, since: startedNs }, this.opts.copyTimeoutMs).catch((err) => {
+      throw refused(
+        502,
+        `shard ${id} was copied to ${dest}, which owns it now, but the catch-up copy of the writes made during the copy failed (${(err as Error).message}); the points written to ${src} during the copy may be missing on ${dest}`,
+        "COPY_CATCH_UP_FAILED",
+      );
+    });
+    const after = (await this.rpc.listShards(dest).catch(() => ({}) as Record<string, ShardOwnerStatus>))[
+      String(id)
+    ];
+    return { shard: id, bytes: after?.size ?? copied.size, caughtUp: true };
   }
 
   /** Checks remove-shard's parameters against the metadata; changes nothing. */
@@ -326,13 +546,37 @@ export class DataNodeOperations {
     return { id, srcNode };
   }
 
-  /** Has `src` drop the shard, then removes it from the shard's owners. */
-  async removeShard(src: string, rawShard: string | null): Promise<void> {
+  /**
+   * Has `src` drop the shard, then removes it from the shard's owners. Refused when `src` holds
+   * the last live copy (LAST_LIVE_COPY) or cannot be reached (DATA_NODE_UNREACHABLE); `force`
+   * skips whichever of the two applies (they exclude each other: a node down holds no live copy).
+   * A node that is up but does not hold the shard is only dropped as an owner.
+   */
+  async removeShard(src: string, rawShard: string | null, force = false): Promise<RemoveShardResult> {
     const { id, srcNode } = this.checkRemoveShard(src, rawShard);
-    await this.rpc.removeShard(src, id).catch((err) => {
-      throw DataNodeOperations.gateway(err);
-    });
-    await this.execute(`removing shard ${id}`, { type: "RemoveShardOwnerCommand", id, nodeId: srcNode.id });
+    const { nodes, health } = await this.shardState(id, [srcNode]);
+    const srcState = nodes.get(srcNode.id)!;
+    const last = health.live.length === 1 && health.live[0] === srcNode.id;
+    if (!srcState.up && !force) {
+      throw refused(
+        409,
+        `${srcState.error}; shard ${id} was not removed. Use -force (force=true) to drop ${src} as its owner anyway; its copy stays on its disk`,
+        "DATA_NODE_UNREACHABLE",
+      );
+    }
+    if (last && !force) {
+      throw lastCopy(src, id);
+    }
+    if (srcState.copies.has(id)) {
+      await this.rpc.removeShard(src, id).catch((err) => {
+        throw DataNodeOperations.gateway(err);
+      });
+    }
+    if (health.owners.includes(srcNode.id)) {
+      await this.execute(`removing shard ${id}`, { type: "RemoveShardOwnerCommand", id, nodeId: srcNode.id });
+    }
+    if (last) this.opts.logger.warn({ shard: id, src }, "forced: the last live copy of a shard was removed");
+    return { shard: id, lost: last };
   }
 
   /** Ends the current shard groups at now + delay, so new writes go to new groups. */
@@ -341,3 +585,21 @@ export class DataNodeOperations {
     await this.execute("truncating shards", { type: "TruncateShardGroupsCommand", timestamp });
   }
 }
+
+/** A data node as the model reads it, from its ListShards answer (or the error it gave). */
+function tierNode(n: NodeInfo, report: Record<string, ShardOwnerStatus> | Error | undefined): TierNode {
+  if (!report || report instanceof Error) {
+    return {
+      id: n.id,
+      tcpAddr: n.tcpAddr,
+      up: false,
+      error: report?.message ?? "not asked",
+      copies: new Map(),
+    };
+  }
+  const copies = new Map<number, { size: number; state: string }>();
+  for (const [key, s] of Object.entries(report)) copies.set(Number(key), { size: s.size, state: s.state });
+  return { id: n.id, tcpAddr: n.tcpAddr, up: true, copies };
+}
+
+export type { TierShard };

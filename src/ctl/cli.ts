@@ -13,7 +13,8 @@ import { HttpStatusError, UnreachableError, type PeerAccess } from "../util/http
 import { signJwt } from "../util/jwt.ts";
 import { addedText, removedText, warningText } from "../wording.ts";
 import { formatShow } from "./format.ts";
-import { confirm } from "./prompt.ts";
+import { confirm, NoTerminalError } from "./prompt.ts";
+import { holdsLastCopies, nameShards } from "../cluster/replica-health.ts";
 import { printResult, type Command } from "./command.ts";
 import { SHARD_COMMANDS } from "./shard-commands.ts";
 import { MIGRATE_COMMANDS } from "./migrate-command.ts";
@@ -153,17 +154,47 @@ const COMMANDS: Record<string, Command> = {
   "remove-data": {
     args: "<tcpAddr>",
     summary: "remove a data node from the cluster and tell it to leave (it resets itself)",
-    flags: { force: { kind: "bool", help: "remove a data node that cannot be reached" }, ...YES },
+    flags: {
+      force: {
+        kind: "bool",
+        help: "remove a data node that cannot be reached, or one holding the last live copy of shards (they are lost)",
+      },
+      ...YES,
+    },
     arity: 1,
-    examples: ["influxd-ctl remove-data data1:8088", "influxd-ctl remove-data -force -y data1:8088"],
+    examples: [
+      "influxd-ctl remove-data data1:8088",
+      "influxd-ctl rebalance -drain data1:8088 -y && influxd-ctl remove-data -y data1:8088",
+      "influxd-ctl remove-data -force -y data1:8088",
+    ],
     async run(ctx, flags, [addr]) {
       const force = Boolean(flags.force);
-      if (
-        !flags.y &&
-        !(await confirm(`${force ? "Force remove" : "Remove"} data node ${addr} from the cluster`))
-      ) {
-        process.stderr.write("Cancelled: nothing was changed.\n");
-        return;
+      if (!flags.y) {
+        if (!process.stdin.isTTY) throw new NoTerminalError();
+        // The plan first: which shards would lose their last live copy. Refused without -force.
+        const health = await ctx.api.replicaHealth("all");
+        const node = health.nodes.find((n) => n.tcpAddr === addr);
+        const lost = node ? health.shards.filter((s) => s.live.length === 1 && s.live[0] === node.id) : [];
+        if (lost.length > 0 && node) {
+          const refusal = holdsLastCopies(
+            node.tcpAddr,
+            lost.map((s) => s.id),
+          );
+          if (!force) throw refusal;
+          process.stderr.write(
+            warningText(
+              `-force: ${lost.length} shard${lost.length === 1 ? "" : "s"} lose their last live copy (${nameShards(lost.map((s) => s.id))}): their data is lost`,
+            ) + "\n",
+          );
+        } else if (node) {
+          process.stderr.write(
+            `data node ${node.id} at ${node.tcpAddr}: ${node.up ? "up" : "DOWN"}, owns ${node.shards} shards; no shard loses its last live copy\n`,
+          );
+        }
+        if (!(await confirm(`${force ? "Force remove" : "Remove"} data node ${addr} from the cluster`))) {
+          process.stderr.write("Cancelled: nothing was changed.\n");
+          return;
+        }
       }
       const node = await ctx.api.removeData(addr, force);
       printResult(ctx, node, `Removed data node ${node.id} at ${node.tcpAddr}`);

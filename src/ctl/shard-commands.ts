@@ -1,9 +1,51 @@
 /** influxd-ctl's shard commands (Enterprise's), answered by a meta node's API. */
 
+import type { RebalanceMove, RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
 import { formatDuration } from "../util/duration.ts";
 import { UsageError } from "../util/flags.ts";
-import { printResult, type Command } from "./command.ts";
-import { formatShards } from "./shards-format.ts";
+import { warningText } from "../wording.ts";
+import { printResult, type Command, type Context } from "./command.ts";
+import { confirm, NoTerminalError } from "./prompt.ts";
+import { columnWidths, tableLine } from "./format.ts";
+import { formatHealthSummary, formatShardStates, formatShards } from "./shards-format.ts";
+
+const YES = { y: { kind: "bool", help: "assume yes to the confirmation prompt" } } as const;
+
+/** Bytes as "1.2 MB". */
+export function formatBytes(n: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+function moveText(m: RebalanceMove): string {
+  const from =
+    m.from.id === m.source.id ? "" : ` (copied from ${m.from.tcpAddr}; ${m.source.tcpAddr} is down)`;
+  return `shard ${m.shard} (${m.database}.${m["retention-policy"]}, ${formatBytes(m.size)}${m.hot ? ", hot: caught up after the copy" : ""}): ${m.source.tcpAddr} -> ${m.dest.tcpAddr}${from}`;
+}
+
+export function formatPlan(plan: RebalancePlan): string {
+  const what = plan.drain ? `Drain ${plan.drain}` : "Rebalance";
+  const lines = [
+    `${what}: ${plan.moves.length} move${plan.moves.length === 1 ? "" : "s"}, ${formatBytes(plan.bytes)}`,
+  ];
+  for (const m of plan.moves) lines.push(`  ${moveText(m)}`);
+  for (const k of plan.skipped) lines.push(warningText(`shard ${k.shard} cannot be moved: ${k.reason}`));
+  lines.push("Shards per live data node (before -> after):");
+  for (const [addr, n] of Object.entries(plan.before))
+    lines.push(`  ${addr}: ${n} -> ${plan.after[addr] ?? n}`);
+  return lines.join("\n");
+}
+
+/** What the data tier's health costs to ask for must not hide the listing: a failure is reported. */
+async function healthOrError(ctx: Context, detail: boolean): Promise<ReplicaHealthReport | Error> {
+  return ctx.api.replicaHealth(detail ? "all" : "none").catch((err: Error) => err);
+}
 
 function shardId(text: string): number {
   if (!/^\d+$/.test(text) || Number(text) <= 0 || !Number.isSafeInteger(Number(text)))
@@ -22,8 +64,18 @@ export const SHARD_COMMANDS: Record<string, Command> = {
     examples: ["influxd-ctl show-shards", "influxd-ctl -bind meta1:8091 show-shards -v"],
     async run(ctx, flags) {
       const verbose = Boolean(flags.v);
-      const shards = await ctx.api.showShards(verbose);
-      printResult(ctx, shards, () => formatShards(shards, verbose));
+      const [shards, health] = await Promise.all([ctx.api.showShards(verbose), healthOrError(ctx, verbose)]);
+      const healthText = () =>
+        health instanceof Error
+          ? `Replica health: unknown (${health.message})`
+          : verbose
+            ? `${formatHealthSummary(health)}\n\n${formatShardStates(health)}`
+            : formatHealthSummary(health);
+      printResult(
+        ctx,
+        { shards, health: health instanceof Error ? { error: health.message } : health },
+        () => `${formatShards(shards, verbose)}\n\n${healthText()}`,
+      );
     },
   },
   "copy-shard": {
@@ -41,14 +93,122 @@ export const SHARD_COMMANDS: Record<string, Command> = {
   },
   "remove-shard": {
     args: "<src tcpAddr> <shard ID>",
-    summary: "remove a shard's copy from a data node",
-    flags: {},
+    summary: "remove a shard's copy from a data node (never its last live copy without -force)",
+    flags: {
+      force: {
+        kind: "bool",
+        help: "remove it even if it is the shard's last live copy (its data is lost), or drop an unreachable node as the shard's owner",
+      },
+      ...YES,
+    },
     arity: 2,
-    examples: ["influxd-ctl remove-shard data1:8088 22"],
-    async run(ctx, _flags, [src, id]) {
+    examples: ["influxd-ctl remove-shard data1:8088 22", "influxd-ctl remove-shard -force -y data1:8088 22"],
+    async run(ctx, flags, [src, id]) {
       const shard = shardId(id);
-      await ctx.api.removeShard(src, shard);
+      const force = Boolean(flags.force);
+      if (force && !flags.y) {
+        if (!process.stdin.isTTY) throw new NoTerminalError();
+        // Say what -force will lose before asking.
+        const health = await ctx.api.replicaHealth("all");
+        const h = health.shards.find((s) => s.id === shard);
+        const node = health.nodes.find((n) => n.tcpAddr === src);
+        const facts =
+          h && node && h.live.length === 1 && h.live[0] === node.id
+            ? warningText(
+                `${src} holds the last live copy of shard ${shard} (${formatBytes(h.size)}): its data will be lost`,
+              )
+            : node && !node.up
+              ? warningText(
+                  `${src} cannot be reached: it is only dropped as the owner of shard ${shard}; its copy stays on its disk`,
+                )
+              : `shard ${shard} has ${h?.live.length ?? 0} live copies; nothing is lost`;
+        process.stderr.write(facts + "\n");
+        if (!(await confirm(`Force remove shard ${shard} from ${src}`))) {
+          process.stderr.write("Cancelled: nothing was changed.\n");
+          return;
+        }
+      }
+      await ctx.api.removeShard(src, shard, force);
       printResult(ctx, { shard, src }, `Removed shard ${shard} from ${src}`);
+    },
+  },
+  "copy-shard-status": {
+    args: "",
+    summary: "show the shard copies under way (our meta nodes)",
+    flags: {},
+    arity: 0,
+    examples: ["influxd-ctl copy-shard-status"],
+    async run(ctx) {
+      const copies = await ctx.api.copyShardStatus();
+      printResult(ctx, copies, () => {
+        if (copies.length === 0) return "No shard copies in progress.";
+        const rows = [["Source", "Dest", "Database", "Policy", "ShardID", "TotalSize", "StartedAt", "Phase"]];
+        for (const c of copies) {
+          rows.push([
+            c.source,
+            c.dest,
+            c.database,
+            c["retention-policy"],
+            String(c.shard),
+            String(c["total-size"]),
+            c["started-at"],
+            c.killed ? "killed" : c.phase,
+          ]);
+        }
+        const widths = columnWidths(rows);
+        return rows.map((r) => tableLine(r, widths)).join("\n");
+      });
+    },
+  },
+  "kill-copy-shard": {
+    args: "<src tcpAddr> <dest tcpAddr> <shard ID>",
+    summary: "stop a shard copy under way: the destination drops its copy and is not made an owner",
+    flags: {},
+    arity: 3,
+    examples: ["influxd-ctl kill-copy-shard data1:8088 data2:8088 22"],
+    async run(ctx, _flags, [src, dest, id]) {
+      const shard = shardId(id);
+      const killed = await ctx.api.killCopyShard(src, dest, shard);
+      printResult(ctx, killed, `Killed shard copy ${shard} from ${src} to ${dest}`);
+    },
+  },
+  rebalance: {
+    args: "",
+    summary:
+      "even the shards across the live data nodes, or with -drain move every shard off one; one move at a time, never leaving a shard less replicated",
+    flags: {
+      drain: {
+        kind: "string",
+        arg: "tcpAddr",
+        help: "move every shard off this data node (a dead node's shards are copied from their other copies)",
+      },
+      "dry-run": { kind: "bool", help: "print the plan and change nothing" },
+      ...YES,
+    },
+    arity: 0,
+    examples: [
+      "influxd-ctl rebalance -dry-run",
+      "influxd-ctl rebalance -y",
+      "influxd-ctl rebalance -drain data3:8088 -y && influxd-ctl remove-data -y data3:8088",
+    ],
+    async run(ctx, flags) {
+      const drain = (flags.drain as string | undefined) || undefined;
+      if (!flags.y && !flags["dry-run"] && !process.stdin.isTTY) throw new NoTerminalError();
+      const plan = await ctx.api.rebalancePlan(drain);
+      if (flags["dry-run"] || plan.moves.length === 0) {
+        printResult(ctx, plan, () =>
+          plan.moves.length === 0 ? `${formatPlan(plan)}\nNothing to move.` : formatPlan(plan),
+        );
+        return;
+      }
+      if (!flags.y) {
+        process.stderr.write(formatPlan(plan) + "\n");
+        if (!(await confirm(`Make these ${plan.moves.length} moves`))) {
+          process.stderr.write("Cancelled: nothing was changed.\n");
+          return;
+        }
+      }
+      await runMoves(ctx, plan);
     },
   },
   "truncate-shards": {
@@ -65,3 +225,54 @@ export const SHARD_COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/**
+ * Runs the moves one at a time: copy (the meta node verifies the destination and catches a hot
+ * shard up), then drop the source's copy and ownership. Progress goes to stderr. Ctrl-C stops
+ * after the move under way; a failed move stops the run with the source's copy still in place.
+ */
+async function runMoves(ctx: Context, plan: RebalancePlan): Promise<void> {
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+    process.stderr.write("\nStopping after the current move (Ctrl-C again to quit at once).\n");
+    process.off("SIGINT", onSignal);
+  };
+  process.on("SIGINT", onSignal);
+  const started = Date.now();
+  let bytes = 0;
+  let done = 0;
+  try {
+    for (const m of plan.moves) {
+      if (stop) break;
+      const step = `[${done + 1}/${plan.moves.length}]`;
+      process.stderr.write(`${step} ${moveText(m)}: copying\n`);
+      try {
+        await ctx.api.copyShard(m.from.tcpAddr, m.dest.tcpAddr, m.shard);
+        await ctx.api.removeShard(m.source.tcpAddr, m.shard, m.sourceDown);
+      } catch (err) {
+        throw new Error(
+          `move ${done + 1} of ${plan.moves.length} (shard ${m.shard}) failed: ${(err as Error).message}; ${done} moves done; no copy was removed before its replacement was in place: run rebalance again to continue`,
+        );
+      }
+      done++;
+      bytes += m.size;
+      const elapsed = (Date.now() - started) / 1000;
+      const left = plan.bytes - bytes;
+      const eta = bytes > 0 ? (left / bytes) * elapsed : 0;
+      process.stderr.write(
+        `${step} shard ${m.shard} moved; ${formatBytes(bytes)} of ${formatBytes(plan.bytes)}, ETA ${eta.toFixed(1)}s\n`,
+      );
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+  }
+  const result = { ...plan, done, stopped: done < plan.moves.length };
+  if (done < plan.moves.length) {
+    if (ctx.json) printResult(ctx, result, "");
+    throw new Error(
+      `interrupted: stopped after ${done} of ${plan.moves.length} moves; run rebalance again to continue`,
+    );
+  }
+  printResult(ctx, result, `Moved ${done} shard${done === 1 ? "" : "s"} (${formatBytes(bytes)}).`);
+}

@@ -1,6 +1,7 @@
 /** `influxd-ctl show-shards` text, in the layout of Enterprise's (and chengshiwen's) influxd-ctl. */
 
 import type { ShardOwner, ShardView } from "../client/cluster-api.ts";
+import type { ReplicaHealthReport } from "../contract/data-tier.ts";
 import { columnWidths, tableLine } from "./format.ts";
 
 const TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
@@ -86,4 +87,44 @@ export function formatShards(shards: Iterable<ShardView>, verbose: boolean): str
   const lines = [tableLine(HEADER, widths)];
   for (const s of shards) lines.push(tableLine(cells(s, true), widths));
   return `Shards\n==========\n${lines.join("\n")}`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** The one summary line `show-shards` prints after Go's listing. */
+export function formatHealthSummary(report: ReplicaHealthReport): string {
+  const s = report.summary;
+  return (
+    `Replica health: ${plural(s.shards, "shard")}: ${s.healthy} healthy, ${s["under-replicated"]} under-replicated, ` +
+    `${s.unavailable} unavailable, ${s.missing} missing, ${s.orphan} orphan ${s.orphan === 1 ? "copy" : "copies"}` +
+    `, ${s.hot} hot; data nodes: ${s["nodes-up"]} up, ${s["nodes-down"]} down`
+  );
+}
+
+/** `show-shards -v`: each shard's state, then the orphan copies and the nodes that are down. */
+export function formatShardStates(report: ReplicaHealthReport): string {
+  const addr = new Map(report.nodes.map((n) => [n.id, n.tcpAddr]));
+  const names = (ids: number[]) => (ids.length ? ids.map((id) => addr.get(id) ?? String(id)).join(",") : "-");
+  const rows = [["ID", "State", "Live copies", "Desired Replicas", "Live on", "Missing on"]];
+  for (const s of report.shards) {
+    rows.push([
+      String(s.id),
+      s.states.join(","),
+      String(s.live.length),
+      String(s["replica-n"]),
+      names(s.live),
+      names(s.missing),
+    ]);
+  }
+  const widths = columnWidths(rows);
+  const lines = ["Shard health", "============", ...rows.map((r) => tableLine(r, widths))];
+  for (const o of report.orphans) {
+    lines.push(
+      `Orphan copy: shard ${o.shard} on ${o.tcpAddr} (${o.size} bytes)${o.known ? ", not an owner in the metadata" : ", a shard the metadata does not list"}`,
+    );
+  }
+  for (const n of report.nodes.filter((x) => !x.up)) {
+    lines.push(`Data node ${n.id} at ${n.tcpAddr} is DOWN${n.error ? ` (${n.error})` : ""}`);
+  }
+  return lines.join("\n");
 }

@@ -207,14 +207,42 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
       noContent(ctx);
     },
 
+    /** Refuses to remove the last live copy (409 LAST_LIVE_COPY) unless `force=true`, which Go's
+     *  influxd-ctl cannot send (it has no -force): the refusal names the parameter. */
     "POST /remove-shard": async (ctx) => {
       const params = await ctx.params();
       const [src, shard] = [params.get("src") ?? "", params.get("shard")];
       ops.checkRemoveShard(src, shard);
       if (leaderOnly(ctx)) return;
-      await ops.removeShard(src, shard);
+      await ops.removeShard(src, shard, params.get("force") === "true");
       noContent(ctx);
     },
+
+    /** Enterprise's: the copies the leader is running. */
+    "GET /copy-shard-status": (ctx) => {
+      if (leaderOnly(ctx)) return;
+      sendJson(ctx.res, 200, ops.copyShardStatus());
+    },
+
+    /** Enterprise's: stop a copy under way (dropped once the data node answers). */
+    "POST /kill-copy-shard": async (ctx) => {
+      const params = await ctx.params();
+      const [src, dest, shard] = [params.get("src") ?? "", params.get("dest") ?? "", params.get("shard")];
+      if (leaderOnly(ctx)) return;
+      sendJson(ctx.res, 200, ops.killCopyShard(src, dest, shard));
+    },
+
+    /** Our extension: every shard's replica health (docs/http-api.md). */
+    "GET /replica-health": async (ctx) => {
+      const shards = ctx.url.searchParams.get("shards") ?? "problems";
+      if (shards !== "none" && shards !== "problems" && shards !== "all")
+        throw new HttpError(400, `parameter "shards": expected none, problems or all, got "${shards}"`);
+      sendJson(ctx.res, 200, await ops.replicaHealth(shards));
+    },
+
+    /** Our extension: the moves of `influxd-ctl rebalance [-drain addr]`; changes nothing. */
+    "GET /rebalance-plan": async (ctx) =>
+      sendJson(ctx.res, 200, await ops.rebalancePlan(ctx.url.searchParams.get("drain")?.trim() || undefined)),
 
     "POST /truncate-shards": async (ctx) => {
       const raw = (await ctx.params()).get("delay") ?? "";

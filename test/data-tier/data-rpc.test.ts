@@ -120,10 +120,24 @@ test("the client writes mux byte 2 and the frames the Go data node reads; errors
   standIns.push(node);
   const rpc = new DataNodeRpc({ timeoutMs: 2_000 });
   node.shards.set(3, { state: "cold", size: 42 });
+  // CopyShard makes the node pull the shard from the source (another stand-in).
+  const source = await DataNodeStandIn.start();
+  standIns.push(source);
+  source.write(7, ["cpu v=1 1", "cpu v=2 2"]);
   const listed = await rpc.listShards(node.tcpAddr);
   assert.deepEqual(Object.keys(listed), ["3"]);
   assert.equal(listed["3"].state, "cold");
-  await rpc.copyShard(node.tcpAddr, { host: "d9:8088", database: "db", policy: "rp", shardId: 7 }, 2_000);
+  await rpc.copyShard(
+    node.tcpAddr,
+    { host: source.tcpAddr, database: "db", policy: "rp", shardId: 7 },
+    2_000,
+  );
+  assert.equal(node.checksum(7), source.checksum(7));
+  assert.equal((await rpc.listShards(node.tcpAddr))["7"].size, source.shards.get(7)!.size);
+  await assert.rejects(
+    rpc.copyShard(node.tcpAddr, { host: source.tcpAddr, database: "db", policy: "rp", shardId: 8 }, 2_000),
+    /data node .*: error copying shard 8 from .*: shard 8 not found/,
+  );
   await rpc.removeShard(node.tcpAddr, 7);
   await rpc.removeHintedHandoff(node.tcpAddr, 4);
   await assert.rejects(
@@ -131,13 +145,19 @@ test("the client writes mux byte 2 and the frames the Go data node reads; errors
     new RegExp(`^Error: data node ${node.tcpAddr}: shard not found$`),
   );
   await assert.rejects(rpc.joinCluster(node.tcpAddr, [], false), /data node .*: empty meta servers/);
-  const raw = node.received.map((r) => hex(r.raw));
+  const raw = node.received
+    .filter((r) => !(r.kind === "list-shards" && r !== node.received[0]))
+    .filter((r) => !(r.kind === "copy-shard" && r.request.shardId === 8))
+    .map((r) => hex(r.raw));
   assert.deepEqual(raw.slice(0, 5), [
     "02" + "25", // ListShards: mux byte, bare type 37
     "02" +
       "21" +
       hex(
-        encodeFrame(0, encodeCopyShardRequest({ host: "d9:8088", database: "db", policy: "rp", shardId: 7 })),
+        encodeFrame(
+          0,
+          encodeCopyShardRequest({ host: source.tcpAddr, database: "db", policy: "rp", shardId: 7 }),
+        ),
       ).slice(2),
     "02" + "23" + "0000000000000002" + hex(varint(1, 7)),
     "02" + "2b" + "0000000000000002" + hex(varint(1, 4)),

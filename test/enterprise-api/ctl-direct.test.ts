@@ -255,6 +255,9 @@ test("shards: show-shards (-v), copy-shard, remove-shard, truncate-shards, and t
       "ID  Database  Retention Policy  Desired Replicas  Shard Group  Start                 End                   Expires  Owners",
       `7   telegraf  autogen           2                 7            ${week.start}  ${week.end}           [{ID:${a.id} TCPAddr:${a.tcpAddr}}]`,
       "",
+      // Ours, after Go's listing: the replica health (client-side, from a verbose listing).
+      "Replica health: 1 shard: 0 healthy, 1 under-replicated, 0 unavailable, 0 missing, 0 orphan copies, 1 hot; data nodes: 2 up, 0 down",
+      "",
     ].join("\n"),
   );
   const verbose = await ctl([...follower, "show-shards", "-v"]);

@@ -12,7 +12,16 @@
  * `coordinator/service.go`: the list must share an address with the current one ("already
  * joined to cluster"), is set in memory, the first server must know a leader, and (update) the
  * node's own record must be in the client's cache within 10 s.
+ *
+ * Shard copies hold real points (line-protocol lines, each with the time it arrived). CopyShard
+ * makes this node pull the shard from the source stand-in over the RPC (a backup request, type
+ * 31, as the Go data node's copy streams a backup of the source), only the points that arrived
+ * after `since` when it is given, and answers when it has them: synchronous, like Go's. A write
+ * that reaches the source while a copy streams is not on the destination unless a second copy with
+ * `since` follows. ListShards reports what the node really holds; `checksum` proves two copies
+ * hold the same points.
  */
+import { createHash } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import tls from "node:tls";
@@ -47,6 +56,27 @@ export type Received =
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The Go data node's backupShard request and response types (coordinator/service.go). */
+const BACKUP_SHARD_REQUEST = 31;
+const BACKUP_SHARD_RESPONSE = 32;
+
+export interface StoredPoint {
+  line: string;
+  /** When it arrived, in nanoseconds (what `since` compares with, like a file's modification time). */
+  at: bigint;
+}
+
+/** A shard copy: its state and size as ListShards reports them, and its points. */
+export interface ShardCopy {
+  state: string;
+  size: number;
+  points?: StoredPoint[];
+  lastModified?: string;
+}
+
+const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+const pointBytes = (points: StoredPoint[]) => points.reduce((n, p) => n + Buffer.byteLength(p.line) + 1, 0);
+
 export class DataNodeStandIn {
   readonly received: Received[] = [];
   private ownServers: string[] = [];
@@ -66,7 +96,9 @@ export class DataNodeStandIn {
     else this.ownServers = servers;
   }
   /** Shards it holds, by ID (what ListShards reports). */
-  readonly shards = new Map<number, { state: string; size: number }>();
+  readonly shards = new Map<number, ShardCopy>();
+  /** A backup this node serves waits this long after taking its snapshot (a long copy). */
+  backupDelayMs = 0;
   private readonly sockets = new Set<net.Socket>();
   private readonly statusServer: http.Server;
 
@@ -142,6 +174,36 @@ export class DataNodeStandIn {
     await new Promise((r) => this.server.close(r));
   }
 
+  /** Writes points (line-protocol lines) to the shard, creating the copy; a line written again
+   *  replaces the earlier one, as a point with the same series and time does. */
+  write(shardId: number, lines: string[]): void {
+    const copy = this.shards.get(shardId) ?? { state: "hot", size: 0, points: [] };
+    const points = copy.points ?? [];
+    const at = nowNs();
+    const seen = new Map(points.map((p, i) => [p.line, i]));
+    for (const line of lines) {
+      const i = seen.get(line);
+      if (i === undefined) seen.set(line, points.push({ line, at }) - 1);
+      else points[i] = { line, at };
+    }
+    copy.points = points;
+    copy.size = pointBytes(points);
+    copy.lastModified = new Date().toISOString();
+    this.shards.set(shardId, copy);
+  }
+
+  /** SHA-256 of the shard's points, in order (empty string when it does not hold the shard). */
+  checksum(shardId: number): string {
+    const copy = this.shards.get(shardId);
+    if (!copy) return "";
+    const lines = (copy.points ?? []).map((p) => p.line).sort();
+    return createHash("sha256").update(lines.join("\n")).digest("hex");
+  }
+
+  pointCount(shardId: number): number {
+    return this.shards.get(shardId)?.points?.length ?? 0;
+  }
+
   private client(): MetaClient {
     return new MetaClient({ servers: this.metaServers, timeoutMs: 2_000, retryDelayMs: 100 });
   }
@@ -201,7 +263,7 @@ export class DataNodeStandIn {
             id: await this.nodeId(),
             tcpAddr: this.tcpAddr,
             state: s.state,
-            "last-modified": "2026-01-02T03:04:05.123456789Z",
+            "last-modified": s.lastModified ?? "2026-01-02T03:04:05.123456789Z",
             size: s.size,
             err: "",
           };
@@ -211,8 +273,29 @@ export class DataNodeStandIn {
       case RPC.copyShardRequest: {
         const request = decodeCopyShardRequest(payload);
         this.received.push({ kind: "copy-shard", request, raw });
-        this.shards.set(request.shardId, { state: "hot", size: 1234 });
-        return encodeFrame(RPC.copyShardResponse, encodeErrResponse({}));
+        return this.pull(request)
+          .then(() => encodeFrame(RPC.copyShardResponse, encodeErrResponse({})))
+          .catch((err: Error) => encodeFrame(RPC.copyShardResponse, encodeErrResponse({ err: err.message })));
+      }
+      case BACKUP_SHARD_REQUEST: {
+        const { shardId, since } = JSON.parse(payload.toString("utf8")) as {
+          shardId: number;
+          since?: string;
+        };
+        const copy = this.shards.get(shardId);
+        if (!copy) {
+          return encodeFrame(
+            BACKUP_SHARD_RESPONSE,
+            Buffer.from(JSON.stringify({ err: `shard ${shardId} not found` })),
+          );
+        }
+        const after = since === undefined ? -1n : BigInt(since);
+        const points = (copy.points ?? [])
+          .filter((p) => p.at > after)
+          .map((p) => ({ line: p.line, at: String(p.at) }));
+        const size = copy.size;
+        if (this.backupDelayMs) await sleep(this.backupDelayMs);
+        return encodeFrame(BACKUP_SHARD_RESPONSE, Buffer.from(JSON.stringify({ points, size })));
       }
       case RPC.removeShardRequest: {
         const shardId = decodeShardIdRequest(payload);
@@ -228,6 +311,32 @@ export class DataNodeStandIn {
       default:
         throw new Error(`unexpected message type ${type}`);
     }
+  }
+
+  /** CopyShard: dials the source's RPC, asks for a backup of the shard (after `since`), merges it. */
+  private async pull(req: CopyShardRequest): Promise<void> {
+    const body = JSON.stringify({ shardId: req.shardId, since: req.since?.toString() });
+    const answer = await rpcCall(req.host, encodeFrame(BACKUP_SHARD_REQUEST, Buffer.from(body)));
+    const backup = JSON.parse(answer.toString("utf8")) as {
+      points?: { line: string; at: string }[];
+      size?: number;
+      err?: string;
+    };
+    if (backup.err) throw new Error(`error copying shard ${req.shardId} from ${req.host}: ${backup.err}`);
+    const copy = this.shards.get(req.shardId) ?? { state: "cold", size: 0, points: [] };
+    const points = copy.points ?? [];
+    const index = new Map(points.map((p, i) => [p.line, i]));
+    for (const p of backup.points ?? []) {
+      const point = { line: p.line, at: nowNs() };
+      const i = index.get(p.line);
+      if (i === undefined) index.set(p.line, points.push(point) - 1);
+      else points[i] = point;
+    }
+    copy.points = points;
+    // A copy the test gave only a size (no points) keeps the source's size.
+    copy.size = points.length > 0 ? pointBytes(points) : Math.max(copy.size, backup.size ?? 0);
+    copy.lastModified = new Date().toISOString();
+    this.shards.set(req.shardId, copy);
   }
 
   private async nodeId(): Promise<number> {
@@ -297,4 +406,31 @@ export class DataNodeStandIn {
     if (!node) throw new Error("unable to create data node");
     return node;
   }
+}
+
+/** One request to another stand-in's RPC port; the answer's payload (10 s deadline). */
+function rpcCall(addr: string, frame: Buffer): Promise<Buffer> {
+  const [host, port] = [addr.slice(0, addr.lastIndexOf(":")), Number(addr.slice(addr.lastIndexOf(":") + 1))];
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    const reader = new FrameReader();
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`dial tcp ${addr}: i/o timeout`));
+    }, 10_000);
+    const done = (err: Error | null, value?: Buffer) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    socket.once("connect", () => socket.write(Buffer.concat([Buffer.from([RPC_MUX_HEADER]), frame])));
+    socket.on("data", (chunk: Buffer) => {
+      reader.push(chunk);
+      const f = reader.next();
+      if (f) done(null, f.payload);
+    });
+    socket.on("error", (err) => done(new Error(`dial tcp ${addr}: ${err.message}`)));
+    socket.on("close", () => done(new Error(`dial tcp ${addr}: connection closed`)));
+  });
 }
