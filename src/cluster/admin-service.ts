@@ -19,7 +19,6 @@ import {
   peerUrl,
   PLAIN_HTTP,
   request,
-  requestJson,
   type PeerAccess,
 } from "../util/http-client.ts";
 import { DataNodeOperations, type DataNodeOptions } from "./data-nodes.ts";
@@ -32,6 +31,7 @@ import type {
   ShowResult,
 } from "../contract/cluster.ts";
 import { OperationError, refused, unavailable } from "./errors.ts";
+import { probeMetaNode, requireOurMetaNode, type MetaNodeIdentity } from "./identify.ts";
 import { claimedLeader } from "./leader.ts";
 import type { LocalNodeControl } from "./node-control.ts";
 import { buildRemovalPlan } from "./removal-plan.ts";
@@ -58,8 +58,11 @@ interface ClusterView {
   records: readonly NodeInfo[];
   /** The leader's status (its Raft view is authoritative), or null when none answered. */
   leader: StatusJson | null;
-  /** Every meta node's status by HTTP address; null when unreachable. */
+  /** Every meta node's status by HTTP address; null when unreachable or not ours. */
   statuses: Map<string, StatusJson | null>;
+  /** Records answered by something other than our meta node (a Go meta node put there by a
+   *  SetDataCommand, a data node, …), with the version it reported. */
+  foreign: Map<string, string>;
 }
 
 export class AdminService {
@@ -109,16 +112,14 @@ export class AdminService {
     return run;
   }
 
-  private async status(httpAddr: string, timeoutMs: number): Promise<StatusJson | null> {
-    const s =
+  /** What answers at `httpAddr` (this node without a request); null when nothing answered. */
+  private async identify(httpAddr: string, timeoutMs: number): Promise<MetaNodeIdentity | null> {
+    const id: MetaNodeIdentity | null =
       httpAddr === this.meta.httpAddr
-        ? this.meta.status()
-        : await requestJson<StatusJson>(peerUrl(this.peers, httpAddr, "/status"), {
-            timeoutMs,
-            ...peerOptions(this.peers),
-          }).catch(() => null);
-    if (s?.adminAddr) this.adminOf.set(httpAddr, s.adminAddr);
-    return s;
+        ? { kind: "ours", status: this.meta.status() }
+        : await probeMetaNode(httpAddr, this.peers, timeoutMs);
+    if (id?.kind === "ours" && id.status.adminAddr) this.adminOf.set(httpAddr, id.status.adminAddr);
+    return id;
   }
 
   /** `influxd-ctl -bind <admin of httpAddr> <command>`, when that admin address is known. */
@@ -172,29 +173,38 @@ export class AdminService {
     await this.requireMember();
     const records = this.meta.data().metaNodes;
     const statuses = new Map<string, StatusJson | null>();
-    await Promise.all(records.map(async (n) => statuses.set(n.addr, await this.status(n.addr, timeoutMs))));
+    const foreign = new Map<string, string>();
+    await Promise.all(
+      records.map(async (n) => {
+        const id = await this.identify(n.addr, timeoutMs);
+        statuses.set(n.addr, id?.kind === "ours" ? id.status : null);
+        if (id && id.kind !== "ours") foreign.set(n.addr, id.kind === "go-meta" ? id.version : "");
+      }),
+    );
     const leader = claimedLeader(
       [...statuses.values()].filter((s): s is StatusJson => s !== null),
       (s) => s.raft.state === "leader",
       (s) => s.raft.term,
     );
-    return { records, leader, statuses };
+    return { records, leader, statuses, foreign };
   }
 
   async show(): Promise<ShowResult> {
-    const { records, leader, statuses } = await this.view(SHOW_STATUS_TIMEOUT_MS);
+    const { records, leader, statuses, foreign } = await this.view(SHOW_STATUS_TIMEOUT_MS);
     const own = this.meta.status();
     const servers = (leader ?? own).raft.servers;
     const meta: MetaNodeView[] = records.map((n) => {
       const s = statuses.get(n.addr) ?? null;
       const server = servers.find((v) => v.address === n.tcpAddr);
+      const other = foreign.get(n.addr);
       return {
         id: n.id,
         httpAddr: n.addr,
         raftAddr: n.tcpAddr,
-        version: s?.version ?? "",
-        reachable: s !== null,
-        state: s ? s.raft.state : "unreachable",
+        version: s?.version ?? other ?? "",
+        reachable: s !== null || other !== undefined,
+        // Something answers that does not report our Raft state (a Go meta node): unknown.
+        state: s ? s.raft.state : other !== undefined ? "unknown" : "unreachable",
         suffrage: server?.suffrage ?? "none",
         raftActive: leader ? (server?.active ?? false) : null,
         ...(s?.storage?.ok === false ? { storageError: s.storage.error ?? "meta dir failed" } : {}),
@@ -425,13 +435,7 @@ export class AdminService {
         return { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr };
       }
       await this.requireMember();
-      const target = await this.status(httpAddr, this.opts.pingTimeoutMs);
-      if (!target)
-        throw refused(
-          502,
-          `meta node ${httpAddr} could not be reached; start it and try again`,
-          "UNREACHABLE",
-        );
+      const target = await this.ourMetaNode(httpAddr);
       const existing = (await this.client.data()).metaNodes.find((n) => n.addr === httpAddr);
       if (existing && target.raft.state !== "unbootstrapped" && target.removal === null) return existing;
       if (target.raft.state !== "unbootstrapped") {
@@ -475,7 +479,19 @@ export class AdminService {
     return this.removeMeta(self, false);
   }
 
-  /** Joins this blank node to the cluster that `via` belongs to. */
+  /**
+   * The status of our meta node at `httpAddr`; anything else is refused before a request that
+   * could change it is sent (a Go meta node would add our Raft address as a voter it can never
+   * reach: docs/operations.md, "Joining only what we can join").
+   */
+  private async ourMetaNode(httpAddr: string): Promise<StatusJson> {
+    const id = await this.identify(httpAddr, this.opts.pingTimeoutMs);
+    if (!id)
+      throw refused(502, `meta node ${httpAddr} could not be reached; start it and try again`, "UNREACHABLE");
+    return requireOurMetaNode(httpAddr, id);
+  }
+
+  /** Joins this blank node to the cluster that `via` belongs to, once `via` is known to be ours. */
   async joinVia(via: string): Promise<NodeResult> {
     if (this.meta.state() !== "unbootstrapped") {
       const removal = this.meta.removal();
@@ -488,6 +504,7 @@ export class AdminService {
       }
       throw refused(409, `meta node ${this.meta.httpAddr} already belongs to a cluster`, "ALREADY_MEMBER");
     }
+    await this.ourMetaNode(via);
     const client = this.metaClient(via);
     const status = this.meta.status();
     try {
