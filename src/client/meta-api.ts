@@ -45,6 +45,7 @@ export interface MetaApiStatus {
   peers: string[] | null;
   version?: string;
   raft?: StatusJson["raft"];
+  storage?: StatusJson["storage"];
 }
 
 /** `GET /show-cluster`: arrays are null or absent on a node without a leader. */

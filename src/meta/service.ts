@@ -220,8 +220,19 @@ export class MetaService {
           active,
         })),
       },
-      storage: { ok: this.storageError === null, error: this.storageError },
+      storage: this.storage(),
     };
+  }
+
+  /** Whether the meta dir still holds what Raft acknowledges: a failure seen by the dir watch,
+   *  or the error that stopped Raft (a full disk: ENOSPC), with its reason. */
+  private storage(): StatusJson["storage"] {
+    if (this.storageError !== null) return { ok: false, error: this.storageError };
+    const failure = this.raft.failure();
+    if (!failure) return { ok: true, error: null };
+    // An errno code (ENOSPC, EIO, EROFS…) means the disk refused a write; anything else is named as is.
+    const what = failure.code ? "a write to the meta dir failed" : "a failure";
+    return { ok: false, error: `Raft stopped after ${what}: ${failure.message}` };
   }
 
   private requireLeader(): void {
