@@ -49,8 +49,10 @@ export function removedText(r: RemoveMetaResult): string[] {
       ? "Its meta dir was wiped; it runs on as a blank node that can be added again."
       : r.cleanup === "skipped"
         ? "Its meta dir was not wiped (the node was unreachable)."
-        : // A failed cleanup is explained by its warning.
-          null;
+        : r.cleanup === "nothing"
+          ? "Nothing was wiped (see below)."
+          : // A failed cleanup is explained by its warning.
+            null;
   return [
     `Removed ${nodeName("meta", r.id, r.addr)}`,
     ...(cleanup ? [cleanup] : []),

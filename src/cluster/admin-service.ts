@@ -35,7 +35,7 @@ import { probeMetaNode, requireOurMetaNode, type MetaNodeIdentity } from "./iden
 import { claimedLeader } from "./leader.ts";
 import type { LocalNodeControl } from "./node-control.ts";
 import { buildRemovalPlan } from "./removal-plan.ts";
-import { noLeaderToRemove, noSuchMetaNode } from "./removal-rules.ts";
+import { alreadyBlank, noLeaderToRemove, noSuchMetaNode, notOurs } from "./removal-rules.ts";
 
 export interface AdminOptions {
   pingTimeoutMs: number;
@@ -319,6 +319,9 @@ export class AdminService {
       if (plan.refusal) throw refused(409, plan.refusal, plan.refusalCode ?? "REFUSED");
       const kept = plan.warningCodes.map((code, i) => ({ code, message: plan.warnings[i] }));
       const warnings = kept.filter((w) => w.code !== "LEADER_MOVES");
+      // What answers at the target before it is removed: a blank node or a foreign one has no
+      // meta dir of this cluster to wipe, and must not be reported wiped.
+      const before = plan.node.reachable ? await this.identify(httpAddr, this.opts.pingTimeoutMs) : null;
       if (plan.node.isLeader) await this.moveLeadershipAway(plan.record);
       this.opts.logger.info(
         { httpAddr, id: plan.node.id, force, configIndex: plan.configIndex },
@@ -344,7 +347,11 @@ export class AdminService {
         this.opts.logger.info({ httpAddr, err: (err as Error).message }, "removal had committed");
       }
       let cleanup: RemoveMetaResult["cleanup"] = "skipped";
-      if (plan.node.reachable) {
+      const nothing = plan.node.reachable ? nothingToWipe(httpAddr, before) : null;
+      if (nothing) {
+        cleanup = "nothing";
+        warnings.push(nothing);
+      } else if (plan.node.reachable) {
         const res = await this.postToNode(httpAddr, "/remove-meta").catch((err: Error) => ({
           status: 0,
           body: Buffer.from(JSON.stringify({ error: err.message })),
@@ -534,4 +541,14 @@ export class AdminService {
   updateData(oldAddr: string, newAddr: string): Promise<NodeResult> {
     return this.dataNodes.update(oldAddr, newAddr);
   }
+}
+
+/** Why a removed node's meta dir is not wiped although it answers, or null when it should be. */
+function nothingToWipe(
+  httpAddr: string,
+  before: MetaNodeIdentity | null,
+): { code: string; message: string } | null {
+  if (before?.kind === "ours" && before.status.raft.state === "unbootstrapped") return alreadyBlank(httpAddr);
+  if (before && before.kind !== "ours") return notOurs(httpAddr, before.kind === "go-meta");
+  return null;
 }
