@@ -5,6 +5,8 @@
 // Raft add ours as a voter that can never vote.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as net from "node:net";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { encodeCommand } from "../../src/proto/index.ts";
 import { request } from "../../src/util/http-client.ts";
@@ -121,3 +123,34 @@ test("a SetDataCommand whose Data drops this cluster's own meta nodes is refused
   assert.equal(res.status, 409);
   assert.equal(json(res.body).code, "SET_DATA_DROPS_META_NODES");
 });
+
+test("our Raft port names hashicorp/raft (a Go meta node dialling it) once per peer, not as a malformed frame", async () => {
+  const node = ours.nodes[0];
+  const [host, port] = [node.raftAddr.split(":")[0], Number(node.raftAddr.split(":")[1])];
+  // What a Go meta node sends first: InfluxDB's Raft mux byte, AppendEntries, a msgpack map.
+  const appendEntries = Buffer.from([0x08, 0x00, 0x89, 0xa4, ...Buffer.from("Term"), 0x05]);
+  for (let i = 0; i < 3; i++) {
+    await new Promise<void>((done) => {
+      const socket = net.connect(port, host, () => socket.write(appendEntries));
+      socket.on("close", () => done());
+      socket.on("error", () => undefined);
+      socket.setTimeout(3_000, () => socket.destroy());
+    });
+  }
+  await ours.waitFor("the log line", async () => foreignLines(node.logFile).length > 0, 5_000);
+  await new Promise((r) => setTimeout(r, 300));
+  const lines = foreignLines(node.logFile);
+  assert.equal(lines.length, 1, JSON.stringify(lines));
+  assert.match(
+    lines[0].msg,
+    /^raft connection from 127\.0\.0\.1:\d+ speaks hashicorp\/raft \(a Go\/Enterprise meta node: InfluxDB mux byte 8, AppendEntries RPC, msgpack\)$/,
+  );
+  assert.ok(!readFileSync(node.logFile, "utf8").includes("malformed frame"));
+});
+
+function foreignLines(logFile: string): { msg: string }[] {
+  return readFileSync(logFile, "utf8")
+    .split("\n")
+    .filter((l) => l.includes("hashicorp/raft"))
+    .map((l) => JSON.parse(l) as { msg: string });
+}
