@@ -101,4 +101,7 @@ export interface NodeResult {
   id: number;
   addr: string;
   tcpAddr: string;
+  /** add-data of a data node that was registered already: it was told its meta servers again
+   *  (JoinCluster with update) and its record was kept. */
+  alreadyRegistered?: boolean;
 }
