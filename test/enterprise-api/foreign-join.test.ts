@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import * as net from "node:net";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { encodeCommand } from "../../src/proto/index.ts";
+import { ClusterPoller } from "../../src/tui/poller.ts";
 import { request } from "../../src/util/http-client.ts";
 import { ctl, metaClient, spawnInfluxd, status } from "../support/cluster.ts";
 import { GoMetaCluster } from "../support/go-meta-standin.ts";
@@ -99,6 +100,15 @@ test("show and ctl show survive a metadata record of a Go meta node (state unkno
   const r = await ctl(["-bind", ours.nodes[0].adminAddr, "show"]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(goAddr().replace(/\./g, "\\.")));
+  // The TUI's poller composes its rows from the same /show and each node's own /status.
+  const poller = new ClusterPoller({ admin: ours.admin(0), timeoutMs: 2_000, onSnapshot: () => {} });
+  try {
+    const tuiRow = (await poller.pollOnce()).rows.find((x) => x.httpAddr === goAddr());
+    assert.equal(tuiRow?.up, true);
+    assert.equal(tuiRow?.suffrage, "none");
+  } finally {
+    await poller.stop();
+  }
 });
 
 test("a SetDataCommand whose Data drops this cluster's own meta nodes is refused (409), metadata unchanged", async () => {
