@@ -31,6 +31,11 @@ export function nodeDownText(
   return `${nodeName(role, id, httpAddr)} is DOWN${reason ? ` (${reason})` : ""}`;
 }
 
+/** A meta node whose meta dir failed under it: "meta node 2 at node2:8091 stopped writing: <reason>". */
+export function storageFailedText(id: number, httpAddr: string, reason: string): string {
+  return `${nodeName("meta", id, httpAddr)} stopped writing: ${reason}`;
+}
+
 /** The admin service answered without a leader: what it lists is not the cluster's membership. */
 export const MEMBERSHIP_UNKNOWN = "membership unknown (no leader answered)";
 
@@ -44,8 +49,10 @@ export function removedText(r: RemoveMetaResult): string[] {
       ? "Its meta dir was wiped; it runs on as a blank node that can be added again."
       : r.cleanup === "skipped"
         ? "Its meta dir was not wiped (the node was unreachable)."
-        : // A failed cleanup is explained by its warning.
-          null;
+        : r.cleanup === "nothing"
+          ? "Nothing was wiped (see below)."
+          : // A failed cleanup is explained by its warning.
+            null;
   return [
     `Removed ${nodeName("meta", r.id, r.addr)}`,
     ...(cleanup ? [cleanup] : []),

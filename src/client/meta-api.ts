@@ -38,7 +38,7 @@ import { formatDuration } from "../util/duration.ts";
 import { answersPing, MetaHttp } from "./meta-http.ts";
 import { claimedLeader } from "../cluster/leader.ts";
 import { buildRemovalPlan } from "../cluster/removal-plan.ts";
-import { noLeaderToRemove, noSuchMetaNode } from "../cluster/removal-rules.ts";
+import { alreadyBlank, noLeaderToRemove, noSuchMetaNode } from "../cluster/removal-rules.ts";
 import type { ClusterApi, ShardList, ShardView } from "./cluster-api.ts";
 import type { CopyShardStatus, RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
 import {
@@ -65,6 +65,7 @@ export interface MetaApiStatus {
   peers: string[] | null;
   version?: string;
   raft?: StatusJson["raft"];
+  storage?: StatusJson["storage"];
 }
 
 /** `GET /show-cluster`: arrays are null or absent on a node without a leader. */
@@ -289,6 +290,10 @@ export class MetaApi implements ClusterApi {
     const plan = await this.plan(httpAddr, opts.force, opts.tcpAddr);
     if (plan.refusal) throw new Error(plan.refusal);
     const { node } = plan;
+    // A node that is blank already (a stray record) is not wiped by its removal: never say it was.
+    const blank =
+      node.reachable &&
+      (await this.status(node.httpAddr).catch(() => null))?.raft?.state === "unbootstrapped";
     if (!opts.force) {
       await this.http.ok(node.httpAddr, "/leave", { method: "POST" });
       return { id: node.id, addr: httpAddr, cleanup: "done", ...warningsOf(plan) };
@@ -298,6 +303,17 @@ export class MetaApi implements ClusterApi {
       form: { httpAddr: node.httpAddr, force: "true", tcpAddr: opts.tcpAddr ?? node.raftAddr },
     });
     if (!node.reachable) return { id: node.id, addr: httpAddr, cleanup: "skipped", ...warningsOf(plan) };
+    if (blank) {
+      const { warnings, warningCodes } = warningsOf(plan);
+      const w = alreadyBlank(httpAddr);
+      return {
+        id: node.id,
+        addr: httpAddr,
+        cleanup: "nothing",
+        warnings: [...warnings, w.message],
+        warningCodes: [...warningCodes, w.code],
+      };
+    }
     // Our meta nodes wipe a reachable node even on a forced removal (it then reports itself
     // unbootstrapped); a Go meta node never contacts it.
     const after = await this.status(node.httpAddr).catch(() => null);

@@ -18,7 +18,6 @@ import {
   peerUrl,
   PLAIN_HTTP,
   request,
-  requestJson,
   type PeerAccess,
 } from "../util/http-client.ts";
 import { DataNodeOperations, type DataNodeOptions } from "./data-nodes.ts";
@@ -31,10 +30,11 @@ import type {
   ShowResult,
 } from "../contract/cluster.ts";
 import { OperationError, refused, unavailable, type OperationStatus } from "./errors.ts";
+import { probeMetaNode, requireOurMetaNode, type MetaNodeIdentity } from "./identify.ts";
 import { claimedLeader } from "./leader.ts";
 import type { LocalNodeControl } from "./node-control.ts";
 import { buildRemovalPlan } from "./removal-plan.ts";
-import { noLeaderToRemove, noSuchMetaNode } from "./removal-rules.ts";
+import { alreadyBlank, noLeaderToRemove, noSuchMetaNode, notOurs } from "./removal-rules.ts";
 
 export interface AdminOptions {
   pingTimeoutMs: number;
@@ -61,8 +61,11 @@ interface ClusterView {
   records: readonly NodeInfo[];
   /** The leader's status (its Raft view is authoritative), or null when none answered. */
   leader: StatusJson | null;
-  /** Every meta node's status by HTTP address; null when unreachable. */
+  /** Every meta node's status by HTTP address; null when unreachable or not ours. */
   statuses: Map<string, StatusJson | null>;
+  /** Records answered by something other than our meta node (a Go meta node put there by a
+   *  SetDataCommand, a data node, …), with the version it reported. */
+  foreign: Map<string, string>;
 }
 
 export class AdminService {
@@ -112,16 +115,14 @@ export class AdminService {
     return run;
   }
 
-  private async status(httpAddr: string, timeoutMs: number): Promise<StatusJson | null> {
-    const s =
+  /** What answers at `httpAddr` (this node without a request); null when nothing answered. */
+  private async identify(httpAddr: string, timeoutMs: number): Promise<MetaNodeIdentity | null> {
+    const id: MetaNodeIdentity | null =
       httpAddr === this.meta.httpAddr
-        ? this.meta.status()
-        : await requestJson<StatusJson>(peerUrl(this.peers, httpAddr, "/status"), {
-            timeoutMs,
-            ...peerOptions(this.peers),
-          }).catch(() => null);
-    if (s?.adminAddr) this.adminOf.set(httpAddr, s.adminAddr);
-    return s;
+        ? { kind: "ours", status: this.meta.status() }
+        : await probeMetaNode(httpAddr, this.peers, timeoutMs);
+    if (id?.kind === "ours" && id.status.adminAddr) this.adminOf.set(httpAddr, id.status.adminAddr);
+    return id;
   }
 
   /** `influxd-ctl -bind <admin of httpAddr> <command>`, when that admin address is known. */
@@ -175,29 +176,38 @@ export class AdminService {
     await this.requireMember();
     const records = this.meta.data().metaNodes;
     const statuses = new Map<string, StatusJson | null>();
-    await Promise.all(records.map(async (n) => statuses.set(n.addr, await this.status(n.addr, timeoutMs))));
+    const foreign = new Map<string, string>();
+    await Promise.all(
+      records.map(async (n) => {
+        const id = await this.identify(n.addr, timeoutMs);
+        statuses.set(n.addr, id?.kind === "ours" ? id.status : null);
+        if (id && id.kind !== "ours") foreign.set(n.addr, id.kind === "go-meta" ? id.version : "");
+      }),
+    );
     const leader = claimedLeader(
       [...statuses.values()].filter((s): s is StatusJson => s !== null),
       (s) => s.raft.state === "leader",
       (s) => s.raft.term,
     );
-    return { records, leader, statuses };
+    return { records, leader, statuses, foreign };
   }
 
   async show(): Promise<ShowResult> {
-    const { records, leader, statuses } = await this.view(SHOW_STATUS_TIMEOUT_MS);
+    const { records, leader, statuses, foreign } = await this.view(SHOW_STATUS_TIMEOUT_MS);
     const own = this.meta.status();
     const servers = (leader ?? own).raft.servers;
     const meta: MetaNodeView[] = records.map((n) => {
       const s = statuses.get(n.addr) ?? null;
       const server = servers.find((v) => v.address === n.tcpAddr);
+      const other = foreign.get(n.addr);
       return {
         id: n.id,
         httpAddr: n.addr,
         raftAddr: n.tcpAddr,
-        version: s?.version ?? "",
-        reachable: s !== null,
-        state: s ? s.raft.state : "unreachable",
+        version: s?.version ?? other ?? "",
+        reachable: s !== null || other !== undefined,
+        // Something answers that does not report our Raft state (a Go meta node): unknown.
+        state: s ? s.raft.state : other !== undefined ? "unknown" : "unreachable",
         suffrage: server?.suffrage ?? "none",
         raftActive: leader ? (server?.active ?? false) : null,
         ...(s?.storage?.ok === false ? { storageError: s.storage.error ?? "meta dir failed" } : {}),
@@ -312,6 +322,9 @@ export class AdminService {
       if (plan.refusal) throw refused(409, plan.refusal, plan.refusalCode ?? "REFUSED");
       const kept = plan.warningCodes.map((code, i) => ({ code, message: plan.warnings[i] }));
       const warnings = kept.filter((w) => w.code !== "LEADER_MOVES");
+      // What answers at the target before it is removed: a blank node or a foreign one has no
+      // meta dir of this cluster to wipe, and must not be reported wiped.
+      const before = plan.node.reachable ? await this.identify(httpAddr, this.opts.pingTimeoutMs) : null;
       if (plan.node.isLeader) await this.moveLeadershipAway(plan.record);
       this.opts.logger.info(
         { httpAddr, id: plan.node.id, force, configIndex: plan.configIndex },
@@ -337,7 +350,11 @@ export class AdminService {
         this.opts.logger.info({ httpAddr, err: (err as Error).message }, "removal had committed");
       }
       let cleanup: RemoveMetaResult["cleanup"] = "skipped";
-      if (plan.node.reachable) {
+      const nothing = plan.node.reachable ? nothingToWipe(httpAddr, before) : null;
+      if (nothing) {
+        cleanup = "nothing";
+        warnings.push(nothing);
+      } else if (plan.node.reachable) {
         const res = await this.postToNode(httpAddr, "/remove-meta").catch((err: Error) => ({
           status: 0,
           body: Buffer.from(JSON.stringify({ error: err.message })),
@@ -427,13 +444,7 @@ export class AdminService {
         return { id: node.id, addr: node.addr, tcpAddr: node.tcpAddr };
       }
       await this.requireMember();
-      const target = await this.status(httpAddr, this.opts.pingTimeoutMs);
-      if (!target)
-        throw refused(
-          502,
-          `meta node ${httpAddr} could not be reached; start it and try again`,
-          "UNREACHABLE",
-        );
+      const target = await this.ourMetaNode(httpAddr);
       const existing = (await this.client.data()).metaNodes.find((n) => n.addr === httpAddr);
       if (existing && target.raft.state !== "unbootstrapped" && target.removal === null) return existing;
       if (target.raft.state !== "unbootstrapped") {
@@ -477,7 +488,19 @@ export class AdminService {
     return this.removeMeta(self, false);
   }
 
-  /** Joins this blank node to the cluster that `via` belongs to. */
+  /**
+   * The status of our meta node at `httpAddr`; anything else is refused before a request that
+   * could change it is sent (a Go meta node would add our Raft address as a voter it can never
+   * reach: docs/operations.md, "Joining only what we can join").
+   */
+  private async ourMetaNode(httpAddr: string): Promise<StatusJson> {
+    const id = await this.identify(httpAddr, this.opts.pingTimeoutMs);
+    if (!id)
+      throw refused(502, `meta node ${httpAddr} could not be reached; start it and try again`, "UNREACHABLE");
+    return requireOurMetaNode(httpAddr, id);
+  }
+
+  /** Joins this blank node to the cluster that `via` belongs to, once `via` is known to be ours. */
   async joinVia(via: string): Promise<NodeResult> {
     if (this.meta.state() !== "unbootstrapped") {
       const removal = this.meta.removal();
@@ -490,6 +513,7 @@ export class AdminService {
       }
       throw refused(409, `meta node ${this.meta.httpAddr} already belongs to a cluster`, "ALREADY_MEMBER");
     }
+    await this.ourMetaNode(via);
     const client = this.metaClient(via);
     const status = this.meta.status();
     try {
@@ -519,4 +543,14 @@ export class AdminService {
   updateData(oldAddr: string, newAddr: string): Promise<NodeResult> {
     return this.dataNodes.update(oldAddr, newAddr);
   }
+}
+
+/** Why a removed node's meta dir is not wiped although it answers, or null when it should be. */
+function nothingToWipe(
+  httpAddr: string,
+  before: MetaNodeIdentity | null,
+): { code: string; message: string } | null {
+  if (before?.kind === "ours" && before.status.raft.state === "unbootstrapped") return alreadyBlank(httpAddr);
+  if (before && before.kind !== "ours") return notOurs(httpAddr, before.kind === "go-meta");
+  return null;
 }

@@ -142,11 +142,11 @@ export class DataNodeOperations {
    * JoinCluster RPC and registers itself with its own HTTP address. A node already registered is
    * returned as it is.
    */
-  async add(tcpAddr: string): Promise<NodeInfo> {
+  async add(tcpAddr: string): Promise<NodeInfo & { alreadyRegistered?: boolean }> {
     this.requireLeaderKnown();
     const data = await this.client.data();
     const existing = DataNodeOperations.byTcpAddr(data, tcpAddr);
-    if (existing) return existing;
+    if (existing) return this.tellAgain(existing, data);
     try {
       const node = await this.rpc.joinCluster(tcpAddr, this.metaServers(data), false);
       this.opts.logger.info({ tcpAddr, id: node.id }, "data node joined");
@@ -154,6 +154,33 @@ export class DataNodeOperations {
     } catch (err) {
       throw DataNodeOperations.gateway(err);
     }
+  }
+
+  /**
+   * add-data of a registered node: its record stays, and the node is told this cluster's meta
+   * servers again (JoinCluster with update), so one that lost them, or knows old ones, follows
+   * this tier. When it cannot be told, the refusal says exactly that.
+   */
+  private async tellAgain(
+    existing: NodeInfo,
+    data: NodeLists,
+  ): Promise<NodeInfo & { alreadyRegistered: true }> {
+    const servers = this.metaServers(data);
+    try {
+      await this.rpc.joinCluster(existing.tcpAddr, servers, true);
+    } catch (err) {
+      throw new OperationError(
+        502,
+        `data node ${existing.id} at ${existing.tcpAddr} is registered already, but telling it the meta servers ` +
+          `[${servers.join(" ")}] failed: ${(err as Error).message}; its record was kept and nothing else was changed`,
+        "DATA_NODE_NOT_TOLD",
+      );
+    }
+    this.opts.logger.info(
+      { tcpAddr: existing.tcpAddr, id: existing.id },
+      "registered data node told its meta servers again",
+    );
+    return { ...existing, alreadyRegistered: true };
   }
 
   private async find(addr: string): Promise<{ data: MetaData; node: NodeInfo }> {

@@ -7,6 +7,8 @@
  * hashicorp/raft, which our Raft cannot speak, so it can never share a Raft group with ours.
  */
 import type { StatusJson } from "../meta/service.ts";
+import { peerOptions, peerUrl, request, type PeerAccess } from "../util/http-client.ts";
+import { refused } from "./errors.ts";
 
 export type MetaNodeIdentity =
   | { kind: "ours"; status: StatusJson }
@@ -21,7 +23,12 @@ export function identifyMetaNode(status: unknown, versionHeader?: string): MetaN
   if (s.nodeType === "data") return { kind: "data-node" };
   if (s.nodeType !== "meta") return { kind: "unknown", what: "a GET /status without nodeType meta" };
   const raft = s.raft as Record<string, unknown> | undefined;
-  if (typeof raft === "object" && raft !== null && typeof raft.state === "string")
+  if (
+    typeof raft === "object" &&
+    raft !== null &&
+    typeof raft.state === "string" &&
+    Array.isArray(raft.servers)
+  )
     return { kind: "ours", status: status as StatusJson };
   return {
     kind: "go-meta",
@@ -38,4 +45,42 @@ export function foreignMetaNodeRefusal(addr: string, version: string): string {
     `it runs another Raft and cannot share a cluster with ours; to move its cluster onto ours use ` +
     `influxd-ctl migrate-meta -from ${addr} (docs/operations.md, "Migrating from a Go or Enterprise meta tier")`
   );
+}
+
+/**
+ * GET `addr`/status and identify what answers; null when nothing answered within `timeoutMs`.
+ * Only this read is sent: nothing that could make the other side act.
+ */
+export async function probeMetaNode(
+  addr: string,
+  access: PeerAccess,
+  timeoutMs: number,
+): Promise<MetaNodeIdentity | null> {
+  const res = await request(peerUrl(access, addr, "/status"), { timeoutMs, ...peerOptions(access) }).catch(
+    () => null,
+  );
+  if (!res) return null;
+  if (res.status !== 200) return { kind: "unknown", what: `an answer ${res.status} to GET /status` };
+  let body: unknown;
+  try {
+    body = JSON.parse(res.body.toString("utf8"));
+  } catch {
+    return { kind: "unknown", what: "an answer to GET /status that is not JSON" };
+  }
+  const version = res.headers["x-influxdb-version"];
+  return identifyMetaNode(body, typeof version === "string" ? version : undefined);
+}
+
+/** Our meta node's status, or the refusal for whatever else answers at `addr` (409). */
+export function requireOurMetaNode(addr: string, identity: MetaNodeIdentity): StatusJson {
+  switch (identity.kind) {
+    case "ours":
+      return identity.status;
+    case "go-meta":
+      throw refused(409, foreignMetaNodeRefusal(addr, identity.version), "FOREIGN_META_NODE");
+    case "data-node":
+      throw refused(409, `${addr} is a data node, not a meta node`, "NOT_A_META_NODE");
+    case "unknown":
+      throw refused(409, `${addr} is not a meta node: it sent ${identity.what}`, "NOT_A_META_NODE");
+  }
 }

@@ -12,6 +12,23 @@ export function noSuchMetaNode(addr: string): string {
   return `meta node ${addr} does not exist in cluster`;
 }
 
+/** A removed record's node answered blank: it held nothing of this cluster, so nothing was wiped
+ *  (a stray record, e.g. of a node a Go meta cluster added but that never joined). */
+export function alreadyBlank(addr: string): { code: string; message: string } {
+  return {
+    code: "ALREADY_BLANK",
+    message: `meta node ${addr} was blank before its record was removed: it holds no state of this cluster, nothing was wiped`,
+  };
+}
+
+/** A removed record's address answers as something other than our meta node. */
+export function notOurs(addr: string, goMeta: boolean): { code: string; message: string } {
+  return {
+    code: "NOT_OURS",
+    message: `${addr} is not one of our meta nodes${goMeta ? " (a Go or Enterprise meta node)" : ""}: only its record was removed, it was not asked to wipe anything`,
+  };
+}
+
 export function noLeaderToRemove(addr: string): string {
   return `the cluster has no leader; meta node ${addr} cannot be removed until a quorum of meta nodes is back`;
 }

@@ -89,7 +89,10 @@ export interface RemovalPlan {
 export interface RemoveMetaResult {
   id: number;
   addr: string;
-  cleanup: "done" | "skipped" | "failed";
+  /** "done": its meta dir was wiped; "nothing": it was blank already, or not one of our meta
+   *  nodes, so nothing was wiped (the warnings say which); "skipped": it was unreachable;
+   *  "failed": it did not wipe (a warning says why). */
+  cleanup: "done" | "nothing" | "skipped" | "failed";
   warnings: string[];
   warningCodes: string[];
 }
@@ -98,4 +101,7 @@ export interface NodeResult {
   id: number;
   addr: string;
   tcpAddr: string;
+  /** add-data of a data node that was registered already: it was told its meta servers again
+   *  (JoinCluster with update) and its record was kept. */
+  alreadyRegistered?: boolean;
 }

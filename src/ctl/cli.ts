@@ -148,7 +148,13 @@ const COMMANDS: Record<string, Command> = {
     examples: ["influxd-ctl add-data data1:8088"],
     async run(ctx, _flags, [tcpAddr]) {
       const node = await ctx.api.addData(tcpAddr);
-      printResult(ctx, node, `Added data node ${node.id} at ${node.tcpAddr}`);
+      printResult(
+        ctx,
+        node,
+        node.alreadyRegistered
+          ? `Data node ${node.id} at ${node.tcpAddr} was registered already: told it the meta servers again`
+          : `Added data node ${node.id} at ${node.tcpAddr}`,
+      );
     },
   },
   "remove-data": {

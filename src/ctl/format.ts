@@ -1,7 +1,7 @@
 /** influxd-ctl's text output, in InfluxDB Enterprise's layout. */
 
 import type { ShowResult } from "../contract/cluster.ts";
-import { leaderText, nodeDownText, warningText } from "../wording.ts";
+import { leaderText, nodeDownText, storageFailedText, warningText } from "../wording.ts";
 
 /** Columns padded like Go's tabwriter (minimum width, two spaces between columns). */
 export function table(rows: string[][]): string {
@@ -43,9 +43,13 @@ export function formatShow(show: ShowResult, bind: string): string {
     ...show.meta.map((n) => [String(n.id), n.raftAddr, n.httpAddr, n.version || "unknown", "{}"]),
   ]);
   // Reachability is its own line, not a version: Enterprise's columns stay as its parsers expect.
-  const down = show.meta
-    .filter((n) => !n.reachable)
-    .map((n) => warningText(nodeDownText("meta", n.id, n.httpAddr, null)));
+  const down = show.meta.flatMap((n) =>
+    !n.reachable
+      ? [warningText(nodeDownText("meta", n.id, n.httpAddr, null))]
+      : n.storageError
+        ? [warningText(storageFailedText(n.id, n.httpAddr, n.storageError))]
+        : [],
+  );
   const leader = show.leader?.raftAddr ?? "";
   const peers = show.raftConfig.servers.filter((s) => s.raftAddr !== leader).map((s) => s.raftAddr);
   const raft = table([

@@ -6,6 +6,8 @@
 
 import { mkdir, access, constants } from "node:fs/promises";
 import { AdminService } from "../cluster/admin-service.ts";
+import { OperationError } from "../cluster/errors.ts";
+import { probeMetaNode, requireOurMetaNode } from "../cluster/identify.ts";
 import { adminRoutes } from "../server/admin-routes.ts";
 import { MetaClient } from "../meta/client.ts";
 import { Announcements, registeredIn } from "../meta/enterprise/announcements.ts";
@@ -58,6 +60,8 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
     : "";
   const servers: HttpService[] = [];
   let transport: TcpTransport | undefined;
+  /** `-join` under way: resolves to a refusal when a listed node cannot be joined. */
+  let joining: Promise<string | null> = Promise.resolve(null);
   let node: NodeLifecycle | undefined;
   let lock: MetaDirLock | undefined;
   let watch: DirWatch | undefined;
@@ -167,7 +171,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
       },
       "influxd started",
     );
-    if (opts.join.length > 0) void joinCluster(service, opts.join, logger, security.peers);
+    if (opts.join.length > 0) joining = joinCluster(service, opts.join, logger, security.peers);
   } catch (err) {
     logger.error({ err }, "start-up failed");
     process.stderr.write(`influxd: ${(err as Error).message}\n`);
@@ -181,7 +185,7 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: string) => {
+    const stop = (signal: string, code = 0) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, "shutting down");
@@ -199,38 +203,58 @@ export async function runDaemon(config: Config, opts: DaemonOptions): Promise<nu
         await lock!.release();
         clearTimeout(hardStop);
         logger.info("stopped");
-        resolve(0);
+        resolve(code);
       })();
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
+    // A -join that can never succeed (a Go meta node) ends the process with its one-line reason.
+    void joining.then((refusal) => {
+      if (!refusal) return;
+      process.stderr.write(`influxd: ${refusal}\n`);
+      stop("join refused", 1);
+    });
   });
 }
 
-/** `-join`: asks the listed members to add this node, retrying until one accepts. */
+/**
+ * `-join`: asks the listed members to add this node, retrying until one accepts. Each listed node
+ * is identified first (GET /status): a Go or Enterprise meta node, or anything not a meta node of
+ * ours, is a refusal returned at once, and nothing is sent to it that could make it add us.
+ */
 async function joinCluster(
   service: MetaService,
   via: string[],
   logger: Logger,
   peers: PeerAccess,
-): Promise<void> {
+): Promise<string | null> {
   if (service.state() !== "unbootstrapped") {
     logger.info("already a member of a cluster: -join ignored");
-    return;
+    return null;
   }
   const client = new MetaClient({ servers: via, timeoutMs: 5_000, access: peers });
   for (let attempt = 1; service.state() === "unbootstrapped"; attempt++) {
     try {
-      const node = await client.join({
-        addr: service.httpAddr,
-        raftAddr: service.raftAddr,
-        serverId: service.status().serverId,
-      });
-      logger.info({ id: node.id, via }, "joined the cluster");
-      return;
+      const identities = await Promise.all(via.map((addr) => probeMetaNode(addr, peers, 5_000)));
+      identities.forEach((id, i) => id && requireOurMetaNode(via[i], id));
+      if (identities.some((id) => id !== null)) {
+        const node = await client.join({
+          addr: service.httpAddr,
+          raftAddr: service.raftAddr,
+          serverId: service.status().serverId,
+        });
+        logger.info({ id: node.id, via }, "joined the cluster");
+        return null;
+      }
+      logger.warn({ attempt, via }, "join failed: no listed meta node answered; retrying");
     } catch (err) {
+      if (err instanceof OperationError) {
+        logger.error({ err: err.message, code: err.code, via }, "join refused");
+        return err.message;
+      }
       logger.warn({ err: (err as Error).message, attempt, via }, "join failed; retrying");
-      await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
     }
+    await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
   }
+  return null;
 }

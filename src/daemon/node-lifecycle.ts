@@ -21,7 +21,8 @@ import { MetaService, type Replica, type StatusJson } from "../meta/service.ts";
 import { openRaftNode } from "../raft/open.ts";
 import { NodeFileSystem } from "../raft/storage/fs.ts";
 import type { TcpTransport } from "../raft/transport.ts";
-import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http-client.ts";
+import { probeMetaNode } from "../cluster/identify.ts";
+import type { PeerAccess } from "../util/http-client.ts";
 import { VERSION } from "../version.ts";
 import type { Config } from "./config.ts";
 import type { MetaDirLock } from "./dir-lock.ts";
@@ -135,15 +136,12 @@ export class NodeLifecycle implements LocalNodeControl {
     const self = this.meta;
     const known = new Set([...self.data().metaNodes.map((n) => n.addr), ...this.members]);
     known.delete(self.httpAddr);
+    // Only our meta nodes report the Raft view this needs; a record of a Go meta node (or of
+    // anything else) in the metadata is left out rather than read as one.
     const answers = await Promise.all(
-      [...known].map((addr) =>
-        requestJson<StatusJson>(peerUrl(this.peers, addr, "/status"), {
-          timeoutMs: STATUS_TIMEOUT_MS,
-          ...peerOptions(this.peers),
-        }).catch(() => null),
-      ),
+      [...known].map((addr) => probeMetaNode(addr, this.peers, STATUS_TIMEOUT_MS)),
     );
-    return answers.filter((s): s is StatusJson => s !== null);
+    return answers.flatMap((id) => (id?.kind === "ours" ? [id.status] : []));
   }
 
   /** The periodic check: only a member that has lost its leader needs to ask. */

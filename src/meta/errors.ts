@@ -10,6 +10,18 @@ export class MetaError extends Error {
   override name = "MetaError";
 }
 
+/** A command refused before it reaches the log, for a reason the Go meta service does not have:
+ *  answered 409 with `code` (docs/http-api.md, "Error codes"), never as Response.Error. */
+export class MetaRefusal extends Error {
+  override name = "MetaRefusal";
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
 export const META_ERRORS = {
   nodeExists: "node already exists",
   nodeNotFound: "node not found",

@@ -7,7 +7,8 @@
 
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import { encodeCommand, type MetaCommand, type NodeInfo } from "../proto/index.ts";
+import { encodeCommand, type MetaCommand, type MetaData, type NodeInfo } from "../proto/index.ts";
+import { MetaRefusal } from "./errors.ts";
 import type { RaftNode } from "../raft/host.ts";
 import { NotLeaderError } from "../raft/errors.ts";
 import { removalFacts, removalRefusal, RemovalRefusedError } from "../raft/membership.ts";
@@ -219,8 +220,19 @@ export class MetaService {
           active,
         })),
       },
-      storage: { ok: this.storageError === null, error: this.storageError },
+      storage: this.storage(),
     };
+  }
+
+  /** Whether the meta dir still holds what Raft acknowledges: a failure seen by the dir watch,
+   *  or the error that stopped Raft (a full disk: ENOSPC), with its reason. */
+  private storage(): StatusJson["storage"] {
+    if (this.storageError !== null) return { ok: false, error: this.storageError };
+    const failure = this.raft.failure();
+    if (!failure) return { ok: true, error: null };
+    // An errno code (ENOSPC, EIO, EROFS…) means the disk refused a write; anything else is named as is.
+    const what = failure.code ? "a write to the meta dir failed" : "a failure";
+    return { ok: false, error: `Raft stopped after ${what}: ${failure.message}` };
   }
 
   private requireLeader(): void {
@@ -251,6 +263,7 @@ export class MetaService {
     removal: RemovalOptions = {},
   ): Promise<ExecuteResult> {
     return this.onLeader(async () => {
+      if (command.type === "SetDataCommand") this.refuseDroppingMembers(command.data);
       if (command.type === "DeleteMetaNodeCommand") {
         const node = this.fsm.data().metaNodes.find((n) => n.id === command.id);
         const server = node && this.serverByAddress(node.tcpAddr);
@@ -268,6 +281,27 @@ export class MetaService {
       }
       return this.toResult(await this.raft.apply(bytes));
     });
+  }
+
+  /**
+   * A SetDataCommand replaces the whole metadata. One whose Data lacks a meta node that is in this
+   * cluster's Raft configuration (another cluster's Data, say) would leave members without their
+   * records: refused, checked in the same step in which the leader proposes it.
+   */
+  private refuseDroppingMembers(data: MetaData): void {
+    const servers = this.raft.configuration().latest.config.servers;
+    const dropped = this.fsm
+      .data()
+      .metaNodes.filter((n) => servers.some((s) => s.address === n.tcpAddr))
+      .filter(
+        (n) => !data.metaNodes.some((m) => m.id === n.id && m.addr === n.addr && m.tcpAddr === n.tcpAddr),
+      );
+    if (dropped.length === 0) return;
+    throw new MetaRefusal(
+      `SetDataCommand refused: its Data drops ${dropped.map((n) => `meta node ${n.id} (${n.addr}, Raft ${n.tcpAddr})`).join(", ")} of this cluster; ` +
+        `a SetDataCommand must keep the record of every meta node in the Raft configuration`,
+      "SET_DATA_DROPS_META_NODES",
+    );
   }
 
   /** The index answered is the metadata index the entry published (the FSM's, which can run

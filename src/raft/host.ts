@@ -215,6 +215,9 @@ export class RaftNode {
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
   private shutdownPromise: Promise<void> | null = null;
+  /** The error that stopped this node (a store or the FSM failed), null while it runs or after
+   *  an ordinary shutdown. */
+  private failedWith: NodeJS.ErrnoException | null = null;
 
   private appliedIndex: number;
   private lastSnapshotIndex: number;
@@ -450,6 +453,12 @@ export class RaftNode {
     return { latest: copy(st.latestConfig), committed: copy(st.committedConfig) };
   }
 
+  /** Why this node stopped itself (e.g. ENOSPC from the WAL): its code and message, or null. */
+  failure(): { code: string | null; message: string } | null {
+    const f = this.failedWith;
+    return f ? { code: typeof f.code === "string" ? f.code : null, message: f.message } : null;
+  }
+
   /** The core's full status (progress per peer etc.), for diagnostics. */
   coreStatus(): CoreStatus {
     return this.core.status();
@@ -535,6 +544,7 @@ export class RaftNode {
     } catch (err) {
       // Fail-stop: never continue with a disk (or FSM) that may have diverged from the core.
       this.log.error({ err, id: this.id }, "raft storage failure; shutting the node down");
+      this.failedWith ??= err instanceof Error ? err : new Error(String(err));
       this.shutdownPromise ??= this.stop(
         new ShutdownError(`raft node stopped after a failure: ${(err as Error).message}`),
       );

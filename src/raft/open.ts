@@ -81,7 +81,7 @@ export async function openRaftNode(
       "found peers.json: recovered the Raft configuration and deleted the file",
     );
   }
-  return RaftNode.open({
+  const node = await RaftNode.open({
     clock: realClock,
     transport: opts.transport,
     logStore,
@@ -91,4 +91,17 @@ export async function openRaftNode(
     logger: opts.logger,
     ...opts.timing,
   });
+  if (logStore.recovery.truncatedBytes > 0) onWarning(tailLoss(logStore.lastIndex(), node));
+  return node;
+}
+
+/**
+ * What a cut WAL tail means, from the configuration: other voters hold what the cluster committed
+ * and the leader sends it again; a node that is its cluster's only voter has no other copy.
+ */
+function tailLoss(last: number, node: RaftNode): string {
+  const voters = node.configuration().latest.config.servers.filter((s) => s.suffrage === "voter");
+  return voters.length > 1
+    ? `entries after ${last} were lost locally; the leader will send them again`
+    : `entries after ${last} were lost: this node is the only voter, so no other node holds them`;
 }

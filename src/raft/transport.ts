@@ -15,6 +15,7 @@
  * replies. The queue (including what the socket itself still buffers) is bounded; beyond the
  * bound messages are dropped, because Raft retransmits and a queue to a dead peer must not grow.
  */
+import { foreignRaftProtocol } from "./foreign-protocol.ts";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { BinaryWriter } from "./binary.ts";
@@ -470,6 +471,8 @@ export class TcpTransport implements Transport {
   private readonly peers = new Map<string, PeerLink>();
   /** Raw accepted sockets (under TLS too), so close() can tear down half-open handshakes. */
   private readonly inbound = new Set<net.Socket>();
+  /** Hosts already logged as speaking a foreign protocol: one line per peer, not per retry. */
+  private readonly foreignPeers = new Set<string>();
   private closing: Promise<void> | null = null;
   private readonly logger: TransportLogger;
   private readonly maxFrameBytes: number;
@@ -667,7 +670,24 @@ export class TcpTransport implements Transport {
       this.logger.warn({ remote, peer: peerAddress, reason }, "closing raft connection");
       socket.destroy();
     };
+    let sniffed = false;
     socket.on("data", (chunk: Buffer) => {
+      if (!sniffed && peerAddress === null) {
+        sniffed = true;
+        const foreign = foreignRaftProtocol(chunk.subarray(0, 3));
+        if (foreign) {
+          const host = socket.remoteAddress ?? remote;
+          if (!this.foreignPeers.has(host)) {
+            this.foreignPeers.add(host);
+            this.logger.warn(
+              { remote, looksLike: foreign },
+              `raft connection from ${remote} speaks ${foreign}`,
+            );
+          }
+          socket.destroy();
+          return;
+        }
+      }
       decoder.push(chunk);
       while (!socket.destroyed) {
         let frame: Buffer | null;

@@ -9,11 +9,12 @@
 import { SHARD_GROUPS_FORMAT } from "../cluster/shard-groups.ts";
 import type { AdminService } from "../cluster/admin-service.ts";
 import { dataNodeInfo } from "../cluster/data-nodes.ts";
+import { probeMetaNode, requireOurMetaNode } from "../cluster/identify.ts";
 import { parseDuration } from "../util/duration.ts";
-import { peerOptions, peerUrl, requestJson, type PeerAccess } from "../util/http-client.ts";
+import type { PeerAccess } from "../util/http-client.ts";
 import { HttpError } from "./errors.ts";
 import { sendJson, type RequestContext, type Routes } from "./http-server.ts";
-import type { MetaService, StatusJson } from "../meta/service.ts";
+import type { MetaService } from "../meta/service.ts";
 import {
   MAX_ANNOUNCE_BYTES,
   parseAnnouncement,
@@ -77,21 +78,15 @@ export function enterpriseRoutes(opts: EnterpriseRouteOptions): Routes {
     };
   };
 
-  /** The meta node at `addr` must answer and belong to no cluster. */
+  /** The meta node at `addr` must be ours, answer, and belong to no cluster. */
   const requireBlank = async (addr: string): Promise<void> => {
-    const status = await requestJson<StatusJson>(peerUrl(peers, addr, "/status"), {
-      timeoutMs: 10_000,
-      ...peerOptions(peers),
-    }).catch((err: Error) => {
-      throw new HttpError(
-        502,
-        `meta node ${addr} could not be reached (${err.message}); start it and try again`,
-      );
-    });
-    if (status?.leader) {
+    const identity = await probeMetaNode(addr, peers, 10_000);
+    if (!identity) throw new HttpError(502, `meta node ${addr} could not be reached; start it and try again`);
+    const status = requireOurMetaNode(addr, identity);
+    if (status.leader) {
       throw new HttpError(
         409,
-        `meta node at "${addr}" is a member of another cluster: leader=${status.leader} peers=[${(status.peers ?? []).join(" ")}]`,
+        `meta node at "${addr}" is a member of another cluster: leader=${status.leader} peers=[${status.peers.join(" ")}]`,
       );
     }
   };

@@ -13,6 +13,7 @@
 
 import { OperationError } from "../cluster/errors.ts";
 import { removalRefusalMessage } from "../cluster/removal-rules.ts";
+import { MetaRefusal } from "../meta/errors.ts";
 import { NotLeader } from "../meta/service.ts";
 import { RaftError } from "../raft/errors.ts";
 import { RemovalRefusedError } from "../raft/membership.ts";
@@ -61,6 +62,7 @@ function answer(status: number, message: string, code?: string, headers: Record<
 export function httpErrorOf(err: unknown): HttpError {
   if (err instanceof HttpError) return answer(err.status, err.message, err.code, err.headers);
   if (err instanceof OperationError) return answer(err.status, err.message, err.code);
+  if (err instanceof MetaRefusal) return answer(409, err.message, err.code);
   if (err instanceof RemovalRefusedError)
     return answer(409, removalRefusalMessage(err.refusal, err.facts, err.subject), err.code);
   if (err instanceof RaftError) return answer(isTransient(err.code) ? 503 : 409, err.message, err.code);

@@ -1,6 +1,6 @@
 /** Changes between two cluster snapshots, as lines for the events history. */
 
-import { leaderText, MEMBERSHIP_UNKNOWN, nodeDownText, nodeName } from "../wording.ts";
+import { leaderText, MEMBERSHIP_UNKNOWN, nodeDownText, nodeName, storageFailedText } from "../wording.ts";
 import type { ClusterSnapshot, NodeRow } from "./model.ts";
 
 export type Tone = "info" | "ok" | "warn" | "error";
@@ -61,6 +61,8 @@ export function diffSnapshots(prev: ClusterSnapshot | null, next: ClusterSnapsho
       if (!prev && row.up === false) down();
       continue;
     }
+    if (row.storageError && row.storageError !== old.storageError)
+      add(storageFailedText(row.id, row.httpAddr, row.storageError), "error", row.key);
     if (old.up !== false && row.up === false) down();
     else if (old.up === false && row.up === true) add(`${label(row)} is back up`, "ok", row.key);
   }

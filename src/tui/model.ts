@@ -34,6 +34,8 @@ export interface NodeRow {
   version: string;
   /** A data node's announced status ("joined", …), from the admin service's /show. */
   announcedStatus?: string;
+  /** A meta node's meta dir failed under it (e.g. ENOSPC): why; Raft is stopped on it. */
+  storageError?: string;
 }
 
 /** One complete picture of the cluster, produced by the poller after every poll. */

@@ -206,6 +206,7 @@ export class ClusterPoller {
         appliedIndex: st?.raft.appliedIndex ?? null,
         lastContactMs: st?.raft.lastContactMs ?? null,
         version: st?.version ?? m.version,
+        ...storageErrorOf(st, m.storageError),
       });
     }
     for (const d of byId(show?.data)) {
@@ -255,4 +256,10 @@ export class ClusterPoller {
       polledAt: (this.opts.now ?? Date.now)(),
     };
   }
+}
+
+/** The node's own word on its meta dir, else what the admin service last heard. */
+function storageErrorOf(st: PolledStatus | null, fromShow: string | undefined): { storageError?: string } {
+  const error = st?.storageError ?? fromShow;
+  return error ? { storageError: error } : {};
 }

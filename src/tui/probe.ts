@@ -24,6 +24,8 @@ export interface PolledStatus {
   version: string;
   /** false: the node does not report its Raft details (a Go/Enterprise meta node). */
   reportsRaft: boolean;
+  /** Our meta node's own report that its meta dir failed (e.g. ENOSPC), null when it did not. */
+  storageError: string | null;
   raft: {
     state: NonNullable<MetaApiStatus["raft"]>["state"] | null;
     term: number | null;
@@ -37,6 +39,7 @@ export interface PolledStatus {
 function trimStatus(s: MetaApiStatus, versionHeader: string): PolledStatus {
   const r = s.raft;
   const version = s.version ?? versionHeader;
+  const storageError = s.storage?.ok === false ? (s.storage.error ?? "meta dir failed") : null;
   if (!r) {
     const leads = s.leader !== "" && s.leader === s.raftAddr;
     const unknown = { term: null, commitIndex: null, appliedIndex: null, lastContactMs: null };
@@ -44,6 +47,7 @@ function trimStatus(s: MetaApiStatus, versionHeader: string): PolledStatus {
       httpAddr: s.httpAddr,
       version,
       reportsRaft: false,
+      storageError,
       // Go's peers are its configuration's servers, all voters (it only ever adds voters).
       raft: { state: leads ? "leader" : null, ...unknown, voters: leads ? (s.peers ?? []) : [] },
     };
@@ -52,6 +56,7 @@ function trimStatus(s: MetaApiStatus, versionHeader: string): PolledStatus {
     httpAddr: s.httpAddr,
     version,
     reportsRaft: true,
+    storageError,
     raft: {
       state: r.state,
       term: r.term,

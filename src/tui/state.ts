@@ -420,7 +420,9 @@ export function reducer(state: AppState, action: Action): AppState {
       return { ...state, mode: "removing", removal: { ...state.removal, startedAt: action.at } };
     case "removeDone": {
       const text = oneLine(removedText(action.result));
-      const clean = action.result.cleanup === "done" && action.result.warnings.length === 0;
+      const clean =
+        (action.result.cleanup === "done" || action.result.cleanup === "nothing") &&
+        action.result.warnings.length === 0;
       const next = state.mode === "removing" ? toList(state) : state;
       return say(next, text, clean ? "ok" : "warn", action.at, { node: metaKey(action.httpAddr) });
     }

@@ -36,11 +36,13 @@ function stateText(row: NodeRow): string {
   if (row.up === false) return "DOWN";
   // Up without a state: the node does not report it (a Go/Enterprise meta node).
   if (row.state === null) return row.up ? "-" : "...";
+  // Raft stopped because its disk failed: the reason is in the detail pane and the events.
+  if (row.storageError) return "DISK FAIL";
   return row.state === "leader" ? "LEADER" : row.state;
 }
 
 function stateTone(row: NodeRow): Tone {
-  if (row.up === false) return "error";
+  if (row.up === false || row.storageError) return "error";
   if (row.state === "leader") return "ok";
   if (row.state === "candidate" || row.state === "removed" || row.state === "shutdown") return "warn";
   return "info";

@@ -24,8 +24,10 @@ test("a Go meta node's /status (no Raft state) is identified with its version, l
 });
 
 test("ours carries its Raft state; data nodes and other answers are named as such", () => {
-  const ours = { nodeType: "meta", raft: { state: "follower" } };
+  const ours = { nodeType: "meta", raft: { state: "follower", servers: [] } };
   assert.equal(identifyMetaNode(ours).kind, "ours");
+  // Without its server list it is not ours: show and add-meta read that list.
+  assert.notEqual(identifyMetaNode({ nodeType: "meta", raft: { state: "leader" } }).kind, "ours");
   assert.equal(identifyMetaNode({ nodeType: "data" }).kind, "data-node");
   for (const other of [null, "x", [], { nodeType: "router" }, { raft: { state: "leader" } }])
     assert.equal(identifyMetaNode(other).kind, "unknown", JSON.stringify(other));

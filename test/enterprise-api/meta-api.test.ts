@@ -96,10 +96,12 @@ test("POST /add-data: the data node is told every meta server over its RPC and r
     cluster.nodes.map((n) => n.httpAddr).sort(),
   );
   assert.equal(joins[0].kind === "join" && joins[0].request.update, false);
-  // Again: the registered node is returned, the data node is not asked twice.
+  // Again: the registered node keeps its record and is told the meta servers again (update).
   const again = await call(follower.httpAddr, "POST", "/add-data", { form: { addr: a.tcpAddr } });
   assert.equal(json<{ id: number }>(again).id, node.id);
-  assert.equal(a.received.filter((r) => r.kind === "join").length, 1);
+  const told = a.received.filter((r) => r.kind === "join");
+  assert.equal(told.length, 2);
+  assert.equal(told[1].kind === "join" && told[1].request.update, true);
   for (const n of cluster.nodes) {
     const show = json<{ data: { id: number; tcpAddr: string; status: string }[] }>(
       await call(n.httpAddr, "GET", "/show-cluster"),

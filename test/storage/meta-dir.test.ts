@@ -95,13 +95,18 @@ describe("a damaged meta dir between restarts", () => {
       const warning = logLines(cluster, 0).find((l) => /cut a torn last batch/.test(l.msg));
       assert.ok(warning, "no warning about the torn batch");
       assert.equal(warning.level, 40);
-      assert.match(
-        warning.msg,
-        new RegExp(
-          `^WAL ${escape(walDir(cluster, 0))}: cut a torn last batch from \\S+\\.wal \\(\\d+ bytes at offset \\d+\\): ` +
-            `the entries after index (\\d+)( \\(\\d+\\.\\.\\d+ readable\\))? were never acknowledged .*the log now ends at \\1$`,
-        ),
+      const cut = new RegExp(
+        `^WAL ${escape(walDir(cluster, 0))}: cut a torn last batch from \\S+\\.wal \\(\\d+ bytes at offset \\d+\\): ` +
+          `the entries after index (\\d+)( \\(\\d+\\.\\.\\d+ readable\\))? were lost locally; the log now ends at \\1$`,
+      ).exec(warning.msg);
+      assert.ok(cut, warning.msg);
+      // A single node: nobody else holds them, and nothing claims they were never acknowledged.
+      const loss = logLines(cluster, 0).find((l) => /^entries after \d+ were lost/.test(l.msg));
+      assert.equal(
+        loss?.msg,
+        `entries after ${cut[1]} were lost: this node is the only voter, so no other node holds them`,
       );
+      assert.ok(!readFileSync(cluster.nodes[0].logFile, "utf8").includes("never acknowledged"));
       await cluster.waitFor(
         "a leader",
         async () => (await status(cluster.nodes[0].httpAddr)).raft.state === "leader",
@@ -130,6 +135,27 @@ describe("a damaged meta dir between restarts", () => {
       "refusing must not rewrite stable.bin",
     );
   });
+
+  for (const [what, size] of [
+    ["empty", 0],
+    ["short", 100],
+  ] as const) {
+    test(`stable.bin ${what} (${size} bytes) beside a log: refused, naming the file and the recovery`, async () => {
+      restore();
+      const path = join(metaDir(cluster, 0), "raft", "stable.bin");
+      truncateSync(path, size);
+      const stderr = await refusedStart(cluster, 0);
+      assert.match(
+        stderr,
+        new RegExp(
+          `^influxd: stable store corrupt: ${escape(path)} (is empty \\(0 bytes\\)|has ${size} bytes, fewer than the 4096).*` +
+            `while this node holds log entries \\d+\\.\\.\\d+.*: its server id, term and vote are lost`,
+        ),
+      );
+      assert.match(stderr, RECOVERY);
+      assert.equal(statSync(path).size, size, "refusing must not rewrite stable.bin");
+    });
+  }
 
   test("node.json truncated: a one-line error naming the file", async () => {
     restore();
@@ -302,6 +328,36 @@ test("remove and re-add cycles: the identity is written without errors and no wi
       })
       .filter((t) => t.endsWith("(deleted)"));
     assert.deepEqual(deleted, []);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test("a follower's WAL cut short: 'lost locally; the leader will send them again', and it does", async () => {
+  const cluster = await startLocalCluster({ size: 3 });
+  try {
+    const leader = await cluster.leaderIndex();
+    const follower = leader === 0 ? 1 : 0;
+    const client = metaClient(cluster);
+    await createDatabases(client, "db", 30);
+    await cluster.kill(follower, "SIGTERM");
+    const dir = walDir(cluster, follower);
+    const newest = readdirSync(dir)
+      .filter((n) => n.endsWith(".wal"))
+      .sort()
+      .at(-1)!;
+    // Cut inside the last batch, as `truncate -s` by an operator or a full disk would leave it.
+    truncateSync(join(dir, newest), statSync(join(dir, newest)).size - 5);
+    await cluster.restart(follower);
+    const loss = logLines(cluster, follower).find((l) => /^entries after \d+ were lost/.test(l.msg));
+    assert.match(loss?.msg ?? "", /^entries after (\d+) were lost locally; the leader will send them again$/);
+    assert.ok(!readFileSync(cluster.nodes[follower].logFile, "utf8").includes("never acknowledged"));
+    const target = (await status(cluster.nodes[leader].httpAddr)).raft.commitIndex;
+    await cluster.waitFor(
+      "the follower to get the lost entries back",
+      async () => (await status(cluster.nodes[follower].httpAddr)).raft.lastLogIndex >= target,
+      10_000,
+    );
   } finally {
     await cluster.stop();
   }

@@ -437,6 +437,14 @@ export class GoMetaCluster {
     return m;
   }
 
+  /** A member that is no stand-in node: counted in the quorum, never alive. */
+  private addStranger(ns: { httpAddr: string; raftAddr: string }): Member {
+    const m = { id: this.nextId++, httpAddr: ns.httpAddr, raftAddr: ns.raftAddr };
+    this.members.push(m);
+    this.index++;
+    return m;
+  }
+
   private registerData(d: GoDataNode): DataRecord {
     const rec = { id: this.nextId++, tcpAddr: d.tcpAddr, httpAddr: d.httpAddr };
     this.dataRecords.push(rec);
@@ -692,8 +700,9 @@ export class GoMetaCluster {
     const redirect = this.toLeader(node, "/join");
     if (redirect) return redirect;
     const target = this.nodes.find((n) => n.raftAddr === ns.raftAddr);
-    if (!target) return fail(500, `no stand-in meta node at ${ns.raftAddr}`);
-    return new Reply(200, this.metaInfo(this.addMember(target)));
+    // Go adds whatever blank node answered as a Raft voter, even one that cannot speak its Raft
+    // (issue 21: our node was added this way and the Go cluster lost quorum later).
+    return new Reply(200, this.metaInfo(target ? this.addMember(target) : this.addStranger(ns)));
   }
 
   private shardChange(node: GoMetaNode, path: string, form: Record<string, string>): Reply {

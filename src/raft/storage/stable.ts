@@ -12,9 +12,9 @@
  * acknowledged state, and the CRC tells them apart. The file itself is created once (and the
  * directory fsynced then).
  *
- * A file with bytes in it but no valid slot is reported as `damage` rather than loaded as a
- * fresh store: only an interrupted very first save can explain it, which the caller can tell
- * from the rest of the node's state (src/raft/storage/integrity.ts).
+ * A file that existed but holds no valid slot (empty, short or garbage) is reported as `damage`
+ * rather than loaded as a fresh store: only an interrupted very first save can explain it, which
+ * the caller can tell from the rest of the node's state (src/raft/storage/integrity.ts).
  */
 import { join } from "node:path";
 import { BinaryReader, BinaryWriter } from "../binary.ts";
@@ -95,6 +95,7 @@ export class FileStableStore implements StableStore {
     await ensureDurableDir(fs, dir);
     const path = join(dir, STABLE_FILE);
     let handle: FileHandle;
+    let created = false;
     try {
       handle = await fs.open(path, "readwrite");
     } catch (err) {
@@ -102,6 +103,7 @@ export class FileStableStore implements StableStore {
       handle = await fs.open(path, "create");
       await handle.datasync();
       await fs.fsyncDir(dir);
+      created = true;
     }
     const both = await handle.read(0, 2 * SLOT_SIZE);
     const slots = [decodeSlot(both.subarray(0, SLOT_SIZE)), decodeSlot(both.subarray(SLOT_SIZE))];
@@ -109,11 +111,22 @@ export class FileStableStore implements StableStore {
       (best, s) => (s !== null && (best === null || s.seq > best.seq) ? s : best),
       null,
     );
-    const damage =
-      current === null && both.length > 0
-        ? `${path} has ${both.length} bytes but neither of its two slots holds a valid checksummed ` +
-          `state (term, vote, server id)`
-        : null;
+    // An existing file that is empty is no proof of a fresh store either: it may have been
+    // truncated. Whether that matters depends on the rest of the node's state (integrity.ts).
+    // Every save goes to one of the two slots and the first to the second one (offset 4096): a
+    // file that is not empty but shorter than a slot was cut short, even if the first slot still
+    // reads — it may hold an older term and vote than the one lost.
+    const damage = created
+      ? null
+      : both.length > 0 && both.length < SLOT_SIZE
+        ? `${path} has ${both.length} bytes, fewer than the ${SLOT_SIZE} every saved stable store has: ` +
+          `it was cut short, and its newest term, vote and server id may be lost`
+        : current !== null
+          ? null
+          : both.length > 0
+            ? `${path} has ${both.length} bytes but neither of its two slots holds a valid checksummed ` +
+              `state (term, vote, server id)`
+            : `${path} is empty (0 bytes): it holds no term, vote or server id`;
     // After a process crash the page cache may hold a written but unsynced slot that we just
     // loaded; make it durable before the node acts on it (e.g. re-grants that vote).
     await handle.datasync();

@@ -23,8 +23,10 @@
  *
  * Recovery (open): segments are scanned in id order. Only the last batch of the newest segment
  * can be torn (one batch is in flight at a time, and every older segment was fsynced before its
- * successor was created): it was never acknowledged, so it is cut back to the last valid commit
- * (durably) with a warning naming the entries dropped. Anything else that does not verify is
+ * successor was created): it is cut back to the last valid commit (durably) with a warning naming
+ * the entries dropped. Whether they were acknowledged is not known here: an interrupted write was
+ * not, but a file cut short by hand may have held acknowledged entries (RaftNode's opener says
+ * what follows from the configuration). Anything else that does not verify is
  * corruption of acknowledged data and open() throws WalCorruptionError naming the file, the
  * offset and the entries affected, rather than silently dropping entries: an invalid batch
  * followed by a valid one (found by scanning the rest of the file at every frame alignment), an
@@ -67,7 +69,7 @@ export interface WalOptions {
 export interface WalRecoveryReport {
   /** Bytes of the torn last batch cut from the tail segment. */
   truncatedBytes: number;
-  /** Indexes of the entries in the cut batch that could still be read (never acknowledged). */
+  /** Indexes of the entries in the cut batch that could still be read. */
   droppedEntries: { from: number; to: number } | null;
   /** Files deleted: an incomplete newest segment, stale segments before a gap or a reset. */
   removedFiles: string[];
@@ -510,8 +512,7 @@ export class SegmentedWal implements LogStore {
       const readable = torn.entries ? ` (${torn.entries.from}..${torn.entries.to} readable)` : "";
       this.warn(
         `WAL ${dir}: cut a torn last batch from ${tailSegment.name} (${torn.bytes} bytes at offset ` +
-          `${torn.offset}): the entries after index ${last}${readable} were never acknowledged ` +
-          `(the write was interrupted); the log now ends at ${last}`,
+          `${torn.offset}): the entries after index ${last}${readable} were lost locally; the log now ends at ${last}`,
       );
     }
     await handle.datasync();

@@ -1,4 +1,4 @@
-import { leaderText, NOT_IN_RAFT_CONFIG, nodeDownText, nodeName } from "../../wording.ts";
+import { leaderText, NOT_IN_RAFT_CONFIG, nodeDownText, nodeName, storageFailedText } from "../../wording.ts";
 import type { ClusterEvent } from "../events.ts";
 import type { NodeRow } from "../model.ts";
 import type { Detail } from "../state.ts";
@@ -93,6 +93,15 @@ export function DetailPane({
           text: `HTTP ${row.httpAddr}: ${row.up === null ? "not polled yet" : `answers /ping in ${formatMs(row.pingMs)}`}`,
           tone: row.up ? "ok" : undefined,
         },
+    ...(row.storageError
+      ? [
+          {
+            text: storageFailedText(row.id, row.httpAddr, row.storageError),
+            tone: "error" as const,
+            bold: true,
+          },
+        ]
+      : []),
     ...(row.role === "meta"
       ? metaLines(row, detail)
       : [{ text: `TCP ${row.raftAddr}; version ${row.version || "unknown"}` }]),
