@@ -1,13 +1,14 @@
 /**
  * Runs the Ink app on the real terminal: alternate screen (unless TERM=dumb), a file logger, and
  * one exit path that always puts the terminal back — q, Ctrl-C, SIGTERM (143), SIGHUP (129),
- * SIGINT from outside (130) or an uncaught error (1).
+ * SIGINT from outside (130) or an uncaught error (70; exit-codes.ts).
  */
 
 import { render } from "ink";
 import type { AdminPool } from "./admin-pool.ts";
 import type { PeerAccess } from "../util/http-client.ts";
 import { App } from "./components/App.tsx";
+import { EXIT } from "./exit-codes.ts";
 import { createFileLogger } from "./log.ts";
 import type { Resolved } from "./settings.ts";
 import { enterAlternateScreen, onAbnormalExit } from "./terminal.ts";
@@ -88,7 +89,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
     await instance.waitUntilExit();
   } catch (err) {
     removeHandlers();
-    return finish(1, `influx-cluster: ${(err as Error).message}`);
+    return finish(EXIT.internal, `influx-cluster: ${(err as Error).message}`);
   }
   removeHandlers();
   instance.cleanup();

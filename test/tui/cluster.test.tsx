@@ -108,7 +108,10 @@ test("the remove dialog shows the admin service's plan and defaults to cancel", 
   const dialog = prose(app.frame());
   assert.match(dialog, new RegExp(`Remove meta node ${esc(target)} \\(id \\d\\)\\?`));
   assert.match(dialog, /It is not the leader\./);
-  assert.match(dialog, /Voters 4 → 3; quorum after removal: 2 of 3 \(3 reachable\)\./);
+  assert.match(
+    dialog,
+    /4 voters, tolerates 1 failure → 3 voters, tolerates 1 failure; quorum after removal: 2 of 3 \(3 reachable\)\./,
+  );
   await app.type(KEY.enter);
   assert.match(app.frame(), /cancelled; nothing was changed/);
   assert.equal((await members()).length, 4, "Enter cancelled: the node is still a member");

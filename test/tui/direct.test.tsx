@@ -103,7 +103,10 @@ test("d then y removes a live follower through its /leave; the table follows", a
   const dialog = prose(app.frame());
   assert.match(dialog, new RegExp(`Remove meta node ${esc(target.httpAddr)} \\(id 3\\)\\?`));
   assert.match(dialog, /It is not the leader\./);
-  assert.match(dialog, /Voters 3 → 2; quorum after removal: 2 of 2 \(2 reachable\)\./);
+  assert.match(
+    dialog,
+    /3 voters, tolerates 1 failure → 2 voters, tolerates 0 failures \(LOWERS fault tolerance\); quorum after removal: 2 of 2 \(2 reachable\)\./,
+  );
   assert.deepEqual(app.go.requestsTo("/leave"), [], "nothing is sent before y");
   await settle(CONFIRM_GRACE_MS + 50);
   await app.type("y");

@@ -3,7 +3,7 @@ import type { ApiKind } from "../../client/cluster-api.ts";
 import { leaderText, MEMBERSHIP_UNKNOWN } from "../../wording.ts";
 import { adminTrouble } from "../events.ts";
 import { quorumHealth, type ClusterSnapshot } from "../model.ts";
-import { HEALTH_TEXT } from "../report.ts";
+import { votersText } from "../report.ts";
 import { clock } from "../text.ts";
 import type { Theme } from "../theme.ts";
 
@@ -60,7 +60,7 @@ function ClusterLine({
       )}
       {"  "}
       <Text color={theme.tone[healthTone]} bold={theme.bold && health !== "ok"}>
-        {cluster.votersUp}/{cluster.votersTotal} voters up{HEALTH_TEXT[health]}
+        {votersText(cluster.votersUp, cluster.votersTotal)}
       </Text>
       {"  "}term {cluster.term ?? "-"}
       {cluster.raftUnreported ? (

@@ -1,4 +1,5 @@
-import { warningText } from "../../wording.ts";
+import { faultToleranceText, lowersTolerance, warningText } from "../../wording.ts";
+import { cliFree } from "../removal.ts";
 import type { Removal } from "../state.ts";
 import type { Theme } from "../theme.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
@@ -11,15 +12,26 @@ import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
 export function planLines(removal: Removal, connectedTo: string | null): DialogLine[] {
   const plan = removal.plan;
   if (!plan) return [{ text: "Checking what this removal would do…" }];
+  const leader: DialogLine = plan.node.isLeader
+    ? { text: "It is the LEADER.", tone: "warn", bold: true }
+    : { text: "It is not the leader." };
+  // A refusal comes first and alone: what the removal would have done (voters after it, how the
+  // leader hands over) is arithmetic about something that will not happen.
+  if (plan.refusal)
+    return [
+      { text: `REFUSED: ${cliFree(plan.refusal)}`, tone: "error", bold: true },
+      leader,
+      { text: `Now: ${faultToleranceText(plan.votersBefore)}.` },
+    ];
+  const lowered = lowersTolerance(plan.votersBefore, plan.votersAfter);
   const lines: DialogLine[] = [
-    plan.node.isLeader
-      ? { text: "It is the LEADER.", tone: "warn", bold: true }
-      : { text: "It is not the leader." },
+    leader,
     {
-      text: `Voters ${plan.votersBefore} → ${plan.votersAfter}; quorum after removal: ${plan.quorumAfter} of ${plan.votersAfter} (${plan.reachableVotersAfter} reachable).`,
+      text: `${faultToleranceText(plan.votersBefore)} → ${faultToleranceText(plan.votersAfter)}${lowered ? " (LOWERS fault tolerance)" : ""}; quorum after removal: ${plan.quorumAfter} of ${plan.votersAfter} (${plan.reachableVotersAfter} reachable).`,
+      ...(lowered && { tone: "warn" as const, bold: true }),
     },
   ];
-  for (const w of plan.warnings) lines.push({ text: warningText(w), tone: "warn" });
+  for (const w of plan.warnings) lines.push({ text: warningText(cliFree(w)), tone: "warn" });
   if (connectedTo === removal.target.httpAddr) {
     lines.push({
       text: warningText(
@@ -28,7 +40,6 @@ export function planLines(removal: Removal, connectedTo: string | null): DialogL
       tone: "warn",
     });
   }
-  if (plan.refusal) lines.push({ text: `REFUSED: ${plan.refusal}`, tone: "error", bold: true });
   return lines;
 }
 

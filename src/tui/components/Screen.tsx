@@ -130,13 +130,16 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
     );
   else {
     const split = splitBody(body, shown.length);
+    // No rows and an admin error is no picture, not an empty cluster: nothing is known about it.
     const empty = state.filter
       ? `no node matches "${state.filter}"`
-      : state.cluster && !state.cluster.membershipKnown
-        ? "membership unknown: no leader answered"
-        : state.cluster
-          ? "no nodes in the cluster"
-          : "waiting for the first poll…";
+      : state.cluster && state.cluster.rows.length === 0 && state.cluster.adminError
+        ? "no picture of the cluster yet: nothing answered (asked again at every poll; r asks now)"
+        : state.cluster && !state.cluster.membershipKnown
+          ? "membership unknown: no leader answered"
+          : state.cluster
+            ? "no nodes in the cluster"
+            : "waiting for the first poll…";
     main = (
       <>
         <Box height={split.table + 1} flexDirection="column">
