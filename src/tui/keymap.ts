@@ -223,6 +223,13 @@ export const BINDINGS: Binding[] = [
     run: (c) => c.dispatch({ type: "sortNext", ...at(c) }),
   },
   {
+    id: "sort-reverse",
+    keys: ["S"],
+    modes: ["list"],
+    help: "reverse the sort (ties stay in ID order; latency sorts in buckets, so polls do not reshuffle)",
+    run: (c) => c.dispatch({ type: "sortReverse", ...at(c) }),
+  },
+  {
     id: "copy",
     keys: ["c"],
     modes: ["list", "detail"],

@@ -71,6 +71,8 @@ export interface AppState {
   selectedKey: string | null;
   filter: string;
   sort: SortKey;
+  /** `S`: the sort reversed (ties still in ID order). */
+  sortReverse: boolean;
   mode: Mode;
   removal: Removal | null;
   adding: Adding | null;
@@ -99,6 +101,7 @@ export type Action =
   | { type: "move"; delta: number }
   | { type: "moveTo"; where: "first" | "last" }
   | { type: "sortNext"; at: number }
+  | { type: "sortReverse"; at: number }
   | { type: "filterStart" }
   | { type: "filterType"; text: string }
   | { type: "filterErase" }
@@ -147,6 +150,7 @@ export function initialState(opts: { columns: number; rows: number; readOnly: st
     selectedKey: null,
     filter: "",
     sort: null,
+    sortReverse: false,
     mode: "list",
     removal: null,
     adding: null,
@@ -167,14 +171,31 @@ function searchText(row: NodeRow): string {
 }
 
 /** The rows the table shows: filtered, then sorted. Memoised on its inputs: keys call it often. */
-let memo: { rows: NodeRow[]; filter: string; sort: SortKey; out: NodeRow[] } | null = null;
+let memo: { rows: NodeRow[]; filter: string; sort: SortKey; reverse: boolean; out: NodeRow[] } | null = null;
 export function visibleRows(state: AppState): NodeRow[] {
   const rows = state.cluster?.rows ?? [];
-  if (memo && memo.rows === rows && memo.filter === state.filter && memo.sort === state.sort) return memo.out;
+  const reverse = state.sortReverse;
+  if (
+    memo &&
+    memo.rows === rows &&
+    memo.filter === state.filter &&
+    memo.sort === state.sort &&
+    memo.reverse === reverse
+  )
+    return memo.out;
   const needle = state.filter.trim().toLowerCase();
-  const out = sortRows(needle ? rows.filter((r) => searchText(r).includes(needle)) : rows, state.sort);
-  memo = { rows, filter: state.filter, sort: state.sort, out };
+  const out = sortRows(
+    needle ? rows.filter((r) => searchText(r).includes(needle)) : rows,
+    state.sort,
+    reverse,
+  );
+  memo = { rows, filter: state.filter, sort: state.sort, reverse, out };
   return out;
+}
+
+/** "latency" / "latency, reversed": what the status line says after s or S. */
+function sortText(state: AppState): string {
+  return `sorted by ${state.sort ?? "ID"}${state.sortReverse ? ", reversed" : ""}`;
 }
 
 export function selectedIndex(state: AppState): number {
@@ -281,9 +302,13 @@ export function reducer(state: AppState, action: Action): AppState {
     }
     case "sortNext": {
       if (state.mode !== "list") return state;
-      const sort = nextSort(state.sort);
-      const next = { ...state, sort };
-      return say(next, `sorted by ${sort ?? "ID"}`, "info", action.at, { transient: true });
+      const next = { ...state, sort: nextSort(state.sort) };
+      return say(next, sortText(next), "info", action.at, { transient: true });
+    }
+    case "sortReverse": {
+      if (state.mode !== "list") return state;
+      const next = { ...state, sortReverse: !state.sortReverse };
+      return say(next, sortText(next), "info", action.at, { transient: true });
     }
     case "filterStart":
       return state.mode === "list" ? { ...state, mode: "filter" } : state;

@@ -10,6 +10,7 @@ export interface NodeTableProps {
   selectedKey: string | null;
   /** The column the rows are sorted by (its title is marked), null for the default order. */
   sort?: SortKey;
+  sortReverse?: boolean;
   /** Lines for the rows (the title line comes on top). */
   height: number;
   width: number;
@@ -50,6 +51,7 @@ export function NodeTable({
   rows,
   selectedKey,
   sort = null,
+  sortReverse = false,
   height,
   width,
   theme,
@@ -63,7 +65,7 @@ export function NodeTable({
   );
   const offset = scrollOffset(selected, rows.length, height);
   const shown = rows.slice(offset, offset + Math.max(height, 0));
-  const title = fit("", MARKER_WIDTH) + columns.map((c) => columnTitle(c, sort)).join(" ");
+  const title = fit("", MARKER_WIDTH) + columns.map((c) => columnTitle(c, sort, sortReverse)).join(" ");
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end" bold={theme.bold} color={theme.accent}>

@@ -147,6 +147,7 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
             rows={shown}
             selectedKey={state.selectedKey}
             sort={state.sort}
+            sortReverse={state.sortReverse}
             height={split.table}
             width={columns}
             theme={theme}
