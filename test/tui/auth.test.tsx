@@ -141,7 +141,7 @@ test("d then y removes a follower of the secured cluster", async () => {
   for (let i = 0; i < 4 && !new RegExp(`^> .*${esc(target)}`, "m").test(app.frame()); i++)
     await app.type("j");
   await app.type("d");
-  await app.waitFor("the plan", /quorum after removal/);
+  await app.waitFor("the plan", /y removes it/);
   await settle(CONFIRM_GRACE_MS + 50);
   await app.type("y");
   await app.waitFor("the outcome", new RegExp(`Removed meta node \\d at ${esc(target)}`));
@@ -230,7 +230,7 @@ test("in a terminal with the profile: live table, removal plan, and nothing secr
   t.keys("j", "d");
   await waitUntil(
     "the plan",
-    () => /quorum after removal/.test(t.capture()),
+    () => /y removes it/.test(t.capture()),
     undefined,
     () => t.capture(),
   );

@@ -91,7 +91,7 @@ test("in a terminal: live table, dialog, help, filter, q restores the screen", a
   t.keys("j", "d");
   await waitUntil(
     "the dialog",
-    () => /quorum after removal/.test(t.capture()),
+    () => /y removes it/.test(t.capture()),
     undefined,
     () => t.capture(),
   );
