@@ -7,7 +7,7 @@
 import { render } from "ink";
 import type { AdminPool } from "./admin-pool.ts";
 import type { PeerAccess } from "../util/http-client.ts";
-import { App } from "./components/App.tsx";
+import { App, type SessionHooks } from "./components/App.tsx";
 import { EXIT } from "./exit-codes.ts";
 import { createFileLogger } from "./log.ts";
 import type { Resolved } from "./settings.ts";
@@ -28,6 +28,8 @@ export interface InteractiveOptions {
   notice?: string;
   /** Lines about this session for the help overlay (the demo's node PIDs). */
   notes?: string[];
+  /** The demo's live notes, question before quitting and node restarts. */
+  session?: SessionHooks;
 }
 
 export async function runInteractive(opts: InteractiveOptions): Promise<number> {
@@ -64,6 +66,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
       }}
       logger={logger}
       notice={opts.notice}
+      session={opts.session}
     />,
     // Ctrl-C is a key like any other (routed by mode); at most 20 frames a second over slow links.
     { exitOnCtrlC: false, maxFps: 20 },

@@ -32,6 +32,8 @@ export interface KeyHandlers {
   planAdd(httpAddr: string): void;
   /** `y` on an add plan. */
   confirmAdd(): void;
+  /** `R` on a DOWN row of a session that owns its nodes (the demo): start it again. */
+  restart?(row: NodeRow): void;
 }
 
 /**
@@ -119,6 +121,7 @@ const ALL_MODES: Mode[] = [
   "add-input",
   "add-confirm",
   "adding",
+  "quit-confirm",
 ];
 
 export const BINDINGS: Binding[] = [
@@ -135,9 +138,9 @@ export const BINDINGS: Binding[] = [
     id: "quit",
     keys: ["q"],
     modes: VIEWING,
-    help: "quit",
+    help: "quit (the demo asks first: quitting stops its cluster)",
     bar: "quit",
-    run: (c) => c.on.quit(),
+    run: quitOrAsk,
   },
   // Table (and the detail pane, which follows the selection).
   {
@@ -239,6 +242,24 @@ export const BINDINGS: Binding[] = [
     run: (c) => {
       const row = selectedRow(c.state);
       if (row) c.on.copy(row);
+    },
+  },
+  {
+    id: "restart",
+    keys: ["R"],
+    modes: ["list"],
+    help: "restart the selected DOWN node (demo only: the view started it, so it can start it again)",
+    bar: "restart",
+    disabled: (s) => {
+      if (!s.canRestart) return { short: "n/a", why: "only the demo can restart its nodes", hidden: true };
+      const row = selectedRow(s);
+      if (!row || row.up !== false)
+        return { short: "up", why: "R restarts a DOWN node; this one runs", hidden: true };
+      return null;
+    },
+    run: (c) => {
+      const row = selectedRow(c.state);
+      if (row) c.on.restart?.(row);
     },
   },
   {
@@ -500,14 +521,58 @@ export const BINDINGS: Binding[] = [
     run: (c) => c.dispatch({ type: "dialogCancel", ...at(c) }),
   },
 
+  // Ctrl-C means one thing everywhere, as at a shell prompt: close what is open. Only the table
+  // itself quits on it (after asking, in the demo).
   {
-    id: "quit-anywhere",
+    id: "ctrl-c",
     keys: ["ctrl-c"],
-    modes: ALL_MODES,
-    help: "quit, from anywhere (a removal or add under way still finishes on the server)",
+    modes: ALL_MODES.filter((m) => m !== "removing" && m !== "adding"),
+    help: "close the dialog, pane, filter or help; in the table, quit (the demo asks first)",
+    run: (c) => {
+      const mode = c.state.mode;
+      if (mode === "list") quitOrAsk(c);
+      else if (mode === "filter") c.dispatch({ type: "filterClear" });
+      else if (mode === "quit-confirm") c.dispatch({ type: "quitCancel" });
+      else if (mode === "detail" || mode === "events" || mode === "help") c.dispatch({ type: "back" });
+      else c.dispatch({ type: "dialogCancel", ...at(c) });
+    },
+  },
+  {
+    id: "ctrl-c-busy",
+    keys: ["ctrl-c"],
+    modes: ["removing", "adding"],
+    help: "nothing: the change is under way on the server; the view comes back when it is done",
+    disabled: () => ({
+      short: "busy",
+      why: "the change is under way on the server and cannot be cancelled; the view comes back when it is done",
+    }),
+    run: () => undefined,
+  },
+
+  // The demo's question before quitting.
+  {
+    id: "quit-confirm",
+    keys: ["y"],
+    modes: ["quit-confirm"],
+    help: "quit (the demo stops its nodes and deletes their directory)",
+    bar: "quit",
     run: (c) => c.on.quit(),
   },
+  {
+    id: "quit-stay",
+    keys: [ANY],
+    modes: ["quit-confirm"],
+    help: "stay: n, Esc, Ctrl-C or any other key",
+    bar: "any other key stays",
+    run: (c) => c.dispatch({ type: "quitCancel" }),
+  },
 ];
+
+/** q, and Ctrl-C in the table: quit, or ask first when quitting has a cost (the demo's cluster). */
+function quitOrAsk(c: KeyContext): void {
+  if (c.state.quitQuestion) c.dispatch({ type: "quitAsk" });
+  else c.on.quit();
+}
 
 /** How a key is written in the key bar and the help. */
 const KEY_LABEL: Record<string, string> = {
@@ -566,4 +631,6 @@ export const MODE_TITLES: [string, Mode[]][] = [
   ["Removal dialogs", ["confirm", "force-confirm"]],
   ["Add dialog", ["add-input", "add-confirm"]],
   ["This help", ["help"]],
+  ["Quitting the demo", ["quit-confirm"]],
+  ["While a change runs", ["removing", "adding"]],
 ];

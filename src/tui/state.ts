@@ -20,7 +20,8 @@ export type Mode =
   | "removing"
   | "add-input"
   | "add-confirm"
-  | "adding";
+  | "adding"
+  | "quit-confirm";
 
 /** The removal being asked about or carried out. */
 export interface Removal {
@@ -86,6 +87,10 @@ export interface AppState {
   size: { columns: number; rows: number };
   /** Why destructive actions are disabled (e.g. "-read-only"), null when they are allowed. */
   readOnly: string | null;
+  /** Asked before quitting (the demo stops its cluster on the way out); null: quit at once. */
+  quitQuestion: string | null;
+  /** This session can restart its own stopped nodes (the demo's): `R` on a DOWN row. */
+  canRestart: boolean;
 }
 
 export const MAX_EVENTS = 500;
@@ -142,9 +147,17 @@ export type Action =
   | { type: "addFailed"; httpAddr: string; error: string; at: number }
   | { type: "status"; text: string; tone: Tone; at: number; transient?: boolean }
   | { type: "statusExpire"; at: number }
-  | { type: "resize"; columns: number; rows: number };
+  | { type: "resize"; columns: number; rows: number }
+  | { type: "quitAsk" }
+  | { type: "quitCancel" };
 
-export function initialState(opts: { columns: number; rows: number; readOnly: string | null }): AppState {
+export function initialState(opts: {
+  columns: number;
+  rows: number;
+  readOnly: string | null;
+  quitQuestion?: string | null;
+  canRestart?: boolean;
+}): AppState {
   return {
     cluster: null,
     selectedKey: null,
@@ -161,6 +174,8 @@ export function initialState(opts: { columns: number; rows: number; readOnly: st
     eventsBack: 0,
     size: { columns: opts.columns, rows: opts.rows },
     readOnly: opts.readOnly,
+    quitQuestion: opts.quitQuestion ?? null,
+    canRestart: opts.canRestart ?? false,
   };
 }
 
@@ -493,6 +508,12 @@ export function reducer(state: AppState, action: Action): AppState {
     case "statusExpire":
       if (!state.status || state.status.at + STATUS_TTL_MS > action.at) return state;
       return { ...state, status: null };
+    case "quitAsk":
+      return state.mode === "list" || state.mode === "detail" || state.mode === "events"
+        ? { ...toList(state), mode: "quit-confirm" }
+        : state;
+    case "quitCancel":
+      return state.mode === "quit-confirm" ? { ...state, mode: "list" } : state;
     case "resize":
       if (state.size.columns === action.columns && state.size.rows === action.rows) return state;
       return { ...state, size: { columns: action.columns, rows: action.rows } };

@@ -38,6 +38,7 @@ export interface Calls {
   copy: string[];
   planAdd: string[];
   confirmAdd: number;
+  restart: string[];
 }
 
 function Harness({
@@ -68,6 +69,7 @@ function Harness({
       copy: (row) => calls.copy.push(row.httpAddr),
       planAdd: (httpAddr) => calls.planAdd.push(httpAddr),
       confirmAdd: () => calls.confirmAdd++,
+      restart: (row) => calls.restart.push(row.httpAddr),
     } satisfies KeyHandlers,
     true,
   );
@@ -84,6 +86,7 @@ export async function withKeys(init: AppState, theme: Theme = noColorTheme) {
     copy: [],
     planAdd: [],
     confirmAdd: 0,
+    restart: [],
   };
   let current: () => AppState = () => init;
   const ui = render(<Harness init={init} calls={calls} expose={(c) => (current = c)} theme={theme} />);

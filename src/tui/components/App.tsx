@@ -33,6 +33,18 @@ export interface AppProps {
   notice?: string;
   /** Environment for the clipboard decision (TERM, TMUX, STY); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** What a session that owns its cluster (the demo) adds: live notes, a question before
+   *  quitting, restarting its stopped nodes. */
+  session?: SessionHooks;
+}
+
+export interface SessionHooks {
+  /** Lines for the help, as of now (the demo's running nodes and their PIDs). */
+  notes(): string[];
+  /** Asked before q or Ctrl-C quits, when quitting has a cost ("Stop the demo cluster and quit?"). */
+  quitQuestion: string | null;
+  /** Starts a stopped node of this session again; resolves to what to tell the operator. */
+  restart?(httpAddr: string): Promise<{ text: string; ok: boolean }>;
 }
 
 /** Expires the status message STATUS_TTL_MS after it appeared (it stays in the events). */
@@ -74,11 +86,17 @@ export function App(props: AppProps) {
     interactive = true,
     notice,
     env = process.env,
+    session,
   } = props;
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [state, dispatch, current] = useStore(() => {
-    const init = initialState({ ...readSize(stdout), readOnly });
+    const init = initialState({
+      ...readSize(stdout),
+      readOnly,
+      quitQuestion: session?.quitQuestion ?? null,
+      canRestart: session?.restart !== undefined,
+    });
     return notice ? reducer(init, { type: "status", text: notice, tone: "info", at: Date.now() }) : init;
   });
   const onSize = useCallback((size: TerminalSize) => dispatch({ type: "resize", ...size }), [dispatch]);
@@ -161,6 +179,15 @@ export function App(props: AppProps) {
       logger.info({ node: httpAddr }, "add asked; checking the node");
       void loadAddPlan(httpAddr, current().cluster, access, timeoutMs, dispatch);
     },
+    restart: (row) => {
+      if (!session?.restart) return;
+      logger.warn({ node: row.httpAddr }, "restart asked");
+      dispatch({ type: "status", text: `restarting ${row.httpAddr}…`, tone: "info", at: Date.now() });
+      void session.restart(row.httpAddr).then(({ text, ok }) => {
+        dispatch({ type: "status", text, tone: ok ? "ok" : "error", at: Date.now() });
+        poll.refresh();
+      });
+    },
     confirmAdd: () => {
       const typed = current().adding?.typed;
       if (!typed) return;
@@ -173,5 +200,7 @@ export function App(props: AppProps) {
   };
   useKeys(current, dispatch, handlers, interactive);
 
-  return <Screen state={state} theme={theme} context={context} />;
+  // The demo's notes are read at each draw: PIDs change when nodes are killed and restarted.
+  const shown = session ? { ...context, notes: session.notes() } : context;
+  return <Screen state={state} theme={theme} context={shown} />;
 }

@@ -5,6 +5,7 @@ import { wrapText } from "../text.ts";
 import type { Theme } from "../theme.ts";
 import { AddDialog } from "./AddDialog.tsx";
 import { DetailPane } from "./DetailPane.tsx";
+import { DialogFrame } from "./DialogFrame.tsx";
 import { EventsPane } from "./EventsPane.tsx";
 import { ForceRemoveDialog } from "./ForceRemoveDialog.tsx";
 import { Header } from "./Header.tsx";
@@ -119,6 +120,16 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
     );
   else if ((state.mode === "add-input" || state.mode === "add-confirm") && state.adding)
     main = <AddDialog adding={state.adding} {...dialog} />;
+  else if (state.mode === "quit-confirm")
+    main = (
+      <DialogFrame
+        title={state.quitQuestion ?? "Quit?"}
+        tone="warn"
+        lines={[]}
+        footer={[{ text: "y quits. n, Esc, Ctrl-C or any other key stays.", bold: true }]}
+        {...dialog}
+      />
+    );
   else if (state.mode === "adding" && state.adding)
     main = (
       <ProgressDialog
