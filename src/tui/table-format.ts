@@ -181,6 +181,23 @@ export function fitColumns(width: number): Column[] {
   return COLUMNS.filter((c) => chosen.has(c));
 }
 
+/**
+ * What a narrow table leaves out, in words that say how to get it back, longest that fits:
+ * "+3 columns (RAFT ADDRESS, CONTACT, VERSION): widen or press Enter for details".
+ */
+export function hiddenColumnsText(shown: Column[], width: number): string | null {
+  const hidden = COLUMNS.filter((c) => !shown.includes(c));
+  if (hidden.length === 0) return null;
+  const n = `+${hidden.length} column${hidden.length === 1 ? "" : "s"}`;
+  const forms = [
+    `${n} (${hidden.map((c) => c.title).join(", ")}): widen or press Enter for details`,
+    `${n}: widen or press Enter for details`,
+    `${n}: Enter for details`,
+    n,
+  ];
+  return forms.find((f) => f.length <= width) ?? n;
+}
+
 /** A column's title, marked when the rows are sorted by it (↓ ascending, ↑ reversed). */
 export function columnTitle(col: Column, sort: SortKey = null, reverse = false): string {
   const marked = col.id === sort || (sort === null && reverse && col.id === "id");

@@ -1,10 +1,12 @@
 import { Box, Text } from "ink";
+import { Fragment } from "react";
 import type { ApiKind } from "../../client/cluster-api.ts";
-import { leaderText, MEMBERSHIP_UNKNOWN } from "../../wording.ts";
+import { leaderText, MEMBERSHIP_UNKNOWN, toleranceLeft } from "../../wording.ts";
 import { adminTrouble } from "../events.ts";
 import { quorumHealth, type ClusterSnapshot } from "../model.ts";
 import { votersText } from "../report.ts";
 import { clock } from "../text.ts";
+import { fitSegments, type Segment } from "../fit.ts";
 import type { Theme } from "../theme.ts";
 
 export interface HeaderProps {
@@ -25,11 +27,13 @@ function ClusterLine({
   bind,
   api,
   theme,
+  width,
 }: {
   cluster: ClusterSnapshot | null;
   bind: string;
   api: ApiKind;
   theme: Theme;
+  width: number;
 }) {
   if (!cluster)
     return (
@@ -46,49 +50,114 @@ function ClusterLine({
   }
   const health = quorumHealth(cluster.votersUp, cluster.votersTotal);
   const healthTone = health === "ok" ? "ok" : health === "degraded" ? "warn" : "error";
+  const up = `${cluster.votersUp}/${cluster.votersTotal}`;
+  const left = toleranceLeft(cluster.votersUp, cluster.votersTotal);
+  type Style = { color?: string; bold?: boolean };
+  // Facts from most to least important; a narrow terminal shortens, then drops, the last ones
+  // whole (the poll time outlives the term), never cutting one mid-word.
+  const segments: Segment<Style>[] = [
+    {
+      forms: [`leader ${leaderText(cluster.leaderHttp)}`],
+      priority: 0,
+      droppable: false,
+      data: { color: cluster.leaderHttp ? undefined : theme.tone.error, bold: theme.bold },
+    },
+    ...(cluster.membershipKnown
+      ? []
+      : [
+          {
+            forms: [MEMBERSHIP_UNKNOWN, "membership unknown"],
+            priority: 1,
+            droppable: false,
+            data: { color: theme.tone.error, bold: theme.bold },
+          },
+        ]),
+    {
+      forms: [
+        votersText(cluster.votersUp, cluster.votersTotal),
+        health === "lost" ? `${up} up - NO QUORUM` : `${up} up, tolerates ${left}`,
+        health === "lost" ? `${up} NO QUORUM` : `${up} up`,
+      ],
+      priority: 1,
+      droppable: false,
+      data: { color: theme.tone[healthTone], bold: theme.bold && health !== "ok" },
+    },
+    {
+      forms: cluster.raftUnreported
+        ? [
+            `term ${cluster.term ?? "-"} (- = not reported by these nodes)`,
+            `term ${cluster.term ?? "-"} (not reported)`,
+          ]
+        : [`term ${cluster.term ?? "-"}`],
+      priority: 3,
+      droppable: true,
+      data: cluster.raftUnreported ? { color: theme.tone.warn } : {},
+    },
+    { forms: [`polled ${clock(cluster.polledAt)}`, clock(cluster.polledAt)], priority: 2, droppable: false },
+    ...(cluster.adminError
+      ? [
+          {
+            forms: [`admin: ${cluster.adminError}`, "admin: trouble (e)"],
+            priority: 4,
+            droppable: true,
+            data: { color: theme.tone.warn },
+          },
+        ]
+      : []),
+  ];
+  const fitted = fitSegments(segments, width);
   return (
     <Text wrap="truncate-end">
-      leader{" "}
-      <Text color={cluster.leaderHttp ? undefined : theme.tone.error} bold={theme.bold}>
-        {leaderText(cluster.leaderHttp)}
-      </Text>
-      {cluster.membershipKnown ? null : (
-        <Text color={theme.tone.error} bold={theme.bold}>
-          {"  "}
-          {MEMBERSHIP_UNKNOWN}
-        </Text>
-      )}
-      {"  "}
-      <Text color={theme.tone[healthTone]} bold={theme.bold && health !== "ok"}>
-        {votersText(cluster.votersUp, cluster.votersTotal)}
-      </Text>
-      {"  "}term {cluster.term ?? "-"}
-      {cluster.raftUnreported ? (
-        <Text color={theme.tone.warn}> (- = not reported by these nodes)</Text>
-      ) : null}
-      {"  "}polled {clock(cluster.polledAt)}
-      {cluster.adminError ? <Text color={theme.tone.warn}> admin: {cluster.adminError}</Text> : null}
+      {fitted.map((f, i) => (
+        <Fragment key={i}>
+          {i ? "  " : ""}
+          <Text color={f.data?.color} bold={f.data?.bold}>
+            {f.text}
+          </Text>
+        </Fragment>
+      ))}
     </Text>
   );
 }
 
 export function Header({ cluster, bind, api, profileName, readOnly, theme, width }: HeaderProps) {
+  const target = cluster?.adminBind ?? bind;
+  type Style = { color?: string; bold?: boolean };
+  const segments: Segment<Style>[] = [
+    {
+      forms: ["influx-cluster", "i-c"],
+      priority: 2,
+      droppable: false,
+      data: { color: theme.accent, bold: theme.bold },
+    },
+    { forms: [`${api === "meta" ? "meta API" : "admin"} ${target}`, target], priority: 1, droppable: false },
+    ...(profileName
+      ? [{ forms: [`profile ${profileName}`, profileName], priority: 3, droppable: true }]
+      : []),
+    ...(readOnly
+      ? [
+          {
+            forms: ["[READ-ONLY]", "[RO]"],
+            priority: 0,
+            droppable: false,
+            data: { color: theme.tone.warn, bold: theme.bold },
+          },
+        ]
+      : []),
+  ];
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end">
-        <Text color={theme.accent} bold={theme.bold}>
-          influx-cluster
-        </Text>
-        {"  "}
-        {api === "meta" ? "meta API" : "admin"} {cluster?.adminBind ?? bind}
-        {profileName ? `  profile ${profileName}` : ""}
-        {readOnly ? (
-          <Text color={theme.tone.warn} bold={theme.bold}>
-            {"  "}[READ-ONLY]
-          </Text>
-        ) : null}
+        {fitSegments(segments, width).map((f, i) => (
+          <Fragment key={i}>
+            {i ? "  " : ""}
+            <Text color={f.data?.color} bold={f.data?.bold}>
+              {f.text}
+            </Text>
+          </Fragment>
+        ))}
       </Text>
-      <ClusterLine cluster={cluster} bind={bind} api={api} theme={theme} />
+      <ClusterLine cluster={cluster} bind={bind} api={api} theme={theme} width={width} />
     </Box>
   );
 }

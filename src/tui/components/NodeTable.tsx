@@ -1,7 +1,14 @@
 import { Box, Text } from "ink";
 import { memo, useMemo } from "react";
 import type { NodeRow } from "../model.ts";
-import { columnTitle, fitColumns, MARKER_WIDTH, type Column, type SortKey } from "../table-format.ts";
+import {
+  columnTitle,
+  fitColumns,
+  hiddenColumnsText,
+  MARKER_WIDTH,
+  type Column,
+  type SortKey,
+} from "../table-format.ts";
 import { fit } from "../text.ts";
 import type { Theme } from "../theme.ts";
 
@@ -63,8 +70,11 @@ export function NodeTable({
     0,
     rows.findIndex((r) => r.key === selectedKey),
   );
-  const offset = scrollOffset(selected, rows.length, height);
-  const shown = rows.slice(offset, offset + Math.max(height, 0));
+  // A narrow table says what it hides, on its last line (Screen gives it that line).
+  const hint = hiddenColumnsText(columns, width - MARKER_WIDTH);
+  const rowLines = hint && height > 1 ? height - 1 : height;
+  const offset = scrollOffset(selected, rows.length, rowLines);
+  const shown = rows.slice(offset, offset + Math.max(rowLines, 0));
   const title = fit("", MARKER_WIDTH) + columns.map((c) => columnTitle(c, sort, sortReverse)).join(" ");
   return (
     <Box flexDirection="column" width={width}>
@@ -77,6 +87,11 @@ export function NodeTable({
       {shown.map((row) => (
         <Row key={row.key} row={row} selected={row.key === selectedKey} columns={columns} theme={theme} />
       ))}
+      {hint && height > 1 ? (
+        <Text wrap="truncate-end" dimColor={theme.dim}>
+          {fit("", MARKER_WIDTH) + hint}
+        </Text>
+      ) : null}
     </Box>
   );
 }

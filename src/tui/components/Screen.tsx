@@ -2,6 +2,7 @@ import { Box, Text } from "ink";
 import type { ApiKind } from "../../client/cluster-api.ts";
 import { detailRow, visibleRows, type AppState } from "../state.ts";
 import { wrapText } from "../text.ts";
+import { COLUMNS, fitColumns } from "../table-format.ts";
 import type { Theme } from "../theme.ts";
 import { AddDialog } from "./AddDialog.tsx";
 import { DetailPane } from "./DetailPane.tsx";
@@ -140,7 +141,9 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
       />
     );
   else {
-    const split = splitBody(body, shown.length);
+    // One more line when a narrow table says which columns it hides.
+    const hiding = fitColumns(columns).length < COLUMNS.length;
+    const split = splitBody(body, shown.length + (hiding ? 1 : 0));
     // No rows and an admin error is no picture, not an empty cluster: nothing is known about it.
     const empty = state.filter
       ? `no node matches "${state.filter}"`
