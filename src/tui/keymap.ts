@@ -236,7 +236,7 @@ export const BINDINGS: Binding[] = [
     id: "copy",
     keys: ["c"],
     modes: ["list", "detail"],
-    help: "copy the selected node's HTTP address to the clipboard (OSC 52)",
+    help: "copy the selected node's HTTP address: tmux's or screen's paste buffer inside them, else the clipboard (OSC 52)",
     bar: "copy",
     disabled: noRow,
     run: (c) => {

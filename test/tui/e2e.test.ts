@@ -161,9 +161,11 @@ test("in a terminal: Enter/Esc details, s sorts, e opens the events, a asks for 
     .split("\n")
     .filter((l) => /^[> ] (meta|no raft)/.test(l));
   assert.match(rows[0], / LEADER /, "sorted by state: the leader first");
-  // c copies the selected address (OSC 52; tmux is told, and the message says what tmux needs).
+  // c inside tmux copies into tmux's own paste buffer (no set-clipboard needed), and says so.
   t.keys("c");
-  await shows("the copy message", /copied 127\.0\.0\.1:\d+ \(OSC 52; inside tmux/);
+  await shows("the copy message", /copied 127\.0\.0\.1:\d+ to tmux's paste buffer/);
+  const copied = /copied (127\.0\.0\.1:\d+) to tmux's/.exec(t.capture())![1];
+  assert.equal(t.buffer(), copied, "tmux show-buffer holds the address");
   t.keys("e");
   await shows("the events view", /EVENTS \d+-\d+ of \d+/);
   assert.match(t.capture(), /\d\d:\d\d:\d\d copied 127\.0\.0\.1:\d+/, "the message is in the history");

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { ShowResult } from "../../contract/cluster.ts";
 import { PLAIN_HTTP, type PeerAccess } from "../../util/http-client.ts";
 import { carryOutAdd, loadAddPlan, type AddApi } from "../add-node.ts";
-import { planCopy } from "../clipboard.ts";
+import { copyText, realCopyDeps } from "../clipboard.ts";
 import type { KeyHandlers } from "../keymap.ts";
 import { fetchStatus } from "../node-status.ts";
 import { carryOut, loadPlan, type RemovalApi } from "../removal.ts";
@@ -171,9 +171,10 @@ export function App(props: AppProps) {
     },
     openDetail: () => dispatch({ type: "detailOpen" }),
     copy: (row) => {
-      const plan = planCopy(row.httpAddr, env, stdout.isTTY === true);
-      if (plan.sequence) stdout.write(plan.sequence);
-      dispatch({ type: "status", text: plan.message, tone: plan.ok ? "ok" : "warn", at: Date.now() });
+      const deps = realCopyDeps((s) => stdout.write(s));
+      const result = copyText(row.httpAddr, env, stdout.isTTY === true, deps);
+      logger.info({ node: row.httpAddr, ok: result.ok }, result.message);
+      dispatch({ type: "status", text: result.message, tone: result.ok ? "ok" : "warn", at: Date.now() });
     },
     planAdd: (httpAddr) => {
       logger.info({ node: httpAddr }, "add asked; checking the node");
