@@ -501,7 +501,10 @@ export const BINDINGS: Binding[] = [
     modes: ["add-confirm"],
     help: "add the node the dialog names",
     bar: "add",
-    disabled: (s, now) => planConfirmDisabled(s.adding?.plan, s.adding?.planAt, now),
+    disabled: (s, now) =>
+      s.adding?.failed
+        ? { short: "failed", why: "adding failed; nothing to confirm", hidden: true }
+        : planConfirmDisabled(s.adding?.plan, s.adding?.planAt, now),
     run: (c) => c.on.confirmAdd(),
   },
   {

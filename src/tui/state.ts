@@ -50,6 +50,8 @@ export interface Adding {
   /** Set once Enter submitted the address (the plan is being made). */
   checking: boolean;
   startedAt: number | null;
+  /** The admin service's error, shown whole in the dialog (the status line cut it off). */
+  failed?: string | null;
 }
 
 export interface StatusLine {
@@ -448,6 +450,8 @@ export function reducer(state: AppState, action: Action): AppState {
     case "dialogCancel": {
       const dialogs: Mode[] = ["confirm", "force-confirm", "add-input", "add-confirm"];
       if (!dialogs.includes(state.mode)) return state;
+      // Closing a failed add's dialog: the failure was already said.
+      if (state.adding?.failed) return toList(state);
       const what = state.removal
         ? `removal of ${state.removal.target.httpAddr}`
         : state.adding?.typed
@@ -499,8 +503,12 @@ export function reducer(state: AppState, action: Action): AppState {
       return say(next, addedText(action.result), "ok", action.at, { node: metaKey(action.result.addr) });
     }
     case "addFailed": {
-      const next = state.mode === "adding" ? toList(state) : state;
       const text = `adding ${nodeName("meta", 0, action.httpAddr)} failed: ${action.error}`;
+      // The dialog stays, with the whole error in it; any key closes it.
+      const next =
+        state.mode === "adding" && state.adding
+          ? { ...state, mode: "add-confirm" as const, adding: { ...state.adding, failed: action.error } }
+          : state;
       return say(next, text, "error", action.at, { node: metaKey(action.httpAddr) });
     }
     case "status":

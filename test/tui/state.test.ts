@@ -392,6 +392,11 @@ test("an add: typed address, plan, outcome in the status line and the events", (
   assert.equal(done.events.at(-1)?.node, "meta:127.0.0.1:9094");
   const failed = reducer(s, { type: "addFailed", httpAddr: "127.0.0.1:9094", error: "busy", at: T0 + 2 });
   assert.equal(failed.status?.text, "adding meta node 127.0.0.1:9094 failed: busy");
+  assert.equal(failed.mode, "add-confirm", "the dialog stays, with the whole error");
+  assert.equal(failed.adding?.failed, "busy");
+  const closed = reducer(failed, { type: "dialogCancel", at: T0 + 3 });
+  assert.equal(closed.mode, "list");
+  assert.equal(closed.status?.text, failed.status?.text, "closing says nothing more");
   const ro = stateAfter(
     [{ type: "snapshot", snapshot: healthy() }, { type: "addStart" }],
     undefined,

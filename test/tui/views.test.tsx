@@ -432,3 +432,31 @@ test("the force dialog does not tell the TUI user to use -force; a refused force
   const text = prose(view(refused));
   assert.match(text.slice(text.indexOf("FORCE-remove")), /^FORCE-remove meta node \S+ \(id 3\) REFUSED:/);
 });
+
+test("a failed add keeps its dialog with the whole error; a non-blank node is refused, with no y", () => {
+  const long =
+    "adding meta node 127.0.0.1:9094 failed: joining the cluster through 127.0.0.1:9091 failed: the leader refused the configuration change because another change is in flight; retry when it is done";
+  const failed = stateAfter(
+    [
+      ...addActions(),
+      { type: "addStarted", at: T0 + 1 },
+      { type: "addFailed", httpAddr: "127.0.0.1:9094", error: long, at: T0 + 2 },
+    ],
+    size,
+  );
+  const frame = prose(view(failed));
+  assert.ok(frame.includes(`FAILED: ${long}`), frame);
+  assert.match(frame, /Any key closes/);
+  assert.doesNotMatch(frame, /\by add\b/, "no y on a failure");
+  const notBlank = stateAfter(
+    addActions({
+      state: "follower",
+      refusal:
+        "meta node 127.0.0.1:9094 is not blank (its Raft state is follower): only a blank meta node can be added; wipe its meta dir first",
+    }),
+    size,
+  );
+  const refused = prose(view(notBlank));
+  assert.match(refused, /Add meta node 127\.0\.0\.1:9094\? REFUSED: .* is not blank/);
+  assert.doesNotMatch(refused, /\by add\b|y asks/, "y is not offered");
+});
