@@ -34,6 +34,8 @@ export interface KeyHandlers {
   confirmAdd(): void;
   /** `R` on a DOWN row of a session that owns its nodes (the demo): start it again. */
   restart?(row: NodeRow): void;
+  /** Enter in the command palette: run the typed line (palette.ts). */
+  runCommand?(line: string): void;
 }
 
 /**
@@ -73,6 +75,10 @@ export interface Binding {
   barKeys?: string;
   disabled?: (state: AppState, now: number) => Disabled | null;
   run: (ctx: KeyContext) => void;
+  /** Its name in the command palette (`:remove`); the palette completes from these names. */
+  command?: string;
+  /** What the palette command takes after its name (`:remove ADDR|ID`). */
+  commandArg?: string;
 }
 
 const at = (ctx: KeyContext) => ({ at: ctx.now });
@@ -122,12 +128,14 @@ const ALL_MODES: Mode[] = [
   "add-confirm",
   "adding",
   "quit-confirm",
+  "palette",
 ];
 
 export const BINDINGS: Binding[] = [
   // First, so the key bar keeps them when a narrow terminal cuts it.
   {
     id: "help",
+    command: "help",
     keys: ["?"],
     modes: ["list"],
     help: "this help",
@@ -136,6 +144,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "quit",
+    command: "quit",
     keys: ["q"],
     modes: VIEWING,
     help: "quit (the demo asks first: quitting stops its cluster)",
@@ -189,6 +198,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "detail",
+    command: "details",
     keys: ["enter"],
     modes: ["list"],
     help: "details of the selected node: Raft state, voters it sees, last contact, last warning in full",
@@ -198,6 +208,8 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "remove",
+    command: "remove",
+    commandArg: "ADDR|ID",
     keys: ["d"],
     modes: ["list", "detail"],
     help: "remove the selected meta node (shows the admin service's plan, then asks)",
@@ -210,6 +222,8 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "add",
+    command: "add",
+    commandArg: "ADDR",
     keys: ["a"],
     modes: ["list"],
     help: "add a blank meta node: type its HTTP address (shows the plan, then asks)",
@@ -219,6 +233,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "sort",
+    command: "sort",
     keys: ["s"],
     modes: ["list"],
     help: "sort by the next column: address, state, latency, term, version, ID",
@@ -227,6 +242,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "sort-reverse",
+    command: "reverse",
     keys: ["S"],
     modes: ["list"],
     help: "reverse the sort (ties stay in ID order; latency sorts in buckets, so polls do not reshuffle)",
@@ -234,6 +250,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "copy",
+    command: "copy",
     keys: ["c"],
     modes: ["list", "detail"],
     help: "copy the selected node's HTTP address: tmux's or screen's paste buffer inside them, else the clipboard (OSC 52)",
@@ -246,6 +263,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "restart",
+    command: "restart",
     keys: ["R"],
     modes: ["list"],
     help: "restart the selected DOWN node (demo only: the view started it, so it can start it again)",
@@ -264,6 +282,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "events",
+    command: "events",
     keys: ["e"],
     modes: ["list"],
     help: "the events history, full screen and scrollable",
@@ -272,6 +291,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "refresh",
+    command: "refresh",
     keys: ["r"],
     modes: VIEWING,
     help: "poll every node now",
@@ -280,6 +300,8 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "filter",
+    command: "filter",
+    commandArg: "TEXT",
     keys: ["/"],
     modes: ["list"],
     help: "filter rows by address, role, ID or state (Enter keeps it, Esc clears it)",
@@ -535,6 +557,7 @@ export const BINDINGS: Binding[] = [
       const mode = c.state.mode;
       if (mode === "list") quitOrAsk(c);
       else if (mode === "filter") c.dispatch({ type: "filterClear" });
+      else if (mode === "palette") c.dispatch({ type: "paletteClose" });
       else if (mode === "quit-confirm") c.dispatch({ type: "quitCancel" });
       else if (mode === "detail" || mode === "events" || mode === "help") c.dispatch({ type: "back" });
       else c.dispatch({ type: "dialogCancel", ...at(c) });
@@ -550,6 +573,59 @@ export const BINDINGS: Binding[] = [
       why: "the change is under way on the server and cannot be cancelled; the view comes back when it is done",
     }),
     run: () => undefined,
+  },
+
+  // The command palette (k9s-style `:`): its commands are the bindings' `command` names.
+  {
+    id: "palette",
+    keys: [":"],
+    modes: ["list"],
+    help: "command palette: :remove ADDR, :add ADDR, :profile NAME, :filter TEXT, … (Tab completes)",
+    bar: "command",
+    run: (c) => c.dispatch({ type: "paletteOpen" }),
+  },
+  {
+    id: "palette-type",
+    keys: [TEXT],
+    modes: ["palette"],
+    help: "type a command (every letter is text here)",
+    bar: "type a command",
+    run: (c) => c.dispatch({ type: "paletteType", text: c.text }),
+  },
+  {
+    id: "palette-erase",
+    keys: ["backspace"],
+    modes: ["palette"],
+    help: "erase a character",
+    run: (c) => c.dispatch({ type: "paletteErase" }),
+  },
+  {
+    id: "palette-complete",
+    keys: ["tab"],
+    modes: ["palette"],
+    help: "complete the command name, or the node address after :remove and :restart",
+    bar: "complete",
+    run: (c) => c.dispatch({ type: "paletteSet", text: completeLine(c.state.palette ?? "", c.state) }),
+  },
+  {
+    id: "palette-run",
+    keys: ["enter"],
+    modes: ["palette"],
+    help: "run the command",
+    bar: "run",
+    run: (c) => {
+      const line = c.state.palette ?? "";
+      c.dispatch({ type: "paletteClose" });
+      if (line.trim()) c.on.runCommand?.(line.trim());
+    },
+  },
+  {
+    id: "palette-close",
+    keys: ["esc"],
+    modes: ["palette"],
+    help: "close the palette",
+    bar: "close",
+    run: (c) => c.dispatch({ type: "paletteClose" }),
   },
 
   // The demo's question before quitting.
@@ -589,6 +665,7 @@ const KEY_LABEL: Record<string, string> = {
   esc: "Esc",
   backspace: "Backspace",
   "ctrl-c": "Ctrl-C",
+  tab: "Tab",
   [TEXT]: "text",
   [ANY]: "any key",
 };
@@ -634,6 +711,53 @@ export const MODE_TITLES: [string, Mode[]][] = [
   ["Removal dialogs", ["confirm", "force-confirm"]],
   ["Add dialog", ["add-input", "add-confirm"]],
   ["This help", ["help"]],
+  ["Command palette", ["palette"]],
   ["Quitting the demo", ["quit-confirm"]],
   ["While a change runs", ["removing", "adding"]],
 ];
+
+/** Palette commands that no key has (a profile is named, not selected). */
+export const PALETTE_ONLY: { command: string; commandArg: string; help: string }[] = [
+  { command: "profile", commandArg: "NAME", help: "switch the view to the cluster profile NAME (settings)" },
+];
+
+/** Every palette command, in table order: the key bindings' names, then the palette-only ones. */
+export function paletteCommands(): { command: string; commandArg?: string; help: string }[] {
+  return [
+    ...BINDINGS.filter((b) => b.command).map((b) => ({
+      command: b.command!,
+      commandArg: b.commandArg,
+      help: b.help,
+    })),
+    ...PALETTE_ONLY,
+  ];
+}
+
+/** Longest common prefix of `words`. */
+function commonPrefix(words: string[]): string {
+  if (words.length === 0) return "";
+  let prefix = words[0];
+  for (const w of words) while (!w.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
+/**
+ * Tab in the palette: completes the command name from the table, then (for commands that name a
+ * node) the node's address from the rows. Unchanged when nothing or several things match.
+ */
+export function completeLine(line: string, state: AppState): string {
+  const space = line.indexOf(" ");
+  if (space === -1) {
+    const names = paletteCommands()
+      .map((c) => c.command)
+      .filter((n) => n.startsWith(line));
+    if (names.length === 1) return names[0] + " ";
+    return commonPrefix(names) || line;
+  }
+  const name = line.slice(0, space);
+  const arg = line.slice(space + 1);
+  if (name !== "remove" && name !== "restart") return line;
+  const addrs = (state.cluster?.rows ?? []).map((r) => r.httpAddr).filter((a) => a.startsWith(arg));
+  const done = addrs.length === 1 ? addrs[0] : commonPrefix(addrs);
+  return done ? `${name} ${done}` : line;
+}

@@ -21,7 +21,8 @@ export type Mode =
   | "add-input"
   | "add-confirm"
   | "adding"
-  | "quit-confirm";
+  | "quit-confirm"
+  | "palette";
 
 /** The removal being asked about or carried out. */
 export interface Removal {
@@ -93,6 +94,8 @@ export interface AppState {
   quitQuestion: string | null;
   /** This session can restart its own stopped nodes (the demo's): `R` on a DOWN row. */
   canRestart: boolean;
+  /** The command palette's line while it is open, null when closed. */
+  palette: string | null;
 }
 
 export const MAX_EVENTS = 500;
@@ -150,6 +153,12 @@ export type Action =
   | { type: "status"; text: string; tone: Tone; at: number; transient?: boolean }
   | { type: "statusExpire"; at: number }
   | { type: "resize"; columns: number; rows: number }
+  | { type: "select"; key: string }
+  | { type: "paletteOpen" }
+  | { type: "paletteType"; text: string }
+  | { type: "paletteErase" }
+  | { type: "paletteSet"; text: string }
+  | { type: "paletteClose" }
   | { type: "quitAsk" }
   | { type: "quitCancel" };
 
@@ -178,6 +187,7 @@ export function initialState(opts: {
     readOnly: opts.readOnly,
     quitQuestion: opts.quitQuestion ?? null,
     canRestart: opts.canRestart ?? false,
+    palette: null,
   };
 }
 
@@ -516,6 +526,20 @@ export function reducer(state: AppState, action: Action): AppState {
     case "statusExpire":
       if (!state.status || state.status.at + STATUS_TTL_MS > action.at) return state;
       return { ...state, status: null };
+    case "select":
+      return visibleRows(state).some((r) => r.key === action.key)
+        ? { ...state, selectedKey: action.key }
+        : state;
+    case "paletteOpen":
+      return state.mode === "list" ? { ...state, mode: "palette", palette: "" } : state;
+    case "paletteType":
+      return state.mode === "palette" ? { ...state, palette: (state.palette ?? "") + action.text } : state;
+    case "paletteErase":
+      return state.mode === "palette" ? { ...state, palette: (state.palette ?? "").slice(0, -1) } : state;
+    case "paletteSet":
+      return state.mode === "palette" ? { ...state, palette: action.text } : state;
+    case "paletteClose":
+      return state.mode === "palette" ? { ...state, mode: "list", palette: null } : state;
     case "quitAsk":
       return state.mode === "list" || state.mode === "detail" || state.mode === "events"
         ? { ...toList(state), mode: "quit-confirm" }

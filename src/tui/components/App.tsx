@@ -12,6 +12,7 @@ import { CONFIRM_GRACE_MS, initialState, reducer, STATUS_TTL_MS, type AppState }
 import type { Theme } from "../theme.ts";
 import { useClusterPoll } from "../use-cluster-poll.ts";
 import { useKeys } from "../use-keys.ts";
+import { runCommand } from "../palette.ts";
 import { useStore } from "../use-store.ts";
 import { readSize, useTerminalSize, type TerminalSize } from "../use-terminal-size.ts";
 import { Screen, type ScreenContext } from "./Screen.tsx";
@@ -36,6 +37,8 @@ export interface AppProps {
   /** What a session that owns its cluster (the demo) adds: live notes, a question before
    *  quitting, restarting its stopped nodes. */
   session?: SessionHooks;
+  /** `:profile NAME`: reconnect with that profile (interactive.tsx); absent in the demo. */
+  switchProfile?: (name: string) => void;
 }
 
 export interface SessionHooks {
@@ -87,6 +90,7 @@ export function App(props: AppProps) {
     notice,
     env = process.env,
     session,
+    switchProfile,
   } = props;
   const { exit } = useApp();
   const { stdout } = useStdout();
@@ -199,6 +203,8 @@ export function App(props: AppProps) {
       });
     },
   };
+  handlers.runCommand = (line) =>
+    runCommand(line, { state: current(), dispatch, on: handlers, text: "", now: Date.now(), switchProfile });
   useKeys(current, dispatch, handlers, interactive);
 
   // The demo's notes are read at each draw: PIDs change when nodes are killed and restarted.
