@@ -244,3 +244,29 @@ test("SIGTERM and SIGHUP leave the alternate screen and exit 143 and 129", async
     assert.ok(!t.alternateOn(), `${signal}: the alternate screen was left`);
   }
 });
+
+test("a dead admin service: the view opens anyway and says it has no picture, never 'no nodes'", async () => {
+  const env = Object.entries(ENV)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const t = new Tmux(
+    "dead-admin",
+    `env ${env} ${process.execPath} ${BIN} -bind 127.0.0.1:1 -interval 300ms; echo EXIT=$?; sleep 60`,
+  );
+  sessions.push(t);
+  await waitUntil(
+    "the view",
+    () => /no picture of the cluster yet/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  assert.match(t.capture(), /admin service 127\.0\.0\.1:1 unreachable: connection refused/);
+  assert.doesNotMatch(t.capture(), /no nodes in the cluster/);
+  t.keys("q");
+  await waitUntil(
+    "exit",
+    () => /EXIT=0/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+});

@@ -175,3 +175,22 @@ test("one node killed: exit 1, degraded, the node named; two killed: exit 2", as
   assert.match(last.model.health, /^no-(quorum|leader)$/);
   assert.equal(last.model.votersUp, 1);
 });
+
+test("-save-profile NAME writes the connection as a profile; -profile NAME then reaches the same cluster", () => {
+  const live = cluster.nodes[0].adminAddr;
+  const saved = run("-bind", live, "-interval", "500ms", "-read-only", "-save-profile", "scripted", "-json");
+  // The earlier test killed two nodes: the verdict is a health code, not a usage error.
+  assert.ok([0, 1, 2].includes(saved.status!), saved.stderr);
+  assert.match(
+    saved.stderr,
+    /saved profile "scripted" in .*config\.json \(use: influx-cluster -profile scripted\)/,
+  );
+  const shown = JSON.parse(run("tui", "config", "show").stdout) as { profiles: Record<string, unknown> };
+  assert.deepEqual(shown.profiles.scripted, { bind: live, readOnly: true, interval: "500ms" });
+  const again = run("-profile", "scripted", "-json");
+  assert.equal(again.status, saved.status, again.stderr);
+  assert.equal((JSON.parse(again.stdout) as Model).admin.bind, live);
+  const bad = run("-bind", live, "-save-profile", "no/slash", "-json");
+  assert.equal(bad.status, EXIT.usage);
+  assert.equal((JSON.parse(bad.stdout) as Model).health, "unknown");
+});
