@@ -262,6 +262,16 @@ export const BINDINGS: Binding[] = [
     },
   },
   {
+    id: "mark",
+    command: "mark",
+    keys: ["m"],
+    modes: ["list"],
+    help: "maintenance what-if: mark (or unmark) the selected node as going down; the header and removal plans show the quorum and fault tolerance that would remain; nothing is touched",
+    bar: "what-if",
+    disabled: noRow,
+    run: (c) => c.dispatch({ type: "markToggle", ...at(c) }),
+  },
+  {
     id: "restart",
     command: "restart",
     keys: ["R"],

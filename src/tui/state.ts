@@ -96,6 +96,9 @@ export interface AppState {
   canRestart: boolean;
   /** The command palette's line while it is open, null when closed. */
   palette: string | null;
+  /** Maintenance what-if (`m`): keys of the nodes marked "going down". Nothing is touched; the
+   *  header and the removal plan show what would remain. */
+  marked: string[];
 }
 
 export const MAX_EVENTS = 500;
@@ -154,6 +157,7 @@ export type Action =
   | { type: "statusExpire"; at: number }
   | { type: "resize"; columns: number; rows: number }
   | { type: "select"; key: string }
+  | { type: "markToggle"; at: number }
   | { type: "paletteOpen" }
   | { type: "paletteType"; text: string }
   | { type: "paletteErase" }
@@ -188,6 +192,7 @@ export function initialState(opts: {
     quitQuestion: opts.quitQuestion ?? null,
     canRestart: opts.canRestart ?? false,
     palette: null,
+    marked: [],
   };
 }
 
@@ -526,6 +531,14 @@ export function reducer(state: AppState, action: Action): AppState {
     case "statusExpire":
       if (!state.status || state.status.at + STATUS_TTL_MS > action.at) return state;
       return { ...state, status: null };
+    case "markToggle": {
+      const row = selectedRow(state);
+      if (state.mode !== "list" || !row) return state;
+      const on = !state.marked.includes(row.key);
+      const marked = on ? [...state.marked, row.key] : state.marked.filter((k) => k !== row.key);
+      const text = `${row.httpAddr} ${on ? "marked going down (what-if; nothing is touched)" : "unmarked"}`;
+      return say({ ...state, marked }, text, "info", action.at, { transient: true });
+    }
     case "select":
       return visibleRows(state).some((r) => r.key === action.key)
         ? { ...state, selectedKey: action.key }
@@ -573,4 +586,17 @@ export function removalBlocked(state: AppState, row: NodeRow | null): string | n
   if (row.role !== "meta")
     return `${row.httpAddr} is a data node; d removes meta nodes only (use influxd-ctl remove-data)`;
   return null;
+}
+
+/**
+ * The what-if: voters that would still be up with the marked nodes down. Only voters that are up
+ * now count (a DOWN node marked changes nothing); marks on nodes that left are ignored.
+ */
+export function whatIf(state: AppState): { marked: number; votersUp: number; votersTotal: number } | null {
+  const cluster = state.cluster;
+  if (!cluster || state.marked.length === 0) return null;
+  const marked = cluster.rows.filter((r) => state.marked.includes(r.key));
+  if (marked.length === 0) return null;
+  const lost = marked.filter((r) => r.suffrage === "voter" && r.up === true).length;
+  return { marked: marked.length, votersUp: cluster.votersUp - lost, votersTotal: cluster.votersTotal };
 }

@@ -8,7 +8,14 @@ import { cliFree } from "../removal.ts";
  * Force removal, Shopify DangerousConfirmationPrompt style: the consequence in plain words and the
  * node's HTTP address typed exactly, then Enter. Nothing else confirms it.
  */
-export function ForceRemoveDialog({ removal, connectedTo, width, height, theme }: RemovalDialogProps) {
+export function ForceRemoveDialog({
+  removal,
+  connectedTo,
+  markedUp,
+  width,
+  height,
+  theme,
+}: RemovalDialogProps) {
   const { target, plan } = removal;
   const reason: DialogLine = {
     text: warningText(`force is needed: ${cliFree(removal.forceReason ?? "the node does not answer")}`),
@@ -17,8 +24,8 @@ export function ForceRemoveDialog({ removal, connectedTo, width, height, theme }
   };
   // A refusal leads (planLines puts it first); why force was needed follows it.
   const lines: DialogLine[] = plan?.refusal
-    ? [...planLines(removal, connectedTo), reason]
-    : [reason, ...planLines(removal, connectedTo)];
+    ? [...planLines(removal, connectedTo, markedUp), reason]
+    : [reason, ...planLines(removal, connectedTo, markedUp)];
   const refused = !!plan?.refusal;
   if (plan && !refused) {
     lines.push({

@@ -11,6 +11,8 @@ import type { Theme } from "../theme.ts";
 
 export interface HeaderProps {
   cluster: ClusterSnapshot | null;
+  /** The maintenance what-if (`m`): what would remain with the marked nodes down. */
+  whatIf?: { marked: number; votersUp: number; votersTotal: number } | null;
   bind: string;
   api: ApiKind;
   profileName: string | null;
@@ -24,12 +26,14 @@ const API_NAME: Record<ApiKind, string> = { admin: "admin service", meta: "meta 
 
 function ClusterLine({
   cluster,
+  whatIf,
   bind,
   api,
   theme,
   width,
 }: {
   cluster: ClusterSnapshot | null;
+  whatIf: HeaderProps["whatIf"];
   bind: string;
   api: ApiKind;
   theme: Theme;
@@ -82,6 +86,7 @@ function ClusterLine({
       droppable: false,
       data: { color: theme.tone[healthTone], bold: theme.bold && health !== "ok" },
     },
+    ...(whatIf ? [whatIfSegment(whatIf, theme)] : []),
     {
       forms: cluster.raftUnreported
         ? [
@@ -120,7 +125,7 @@ function ClusterLine({
   );
 }
 
-export function Header({ cluster, bind, api, profileName, readOnly, theme, width }: HeaderProps) {
+export function Header({ cluster, whatIf, bind, api, profileName, readOnly, theme, width }: HeaderProps) {
   const target = cluster?.adminBind ?? bind;
   type Style = { color?: string; bold?: boolean };
   const segments: Segment<Style>[] = [
@@ -157,7 +162,32 @@ export function Header({ cluster, bind, api, profileName, readOnly, theme, width
           </Fragment>
         ))}
       </Text>
-      <ClusterLine cluster={cluster} bind={bind} api={api} theme={theme} width={width} />
+      <ClusterLine
+        cluster={cluster}
+        whatIf={whatIf ?? null}
+        bind={bind}
+        api={api}
+        theme={theme}
+        width={width}
+      />
     </Box>
   );
+}
+
+/** "what-if 1 down: 2/3 voters up - quorum at risk: tolerates 0 more failures". */
+function whatIfSegment(
+  w: NonNullable<HeaderProps["whatIf"]>,
+  theme: Theme,
+): Segment<{ color?: string; bold?: boolean }> {
+  const health = quorumHealth(w.votersUp, w.votersTotal);
+  const tone = health === "ok" ? "ok" : health === "degraded" ? "warn" : "error";
+  return {
+    forms: [
+      `what-if ${w.marked} down: ${votersText(w.votersUp, w.votersTotal)}`,
+      `what-if: ${w.votersUp}/${w.votersTotal} up${health === "lost" ? " NO QUORUM" : `, tolerates ${toleranceLeft(w.votersUp, w.votersTotal)}`}`,
+    ],
+    priority: 1,
+    droppable: false,
+    data: { color: theme.tone[tone], bold: theme.bold },
+  };
 }

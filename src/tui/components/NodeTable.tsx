@@ -18,6 +18,8 @@ export interface NodeTableProps {
   /** The column the rows are sorted by (its title is marked), null for the default order. */
   sort?: SortKey;
   sortReverse?: boolean;
+  /** Keys marked going down in the what-if: their ROLE reads "↓ meta". */
+  marked?: string[];
   /** Lines for the rows (the title line comes on top). */
   height: number;
   width: number;
@@ -28,11 +30,13 @@ export interface NodeTableProps {
 const Row = memo(function Row({
   row,
   selected,
+  mark,
   columns,
   theme,
 }: {
   row: NodeRow;
   selected: boolean;
+  mark: boolean;
   columns: Column[];
   theme: Theme;
 }) {
@@ -41,7 +45,7 @@ const Row = memo(function Row({
       {fit(selected ? ">" : "", MARKER_WIDTH)}
       {columns.map((c, i) => (
         <Text key={c.id} color={c.tone ? theme.tone[c.tone(row)] : undefined}>
-          {(i ? " " : "") + fit(c.cell(row), c.width, c.align)}
+          {(i ? " " : "") + fit(mark && c.id === "role" ? `↓ ${c.cell(row)}` : c.cell(row), c.width, c.align)}
         </Text>
       ))}
     </Text>
@@ -59,6 +63,7 @@ export function NodeTable({
   selectedKey,
   sort = null,
   sortReverse = false,
+  marked = [],
   height,
   width,
   theme,
@@ -85,7 +90,14 @@ export function NodeTable({
         <Text wrap="truncate-end">{fit("", MARKER_WIDTH) + emptyText}</Text>
       ) : null}
       {shown.map((row) => (
-        <Row key={row.key} row={row} selected={row.key === selectedKey} columns={columns} theme={theme} />
+        <Row
+          key={row.key}
+          row={row}
+          selected={row.key === selectedKey}
+          mark={marked.includes(row.key)}
+          columns={columns}
+          theme={theme}
+        />
       ))}
       {hint && height > 1 ? (
         <Text wrap="truncate-end" dimColor={theme.dim}>

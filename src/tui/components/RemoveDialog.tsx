@@ -1,5 +1,7 @@
 import { faultToleranceText, lowersTolerance, warningText } from "../../wording.ts";
 import { cliFree } from "../removal.ts";
+import { quorumHealth } from "../model.ts";
+import { votersText } from "../report.ts";
 import type { Removal } from "../state.ts";
 import type { Theme } from "../theme.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
@@ -9,7 +11,7 @@ import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
  * service or, talking to a meta API directly, by this client (the plan's warnings say how the
  * leader is handled, which differs between the two).
  */
-export function planLines(removal: Removal, connectedTo: string | null): DialogLine[] {
+export function planLines(removal: Removal, connectedTo: string | null, markedUp = 0): DialogLine[] {
   const plan = removal.plan;
   if (!plan) return [{ text: "Checking what this removal would do…" }];
   const leader: DialogLine = plan.node.isLeader
@@ -31,6 +33,15 @@ export function planLines(removal: Removal, connectedTo: string | null): DialogL
       ...(lowered && { tone: "warn" as const, bold: true }),
     },
   ];
+  if (markedUp > 0) {
+    // The what-if (`m`): the plan with the marked nodes down too.
+    const up = Math.max(0, plan.reachableVotersAfter - markedUp);
+    lines.push({
+      text: `What-if, with the ${markedUp} marked node${markedUp === 1 ? "" : "s"} down too: ${votersText(up, plan.votersAfter)}.`,
+      tone: quorumHealth(up, plan.votersAfter) === "ok" ? undefined : "warn",
+      bold: true,
+    });
+  }
   for (const w of plan.warnings) lines.push({ text: warningText(cliFree(w)), tone: "warn" });
   if (connectedTo === removal.target.httpAddr) {
     lines.push({
@@ -48,14 +59,16 @@ export interface RemovalDialogProps {
   removal: Removal;
   /** The meta node beside the admin service the view talks to (the node itself for a meta API). */
   connectedTo: string | null;
+  /** Voters marked going down in the what-if (other than this node) that are up now. */
+  markedUp?: number;
   width: number;
   height: number;
   theme: Theme;
 }
 
-export function RemoveDialog({ removal, connectedTo, width, height, theme }: RemovalDialogProps) {
+export function RemoveDialog({ removal, connectedTo, markedUp, width, height, theme }: RemovalDialogProps) {
   const { target, plan } = removal;
-  const lines = planLines(removal, connectedTo);
+  const lines = planLines(removal, connectedTo, markedUp);
   if (plan && !plan.refusal) {
     lines.push({
       text: "Its meta data is wiped; it keeps running as a blank node that can be added again (a, then its address).",

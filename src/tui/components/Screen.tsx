@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import type { ApiKind } from "../../client/cluster-api.ts";
-import { detailRow, visibleRows, type AppState } from "../state.ts";
+import { detailRow, visibleRows, whatIf, type AppState } from "../state.ts";
 import { wrapText } from "../text.ts";
 import { COLUMNS, fitColumns } from "../table-format.ts";
 import type { Theme } from "../theme.ts";
@@ -103,9 +103,23 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
       />
     );
   else if (state.mode === "confirm" && state.removal)
-    main = <RemoveDialog removal={state.removal} connectedTo={connectedTo} {...dialog} />;
+    main = (
+      <RemoveDialog
+        removal={state.removal}
+        connectedTo={connectedTo}
+        markedUp={markedUpVoters(state)}
+        {...dialog}
+      />
+    );
   else if (state.mode === "force-confirm" && state.removal)
-    main = <ForceRemoveDialog removal={state.removal} connectedTo={connectedTo} {...dialog} />;
+    main = (
+      <ForceRemoveDialog
+        removal={state.removal}
+        connectedTo={connectedTo}
+        markedUp={markedUpVoters(state)}
+        {...dialog}
+      />
+    );
   else if (state.mode === "removing" && state.removal)
     main = (
       <ProgressDialog
@@ -160,6 +174,7 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
           <NodeTable
             rows={shown}
             selectedKey={state.selectedKey}
+            marked={state.marked}
             sort={state.sort}
             sortReverse={state.sortReverse}
             height={split.table}
@@ -176,6 +191,7 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
     <Box flexDirection="column" width={columns} height={height}>
       <Header
         cluster={state.cluster}
+        whatIf={whatIf(state)}
         bind={context.bind}
         api={context.api ?? "admin"}
         profileName={context.profileName}
@@ -190,4 +206,12 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
       <KeyBar state={state} theme={theme} />
     </Box>
   );
+}
+
+/** Voters marked going down (what-if) that are up now, other than the node being removed. */
+function markedUpVoters(state: AppState): number {
+  const target = state.removal?.target.httpAddr;
+  return (state.cluster?.rows ?? []).filter(
+    (r) => state.marked.includes(r.key) && r.suffrage === "voter" && r.up === true && r.httpAddr !== target,
+  ).length;
 }
