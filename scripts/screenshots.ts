@@ -90,6 +90,13 @@ try {
   ];
   await toPng("healthy", run(healthyActions), context);
 
+  // The command palette, its commands (from the key table) listed as the operator types.
+  await toPng(
+    "palette",
+    run([...healthyActions, { type: "paletteOpen" }, { type: "paletteType", text: "re" }]),
+    context,
+  );
+
   const target = healthy.rows.find((r) => r.httpAddr === cluster.nodes[followerIdx[0]].httpAddr)!;
   const plan = await admin.planRemoveMeta(target.httpAddr, false);
   await toPng(

@@ -5,6 +5,7 @@
  */
 
 import { basename } from "node:path";
+import { closest } from "./util/suggest.ts";
 import { VERSION } from "./version.ts";
 
 type Command = (argv: string[]) => Promise<number>;
@@ -60,8 +61,12 @@ export async function run(argv0: string, args: string[]): Promise<number> {
       name = alias(first);
       rest = args.slice(1);
       if (!known(name)) {
-        process.stderr.write(`influx-cluster: unknown command "${first}"\n\n${HELP}\n`);
-        return 2;
+        // One line and a suggestion; 64 as every usage error of influx-cluster (its 0-3 are health).
+        const near = closest(first, [...Object.keys(COMMANDS), "version", "help"]);
+        process.stderr.write(
+          `influx-cluster: unknown command "${first}"${near ? `; did you mean "${near}"?` : ""} (see 'influx-cluster help')\n`,
+        );
+        return 64;
       }
     } else {
       name = "tui";

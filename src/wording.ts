@@ -69,3 +69,37 @@ export function oneLine(lines: string[]): string {
 export function addedText(node: NodeResult): string {
   return `Added ${nodeName("meta", node.id, node.addr)}`;
 }
+
+/**
+ * Failures a Raft group of `voters` survives with all of them up: voters minus a majority. Pure
+ * arithmetic, kept beside its words so the header, the plans, `show` and -json agree; a single
+ * voter tolerates 0 failures, which is a fact, not a risk.
+ */
+export function faultTolerance(voters: number): number {
+  return voters > 0 ? voters - (Math.floor(voters / 2) + 1) : 0;
+}
+
+/** Failures still survivable with `up` of `voters` voters up (0 when quorum is already lost). */
+export function toleranceLeft(up: number, voters: number): number {
+  return Math.max(0, up - (Math.floor(voters / 2) + 1));
+}
+
+/** "tolerates 1 failure", "tolerates 0 failures". */
+export function toleratesText(failures: number): string {
+  return `tolerates ${failures} failure${failures === 1 ? "" : "s"}`;
+}
+
+/** "3 voters, tolerates 1 failure". */
+export function faultToleranceText(voters: number): string {
+  return `${voters} voter${voters === 1 ? "" : "s"}, ${toleratesText(faultTolerance(voters))}`;
+}
+
+/** The fault tolerance as the JSON contract carries it (show, -json, removal plans). */
+export function faultToleranceOf(voters: number): { voters: number; tolerates: number; text: string } {
+  return { voters, tolerates: faultTolerance(voters), text: faultToleranceText(voters) };
+}
+
+/** Whether going from `before` to `after` voters survives fewer failures (a removal is then marked). */
+export function lowersTolerance(before: number, after: number): boolean {
+  return faultTolerance(after) < faultTolerance(before);
+}

@@ -35,6 +35,15 @@ export interface DataNodeView {
   reachable: boolean;
 }
 
+/** How many voter failures the cluster survives, in numbers and in words ("3 voters, tolerates
+ *  1 failure"). Optional everywhere it appears: added by the CLI and the view to the shapes the
+ *  admin service returns. */
+export interface FaultTolerance {
+  voters: number;
+  tolerates: number;
+  text: string;
+}
+
 export interface ShowResult {
   /** The meta node this admin service runs beside. */
   self: { httpAddr: string; raftAddr: string };
@@ -46,6 +55,8 @@ export interface ShowResult {
   raftConfig: { index: number; servers: { raftAddr: string; suffrage: "voter" | "nonvoter" }[] };
   meta: MetaNodeView[];
   data: DataNodeView[];
+  /** The Raft configuration's voters, and the failures they survive (added by influxd-ctl -json). */
+  faultTolerance?: FaultTolerance;
 }
 
 /** A voter as a removal plan sees it: both its HTTP and its Raft side. */

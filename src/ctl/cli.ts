@@ -8,11 +8,27 @@ import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
 import { API_CHOICES, connectOnFirstUse, type ApiChoice } from "../client/detect.ts";
 import { VERSION } from "../version.ts";
-import { formatFlags, parseFlags, UsageError, type FlagSpecs, type FlagValues } from "../util/flags.ts";
+import {
+  formatFlags,
+  parseFlags,
+  parseInterspersed,
+  UsageError,
+  type FlagSpecs,
+  type FlagValues,
+} from "../util/flags.ts";
+import { closest } from "../util/suggest.ts";
 import { HttpStatusError, UnreachableError, type PeerAccess } from "../util/http-client.ts";
 import { signJwt } from "../util/jwt.ts";
-import { addedText, removedText, warningText } from "../wording.ts";
-import { formatShow } from "./format.ts";
+import {
+  addedText,
+  faultToleranceOf,
+  faultToleranceText,
+  lowersTolerance,
+  nodeName,
+  removedText,
+  warningText,
+} from "../wording.ts";
+import { formatShow, showVoters } from "./format.ts";
 import { confirm, NoTerminalError } from "./prompt.ts";
 import { holdsLastCopies, nameShards } from "../cluster/replica-health.ts";
 import { printResult, type Command } from "./command.ts";
@@ -68,7 +84,8 @@ const COMMANDS: Record<string, Command> = {
     examples: ["influxd-ctl show", "influxd-ctl -bind node2:8084 -json show"],
     async run(ctx) {
       const show = await ctx.api.show();
-      printResult(ctx, show, formatShow(show, ctx.bind).trimEnd());
+      const withTolerance = { ...show, faultTolerance: faultToleranceOf(showVoters(show)) };
+      printResult(ctx, withTolerance, formatShow(show, ctx.bind).trimEnd());
     },
   },
   "add-meta": {
@@ -123,6 +140,7 @@ const COMMANDS: Record<string, Command> = {
         const facts = [
           `meta node ${plan.node.id} at ${addr}${plan.node.isLeader ? " (the leader)" : ""}: HTTP ${up(plan.node.reachable)}, Raft ${plan.node.raftActive ? "active" : "INACTIVE"}`,
           `voters after removal: ${plan.votersAfter}, active in Raft: ${plan.reachableVotersAfter}, quorum: ${plan.quorumAfter}`,
+          `fault tolerance: ${faultToleranceText(plan.votersBefore)} → ${faultToleranceText(plan.votersAfter)}${lowersTolerance(plan.votersBefore, plan.votersAfter) ? " (LOWERED)" : ""}`,
           ...plan.voters
             .filter((v) => v.raftAddr !== plan.node.raftAddr)
             .map(
@@ -236,7 +254,7 @@ const COMMANDS: Record<string, Command> = {
       printResult(
         ctx,
         result,
-        `Successfully left cluster\n  * Removed meta node ${result.id} at ${result.addr} from cluster${result.cleanup === "done" ? " and wiped its meta dir" : ""}${warnings(result.warnings)}`,
+        `Successfully left cluster\n  * Removed ${nodeName("meta", result.id, result.addr)} from cluster${result.cleanup === "done" ? " and wiped its meta dir" : ""}${warnings(result.warnings)}`,
       );
     },
   },
@@ -281,21 +299,24 @@ ${formatFlags(GLOBAL_FLAGS)}
 
 Run 'influxd-ctl <command> -h' for a command's flags and examples.`;
 
-/** Levenshtein distance, to suggest the command a typo meant. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length][b.length];
+function suggestion(name: string): string {
+  const best = closest(name, [...Object.keys(COMMANDS), "version", "help"]);
+  return best ? `; did you mean "${best}"?` : "";
 }
 
-function suggestion(name: string): string {
-  const [best] = Object.keys(COMMANDS)
-    .map((c) => [c, distance(name, c)] as const)
-    .sort((x, y) => x[1] - y[1]);
-  return best && best[1] <= 3 ? `; did you mean "${best[0]}"?` : "";
+/**
+ * A usage error is one line: the mistake (with a suggestion when a flag was mistyped) and where
+ * the usage is; the whole help buried the line that mattered.
+ */
+function usageLine(prefix: string, message: string, helpCommand: string): string {
+  return `${prefix}: ${message} (see '${helpCommand}')`;
+}
+
+/** A global flag given after the command: said so, with where it goes. */
+function misplacedGlobal(message: string): string {
+  const flag = /flag provided but not defined: -([\w-]+)/.exec(message)?.[1];
+  if (!flag || !Object.hasOwn(GLOBAL_FLAGS, flag)) return message;
+  return `-${flag} is a global flag: put it before the command (influxd-ctl -${flag} … <command>)`;
 }
 
 /**
@@ -369,7 +390,7 @@ export async function main(argv: string[]): Promise<number> {
     global = parseFlags(argv, GLOBAL_FLAGS);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    err(`influxd-ctl: ${e.message}\n\n${HELP}`);
+    err(usageLine("influxd-ctl", e.message, "influxd-ctl -h"));
     return 2;
   }
   const [name, ...rest] = global.rest;
@@ -399,7 +420,7 @@ export async function main(argv: string[]): Promise<number> {
   let parsed;
   let headers: Record<string, string>;
   try {
-    parsed = parseFlags(rest, command.flags);
+    parsed = parseInterspersed(rest, command.flags);
     const [min, max] = typeof command.arity === "number" ? [command.arity, command.arity] : command.arity;
     if (parsed.rest.length < min) throw new UsageError(`missing argument ${command.args}`);
     if (parsed.rest.length > max) throw new UsageError(`unexpected argument "${parsed.rest[max]}"`);
@@ -408,7 +429,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`invalid -api "${String(global.flags.api)}" (expected auto, admin or meta)`);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    err(`${name}: ${e.message}\n\n${usageOf(name)}`);
+    err(usageLine(name, misplacedGlobal(e.message), `influxd-ctl ${name} -h`));
     return 2;
   }
   const access: PeerAccess = global.flags["bind-tls"]
@@ -437,7 +458,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`${name}: ${e.message}\n\n${usageOf(name)}`);
+      err(usageLine(name, e.message, `influxd-ctl ${name} -h`));
       return 2;
     }
     const message = e instanceof HttpStatusError ? e.message : (e as Error).message;

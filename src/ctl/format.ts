@@ -1,7 +1,12 @@
 /** influxd-ctl's text output, in InfluxDB Enterprise's layout. */
 
 import type { ShowResult } from "../contract/cluster.ts";
-import { leaderText, nodeDownText, storageFailedText, warningText } from "../wording.ts";
+import { faultToleranceText, leaderText, nodeDownText, storageFailedText, warningText } from "../wording.ts";
+
+/** The voters of the Raft configuration `show` reports. */
+export function showVoters(show: ShowResult): number {
+  return show.raftConfig.servers.filter((s) => s.suffrage === "voter").length;
+}
 
 /** Columns padded like Go's tabwriter (minimum width, two spaces between columns). */
 export function table(rows: string[][]): string {
@@ -56,6 +61,8 @@ export function formatShow(show: ShowResult, bind: string): string {
     ["Leader", leaderText(show.leader?.httpAddr)],
     ["Peers", JSON.stringify(peers)],
   ]);
+  // Its own line below the table: Leader and Peers keep Enterprise's column widths for parsers.
+  const tolerance = `Fault tolerance: ${faultToleranceText(showVoters(show))}`;
   const notes: string[] = [];
   if (!show.membershipKnown) {
     notes.push(
@@ -72,7 +79,7 @@ export function formatShow(show: ShowResult, bind: string): string {
   const sections = [
     section("Data Nodes", data),
     section("Meta Nodes", [meta, ...down].join("\n")),
-    section("Raft Status", raft),
+    section("Raft Status", `${raft}\n${tolerance}`),
   ];
   return sections.join("\n") + (notes.length ? "\n" + notes.join("\n") + "\n" : "");
 }

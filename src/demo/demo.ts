@@ -7,12 +7,14 @@
  */
 
 import { startLocalCluster, type LocalCluster } from "./local-cluster.ts";
+import { demoSession, nodeList } from "./session.ts";
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../util/flags.ts";
 import { adminPoolFor, loadAccess } from "../tui/access.ts";
 import { loadInteractive, printOnce } from "../tui/cli.ts";
 import { defaultLogFile } from "../tui/log.ts";
 import type { Connection } from "../tui/settings.ts";
 import { chooseTheme } from "../tui/theme.ts";
+import { EXIT } from "../tui/exit-codes.ts";
 
 const FLAGS: FlagSpecs = {
   size: { kind: "string", arg: "n", help: "number of meta nodes (1 to 7)", default: "3" },
@@ -52,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`-size must be 1 to 7, got "${flags.size}"`);
   } catch (err) {
     process.stderr.write(`influx-cluster demo: ${(err as Error).message}\n`);
-    return 2;
+    return EXIT.usage;
   }
 
   process.stderr.write(`influx-cluster demo: starting ${size} influxd processes on loopback…\n`);
@@ -87,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
       await cluster.stop();
     }
   }
-  const pids = cluster.nodes.map((n) => `${n.name} ${n.pid}`).join(", ");
+  const session = demoSession(cluster);
   const { runInteractive } = await loadInteractive();
   return runInteractive({
     admin: adminPoolFor(binds, 5000, access),
@@ -104,12 +106,14 @@ export async function main(argv: string[]): Promise<number> {
     timeoutMs: Math.min(flags.interval as number, 2000),
     theme: chooseTheme({ noColorFlag: flags["no-color"] === true, env: process.env }),
     logFile: defaultLogFile(),
-    notice: `demo cluster: pids ${pids}; kill one to see it go DOWN (? shows this again)`,
-    notes: [
-      `Demo cluster in ${cluster.baseDir}`,
-      `Node PIDs: ${pids}; kill one (kill -9 PID) to see it go DOWN.`,
-      ...(connection.jwt ? [`Shared secret in ${connection.jwt.secretFile}`] : []),
-    ],
+    notice: `demo cluster: ${nodeList(cluster)}; kill one to see it go DOWN, R restarts it (? shows this again)`,
+    session: {
+      ...session,
+      notes: () => [
+        ...session.notes(),
+        ...(connection.jwt ? [`Shared secret in ${connection.jwt.secretFile}`] : []),
+      ],
+    },
     onExit: async () => {
       process.stderr.write("influx-cluster demo: stopping the nodes and removing their directory…\n");
       await cluster.stop();

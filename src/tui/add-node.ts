@@ -58,10 +58,10 @@ export async function planAdd(
   const warnings: string[] = [];
   let refusal: string | null = null;
   if (member) refusal = `${nodeName("meta", member.id, httpAddr)} is already a member of this cluster`;
+  // Not blank is a refusal, not a warning: the admin service adds only blank nodes, so `y`
+  // could only fail.
   else if (status.raft.state !== "unbootstrapped")
-    warnings.push(
-      `${name} is not blank (its Raft state is ${status.raft.state}): the admin service adds only blank nodes`,
-    );
+    refusal = `${name} is not blank (its Raft state is ${status.raft.state}): only a blank meta node can be added; wipe its meta dir first`;
   if (cluster && !cluster.membershipKnown)
     warnings.push("the cluster's membership is unknown (no leader): the admin service cannot add it now");
   return { ...base, reachable: true, raftAddr: status.raftAddr, state: status.raft.state, refusal, warnings };

@@ -15,7 +15,9 @@ import { defaultLogFile } from "./log.ts";
 import { verdict } from "./model.ts";
 import { ClusterPoller } from "./poller.ts";
 import { openSettings, resolveSettings, type Resolved } from "./settings.ts";
-import { jsonReport, plainReport } from "./report.ts";
+import { jsonReport, plainReport, unknownReport } from "./report.ts";
+import { EXIT, exitTableText } from "./exit-codes.ts";
+import { saveProfile } from "./save-profile.ts";
 import { chooseTheme } from "./theme.ts";
 
 const FLAGS: FlagSpecs = {
@@ -57,6 +59,11 @@ const FLAGS: FlagSpecs = {
   "no-color": { kind: "bool", help: "no colours (also NO_COLOR=1 or TERM=dumb)", default: false },
   profile: { kind: "string", arg: "NAME", help: "use a cluster profile from the settings" },
   "log-file": { kind: "string", arg: "path", help: `log file (default ${defaultLogFile()})` },
+  "save-profile": {
+    kind: "string",
+    arg: "NAME",
+    help: "save this command line's connection flags (-bind, -api, TLS, -user, -secret-file, -read-only, -interval) as profile NAME, then go on",
+  },
 };
 
 /** Where the settings live, for the help text (which must print even when they are broken). */
@@ -96,10 +103,10 @@ once at start; each request carries a fresh token signed with it, valid 60 s.
 
 Settings: ${settingsPath()}
   profiles: name → bind, api, bindTls, insecure, caFile, authType, user, secretFile, readOnly, interval.
-Exit codes without a terminal (and with -json): 0 healthy; 1 degraded (a node is DOWN);
-  2 no quorum or no leader (also: bad flags); 3 no picture of the cluster (the admin service or
-  meta API did not answer or refused, -bind is not the API -api names, or a secret or CA file
-  cannot be used).
+Exit codes (without a terminal, with -json, and of the view; health states never share a code
+with usage errors):
+${exitTableText()}
+With -json, stdout is always one JSON object, even when nothing answers ("health": "unknown").
 
 Keys: ↑/↓ j/k select, Enter details, d remove, a add, s sort, c copy, e events, r refresh,
   / filter, ? help (every key, from the same table the key bar shows), q quit.`;
@@ -111,7 +118,7 @@ function configCommand(args: string[]): number {
     settings = openSettings();
   } catch (err) {
     process.stderr.write(`influx-cluster: ${(err as Error).message}\n`);
-    return 2;
+    return EXIT.usage;
   }
   if (args[0] === "path" && args.length === 1) {
     process.stdout.write(settings.path + "\n");
@@ -125,7 +132,7 @@ function configCommand(args: string[]): number {
   process.stderr.write(
     `influx-cluster: unknown config command "${args.join(" ")}" (use: config path, config show)\n`,
   );
-  return 2;
+  return EXIT.usage;
 }
 
 /** What the messages call the service behind -bind. */
@@ -161,7 +168,7 @@ export async function printOnce(
     const snapshot = await poller.pollOnce();
     const { exitCode } = verdict(snapshot);
     if (json) process.stdout.write(jsonReport(snapshot));
-    if (exitCode === 3) {
+    if (exitCode === EXIT.unknown) {
       process.stderr.write(`influx-cluster: ${API_NAME[api]} ${binds.join(", ")}: ${snapshot.adminError}\n`);
       return exitCode;
     }
@@ -186,12 +193,24 @@ export async function loadInteractive(): Promise<typeof import("./interactive.ts
   return import("./interactive.tsx");
 }
 
+/** -json asked for anywhere on the line, even on a line that does not parse. */
+function wantsJson(argv: string[]): boolean {
+  return argv.some((a) => /^--?json(=true|=1)?$/.test(a));
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "config") return configCommand(argv.slice(1));
   if (["-h", "--help", "-help", "help"].includes(argv[0] ?? "")) {
     process.stdout.write(usage() + "\n");
     return 0;
   }
+  // With -json every way out prints one JSON object on stdout, so `| jq .health` always works.
+  const json = wantsJson(argv);
+  const fail = (code: number, message: string): number => {
+    process.stderr.write(`influx-cluster: ${message}\n`);
+    if (json) process.stdout.write(unknownReport(code, message));
+    return code;
+  };
   let resolved: Resolved;
   let flags: Record<string, unknown>;
   try {
@@ -212,9 +231,19 @@ export async function main(argv: string[]): Promise<number> {
       secretFile: flags["secret-file"] as string | undefined,
     });
   } catch (err) {
-    process.stderr.write(`influx-cluster: ${(err as Error).message}\n`);
-    if (err instanceof UsageError) process.stderr.write(`\nFlags:\n${formatFlags(FLAGS)}\n`);
-    return 2;
+    // One line, with where the flags are listed: the whole help buried the mistake.
+    const message = (err as Error).message;
+    return fail(EXIT.usage, err instanceof UsageError ? `${message} (see 'influx-cluster -h')` : message);
+  }
+  const saveAs = flags["save-profile"] as string | undefined;
+  if (saveAs !== undefined) {
+    try {
+      process.stderr.write(
+        `influx-cluster: ${saveProfile(saveAs, resolved, flags.interval !== undefined)}\n`,
+      );
+    } catch (err) {
+      return fail(EXIT.usage, (err as Error).message);
+    }
   }
   let access: PeerAccess;
   let binds: string[];
@@ -225,24 +254,24 @@ export async function main(argv: string[]): Promise<number> {
     );
   } catch (err) {
     if (!(err instanceof AccessError)) throw err;
-    process.stderr.write(`influx-cluster: ${err.message}\n`);
-    return 3;
+    return fail(EXIT.unknown, err.message);
   }
   const timeoutMs = pollTimeout(flags, resolved.intervalMs);
+  const interactive = !json && process.stdout.isTTY === true && process.stdin.isTTY === true;
   let api: ApiKind;
   try {
     api = await detectAmong(binds, resolved.api, access, adminTimeout(timeoutMs));
   } catch (err) {
-    const hint =
-      accessHint(err, access) ||
-      (err instanceof UnreachableError ? " (to open the view anyway, name the API: -api admin|meta)" : "");
-    process.stderr.write(`influx-cluster: ${(err as Error).message}${hint}
-`);
-    return 3;
+    // Nothing answers: the view still opens (it says it has no picture, and keeps asking), as
+    // the admin service it would use; scripts get the verdict "unknown".
+    if (interactive && err instanceof UnreachableError && !accessHint(err, access))
+      api = resolved.api === "meta" ? "meta" : "admin";
+    else {
+      const hint = accessHint(err, access);
+      return fail(EXIT.unknown, `${(err as Error).message}${hint}`);
+    }
   }
-  const json = flags.json === true;
-  if (json || !process.stdout.isTTY || !process.stdin.isTTY)
-    return printOnce(binds, access, timeoutMs, json, api);
+  if (!interactive) return printOnce(binds, access, timeoutMs, json, api);
 
   const { runInteractive } = await loadInteractive();
   return runInteractive({

@@ -1,13 +1,15 @@
 /**
  * Runs the Ink app on the real terminal: alternate screen (unless TERM=dumb), a file logger, and
  * one exit path that always puts the terminal back — q, Ctrl-C, SIGTERM (143), SIGHUP (129),
- * SIGINT from outside (130) or an uncaught error (1).
+ * SIGINT from outside (130) or an uncaught error (70; exit-codes.ts).
  */
 
 import { render } from "ink";
 import type { AdminPool } from "./admin-pool.ts";
 import type { PeerAccess } from "../util/http-client.ts";
-import { App } from "./components/App.tsx";
+import { App, type SessionHooks } from "./components/App.tsx";
+import { connectProfile, type ProfileConnection } from "./switch-profile.ts";
+import { EXIT } from "./exit-codes.ts";
 import { createFileLogger } from "./log.ts";
 import type { Resolved } from "./settings.ts";
 import { enterAlternateScreen, onAbnormalExit } from "./terminal.ts";
@@ -27,6 +29,8 @@ export interface InteractiveOptions {
   notice?: string;
   /** Lines about this session for the help overlay (the demo's node PIDs). */
   notes?: string[];
+  /** The demo's live notes, question before quitting and node restarts. */
+  session?: SessionHooks;
 }
 
 export async function runInteractive(opts: InteractiveOptions): Promise<number> {
@@ -46,24 +50,52 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
   );
   const screen =
     process.env.TERM === "dumb" ? { restore: () => undefined } : enterAlternateScreen(process.stdout);
-  const instance = render(
+  // The app for one connection; `:profile NAME` draws it again on another (a new key: a fresh
+  // store and poller), and says in the status line when the profile cannot be used.
+  const element = (conn: ProfileConnection, notice?: string) => (
     <App
-      admin={opts.admin}
-      access={opts.access}
-      intervalMs={opts.resolved.intervalMs}
-      timeoutMs={opts.timeoutMs}
+      key={`${conn.resolved.profileName ?? ""}@${conn.admin.bind}@${generation++}`}
+      admin={conn.admin}
+      access={conn.access}
+      intervalMs={conn.resolved.intervalMs}
+      timeoutMs={conn.timeoutMs}
       theme={opts.theme}
-      readOnly={opts.resolved.readOnly}
+      readOnly={conn.resolved.readOnly}
       context={{
-        bind: opts.admin.bind,
-        api: opts.admin.kind,
-        profileName: opts.resolved.profileName,
+        bind: conn.admin.bind,
+        api: conn.admin.kind,
+        profileName: conn.resolved.profileName,
         logFile: opts.logFile,
         notes: opts.notes,
       }}
       logger={logger}
-      notice={opts.notice}
-    />,
+      notice={notice}
+      session={opts.session}
+      switchProfile={opts.session ? undefined : switchProfile}
+    />
+  );
+  let generation = 0;
+  let connection: ProfileConnection = {
+    admin: opts.admin,
+    access: opts.access,
+    resolved: opts.resolved,
+    timeoutMs: opts.timeoutMs,
+  };
+  const switchProfile = (name: string) => {
+    logger.info({ profile: name }, "profile switch asked");
+    connectProfile(name).then(
+      (next) => {
+        connection = next;
+        instance.rerender(element(next, `switched to profile ${name} (${next.admin.bind})`));
+      },
+      (err: Error) => {
+        logger.warn({ profile: name, err: err.message }, "profile switch failed");
+        instance.rerender(element(connection, `cannot switch to profile ${name}: ${err.message}`));
+      },
+    );
+  };
+  const instance = render(
+    element(connection, opts.notice),
     // Ctrl-C is a key like any other (routed by mode); at most 20 frames a second over slow links.
     { exitOnCtrlC: false, maxFps: 20 },
   );
@@ -88,7 +120,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
     await instance.waitUntilExit();
   } catch (err) {
     removeHandlers();
-    return finish(1, `influx-cluster: ${(err as Error).message}`);
+    return finish(EXIT.internal, `influx-cluster: ${(err as Error).message}`);
   }
   removeHandlers();
   instance.cleanup();

@@ -32,6 +32,10 @@ export interface KeyHandlers {
   planAdd(httpAddr: string): void;
   /** `y` on an add plan. */
   confirmAdd(): void;
+  /** `R` on a DOWN row of a session that owns its nodes (the demo): start it again. */
+  restart?(row: NodeRow): void;
+  /** Enter in the command palette: run the typed line (palette.ts). */
+  runCommand?(line: string): void;
 }
 
 /**
@@ -71,6 +75,10 @@ export interface Binding {
   barKeys?: string;
   disabled?: (state: AppState, now: number) => Disabled | null;
   run: (ctx: KeyContext) => void;
+  /** Its name in the command palette (`:remove`); the palette completes from these names. */
+  command?: string;
+  /** What the palette command takes after its name (`:remove ADDR|ID`). */
+  commandArg?: string;
 }
 
 const at = (ctx: KeyContext) => ({ at: ctx.now });
@@ -119,12 +127,15 @@ const ALL_MODES: Mode[] = [
   "add-input",
   "add-confirm",
   "adding",
+  "quit-confirm",
+  "palette",
 ];
 
 export const BINDINGS: Binding[] = [
   // First, so the key bar keeps them when a narrow terminal cuts it.
   {
     id: "help",
+    command: "help",
     keys: ["?"],
     modes: ["list"],
     help: "this help",
@@ -133,11 +144,12 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "quit",
+    command: "quit",
     keys: ["q"],
     modes: VIEWING,
-    help: "quit",
+    help: "quit (the demo asks first: quitting stops its cluster)",
     bar: "quit",
-    run: (c) => c.on.quit(),
+    run: quitOrAsk,
   },
   // Table (and the detail pane, which follows the selection).
   {
@@ -186,6 +198,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "detail",
+    command: "details",
     keys: ["enter"],
     modes: ["list"],
     help: "details of the selected node: Raft state, voters it sees, last contact, last warning in full",
@@ -195,6 +208,8 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "remove",
+    command: "remove",
+    commandArg: "ADDR|ID",
     keys: ["d"],
     modes: ["list", "detail"],
     help: "remove the selected meta node (shows the admin service's plan, then asks)",
@@ -207,6 +222,8 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "add",
+    command: "add",
+    commandArg: "ADDR",
     keys: ["a"],
     modes: ["list"],
     help: "add a blank meta node: type its HTTP address (shows the plan, then asks)",
@@ -216,6 +233,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "sort",
+    command: "sort",
     keys: ["s"],
     modes: ["list"],
     help: "sort by the next column: address, state, latency, term, version, ID",
@@ -223,10 +241,19 @@ export const BINDINGS: Binding[] = [
     run: (c) => c.dispatch({ type: "sortNext", ...at(c) }),
   },
   {
+    id: "sort-reverse",
+    command: "reverse",
+    keys: ["S"],
+    modes: ["list"],
+    help: "reverse the sort (ties stay in ID order; latency sorts in buckets, so polls do not reshuffle)",
+    run: (c) => c.dispatch({ type: "sortReverse", ...at(c) }),
+  },
+  {
     id: "copy",
+    command: "copy",
     keys: ["c"],
     modes: ["list", "detail"],
-    help: "copy the selected node's HTTP address to the clipboard (OSC 52)",
+    help: "copy the selected node's HTTP address: tmux's or screen's paste buffer inside them, else the clipboard (OSC 52)",
     bar: "copy",
     disabled: noRow,
     run: (c) => {
@@ -235,7 +262,37 @@ export const BINDINGS: Binding[] = [
     },
   },
   {
+    id: "mark",
+    command: "mark",
+    keys: ["m"],
+    modes: ["list"],
+    help: "maintenance what-if: mark (or unmark) the selected node as going down; the header and removal plans show the quorum and fault tolerance that would remain; nothing is touched",
+    bar: "what-if",
+    disabled: noRow,
+    run: (c) => c.dispatch({ type: "markToggle", ...at(c) }),
+  },
+  {
+    id: "restart",
+    command: "restart",
+    keys: ["R"],
+    modes: ["list"],
+    help: "restart the selected DOWN node (demo only: the view started it, so it can start it again)",
+    bar: "restart",
+    disabled: (s) => {
+      if (!s.canRestart) return { short: "n/a", why: "only the demo can restart its nodes", hidden: true };
+      const row = selectedRow(s);
+      if (!row || row.up !== false)
+        return { short: "up", why: "R restarts a DOWN node; this one runs", hidden: true };
+      return null;
+    },
+    run: (c) => {
+      const row = selectedRow(c.state);
+      if (row) c.on.restart?.(row);
+    },
+  },
+  {
     id: "events",
+    command: "events",
     keys: ["e"],
     modes: ["list"],
     help: "the events history, full screen and scrollable",
@@ -244,6 +301,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "refresh",
+    command: "refresh",
     keys: ["r"],
     modes: VIEWING,
     help: "poll every node now",
@@ -252,6 +310,8 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "filter",
+    command: "filter",
+    commandArg: "TEXT",
     keys: ["/"],
     modes: ["list"],
     help: "filter rows by address, role, ID or state (Enter keeps it, Esc clears it)",
@@ -473,7 +533,10 @@ export const BINDINGS: Binding[] = [
     modes: ["add-confirm"],
     help: "add the node the dialog names",
     bar: "add",
-    disabled: (s, now) => planConfirmDisabled(s.adding?.plan, s.adding?.planAt, now),
+    disabled: (s, now) =>
+      s.adding?.failed
+        ? { short: "failed", why: "adding failed; nothing to confirm", hidden: true }
+        : planConfirmDisabled(s.adding?.plan, s.adding?.planAt, now),
     run: (c) => c.on.confirmAdd(),
   },
   {
@@ -493,14 +556,112 @@ export const BINDINGS: Binding[] = [
     run: (c) => c.dispatch({ type: "dialogCancel", ...at(c) }),
   },
 
+  // Ctrl-C means one thing everywhere, as at a shell prompt: close what is open. Only the table
+  // itself quits on it (after asking, in the demo).
   {
-    id: "quit-anywhere",
+    id: "ctrl-c",
     keys: ["ctrl-c"],
-    modes: ALL_MODES,
-    help: "quit, from anywhere (a removal or add under way still finishes on the server)",
+    modes: ALL_MODES.filter((m) => m !== "removing" && m !== "adding"),
+    help: "close the dialog, pane, filter or help; in the table, quit (the demo asks first)",
+    run: (c) => {
+      const mode = c.state.mode;
+      if (mode === "list") quitOrAsk(c);
+      else if (mode === "filter") c.dispatch({ type: "filterClear" });
+      else if (mode === "palette") c.dispatch({ type: "paletteClose" });
+      else if (mode === "quit-confirm") c.dispatch({ type: "quitCancel" });
+      else if (mode === "detail" || mode === "events" || mode === "help") c.dispatch({ type: "back" });
+      else c.dispatch({ type: "dialogCancel", ...at(c) });
+    },
+  },
+  {
+    id: "ctrl-c-busy",
+    keys: ["ctrl-c"],
+    modes: ["removing", "adding"],
+    help: "nothing: the change is under way on the server; the view comes back when it is done",
+    disabled: () => ({
+      short: "busy",
+      why: "the change is under way on the server and cannot be cancelled; the view comes back when it is done",
+    }),
+    run: () => undefined,
+  },
+
+  // The command palette (k9s-style `:`): its commands are the bindings' `command` names.
+  {
+    id: "palette",
+    keys: [":"],
+    modes: ["list"],
+    help: "command palette: :remove ADDR, :add ADDR, :profile NAME, :filter TEXT, … (Tab completes)",
+    bar: "command",
+    run: (c) => c.dispatch({ type: "paletteOpen" }),
+  },
+  {
+    id: "palette-type",
+    keys: [TEXT],
+    modes: ["palette"],
+    help: "type a command (every letter is text here)",
+    bar: "type a command",
+    run: (c) => c.dispatch({ type: "paletteType", text: c.text }),
+  },
+  {
+    id: "palette-erase",
+    keys: ["backspace"],
+    modes: ["palette"],
+    help: "erase a character",
+    run: (c) => c.dispatch({ type: "paletteErase" }),
+  },
+  {
+    id: "palette-complete",
+    keys: ["tab"],
+    modes: ["palette"],
+    help: "complete the command name, or the node address after :remove and :restart",
+    bar: "complete",
+    run: (c) => c.dispatch({ type: "paletteSet", text: completeLine(c.state.palette ?? "", c.state) }),
+  },
+  {
+    id: "palette-run",
+    keys: ["enter"],
+    modes: ["palette"],
+    help: "run the command",
+    bar: "run",
+    run: (c) => {
+      const line = c.state.palette ?? "";
+      c.dispatch({ type: "paletteClose" });
+      if (line.trim()) c.on.runCommand?.(line.trim());
+    },
+  },
+  {
+    id: "palette-close",
+    keys: ["esc"],
+    modes: ["palette"],
+    help: "close the palette",
+    bar: "close",
+    run: (c) => c.dispatch({ type: "paletteClose" }),
+  },
+
+  // The demo's question before quitting.
+  {
+    id: "quit-confirm",
+    keys: ["y"],
+    modes: ["quit-confirm"],
+    help: "quit (the demo stops its nodes and deletes their directory)",
+    bar: "quit",
     run: (c) => c.on.quit(),
   },
+  {
+    id: "quit-stay",
+    keys: [ANY],
+    modes: ["quit-confirm"],
+    help: "stay: n, Esc, Ctrl-C or any other key",
+    bar: "any other key stays",
+    run: (c) => c.dispatch({ type: "quitCancel" }),
+  },
 ];
+
+/** q, and Ctrl-C in the table: quit, or ask first when quitting has a cost (the demo's cluster). */
+function quitOrAsk(c: KeyContext): void {
+  if (c.state.quitQuestion) c.dispatch({ type: "quitAsk" });
+  else c.on.quit();
+}
 
 /** How a key is written in the key bar and the help. */
 const KEY_LABEL: Record<string, string> = {
@@ -514,6 +675,7 @@ const KEY_LABEL: Record<string, string> = {
   esc: "Esc",
   backspace: "Backspace",
   "ctrl-c": "Ctrl-C",
+  tab: "Tab",
   [TEXT]: "text",
   [ANY]: "any key",
 };
@@ -559,4 +721,53 @@ export const MODE_TITLES: [string, Mode[]][] = [
   ["Removal dialogs", ["confirm", "force-confirm"]],
   ["Add dialog", ["add-input", "add-confirm"]],
   ["This help", ["help"]],
+  ["Command palette", ["palette"]],
+  ["Quitting the demo", ["quit-confirm"]],
+  ["While a change runs", ["removing", "adding"]],
 ];
+
+/** Palette commands that no key has (a profile is named, not selected). */
+export const PALETTE_ONLY: { command: string; commandArg: string; help: string }[] = [
+  { command: "profile", commandArg: "NAME", help: "switch the view to the cluster profile NAME (settings)" },
+];
+
+/** Every palette command, in table order: the key bindings' names, then the palette-only ones. */
+export function paletteCommands(): { command: string; commandArg?: string; help: string }[] {
+  return [
+    ...BINDINGS.filter((b) => b.command).map((b) => ({
+      command: b.command!,
+      commandArg: b.commandArg,
+      help: b.help,
+    })),
+    ...PALETTE_ONLY,
+  ];
+}
+
+/** Longest common prefix of `words`. */
+function commonPrefix(words: string[]): string {
+  if (words.length === 0) return "";
+  let prefix = words[0];
+  for (const w of words) while (!w.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
+}
+
+/**
+ * Tab in the palette: completes the command name from the table, then (for commands that name a
+ * node) the node's address from the rows. Unchanged when nothing or several things match.
+ */
+export function completeLine(line: string, state: AppState): string {
+  const space = line.indexOf(" ");
+  if (space === -1) {
+    const names = paletteCommands()
+      .map((c) => c.command)
+      .filter((n) => n.startsWith(line));
+    if (names.length === 1) return names[0] + " ";
+    return commonPrefix(names) || line;
+  }
+  const name = line.slice(0, space);
+  const arg = line.slice(space + 1);
+  if (name !== "remove" && name !== "restart") return line;
+  const addrs = (state.cluster?.rows ?? []).map((r) => r.httpAddr).filter((a) => a.startsWith(arg));
+  const done = addrs.length === 1 ? addrs[0] : commonPrefix(addrs);
+  return done ? `${name} ${done}` : line;
+}

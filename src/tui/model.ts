@@ -65,21 +65,22 @@ export interface ClusterSnapshot {
 export type QuorumHealth = "ok" | "degraded" | "at-risk" | "lost";
 
 /**
- * "degraded": some voter is down but one more failure is survivable; "at-risk": one more failure
- * loses quorum; "lost": no quorum now.
+ * "ok": every voter is up (a healthy single voter too: it tolerates 0 failures by design, which
+ * the header says in words, not as a risk); "degraded": some voter is down but one more failure
+ * is survivable; "at-risk": a voter is down and one more failure loses quorum; "lost": no quorum.
  */
 export function quorumHealth(up: number, total: number): QuorumHealth {
   if (total === 0) return "lost";
   const quorum = quorumSize(total);
   if (up < quorum) return "lost";
-  if (up === total && total > 1) return "ok";
+  if (up === total) return "ok";
   return up - 1 < quorum ? "at-risk" : "degraded";
 }
 
 /** The verdict of one snapshot, for scripts (exit code) and people (the header's words). */
 export interface Verdict {
   health: "healthy" | "degraded" | "no-quorum" | "no-leader" | "unknown";
-  /** 0 healthy, 1 degraded (a node DOWN), 2 no quorum or no leader, 3 the admin service did not answer. */
+  /** exit-codes.ts: 0 healthy, 1 degraded (a node DOWN), 2 no quorum or no leader, 3 no picture. */
   exitCode: 0 | 1 | 2 | 3;
   /** Why it is not healthy, one short phrase per fact. */
   reasons: string[];

@@ -15,6 +15,16 @@ export interface RemovalApi {
 type Dispatch = (action: Action) => void;
 
 /**
+ * The plan's words are the admin service's, written for influxd-ctl ("use -force"); the view has
+ * no such flag: its force dialog is the force, so the flag advice is dropped here.
+ */
+export function cliFree(text: string): string {
+  return text
+    .replace(/[;,] (?:or )?use -force\b[^;.]*/g, "")
+    .replace(/ \(influxd-ctl remove-meta -force\)/g, "");
+}
+
+/**
  * Fetches the plan. When the plain removal would need force (the node is unreachable, or quorum
  * after removal depends on it), fetches the forced plan too, so the force dialog can say both why
  * force is needed and whether even force would be refused.

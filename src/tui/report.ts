@@ -5,25 +5,36 @@
  * answer.
  */
 
-import { leaderText, MEMBERSHIP_UNKNOWN } from "../wording.ts";
+import {
+  faultToleranceOf,
+  leaderText,
+  MEMBERSHIP_UNKNOWN,
+  toleranceLeft,
+  toleratesText,
+} from "../wording.ts";
 import { quorumSize } from "../raft/membership.ts";
 import { quorumHealth, verdict, type ClusterSnapshot } from "./model.ts";
 import { plainTable } from "./table-format.ts";
 
-/** Words for the quorum's health, shared by the header and the plain report. */
-export const HEALTH_TEXT = {
-  ok: "",
-  degraded: " (degraded)",
-  "at-risk": " - quorum at risk",
-  lost: " - NO QUORUM",
-} as const;
+/**
+ * The voters and what they survive, in words, shared by the header and the plain report:
+ * "3/3 voters up, tolerates 1 failure", "2/3 voters up (degraded), tolerates 0 more failures",
+ * "1/3 voters up - NO QUORUM".
+ */
+export function votersText(up: number, total: number): string {
+  const health = quorumHealth(up, total);
+  const head = `${up}/${total} voters up`;
+  if (health === "lost") return `${head} - NO QUORUM`;
+  const left = toleranceLeft(up, total);
+  if (health === "ok") return `${head}, ${toleratesText(left)}`;
+  const more = toleratesText(left).replace(/ failure/, " more failure");
+  return health === "degraded" ? `${head} (degraded), ${more}` : `${head} - quorum at risk: ${more}`;
+}
 
 /** The header line and the table, as plain text. */
 export function plainReport(snapshot: ClusterSnapshot): string {
-  const health = quorumHealth(snapshot.votersUp, snapshot.votersTotal);
   const lines = [
-    `leader ${leaderText(snapshot.leaderHttp)}  ${snapshot.votersUp}/${snapshot.votersTotal} voters up` +
-      HEALTH_TEXT[health] +
+    `leader ${leaderText(snapshot.leaderHttp)}  ${votersText(snapshot.votersUp, snapshot.votersTotal)}` +
       `  term ${snapshot.term ?? "-"}` +
       (snapshot.raftUnreported ? " (- = not reported by these nodes)" : ""),
     ...(snapshot.membershipKnown ? [] : [MEMBERSHIP_UNKNOWN]),
@@ -45,10 +56,43 @@ export function jsonReport(snapshot: ClusterSnapshot): string {
     votersUp: snapshot.votersUp,
     votersTotal: snapshot.votersTotal,
     quorum: snapshot.votersTotal ? quorumSize(snapshot.votersTotal) : null,
+    // What the configuration survives when all voters are up, and what is left now.
+    faultTolerance: {
+      ...faultToleranceOf(snapshot.votersTotal),
+      left: toleranceLeft(snapshot.votersUp, snapshot.votersTotal),
+    },
     term: snapshot.term,
     admin: { bind: snapshot.adminBind, node: snapshot.adminSelf, error: snapshot.adminError },
     polledAt: new Date(snapshot.polledAt).toISOString(),
-    nodes: snapshot.rows.map(({ key: _key, ...row }) => row),
+    nodes: snapshot.rows.map(({ key: _key, ...row }) => ({ ...row, pingMs: roundMs(row.pingMs) })),
+  };
+  return JSON.stringify(model, null, 2) + "\n";
+}
+
+/** A latency to a tenth of a millisecond: more digits are timer noise, not information. */
+export function roundMs(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms * 10) / 10;
+}
+
+/**
+ * The model when there is no picture at all (nothing answered, or the command line is wrong):
+ * still one JSON object with the same keys, so `jq -r .health` prints "unknown", never nothing.
+ */
+export function unknownReport(exitCode: number, reason: string): string {
+  const model = {
+    health: "unknown",
+    exitCode,
+    reasons: [reason],
+    leader: null,
+    membershipKnown: false,
+    votersUp: 0,
+    votersTotal: 0,
+    quorum: null,
+    faultTolerance: null,
+    term: null,
+    admin: { bind: null, node: null, error: reason },
+    polledAt: new Date().toISOString(),
+    nodes: [],
   };
   return JSON.stringify(model, null, 2) + "\n";
 }

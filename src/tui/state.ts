@@ -20,7 +20,9 @@ export type Mode =
   | "removing"
   | "add-input"
   | "add-confirm"
-  | "adding";
+  | "adding"
+  | "quit-confirm"
+  | "palette";
 
 /** The removal being asked about or carried out. */
 export interface Removal {
@@ -49,6 +51,8 @@ export interface Adding {
   /** Set once Enter submitted the address (the plan is being made). */
   checking: boolean;
   startedAt: number | null;
+  /** The admin service's error, shown whole in the dialog (the status line cut it off). */
+  failed?: string | null;
 }
 
 export interface StatusLine {
@@ -71,6 +75,8 @@ export interface AppState {
   selectedKey: string | null;
   filter: string;
   sort: SortKey;
+  /** `S`: the sort reversed (ties still in ID order). */
+  sortReverse: boolean;
   mode: Mode;
   removal: Removal | null;
   adding: Adding | null;
@@ -84,6 +90,15 @@ export interface AppState {
   size: { columns: number; rows: number };
   /** Why destructive actions are disabled (e.g. "-read-only"), null when they are allowed. */
   readOnly: string | null;
+  /** Asked before quitting (the demo stops its cluster on the way out); null: quit at once. */
+  quitQuestion: string | null;
+  /** This session can restart its own stopped nodes (the demo's): `R` on a DOWN row. */
+  canRestart: boolean;
+  /** The command palette's line while it is open, null when closed. */
+  palette: string | null;
+  /** Maintenance what-if (`m`): keys of the nodes marked "going down". Nothing is touched; the
+   *  header and the removal plan show what would remain. */
+  marked: string[];
 }
 
 export const MAX_EVENTS = 500;
@@ -99,6 +114,7 @@ export type Action =
   | { type: "move"; delta: number }
   | { type: "moveTo"; where: "first" | "last" }
   | { type: "sortNext"; at: number }
+  | { type: "sortReverse"; at: number }
   | { type: "filterStart" }
   | { type: "filterType"; text: string }
   | { type: "filterErase" }
@@ -139,14 +155,30 @@ export type Action =
   | { type: "addFailed"; httpAddr: string; error: string; at: number }
   | { type: "status"; text: string; tone: Tone; at: number; transient?: boolean }
   | { type: "statusExpire"; at: number }
-  | { type: "resize"; columns: number; rows: number };
+  | { type: "resize"; columns: number; rows: number }
+  | { type: "select"; key: string }
+  | { type: "markToggle"; at: number }
+  | { type: "paletteOpen" }
+  | { type: "paletteType"; text: string }
+  | { type: "paletteErase" }
+  | { type: "paletteSet"; text: string }
+  | { type: "paletteClose" }
+  | { type: "quitAsk" }
+  | { type: "quitCancel" };
 
-export function initialState(opts: { columns: number; rows: number; readOnly: string | null }): AppState {
+export function initialState(opts: {
+  columns: number;
+  rows: number;
+  readOnly: string | null;
+  quitQuestion?: string | null;
+  canRestart?: boolean;
+}): AppState {
   return {
     cluster: null,
     selectedKey: null,
     filter: "",
     sort: null,
+    sortReverse: false,
     mode: "list",
     removal: null,
     adding: null,
@@ -157,6 +189,10 @@ export function initialState(opts: { columns: number; rows: number; readOnly: st
     eventsBack: 0,
     size: { columns: opts.columns, rows: opts.rows },
     readOnly: opts.readOnly,
+    quitQuestion: opts.quitQuestion ?? null,
+    canRestart: opts.canRestart ?? false,
+    palette: null,
+    marked: [],
   };
 }
 
@@ -167,14 +203,31 @@ function searchText(row: NodeRow): string {
 }
 
 /** The rows the table shows: filtered, then sorted. Memoised on its inputs: keys call it often. */
-let memo: { rows: NodeRow[]; filter: string; sort: SortKey; out: NodeRow[] } | null = null;
+let memo: { rows: NodeRow[]; filter: string; sort: SortKey; reverse: boolean; out: NodeRow[] } | null = null;
 export function visibleRows(state: AppState): NodeRow[] {
   const rows = state.cluster?.rows ?? [];
-  if (memo && memo.rows === rows && memo.filter === state.filter && memo.sort === state.sort) return memo.out;
+  const reverse = state.sortReverse;
+  if (
+    memo &&
+    memo.rows === rows &&
+    memo.filter === state.filter &&
+    memo.sort === state.sort &&
+    memo.reverse === reverse
+  )
+    return memo.out;
   const needle = state.filter.trim().toLowerCase();
-  const out = sortRows(needle ? rows.filter((r) => searchText(r).includes(needle)) : rows, state.sort);
-  memo = { rows, filter: state.filter, sort: state.sort, out };
+  const out = sortRows(
+    needle ? rows.filter((r) => searchText(r).includes(needle)) : rows,
+    state.sort,
+    reverse,
+  );
+  memo = { rows, filter: state.filter, sort: state.sort, reverse, out };
   return out;
+}
+
+/** "latency" / "latency, reversed": what the status line says after s or S. */
+function sortText(state: AppState): string {
+  return `sorted by ${state.sort ?? "ID"}${state.sortReverse ? ", reversed" : ""}`;
 }
 
 export function selectedIndex(state: AppState): number {
@@ -281,9 +334,13 @@ export function reducer(state: AppState, action: Action): AppState {
     }
     case "sortNext": {
       if (state.mode !== "list") return state;
-      const sort = nextSort(state.sort);
-      const next = { ...state, sort };
-      return say(next, `sorted by ${sort ?? "ID"}`, "info", action.at, { transient: true });
+      const next = { ...state, sort: nextSort(state.sort) };
+      return say(next, sortText(next), "info", action.at, { transient: true });
+    }
+    case "sortReverse": {
+      if (state.mode !== "list") return state;
+      const next = { ...state, sortReverse: !state.sortReverse };
+      return say(next, sortText(next), "info", action.at, { transient: true });
     }
     case "filterStart":
       return state.mode === "list" ? { ...state, mode: "filter" } : state;
@@ -408,6 +465,8 @@ export function reducer(state: AppState, action: Action): AppState {
     case "dialogCancel": {
       const dialogs: Mode[] = ["confirm", "force-confirm", "add-input", "add-confirm"];
       if (!dialogs.includes(state.mode)) return state;
+      // Closing a failed add's dialog: the failure was already said.
+      if (state.adding?.failed) return toList(state);
       const what = state.removal
         ? `removal of ${state.removal.target.httpAddr}`
         : state.adding?.typed
@@ -461,8 +520,12 @@ export function reducer(state: AppState, action: Action): AppState {
       return say(next, addedText(action.result), "ok", action.at, { node: metaKey(action.result.addr) });
     }
     case "addFailed": {
-      const next = state.mode === "adding" ? toList(state) : state;
       const text = `adding ${nodeName("meta", 0, action.httpAddr)} failed: ${action.error}`;
+      // The dialog stays, with the whole error in it; any key closes it.
+      const next =
+        state.mode === "adding" && state.adding
+          ? { ...state, mode: "add-confirm" as const, adding: { ...state.adding, failed: action.error } }
+          : state;
       return say(next, text, "error", action.at, { node: metaKey(action.httpAddr) });
     }
     case "status":
@@ -470,6 +533,34 @@ export function reducer(state: AppState, action: Action): AppState {
     case "statusExpire":
       if (!state.status || state.status.at + STATUS_TTL_MS > action.at) return state;
       return { ...state, status: null };
+    case "markToggle": {
+      const row = selectedRow(state);
+      if (state.mode !== "list" || !row) return state;
+      const on = !state.marked.includes(row.key);
+      const marked = on ? [...state.marked, row.key] : state.marked.filter((k) => k !== row.key);
+      const text = `${row.httpAddr} ${on ? "marked going down (what-if; nothing is touched)" : "unmarked"}`;
+      return say({ ...state, marked }, text, "info", action.at, { transient: true });
+    }
+    case "select":
+      return visibleRows(state).some((r) => r.key === action.key)
+        ? { ...state, selectedKey: action.key }
+        : state;
+    case "paletteOpen":
+      return state.mode === "list" ? { ...state, mode: "palette", palette: "" } : state;
+    case "paletteType":
+      return state.mode === "palette" ? { ...state, palette: (state.palette ?? "") + action.text } : state;
+    case "paletteErase":
+      return state.mode === "palette" ? { ...state, palette: (state.palette ?? "").slice(0, -1) } : state;
+    case "paletteSet":
+      return state.mode === "palette" ? { ...state, palette: action.text } : state;
+    case "paletteClose":
+      return state.mode === "palette" ? { ...state, mode: "list", palette: null } : state;
+    case "quitAsk":
+      return state.mode === "list" || state.mode === "detail" || state.mode === "events"
+        ? { ...toList(state), mode: "quit-confirm" }
+        : state;
+    case "quitCancel":
+      return state.mode === "quit-confirm" ? { ...state, mode: "list" } : state;
     case "resize":
       if (state.size.columns === action.columns && state.size.rows === action.rows) return state;
       return { ...state, size: { columns: action.columns, rows: action.rows } };
@@ -497,4 +588,17 @@ export function removalBlocked(state: AppState, row: NodeRow | null): string | n
   if (row.role !== "meta")
     return `${row.httpAddr} is a data node; d removes meta nodes only (use influxd-ctl remove-data)`;
   return null;
+}
+
+/**
+ * The what-if: voters that would still be up with the marked nodes down. Only voters that are up
+ * now count (a DOWN node marked changes nothing); marks on nodes that left are ignored.
+ */
+export function whatIf(state: AppState): { marked: number; votersUp: number; votersTotal: number } | null {
+  const cluster = state.cluster;
+  if (!cluster || state.marked.length === 0) return null;
+  const marked = cluster.rows.filter((r) => state.marked.includes(r.key));
+  if (marked.length === 0) return null;
+  const lost = marked.filter((r) => r.suffrage === "voter" && r.up === true).length;
+  return { marked: marked.length, votersUp: cluster.votersUp - lost, votersTotal: cluster.votersTotal };
 }

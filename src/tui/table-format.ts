@@ -125,19 +125,36 @@ function stateRank(row: NodeRow): number {
   return i === -1 ? 8 : i;
 }
 
+/** Upper bounds (ms) of the latency buckets the sort uses. */
+const LATENCY_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
+
+/**
+ * A latency's bucket: sorting by raw milliseconds reshuffled rows on every poll (3.1 ms vs 2.9 ms
+ * is noise), so nodes in one bucket tie and keep ID order.
+ */
+export function latencyBucket(ms: number): number {
+  const i = LATENCY_BUCKETS.findIndex((limit) => ms < limit);
+  return i === -1 ? LATENCY_BUCKETS.length : i;
+}
+
 type SortValue = string | number | null;
 const SORT_VALUE: Record<Exclude<SortKey, null>, (row: NodeRow) => SortValue> = {
   http: (r) => r.httpAddr,
   state: stateRank,
-  latency: (r) => (r.up ? r.pingMs : null),
+  latency: (r) => (r.up && r.pingMs !== null ? latencyBucket(r.pingMs) : null),
   term: (r) => (r.up ? r.term : null),
   version: (r) => r.version || null,
 };
 
-/** The rows in `key` order (unknown values last; ties by role, then ID). Returns `rows` itself for the default order. */
-export function sortRows(rows: NodeRow[], key: SortKey): NodeRow[] {
-  if (key === null) return rows;
+/**
+ * The rows in `key` order, or its reverse (`S`). Unknown values stay last either way, and ties
+ * keep role-then-ID order either way, so a poll that changes nothing moves nothing. Returns `rows`
+ * itself for the default order.
+ */
+export function sortRows(rows: NodeRow[], key: SortKey, reverse = false): NodeRow[] {
+  if (key === null) return reverse ? [...rows].reverse() : rows;
   const value = SORT_VALUE[key];
+  const sign = reverse ? -1 : 1;
   const tie = (a: NodeRow, b: NodeRow) => a.role.localeCompare(b.role) || a.id - b.id;
   return [...rows].sort((a, b) => {
     const x = value(a);
@@ -145,10 +162,8 @@ export function sortRows(rows: NodeRow[], key: SortKey): NodeRow[] {
     if (x === y) return tie(a, b);
     if (x === null) return 1;
     if (y === null) return -1;
-    return (
-      (typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y))) ||
-      tie(a, b)
-    );
+    const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+    return sign * order || tie(a, b);
   });
 }
 
@@ -168,9 +183,27 @@ export function fitColumns(width: number): Column[] {
   return COLUMNS.filter((c) => chosen.has(c));
 }
 
-/** A column's title, marked when the rows are sorted by it. */
-export function columnTitle(col: Column, sort: SortKey = null): string {
-  return fit(col.id === sort ? col.title + "↓" : col.title, col.width, col.align);
+/**
+ * What a narrow table leaves out, in words that say how to get it back, longest that fits:
+ * "+3 columns (RAFT ADDRESS, CONTACT, VERSION): widen or press Enter for details".
+ */
+export function hiddenColumnsText(shown: Column[], width: number): string | null {
+  const hidden = COLUMNS.filter((c) => !shown.includes(c));
+  if (hidden.length === 0) return null;
+  const n = `+${hidden.length} column${hidden.length === 1 ? "" : "s"}`;
+  const forms = [
+    `${n} (${hidden.map((c) => c.title).join(", ")}): widen or press Enter for details`,
+    `${n}: widen or press Enter for details`,
+    `${n}: Enter for details`,
+    n,
+  ];
+  return forms.find((f) => f.length <= width) ?? n;
+}
+
+/** A column's title, marked when the rows are sorted by it (↓ ascending, ↑ reversed). */
+export function columnTitle(col: Column, sort: SortKey = null, reverse = false): string {
+  const marked = col.id === sort || (sort === null && reverse && col.id === "id");
+  return fit(marked ? col.title + (reverse ? "↑" : "↓") : col.title, col.width, col.align);
 }
 
 /** The table as plain text lines (header first), for output without a terminal. */

@@ -4,6 +4,8 @@
  * SIGTERM, SIGHUP, SIGINT from outside, an uncaught error, or a plain process exit.
  */
 
+import { EXIT } from "./exit-codes.ts";
+
 const ENTER_ALT = "\x1b[?1049h\x1b[2J\x1b[H";
 const LEAVE_ALT = "\x1b[?1049l";
 const SHOW_CURSOR = "\x1b[?25h";
@@ -28,7 +30,7 @@ export function enterAlternateScreen(stdout: NodeJS.WriteStream): TerminalSessio
 }
 
 /** Exit codes 128+N for the signals that end the TUI. */
-const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+const SIGNAL_CODES = { SIGINT: EXIT.sigint, SIGTERM: EXIT.sigterm, SIGHUP: EXIT.sighup } as const;
 
 export type ExitCause =
   { signal: keyof typeof SIGNAL_CODES; code: number } | { error: unknown; code: number };
@@ -49,7 +51,7 @@ export function onAbnormalExit(onExit: (cause: ExitCause) => void): () => void {
     process.on(signal, h);
     return [signal, h] as const;
   });
-  const onError = (error: unknown) => fire({ error, code: 1 });
+  const onError = (error: unknown) => fire({ error, code: EXIT.internal });
   process.on("uncaughtException", onError);
   process.on("unhandledRejection", onError);
   return () => {

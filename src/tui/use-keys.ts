@@ -15,7 +15,7 @@ export type { KeyHandlers } from "./keymap.ts";
 type Dispatch = (action: Action) => void;
 
 /** Modes whose printable keys are text. */
-const TYPING = new Set<AppState["mode"]>(["filter", "force-confirm", "add-input"]);
+const TYPING = new Set<AppState["mode"]>(["filter", "force-confirm", "add-input", "palette"]);
 
 /** The named key Ink parsed, or null when the input is characters. */
 function namedKey(input: string, key: Key): KeyToken | null {

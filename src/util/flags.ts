@@ -7,6 +7,7 @@
  */
 
 import { formatDuration, parseDuration } from "./duration.ts";
+import { closest } from "./suggest.ts";
 
 export type FlagKind = "string" | "bool" | "duration";
 
@@ -70,7 +71,12 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs): Parsed {
     const eq = body.indexOf("=");
     const given = eq === -1 ? body : body.slice(0, eq);
     const found = byName.get(given);
-    if (!found) throw new UsageError(`flag provided but not defined: -${given}`);
+    if (!found) {
+      const near = closest(given, byName.keys());
+      throw new UsageError(
+        `flag provided but not defined: -${given}${near ? `; did you mean -${near}?` : ""}`,
+      );
+    }
     const [name, spec] = found;
     if (eq !== -1) {
       flags[name] = parseValue(name, spec, body.slice(eq + 1));
@@ -83,6 +89,40 @@ export function parseFlags(argv: readonly string[], specs: FlagSpecs): Parsed {
     i++;
   }
   return { flags, rest: argv.slice(i) };
+}
+
+/**
+ * Flags anywhere among the arguments (`remove-meta node3:8091 -y`), as users expect and Go's
+ * `flag` cannot: each stretch of flags is parsed, each non-flag is an argument, `--` ends flags.
+ * Used for a command's own flags; global flags still stop at the command name.
+ */
+export function parseInterspersed(argv: readonly string[], specs: FlagSpecs): Parsed {
+  const flags: FlagValues = {};
+  for (const [name, spec] of Object.entries(specs)) flags[name] = spec.default;
+  const rest: string[] = [];
+  let left = [...argv];
+  while (left.length) {
+    const ended = left[0] === "--";
+    const parsed = parseFlags(left, specs);
+    // Only what this stretch set: defaults must not undo an earlier stretch.
+    const consumed = left.length - parsed.rest.length;
+    if (consumed > 0 && !ended) {
+      const stretch = parseFlags(left.slice(0, consumed), withoutDefaults(specs));
+      for (const [k, v] of Object.entries(stretch.flags)) if (v !== undefined) flags[k] = v;
+    }
+    if (ended || (consumed > 0 && left[consumed - 1] === "--")) {
+      rest.push(...parsed.rest);
+      break;
+    }
+    if (!parsed.rest.length) break;
+    rest.push(parsed.rest[0]);
+    left = parsed.rest.slice(1);
+  }
+  return { flags, rest };
+}
+
+function withoutDefaults(specs: FlagSpecs): FlagSpecs {
+  return Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { ...s, default: undefined }]));
 }
 
 /** Usage lines for the flags, Go style ("  -bind host:port\n    \tdescription (default ...)"). */

@@ -89,7 +89,7 @@ function assertCliOutput(
     // The message line, then the usage (or where to find it); or the whole help when no
     // command was given.
     assert.ok(/^[\w-]+: [^\n]+\n/.test(stderr) || stderr.startsWith(`${program} `), what);
-    assert.match(stderr, /Usage:|\nRun '[\w-]+ help' for usage\.\n$/, what);
+    assert.match(stderr, /Usage:|\nRun '[\w-]+ help' for usage\.\n$|\(see '[\w -]+'\)\n$/, what);
   } else {
     assert.ok(stdout.length > 0, what);
   }

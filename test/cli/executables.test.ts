@@ -46,13 +46,13 @@ test("a bad config file fails with exit 1 and a one-line message naming the prob
   assert.match(r.err, /bad\.toml:2: \[meta\] election-timeout: invalid duration "forever"/);
 });
 
-test("usage errors exit 2", () => {
+test("usage errors exit 2 (influxd, influxd-ctl, as Go's flag package) or 64 (influx-cluster, apart from its health codes)", () => {
   assert.equal(run("influxd", ["-nosuchflag"]).code, 2);
-  assert.equal(run("influx-cluster", ["nosuchcommand"]).code, 2);
+  assert.equal(run("influx-cluster", ["nosuchcommand"]).code, 64);
   assert.match(run("influx-cluster", ["nosuchcommand"]).err, /unknown command "nosuchcommand"/);
   // Names of Object.prototype's members are not commands.
   for (const word of ["constructor", "toString", "__proto__"]) {
-    assert.equal(run("influx-cluster", [word]).code, 2, word);
+    assert.equal(run("influx-cluster", [word]).code, 64, word);
     assert.equal(run("influxd-ctl", [word]).code, 2, word);
   }
 });

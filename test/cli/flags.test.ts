@@ -1,6 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../../src/util/flags.ts";
+import {
+  formatFlags,
+  parseFlags,
+  parseInterspersed,
+  UsageError,
+  type FlagSpecs,
+} from "../../src/util/flags.ts";
 
 const specs: FlagSpecs = {
   bind: { kind: "string", help: "admin address", default: "localhost:8084" },
@@ -42,4 +48,34 @@ test("usage text lists every flag with its default", () => {
   assert.match(text, /-bind string\n\s+admin address \(default localhost:8084\)/);
   assert.match(text, /-timeout duration\n\s+timeout \(default 10s\)/);
   assert.match(text, /-yes, -y\n/);
+});
+
+test("parseInterspersed: flags after arguments (remove-meta ADDR -y), -- ends flags, defaults kept", () => {
+  const specs = {
+    y: { kind: "bool" as const, help: "" },
+    force: { kind: "bool" as const, help: "" },
+    tcpAddr: { kind: "string" as const, help: "", default: "none" },
+  };
+  assert.deepEqual(parseInterspersed(["n3:8091", "-y"], specs), {
+    flags: { y: true, force: undefined, tcpAddr: "none" },
+    rest: ["n3:8091"],
+  });
+  assert.deepEqual(parseInterspersed(["-force", "n3:8091", "-tcpAddr", "n3:8089", "-y"], specs), {
+    flags: { y: true, force: true, tcpAddr: "n3:8089" },
+    rest: ["n3:8091"],
+  });
+  assert.deepEqual(parseInterspersed(["a", "--", "-y"], specs).rest, ["a", "-y"]);
+  assert.throws(
+    () => parseInterspersed(["a", "-forse"], specs),
+    /not defined: -forse; did you mean -force\?/,
+  );
+});
+
+test("an unknown flag suggests the closest one, and only a close one", () => {
+  const specs = { bind: { kind: "string" as const, help: "" }, json: { kind: "bool" as const, help: "" } };
+  assert.throws(
+    () => parseFlags(["-bnd", "x"], specs),
+    /^Error: flag provided but not defined: -bnd; did you mean -bind\?$/,
+  );
+  assert.throws(() => parseFlags(["-zzzzzz"], specs), /^Error: flag provided but not defined: -zzzzzz$/);
 });

@@ -70,6 +70,7 @@ test("show prints Enterprise's three sections with = underlines", () => {
       "===========",
       "Leader  n1:8091",
       'Peers   ["n2:8089"]',
+      "Fault tolerance: 2 voters, tolerates 0 failures",
       "",
     ].join("\n"),
   );

@@ -104,11 +104,14 @@ test("the remove dialog shows the admin service's plan and defaults to cancel", 
   await app.waitFor("first poll", /4\/4 voters up/);
   await app.select(target);
   await app.type("d");
-  await app.waitFor("the plan", /quorum after removal/);
+  await app.waitFor("the plan", /y removes it/);
   const dialog = prose(app.frame());
   assert.match(dialog, new RegExp(`Remove meta node ${esc(target)} \\(id \\d\\)\\?`));
   assert.match(dialog, /It is not the leader\./);
-  assert.match(dialog, /Voters 4 → 3; quorum after removal: 2 of 3 \(3 reachable\)\./);
+  assert.match(
+    dialog,
+    /4 voters, tolerates 1 failure → 3 voters, tolerates 1 failure; quorum after removal: 2 of 3 \(3 reachable\)\./,
+  );
   await app.type(KEY.enter);
   assert.match(app.frame(), /cancelled; nothing was changed/);
   assert.equal((await members()).length, 4, "Enter cancelled: the node is still a member");
@@ -123,7 +126,7 @@ test("y removes a reachable node and the table updates", async () => {
   await app.waitFor("first poll", /4\/4 voters up/);
   await app.select(target);
   await app.type("d");
-  await app.waitFor("the plan", /quorum after removal/);
+  await app.waitFor("the plan", /y removes it/);
   // A y typed as the plan appears is ignored: it was meant for something else.
   await app.type("y");
   assert.match(app.frame(), /Remove meta node/, "y within 300 ms of the plan confirms nothing");

@@ -45,7 +45,7 @@ test("piped: prints the table once, without escapes, and exits 0", () => {
     env: { ...process.env, ...ENV },
   });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^leader \S+ {2}3\/3 voters up {2}term \d+$/m);
+  assert.match(r.stdout, /^leader \S+ {2}3\/3 voters up, tolerates 1 failure {2}term \d+$/m);
   assert.match(r.stdout, /^ROLE +ID HTTP ADDRESS/m);
   assert.equal((r.stdout.match(/ LEADER /g) ?? []).length, 1);
   assert.equal((r.stdout.match(/^meta /gm) ?? []).length, 3);
@@ -56,17 +56,23 @@ test("piped: bad flags, unknown profiles and a dead admin service are clear erro
   const run = (...args: string[]) =>
     spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, ...ENV } });
   const bad = run("-bogus");
-  assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /flag provided but not defined: -bogus/);
+  assert.equal(bad.status, 64, "a usage error, never a health state");
+  assert.equal(
+    bad.stderr,
+    "influx-cluster: flag provided but not defined: -bogus (see 'influx-cluster -h')\n",
+  );
+  const typo = run("-bnd", "x");
+  assert.equal(typo.status, 64);
+  assert.match(
+    typo.stderr,
+    /^influx-cluster: flag provided but not defined: -bnd; did you mean -bind\? .*\n$/,
+  );
   const profile = run("-profile", "nope");
-  assert.equal(profile.status, 2);
+  assert.equal(profile.status, 64);
   assert.match(profile.stderr, /no profile "nope" in the settings \(none defined\)/);
   const dead = run("-bind", "127.0.0.1:1");
   assert.equal(dead.status, 3);
-  assert.equal(
-    dead.stderr,
-    "influx-cluster: 127.0.0.1:1: connection refused (to open the view anyway, name the API: -api admin|meta)\n",
-  );
+  assert.equal(dead.stderr, "influx-cluster: 127.0.0.1:1: connection refused\n");
   const where = run("tui", "config", "path");
   assert.equal(where.status, 0);
   assert.equal(where.stdout.trim(), join(ENV.INFLUX_CLUSTER_CONFIG_DIR, "config.json"));
@@ -85,7 +91,7 @@ test("in a terminal: live table, dialog, help, filter, q restores the screen", a
   t.keys("j", "d");
   await waitUntil(
     "the dialog",
-    () => /quorum after removal/.test(t.capture()),
+    () => /y removes it/.test(t.capture()),
     undefined,
     () => t.capture(),
   );
@@ -155,9 +161,11 @@ test("in a terminal: Enter/Esc details, s sorts, e opens the events, a asks for 
     .split("\n")
     .filter((l) => /^[> ] (meta|no raft)/.test(l));
   assert.match(rows[0], / LEADER /, "sorted by state: the leader first");
-  // c copies the selected address (OSC 52; tmux is told, and the message says what tmux needs).
+  // c inside tmux copies into tmux's own paste buffer (no set-clipboard needed), and says so.
   t.keys("c");
-  await shows("the copy message", /copied 127\.0\.0\.1:\d+ \(OSC 52; inside tmux/);
+  await shows("the copy message", /copied 127\.0\.0\.1:\d+ to tmux's paste buffer/);
+  const copied = /copied (127\.0\.0\.1:\d+) to tmux's/.exec(t.capture())![1];
+  assert.equal(t.buffer(), copied, "tmux show-buffer holds the address");
   t.keys("e");
   await shows("the events view", /EVENTS \d+-\d+ of \d+/);
   assert.match(t.capture(), /\d\d:\d\d:\d\d copied 127\.0\.0\.1:\d+/, "the message is in the history");
@@ -235,4 +243,30 @@ test("SIGTERM and SIGHUP leave the alternate screen and exit 143 and 129", async
     );
     assert.ok(!t.alternateOn(), `${signal}: the alternate screen was left`);
   }
+});
+
+test("a dead admin service: the view opens anyway and says it has no picture, never 'no nodes'", async () => {
+  const env = Object.entries(ENV)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const t = new Tmux(
+    "dead-admin",
+    `env ${env} ${process.execPath} ${BIN} -bind 127.0.0.1:1 -interval 300ms; echo EXIT=$?; sleep 60`,
+  );
+  sessions.push(t);
+  await waitUntil(
+    "the view",
+    () => /no picture of the cluster yet/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  assert.match(t.capture(), /admin service 127\.0\.0\.1:1 unreachable: connection refused/);
+  assert.doesNotMatch(t.capture(), /no nodes in the cluster/);
+  t.keys("q");
+  await waitUntil(
+    "exit",
+    () => /EXIT=0/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
 });

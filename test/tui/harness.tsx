@@ -7,6 +7,7 @@ import type { AppState } from "../../src/tui/state.ts";
 import { noColorTheme, type Theme } from "../../src/tui/theme.ts";
 import { useKeys, type KeyHandlers } from "../../src/tui/use-keys.ts";
 import { useStore } from "../../src/tui/use-store.ts";
+import { runCommand } from "../../src/tui/palette.ts";
 
 export const KEY = {
   up: "\x1b[A",
@@ -38,6 +39,8 @@ export interface Calls {
   copy: string[];
   planAdd: string[];
   confirmAdd: number;
+  restart: string[];
+  profiles: string[];
 }
 
 function Harness({
@@ -53,24 +56,31 @@ function Harness({
 }) {
   const [state, dispatch, current] = useStore(() => init);
   useEffect(() => expose(current), [current, expose]);
-  useKeys(
-    current,
-    dispatch,
-    {
-      quit: () => calls.quit++,
-      refresh: () => calls.refresh++,
-      askRemove: (row) => {
-        calls.askRemove.push(row?.httpAddr ?? null);
-        if (row) dispatch({ type: "removeAsked", row, at: 0 });
-      },
-      confirmRemove: () => calls.confirmRemove++,
-      openDetail: () => dispatch({ type: "detailOpen" }),
-      copy: (row) => calls.copy.push(row.httpAddr),
-      planAdd: (httpAddr) => calls.planAdd.push(httpAddr),
-      confirmAdd: () => calls.confirmAdd++,
-    } satisfies KeyHandlers,
-    true,
-  );
+  const handlers: KeyHandlers = {
+    quit: () => calls.quit++,
+    refresh: () => calls.refresh++,
+    askRemove: (row) => {
+      calls.askRemove.push(row?.httpAddr ?? null);
+      if (row) dispatch({ type: "removeAsked", row, at: 0 });
+    },
+    confirmRemove: () => calls.confirmRemove++,
+    openDetail: () => dispatch({ type: "detailOpen" }),
+    copy: (row) => calls.copy.push(row.httpAddr),
+    planAdd: (httpAddr) => calls.planAdd.push(httpAddr),
+    confirmAdd: () => calls.confirmAdd++,
+    restart: (row) => calls.restart.push(row.httpAddr),
+    // The real palette, as the app wires it.
+    runCommand: (line) =>
+      runCommand(line, {
+        state: current(),
+        dispatch,
+        on: handlers,
+        text: "",
+        now: Date.now(),
+        switchProfile: (name) => calls.profiles.push(name),
+      }),
+  };
+  useKeys(current, dispatch, handlers, true);
   return <Screen state={state} theme={theme} context={CONTEXT} />;
 }
 
@@ -84,6 +94,8 @@ export async function withKeys(init: AppState, theme: Theme = noColorTheme) {
     copy: [],
     planAdd: [],
     confirmAdd: 0,
+    restart: [],
+    profiles: [],
   };
   let current: () => AppState = () => init;
   const ui = render(<Harness init={init} calls={calls} expose={(c) => (current = c)} theme={theme} />);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { CONFIRM_GRACE_MS, reducer, selectedRow, visibleRows } from "../../src/tui/state.ts";
 import { addPlan, healthy, metaRow, node3Down, plan, snapshot, stateAfter, T0 } from "./fixtures.ts";
 import { KEY, settle, withKeys } from "./harness.tsx";
+import { keyBarItems } from "../../src/tui/keymap.ts";
 
 const ADDR3 = "127.0.0.1:9093";
 const size = { columns: 100, rows: 30 };
@@ -107,7 +108,7 @@ test("the force dialog: letters are typed, a wrong address is refused, the exact
   esc.unmount();
 });
 
-test("? opens the help, any key closes it; Ctrl-C quits from any mode", async () => {
+test("? opens the help, any key closes it; Ctrl-C closes what is open and quits only from the table", async () => {
   const ui = await withKeys(stateAfter([{ type: "snapshot", snapshot: healthy() }], size));
   await ui.type("?");
   assert.equal(ui.state().mode, "help");
@@ -115,9 +116,62 @@ test("? opens the help, any key closes it; Ctrl-C quits from any mode", async ()
   await ui.type("d");
   assert.equal(ui.state().mode, "list");
   assert.deepEqual(ui.calls.askRemove, [], "the key that closes the help does nothing else");
-  await ui.type("/", KEY.ctrlC);
+  await ui.type("/", "ab", KEY.ctrlC);
+  assert.equal(ui.state().mode, "list");
+  assert.equal(ui.state().filter, "", "Ctrl-C in the filter clears it");
+  await ui.type("?", KEY.ctrlC, KEY.enter, KEY.ctrlC, "e", KEY.ctrlC);
+  assert.equal(ui.state().mode, "list");
+  await ui.type("j", "j", "d");
+  assert.equal(ui.state().mode, "confirm");
+  await ui.type(KEY.ctrlC);
+  assert.equal(ui.state().mode, "list", "Ctrl-C cancels the removal dialog");
+  assert.match(ui.state().status?.text ?? "", /cancelled; nothing was changed/);
+  await ui.type("a", "12", KEY.ctrlC);
+  assert.equal(ui.state().mode, "list", "Ctrl-C cancels the add dialog");
+  assert.equal(ui.calls.quit, 0, "nothing so far quit");
+  await ui.type(KEY.ctrlC);
+  assert.equal(ui.calls.quit, 1, "Ctrl-C in the table quits");
+  ui.unmount();
+});
+
+test("a session that owns its cluster (the demo) asks before quitting; Ctrl-C and other keys stay", async () => {
+  const init = stateAfter([{ type: "snapshot", snapshot: healthy() }], size);
+  const ui = await withKeys({ ...init, quitQuestion: "Stop the demo cluster and delete its directory?" });
+  await ui.type(KEY.ctrlC);
+  assert.equal(ui.state().mode, "quit-confirm");
+  assert.match(ui.frame(), /Stop the demo cluster and delete its directory\?/);
+  assert.match(ui.frame(), /y quits\. n, Esc, Ctrl-C or any other key stays\./);
+  await ui.type(KEY.ctrlC);
+  assert.equal(ui.state().mode, "list");
+  await ui.type("q", "n");
+  assert.equal(ui.state().mode, "list");
+  assert.equal(ui.calls.quit, 0);
+  await ui.type("q", "y");
   assert.equal(ui.calls.quit, 1);
   ui.unmount();
+});
+
+test("R restarts a DOWN node only where the session can (the demo), and only a DOWN one", async () => {
+  const down = stateAfter(
+    [
+      { type: "snapshot", snapshot: node3Down() },
+      { type: "moveTo", where: "last" },
+    ],
+    size,
+  );
+  const plain = await withKeys(down);
+  await plain.type("R");
+  assert.deepEqual(plain.calls.restart, [], "not offered outside the demo");
+  assert.ok(!keyBarItems(plain.state(), Date.now()).some((c) => c.text === "R restart"));
+  plain.unmount();
+  const demo = await withKeys({ ...down, canRestart: true });
+  assert.ok(
+    keyBarItems(demo.state(), Date.now()).some((c) => c.text === "R restart"),
+    "offered in the demo",
+  );
+  await demo.type("R", "k", "R");
+  assert.deepEqual(demo.calls.restart, [ADDR3], "the DOWN node only");
+  demo.unmount();
 });
 
 test("keys that arrive as one chunk (key repeat, tmux send-keys) each act in turn", async () => {

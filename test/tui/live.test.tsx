@@ -100,7 +100,7 @@ test("removing the node the view talks through: the dialog warns, then the view 
   const connected = cluster.nodes[0];
   await app.select(connected.httpAddr);
   await app.type("d");
-  await app.waitFor("the plan", /quorum after removal/);
+  await app.waitFor("the plan", /y removes it/);
   assert.match(app.text(), /this view talks to the admin service beside this node/);
   await settle(CONFIRM_GRACE_MS + 50);
   await app.type("y");

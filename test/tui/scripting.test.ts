@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
+import { EXIT, EXIT_TABLE } from "../../src/tui/exit-codes.ts";
 import { waitUntil } from "./wait.ts";
 
 const BIN = resolve("bin/influx-cluster.js");
@@ -44,11 +45,77 @@ function json(bind: string): { status: number | null; model: Model; stderr: stri
   return { status: r.status, model: JSON.parse(r.stdout) as Model, stderr: r.stderr };
 }
 
-test("--help documents -json and the exit codes", () => {
+test("--help prints the one exit-code table; no code is both a usage error and a health state", () => {
   const help = run("tui", "--help");
   assert.equal(help.status, 0);
   assert.match(help.stdout, /-json/);
-  assert.match(help.stdout, /0 healthy; 1 degraded \(a node is DOWN\);\s+2 no quorum or no leader/);
+  for (const [code, meaning] of EXIT_TABLE)
+    assert.ok(help.stdout.includes(`${String(code).padStart(3)}  ${meaning}`), `${code} ${meaning}`);
+  const health = [EXIT.healthy, EXIT.degraded, EXIT.noQuorum, EXIT.unknown] as number[];
+  assert.ok(!health.includes(EXIT.usage));
+  assert.equal(new Set(EXIT_TABLE.map(([c]) => c)).size, EXIT_TABLE.length, "each code means one thing");
+});
+
+test("exit codes, as a table: usage errors and health states never share a code, and -json always prints one object", () => {
+  const live = cluster.nodes[0].adminAddr;
+  const cases: { args: string[]; code: number; health: string; reason?: RegExp }[] = [
+    { args: ["-bind", live, "-json"], code: EXIT.healthy, health: "healthy" },
+    {
+      args: ["-bind", "127.0.0.1:1", "-json", "-timeout", "1s"],
+      code: EXIT.unknown,
+      health: "unknown",
+      reason: /connection refused/,
+    },
+    { args: ["-bnd", "x", "-json"], code: EXIT.usage, health: "unknown", reason: /did you mean -bind\?/ },
+    { args: ["-json", "-profile", "nope"], code: EXIT.usage, health: "unknown", reason: /no profile "nope"/ },
+    {
+      args: ["-json", "-bind", live, "extra"],
+      code: EXIT.usage,
+      health: "unknown",
+      reason: /unexpected argument "extra"/,
+    },
+    {
+      args: ["-json", "-interval", "soon"],
+      code: EXIT.usage,
+      health: "unknown",
+      reason: /invalid value "soon"/,
+    },
+  ];
+  for (const c of cases) {
+    const r = run(...c.args);
+    const what = `${c.args.join(" ")} → ${r.status}: ${r.stdout} ${r.stderr}`;
+    assert.equal(r.status, c.code, what);
+    const model = JSON.parse(r.stdout) as Model;
+    assert.equal(model.health, c.health, what);
+    assert.equal(model.exitCode, c.code, what);
+    if (c.reason) assert.match(model.reasons.join("; "), c.reason, what);
+    if (c.code !== EXIT.healthy) assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${what}`);
+  }
+  // Without -json, a usage error is one line naming the fix, not the 40-line help.
+  const typo = run("-bnd", "x");
+  assert.equal(typo.status, EXIT.usage);
+  assert.equal(typo.stdout, "");
+  assert.equal(
+    typo.stderr,
+    "influx-cluster: flag provided but not defined: -bnd; did you mean -bind? (see 'influx-cluster -h')\n",
+  );
+});
+
+test("-json pingMs is rounded to a tenth of a millisecond", () => {
+  const { model } = json(cluster.nodes[0].adminAddr);
+  const pings = (model.nodes as unknown as { pingMs: number | null }[]).map((n) => n.pingMs);
+  assert.ok(pings.some((p) => p !== null));
+  for (const p of pings) if (p !== null) assert.equal(p, Math.round(p * 10) / 10, `unrounded: ${p}`);
+});
+
+test("-json carries the fault tolerance in numbers and words", () => {
+  const { model } = json(cluster.nodes[0].adminAddr);
+  assert.deepEqual((model as unknown as { faultTolerance: unknown }).faultTolerance, {
+    voters: 3,
+    tolerates: 1,
+    text: "3 voters, tolerates 1 failure",
+    left: 1,
+  });
 });
 
 test("healthy: exit 0, and -json is the model the view shows", () => {
@@ -66,7 +133,7 @@ test("healthy: exit 0, and -json is the model the view shows", () => {
   assert.ok(model.leader && cluster.nodes.some((n) => n.httpAddr === model.leader));
   const table = run("-bind", binds);
   assert.equal(table.status, 0, table.stderr);
-  assert.match(table.stdout, /^leader \S+ {2}3\/3 voters up {2}term \d+$/m);
+  assert.match(table.stdout, /^leader \S+ {2}3\/3 voters up, tolerates 1 failure {2}term \d+$/m);
 });
 
 test("no port in -bind: 8084 is dialled and named; a list moves on to an answering service", () => {
@@ -96,7 +163,7 @@ test("one node killed: exit 1, degraded, the node named; two killed: exit 2", as
   assert.equal(last.model.nodes.find((n) => n.httpAddr === victim)?.up, false);
   const table = run("-bind", binds);
   assert.equal(table.status, 1);
-  assert.match(table.stdout, /2\/3 voters up - quorum at risk/);
+  assert.match(table.stdout, /2\/3 voters up - quorum at risk: tolerates 0 more failures/);
 
   await cluster.kill(1);
   await waitUntil(
@@ -107,4 +174,23 @@ test("one node killed: exit 1, degraded, the node named; two killed: exit 2", as
   );
   assert.match(last.model.health, /^no-(quorum|leader)$/);
   assert.equal(last.model.votersUp, 1);
+});
+
+test("-save-profile NAME writes the connection as a profile; -profile NAME then reaches the same cluster", () => {
+  const live = cluster.nodes[0].adminAddr;
+  const saved = run("-bind", live, "-interval", "500ms", "-read-only", "-save-profile", "scripted", "-json");
+  // The earlier test killed two nodes: the verdict is a health code, not a usage error.
+  assert.ok([0, 1, 2].includes(saved.status!), saved.stderr);
+  assert.match(
+    saved.stderr,
+    /saved profile "scripted" in .*config\.json \(use: influx-cluster -profile scripted\)/,
+  );
+  const shown = JSON.parse(run("tui", "config", "show").stdout) as { profiles: Record<string, unknown> };
+  assert.deepEqual(shown.profiles.scripted, { bind: live, readOnly: true, interval: "500ms" });
+  const again = run("-profile", "scripted", "-json");
+  assert.equal(again.status, saved.status, again.stderr);
+  assert.equal((JSON.parse(again.stdout) as Model).admin.bind, live);
+  const bad = run("-bind", live, "-save-profile", "no/slash", "-json");
+  assert.equal(bad.status, EXIT.usage);
+  assert.equal((JSON.parse(bad.stdout) as Model).health, "unknown");
 });

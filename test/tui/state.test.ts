@@ -4,6 +4,8 @@ import { diffSnapshots } from "../../src/tui/events.ts";
 import { quorumHealth, verdict } from "../../src/tui/model.ts";
 import { MAX_EVENTS, reducer, selectedRow, STATUS_TTL_MS, visibleRows } from "../../src/tui/state.ts";
 import { plainTable } from "../../src/tui/table-format.ts";
+import { votersText } from "../../src/tui/report.ts";
+import { faultTolerance, faultToleranceText, lowersTolerance } from "../../src/wording.ts";
 import { addPlan, healthy, metaRow, node3Down, plan, snapshot, stateAfter, T0 } from "./fixtures.ts";
 
 const ADDR3 = "127.0.0.1:9093";
@@ -236,6 +238,22 @@ test("quorum health: all up, degraded, at risk, lost", () => {
   assert.equal(quorumHealth(2, 3), "at-risk");
   assert.equal(quorumHealth(1, 3), "lost");
   assert.equal(quorumHealth(0, 0), "lost");
+  // A healthy single voter tolerates 0 failures by design: the header says so in words, not "at risk".
+  assert.equal(quorumHealth(1, 1), "ok");
+  assert.equal(votersText(1, 1), "1/1 voters up, tolerates 0 failures");
+  assert.equal(votersText(3, 3), "3/3 voters up, tolerates 1 failure");
+  assert.equal(votersText(4, 5), "4/5 voters up (degraded), tolerates 1 more failure");
+  assert.equal(votersText(2, 3), "2/3 voters up - quorum at risk: tolerates 0 more failures");
+  assert.equal(votersText(1, 3), "1/3 voters up - NO QUORUM");
+});
+
+test("fault tolerance in words: 3 voters tolerate 1 failure, 2 tolerate 0; a removal from 3 to 2 lowers it", () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 7].map(faultTolerance), [0, 0, 1, 1, 2, 3]);
+  assert.equal(faultToleranceText(3), "3 voters, tolerates 1 failure");
+  assert.equal(faultToleranceText(2), "2 voters, tolerates 0 failures");
+  assert.equal(faultToleranceText(1), "1 voter, tolerates 0 failures");
+  assert.ok(lowersTolerance(3, 2));
+  assert.ok(!lowersTolerance(4, 3));
 });
 
 test("resize records the new size and ignores a same-size event", () => {
@@ -374,6 +392,11 @@ test("an add: typed address, plan, outcome in the status line and the events", (
   assert.equal(done.events.at(-1)?.node, "meta:127.0.0.1:9094");
   const failed = reducer(s, { type: "addFailed", httpAddr: "127.0.0.1:9094", error: "busy", at: T0 + 2 });
   assert.equal(failed.status?.text, "adding meta node 127.0.0.1:9094 failed: busy");
+  assert.equal(failed.mode, "add-confirm", "the dialog stays, with the whole error");
+  assert.equal(failed.adding?.failed, "busy");
+  const closed = reducer(failed, { type: "dialogCancel", at: T0 + 3 });
+  assert.equal(closed.mode, "list");
+  assert.equal(closed.status?.text, failed.status?.text, "closing says nothing more");
   const ro = stateAfter(
     [{ type: "snapshot", snapshot: healthy() }, { type: "addStart" }],
     undefined,

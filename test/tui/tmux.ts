@@ -36,6 +36,11 @@ export class Tmux {
     for (const k of keys) this.tmux("send-keys", "-t", this.session, k);
   }
 
+  /** tmux's newest paste buffer (what prefix ] would paste). */
+  buffer(): string {
+    return this.tmux("show-buffer");
+  }
+
   /** Whether the program in the pane is in the alternate screen. */
   alternateOn(): boolean {
     return this.tmux("display", "-p", "-t", this.session, "#{alternate_on}").trim() === "1";

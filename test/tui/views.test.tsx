@@ -52,7 +52,10 @@ const forceActions: Action[] = [
 
 test("healthy cluster: header with leader, 3/3 voters up and the poll time; the leader row says LEADER", () => {
   const frame = plain(view(healthyState()));
-  assert.match(frame, /leader 127\.0\.0\.1:9091 {2}3\/3 voters up {2}term 3 {2}polled \d\d:\d\d:\d\d/);
+  assert.match(
+    frame,
+    /leader 127\.0\.0\.1:9091 {2}3\/3 voters up, tolerates 1 failure {2}term 3 {2}polled \d\d:\d\d:\d\d/,
+  );
   assert.doesNotMatch(frame, /quorum at risk/);
   assert.match(frame, /meta +1 127\.0\.0\.1:9091 +ok +<1ms LEADER +3 +42\/42/);
   assert.match(frame, /meta +2 127\.0\.0\.1:9092 +ok +<1ms follower/);
@@ -95,7 +98,10 @@ test("the remove dialog names the node, says whether it leads, the quorum after,
   const frame = prose(view(stateAfter(confirmActions(), size)));
   assert.match(frame, /Remove meta node 127\.0\.0\.1:9093 \(id 3\)\?/);
   assert.match(frame, /It is not the leader\./);
-  assert.match(frame, /Voters 3 → 2; quorum after removal: 2 of 2 \(2 reachable\)\./);
+  assert.match(
+    frame,
+    /3 voters, tolerates 1 failure → 2 voters, tolerates 0 failures \(LOWERS fault tolerance\); quorum after removal: 2 of 2 \(2 reachable\)\./,
+  );
   assert.match(frame, /y removes it\. n, Esc, Enter or any other key cancels\./);
   const leader = prose(view(stateAfter(confirmActions({ node: { ...plan().node, isLeader: true } }), size)));
   assert.match(leader, /It is the LEADER\./);
@@ -106,7 +112,7 @@ test("the remove dialog names the node, says whether it leads, the quorum after,
 test("the force dialog explains the consequence and asks for the address", () => {
   const frame = prose(view(stateAfter([...forceActions, { type: "forceType", text: "127.0" }], size)));
   assert.match(frame, /FORCE-remove meta node 127\.0\.0\.1:9093 \(id 3\)/);
-  assert.match(frame, /Warning: meta node 127\.0\.0\.1:9093 could not be reached/);
+  assert.match(frame, /Warning: force is needed: meta node 127\.0\.0\.1:9093 could not be reached/);
   assert.match(frame, /do not restart that node with its old data/);
   assert.match(frame, /Type 127\.0\.0\.1:9093 and press Enter to remove it\. Esc cancels\./);
   assert.match(frame, /> 127\.0/);
@@ -368,4 +374,89 @@ test("membership unknown is said in the header, and the table is not called empt
   );
   assert.match(frame, /membership unknown: no leader answered/);
   assert.doesNotMatch(frame, /no nodes in the cluster/);
+});
+
+test("a refused removal leads with the refusal and shows no plan arithmetic nor handover", () => {
+  const lastVoter = plan({
+    node: { ...plan().node, isLeader: true },
+    votersBefore: 1,
+    votersAfter: 0,
+    quorumAfter: 1,
+    refusal: "meta node 127.0.0.1:9093 is the last voter; removing it would leave no cluster",
+    refusalCode: "LAST_VOTER",
+    warnings: ["leadership moves to another voter first"],
+  });
+  const frame = prose(view(stateAfter(confirmActions(lastVoter), size)));
+  const body = frame.slice(frame.indexOf("Remove meta node"));
+  assert.match(
+    body,
+    /^Remove meta node 127\.0\.0\.1:9093 \(id 3\)\? REFUSED: meta node .* is the last voter/,
+  );
+  assert.match(body, /Now: 1 voter, tolerates 0 failures\./);
+  assert.doesNotMatch(body, /1 of 0|→|leadership moves/);
+  assert.match(body, /Nothing will be changed\. Any key closes\./);
+});
+
+test("the force dialog does not tell the TUI user to use -force; a refused force dialog leads with the refusal", () => {
+  const needs = stateAfter(
+    [
+      ...forceActions.slice(0, 3),
+      {
+        type: "planLoaded",
+        httpAddr: ADDR3,
+        plan: plan({ node: { ...plan().node, reachable: false } }),
+        force: true,
+        forceReason: `meta node ${ADDR3} could not be reached; use -force to remove an unreachable node`,
+        at: 0,
+      },
+    ],
+    size,
+  );
+  const frame = prose(view(needs));
+  assert.match(frame, /force is needed: meta node 127\.0\.0\.1:9093 could not be reached/);
+  assert.doesNotMatch(frame, /-force/);
+  const refused = stateAfter(
+    [
+      ...forceActions.slice(0, 3),
+      {
+        type: "planLoaded",
+        httpAddr: ADDR3,
+        plan: plan({ refusal: "the Raft configuration changed", votersAfter: 0 }),
+        force: true,
+        forceReason: "meta node 127.0.0.1:9093 could not be reached",
+        at: 0,
+      },
+    ],
+    size,
+  );
+  const text = prose(view(refused));
+  assert.match(text.slice(text.indexOf("FORCE-remove")), /^FORCE-remove meta node \S+ \(id 3\) REFUSED:/);
+});
+
+test("a failed add keeps its dialog with the whole error; a non-blank node is refused, with no y", () => {
+  const long =
+    "adding meta node 127.0.0.1:9094 failed: joining the cluster through 127.0.0.1:9091 failed: the leader refused the configuration change because another change is in flight; retry when it is done";
+  const failed = stateAfter(
+    [
+      ...addActions(),
+      { type: "addStarted", at: T0 + 1 },
+      { type: "addFailed", httpAddr: "127.0.0.1:9094", error: long, at: T0 + 2 },
+    ],
+    size,
+  );
+  const frame = prose(view(failed));
+  assert.ok(frame.includes(`FAILED: ${long}`), frame);
+  assert.match(frame, /Any key closes/);
+  assert.doesNotMatch(frame, /\by add\b/, "no y on a failure");
+  const notBlank = stateAfter(
+    addActions({
+      state: "follower",
+      refusal:
+        "meta node 127.0.0.1:9094 is not blank (its Raft state is follower): only a blank meta node can be added; wipe its meta dir first",
+    }),
+    size,
+  );
+  const refused = prose(view(notBlank));
+  assert.match(refused, /Add meta node 127\.0\.0\.1:9094\? REFUSED: .* is not blank/);
+  assert.doesNotMatch(refused, /\by add\b|y asks/, "y is not offered");
 });

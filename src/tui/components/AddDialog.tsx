@@ -54,14 +54,18 @@ export function AddDialog({
     },
   ];
   for (const w of plan.warnings) lines.push({ text: warningText(w), tone: "warn" });
-  if (plan.refusal) lines.push({ text: `REFUSED: ${plan.refusal}`, tone: "error", bold: true });
-  const footer: DialogLine[] = plan.refusal
-    ? [{ text: "Nothing will be changed. Any key closes." }]
-    : [{ text: "y asks the admin service to add it.  n, Esc or any other key cancels.", bold: true }];
+  // A refusal or a failure leads, whole (the status line would cut it).
+  if (plan.refusal) lines.unshift({ text: `REFUSED: ${plan.refusal}`, tone: "error", bold: true });
+  if (adding.failed) lines.unshift({ text: `FAILED: ${adding.failed}`, tone: "error", bold: true });
+  const footer: DialogLine[] = adding.failed
+    ? [{ text: "Any key closes (the error is in the events too: e)." }]
+    : plan.refusal
+      ? [{ text: "Nothing will be changed. Any key closes." }]
+      : [{ text: "y asks the admin service to add it.  n, Esc or any other key cancels.", bold: true }];
   return (
     <DialogFrame
       title={`Add ${nodeName("meta", 0, plan.httpAddr)}?`}
-      tone={plan.refusal ? "error" : "warn"}
+      tone={plan.refusal || adding.failed ? "error" : "warn"}
       lines={lines}
       footer={footer}
       width={width}

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { ShowResult } from "../../contract/cluster.ts";
 import { PLAIN_HTTP, type PeerAccess } from "../../util/http-client.ts";
 import { carryOutAdd, loadAddPlan, type AddApi } from "../add-node.ts";
-import { planCopy } from "../clipboard.ts";
+import { copyText, realCopyDeps } from "../clipboard.ts";
 import type { KeyHandlers } from "../keymap.ts";
 import { fetchStatus } from "../node-status.ts";
 import { carryOut, loadPlan, type RemovalApi } from "../removal.ts";
@@ -12,6 +12,7 @@ import { CONFIRM_GRACE_MS, initialState, reducer, STATUS_TTL_MS, type AppState }
 import type { Theme } from "../theme.ts";
 import { useClusterPoll } from "../use-cluster-poll.ts";
 import { useKeys } from "../use-keys.ts";
+import { runCommand } from "../palette.ts";
 import { useStore } from "../use-store.ts";
 import { readSize, useTerminalSize, type TerminalSize } from "../use-terminal-size.ts";
 import { Screen, type ScreenContext } from "./Screen.tsx";
@@ -33,6 +34,20 @@ export interface AppProps {
   notice?: string;
   /** Environment for the clipboard decision (TERM, TMUX, STY); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** What a session that owns its cluster (the demo) adds: live notes, a question before
+   *  quitting, restarting its stopped nodes. */
+  session?: SessionHooks;
+  /** `:profile NAME`: reconnect with that profile (interactive.tsx); absent in the demo. */
+  switchProfile?: (name: string) => void;
+}
+
+export interface SessionHooks {
+  /** Lines for the help, as of now (the demo's running nodes and their PIDs). */
+  notes(): string[];
+  /** Asked before q or Ctrl-C quits, when quitting has a cost ("Stop the demo cluster and quit?"). */
+  quitQuestion: string | null;
+  /** Starts a stopped node of this session again; resolves to what to tell the operator. */
+  restart?(httpAddr: string): Promise<{ text: string; ok: boolean }>;
 }
 
 /** Expires the status message STATUS_TTL_MS after it appeared (it stays in the events). */
@@ -74,11 +89,18 @@ export function App(props: AppProps) {
     interactive = true,
     notice,
     env = process.env,
+    session,
+    switchProfile,
   } = props;
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [state, dispatch, current] = useStore(() => {
-    const init = initialState({ ...readSize(stdout), readOnly });
+    const init = initialState({
+      ...readSize(stdout),
+      readOnly,
+      quitQuestion: session?.quitQuestion ?? null,
+      canRestart: session?.restart !== undefined,
+    });
     return notice ? reducer(init, { type: "status", text: notice, tone: "info", at: Date.now() }) : init;
   });
   const onSize = useCallback((size: TerminalSize) => dispatch({ type: "resize", ...size }), [dispatch]);
@@ -153,13 +175,23 @@ export function App(props: AppProps) {
     },
     openDetail: () => dispatch({ type: "detailOpen" }),
     copy: (row) => {
-      const plan = planCopy(row.httpAddr, env, stdout.isTTY === true);
-      if (plan.sequence) stdout.write(plan.sequence);
-      dispatch({ type: "status", text: plan.message, tone: plan.ok ? "ok" : "warn", at: Date.now() });
+      const deps = realCopyDeps((s) => stdout.write(s));
+      const result = copyText(row.httpAddr, env, stdout.isTTY === true, deps);
+      logger.info({ node: row.httpAddr, ok: result.ok }, result.message);
+      dispatch({ type: "status", text: result.message, tone: result.ok ? "ok" : "warn", at: Date.now() });
     },
     planAdd: (httpAddr) => {
       logger.info({ node: httpAddr }, "add asked; checking the node");
       void loadAddPlan(httpAddr, current().cluster, access, timeoutMs, dispatch);
+    },
+    restart: (row) => {
+      if (!session?.restart) return;
+      logger.warn({ node: row.httpAddr }, "restart asked");
+      dispatch({ type: "status", text: `restarting ${row.httpAddr}…`, tone: "info", at: Date.now() });
+      void session.restart(row.httpAddr).then(({ text, ok }) => {
+        dispatch({ type: "status", text, tone: ok ? "ok" : "error", at: Date.now() });
+        poll.refresh();
+      });
     },
     confirmAdd: () => {
       const typed = current().adding?.typed;
@@ -171,7 +203,11 @@ export function App(props: AppProps) {
       });
     },
   };
+  handlers.runCommand = (line) =>
+    runCommand(line, { state: current(), dispatch, on: handlers, text: "", now: Date.now(), switchProfile });
   useKeys(current, dispatch, handlers, interactive);
 
-  return <Screen state={state} theme={theme} context={context} />;
+  // The demo's notes are read at each draw: PIDs change when nodes are killed and restarted.
+  const shown = session ? { ...context, notes: session.notes() } : context;
+  return <Screen state={state} theme={theme} context={shown} />;
 }

@@ -2,17 +2,30 @@ import { Text } from "ink";
 import { warningText } from "../../wording.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
 import { planLines, type RemovalDialogProps } from "./RemoveDialog.tsx";
+import { cliFree } from "../removal.ts";
 
 /**
  * Force removal, Shopify DangerousConfirmationPrompt style: the consequence in plain words and the
  * node's HTTP address typed exactly, then Enter. Nothing else confirms it.
  */
-export function ForceRemoveDialog({ removal, connectedTo, width, height, theme }: RemovalDialogProps) {
+export function ForceRemoveDialog({
+  removal,
+  connectedTo,
+  markedUp,
+  width,
+  height,
+  theme,
+}: RemovalDialogProps) {
   const { target, plan } = removal;
-  const lines: DialogLine[] = [
-    { text: warningText(removal.forceReason ?? "the node does not answer"), tone: "error", bold: true },
-    ...planLines(removal, connectedTo),
-  ];
+  const reason: DialogLine = {
+    text: warningText(`force is needed: ${cliFree(removal.forceReason ?? "the node does not answer")}`),
+    tone: "error",
+    bold: true,
+  };
+  // A refusal leads (planLines puts it first); why force was needed follows it.
+  const lines: DialogLine[] = plan?.refusal
+    ? [...planLines(removal, connectedTo, markedUp), reason]
+    : [reason, ...planLines(removal, connectedTo, markedUp)];
   const refused = !!plan?.refusal;
   if (plan && !refused) {
     lines.push({

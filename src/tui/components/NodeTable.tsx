@@ -1,7 +1,14 @@
 import { Box, Text } from "ink";
 import { memo, useMemo } from "react";
 import type { NodeRow } from "../model.ts";
-import { columnTitle, fitColumns, MARKER_WIDTH, type Column, type SortKey } from "../table-format.ts";
+import {
+  columnTitle,
+  fitColumns,
+  hiddenColumnsText,
+  MARKER_WIDTH,
+  type Column,
+  type SortKey,
+} from "../table-format.ts";
 import { fit } from "../text.ts";
 import type { Theme } from "../theme.ts";
 
@@ -10,6 +17,9 @@ export interface NodeTableProps {
   selectedKey: string | null;
   /** The column the rows are sorted by (its title is marked), null for the default order. */
   sort?: SortKey;
+  sortReverse?: boolean;
+  /** Keys marked going down in the what-if: their ROLE reads "↓ meta". */
+  marked?: string[];
   /** Lines for the rows (the title line comes on top). */
   height: number;
   width: number;
@@ -20,11 +30,13 @@ export interface NodeTableProps {
 const Row = memo(function Row({
   row,
   selected,
+  mark,
   columns,
   theme,
 }: {
   row: NodeRow;
   selected: boolean;
+  mark: boolean;
   columns: Column[];
   theme: Theme;
 }) {
@@ -33,7 +45,7 @@ const Row = memo(function Row({
       {fit(selected ? ">" : "", MARKER_WIDTH)}
       {columns.map((c, i) => (
         <Text key={c.id} color={c.tone ? theme.tone[c.tone(row)] : undefined}>
-          {(i ? " " : "") + fit(c.cell(row), c.width, c.align)}
+          {(i ? " " : "") + fit(mark && c.id === "role" ? `↓ ${c.cell(row)}` : c.cell(row), c.width, c.align)}
         </Text>
       ))}
     </Text>
@@ -50,6 +62,8 @@ export function NodeTable({
   rows,
   selectedKey,
   sort = null,
+  sortReverse = false,
+  marked = [],
   height,
   width,
   theme,
@@ -61,9 +75,12 @@ export function NodeTable({
     0,
     rows.findIndex((r) => r.key === selectedKey),
   );
-  const offset = scrollOffset(selected, rows.length, height);
-  const shown = rows.slice(offset, offset + Math.max(height, 0));
-  const title = fit("", MARKER_WIDTH) + columns.map((c) => columnTitle(c, sort)).join(" ");
+  // A narrow table says what it hides, on its last line (Screen gives it that line).
+  const hint = hiddenColumnsText(columns, width - MARKER_WIDTH);
+  const rowLines = hint && height > 1 ? height - 1 : height;
+  const offset = scrollOffset(selected, rows.length, rowLines);
+  const shown = rows.slice(offset, offset + Math.max(rowLines, 0));
+  const title = fit("", MARKER_WIDTH) + columns.map((c) => columnTitle(c, sort, sortReverse)).join(" ");
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end" bold={theme.bold} color={theme.accent}>
@@ -73,8 +90,20 @@ export function NodeTable({
         <Text wrap="truncate-end">{fit("", MARKER_WIDTH) + emptyText}</Text>
       ) : null}
       {shown.map((row) => (
-        <Row key={row.key} row={row} selected={row.key === selectedKey} columns={columns} theme={theme} />
+        <Row
+          key={row.key}
+          row={row}
+          selected={row.key === selectedKey}
+          mark={marked.includes(row.key)}
+          columns={columns}
+          theme={theme}
+        />
       ))}
+      {hint && height > 1 ? (
+        <Text wrap="truncate-end" dimColor={theme.dim}>
+          {fit("", MARKER_WIDTH) + hint}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -1,10 +1,12 @@
 import { Box, Text } from "ink";
 import type { ApiKind } from "../../client/cluster-api.ts";
-import { detailRow, visibleRows, type AppState } from "../state.ts";
+import { detailRow, visibleRows, whatIf, type AppState } from "../state.ts";
 import { wrapText } from "../text.ts";
+import { COLUMNS, fitColumns } from "../table-format.ts";
 import type { Theme } from "../theme.ts";
 import { AddDialog } from "./AddDialog.tsx";
 import { DetailPane } from "./DetailPane.tsx";
+import { DialogFrame } from "./DialogFrame.tsx";
 import { EventsPane } from "./EventsPane.tsx";
 import { ForceRemoveDialog } from "./ForceRemoveDialog.tsx";
 import { Header } from "./Header.tsx";
@@ -101,9 +103,23 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
       />
     );
   else if (state.mode === "confirm" && state.removal)
-    main = <RemoveDialog removal={state.removal} connectedTo={connectedTo} {...dialog} />;
+    main = (
+      <RemoveDialog
+        removal={state.removal}
+        connectedTo={connectedTo}
+        markedUp={markedUpVoters(state)}
+        {...dialog}
+      />
+    );
   else if (state.mode === "force-confirm" && state.removal)
-    main = <ForceRemoveDialog removal={state.removal} connectedTo={connectedTo} {...dialog} />;
+    main = (
+      <ForceRemoveDialog
+        removal={state.removal}
+        connectedTo={connectedTo}
+        markedUp={markedUpVoters(state)}
+        {...dialog}
+      />
+    );
   else if (state.mode === "removing" && state.removal)
     main = (
       <ProgressDialog
@@ -119,6 +135,16 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
     );
   else if ((state.mode === "add-input" || state.mode === "add-confirm") && state.adding)
     main = <AddDialog adding={state.adding} {...dialog} />;
+  else if (state.mode === "quit-confirm")
+    main = (
+      <DialogFrame
+        title={state.quitQuestion ?? "Quit?"}
+        tone="warn"
+        lines={[]}
+        footer={[{ text: "y quits. n, Esc, Ctrl-C or any other key stays.", bold: true }]}
+        {...dialog}
+      />
+    );
   else if (state.mode === "adding" && state.adding)
     main = (
       <ProgressDialog
@@ -129,21 +155,28 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
       />
     );
   else {
-    const split = splitBody(body, shown.length);
+    // One more line when a narrow table says which columns it hides.
+    const hiding = fitColumns(columns).length < COLUMNS.length;
+    const split = splitBody(body, shown.length + (hiding ? 1 : 0));
+    // No rows and an admin error is no picture, not an empty cluster: nothing is known about it.
     const empty = state.filter
       ? `no node matches "${state.filter}"`
-      : state.cluster && !state.cluster.membershipKnown
-        ? "membership unknown: no leader answered"
-        : state.cluster
-          ? "no nodes in the cluster"
-          : "waiting for the first poll…";
+      : state.cluster && state.cluster.rows.length === 0 && state.cluster.adminError
+        ? "no picture of the cluster yet: nothing answered (asked again at every poll; r asks now)"
+        : state.cluster && !state.cluster.membershipKnown
+          ? "membership unknown: no leader answered"
+          : state.cluster
+            ? "no nodes in the cluster"
+            : "waiting for the first poll…";
     main = (
       <>
         <Box height={split.table + 1} flexDirection="column">
           <NodeTable
             rows={shown}
             selectedKey={state.selectedKey}
+            marked={state.marked}
             sort={state.sort}
+            sortReverse={state.sortReverse}
             height={split.table}
             width={columns}
             theme={theme}
@@ -158,6 +191,7 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
     <Box flexDirection="column" width={columns} height={height}>
       <Header
         cluster={state.cluster}
+        whatIf={whatIf(state)}
         bind={context.bind}
         api={context.api ?? "admin"}
         profileName={context.profileName}
@@ -172,4 +206,12 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
       <KeyBar state={state} theme={theme} />
     </Box>
   );
+}
+
+/** Voters marked going down (what-if) that are up now, other than the node being removed. */
+function markedUpVoters(state: AppState): number {
+  const target = state.removal?.target.httpAddr;
+  return (state.cluster?.rows ?? []).filter(
+    (r) => state.marked.includes(r.key) && r.suffrage === "voter" && r.up === true && r.httpAddr !== target,
+  ).length;
 }

@@ -1,4 +1,6 @@
 import { Text } from "ink";
+import { fitChips } from "../fit.ts";
+import { paletteCommands } from "../keymap.ts";
 import type { AppState } from "../state.ts";
 import { clock } from "../text.ts";
 import type { Theme } from "../theme.ts";
@@ -12,6 +14,26 @@ export function StatusLine({ state, theme, width }: { state: AppState; theme: Th
         {state.filter}
         <Text inverse={theme.inverse}>{theme.inverse ? " " : "_"}</Text>
         {"  "}(Enter keeps, Esc clears)
+      </Text>
+    );
+  }
+  if (state.mode === "palette") {
+    // The commands the typed name still matches, from the key table (Tab completes).
+    const typed = state.palette ?? "";
+    const name = typed.split(" ")[0];
+    const matches = typed.includes(" ")
+      ? []
+      : paletteCommands()
+          .filter((c) => c.command.startsWith(name))
+          .map((c) => c.command + (c.commandArg ? ` ${c.commandArg}` : ""));
+    return (
+      <Text wrap="truncate-end">
+        <Text bold={theme.bold}>:</Text>
+        {typed}
+        <Text inverse={theme.inverse}>{theme.inverse ? " " : "_"}</Text>
+        {matches.length
+          ? "  " + fitChips(matches, Math.max(0, width - typed.length - 4), (n) => `+${n} (Tab)`)
+          : ""}
       </Text>
     );
   }
