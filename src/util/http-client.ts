@@ -142,8 +142,14 @@ export function request(url: string, opts: RequestOptions): Promise<HttpResponse
         ),
       opts.timeoutMs,
     );
-    /** Sends the request; `fresh`: on a new connection of its own rather than a pooled one. */
-    const send = (fresh: boolean) => {
+    /**
+     * Sends the request; `fresh`: on a new connection of its own rather than a pooled one.
+     * `stale`: the error of the pooled attempt this one repeats. If the repeat fails too, that
+     * first error is the one reported: the server may have read the request and died before
+     * answering (kill -9 mid-request), and a "connection refused" from the repeat would wrongly
+     * say that nothing was ever sent.
+     */
+    const send = (fresh: boolean, stale?: NodeJS.ErrnoException) => {
       const sent = lib.request(target, {
         method: opts.method ?? (payload ? "POST" : "GET"),
         headers,
@@ -158,8 +164,11 @@ export function request(url: string, opts: RequestOptions): Promise<HttpResponse
         // saw the close (its event loop busy meanwhile): the request never reached the server.
         // Sent once more on a new connection, as Node's documentation advises for reused sockets.
         const staleConnection = err.code === "ECONNRESET" || err.code === "EPIPE";
-        if (!fresh && !answered && !settled && sent.reusedSocket && staleConnection) return send(true);
-        fail(new UnreachableError(target.href, err.code ?? "EIO", `${target.host}: ${describe(err)}`));
+        if (!fresh && !answered && !settled && sent.reusedSocket && staleConnection) return send(true, err);
+        const reported = stale ?? err;
+        fail(
+          new UnreachableError(target.href, reported.code ?? "EIO", `${target.host}: ${describe(reported)}`),
+        );
       });
       sent.on("response", (res) => {
         answered = true;
