@@ -21,7 +21,7 @@ import { HttpError } from "./errors.ts";
 import type { RequestContext } from "./http-server.ts";
 import { signJwt, verifyJwt } from "../util/jwt.ts";
 import { FailureThrottle } from "./auth-throttle.ts";
-import { BcryptPool, PoolBusy } from "./bcrypt-pool.ts";
+import { PoolBusy, sharedBcryptPool, type BcryptPool } from "./bcrypt-pool.ts";
 
 /** The client's IP address, IPv4-mapped IPv6 written as IPv4 (one client, one throttle key). */
 function clientAddress(ctx: RequestContext): string {
@@ -91,10 +91,6 @@ class VerifiedCredentials {
   }
 }
 
-/** One pool per process, shared by the meta and admin services' guards; started on first use. */
-let sharedPool: BcryptPool | undefined;
-const bcryptPool = (): BcryptPool => (sharedPool ??= new BcryptPool());
-
 /**
  * A refused client is answered after up to HOLD_BACK_MS: a client that retries as soon as it is
  * answered (a flood of wrong passwords) then costs this node a few requests a second per
@@ -136,7 +132,7 @@ export function refuse(message = AUTH_FAILED): HttpError {
  * Reasons are logged (never the header itself); the client only learns "authorization failed".
  */
 export function authGuard(opts: AuthOptions): (ctx: RequestContext) => Promise<void> {
-  const verified = new VerifiedCredentials(bcryptPool);
+  const verified = new VerifiedCredentials(sharedBcryptPool);
   const throttle = new FailureThrottle();
   return async (ctx) => {
     const method = ctx.req.method === "HEAD" ? "GET" : (ctx.req.method ?? "GET");
@@ -223,10 +219,28 @@ export function authGuard(opts: AuthOptions): (ctx: RequestContext) => Promise<v
     // other failure means it was not an internal token, so the shared secret is tried.
     if (internalReason === "token expired") throw deny("internal token expired");
     if (opts.internalOnly.has(route)) throw deny("node-to-node endpoint needs the internal secret");
+    let sharedReason: string | null = null;
     try {
       verifyJwt(token, opts.sharedSecret);
     } catch (err) {
-      throw deny((err as Error).message);
+      sharedReason = (err as Error).message;
+    }
+    if (sharedReason !== null) {
+      // A token no secret signed counts against the address with its wrong passwords: each
+      // check is cheap, but a flood would otherwise be answered (and logged) as fast as it comes.
+      // An expired token was signed with the secret: no guess, not counted. A good token passes
+      // a blocked address, as a remembered password does.
+      if (sharedReason !== "token expired") {
+        const address = `address ${clientAddress(ctx)}`;
+        const waitMs = throttle.waitMs(address);
+        if (waitMs > 0) {
+          await holdBack(waitMs);
+          throw throttled(waitMs);
+        }
+        throttle.begin(address);
+        throttle.end(address, false);
+      }
+      throw deny(sharedReason);
     }
     ctx.credential = "operator";
   };

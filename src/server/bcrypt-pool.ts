@@ -1,15 +1,16 @@
 /**
- * bcrypt compares off the event loop. A compare at Go's cost 10 takes about 70 ms of CPU in
+ * bcrypt off the event loop. A compare or a hash at Go's cost 10 takes about 70 ms of CPU in
  * bcryptjs; on the event loop, a flood of wrong passwords held up Raft's heartbeats until the
- * leader was deposed (issue 21). Here each compare runs in a worker thread (bcryptjs there too,
- * so every hash it wrote keeps verifying), at most one per worker at a time, in a bounded queue:
- * a full queue refuses at once (PoolBusy) rather than buffering an attacker's requests.
+ * leader was deposed (issue 21), and a burst of `POST /user` creates did the same. Here each
+ * compare and each hash runs in a worker thread (bcryptjs there too, so every hash it wrote keeps
+ * verifying), at most one per worker at a time, in a bounded queue: a full queue refuses at once
+ * (PoolBusy) rather than buffering an attacker's requests.
  */
 import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
-/** Thrown by compare() when MAX_QUEUED compares are already waiting. */
+/** Thrown by compare() and hash() when `maxQueued` jobs are already waiting. */
 export class PoolBusy extends Error {
   constructor() {
     super("too many password checks in progress");
@@ -20,17 +21,23 @@ export class PoolBusy extends Error {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const bcrypt = require(workerData.bcryptjs);
-parentPort.on("message", ({ password, hash }) => {
+parentPort.on("message", ({ password, hash, cost }) => {
+  if (cost !== undefined) {
+    parentPort.postMessage(bcrypt.hashSync(password, cost));
+    return;
+  }
   let ok = false;
   try { ok = bcrypt.compareSync(password, hash); } catch { ok = false; }
   parentPort.postMessage(ok);
 });
 `;
 
+/** What a worker is sent: a compare (`hash`) or a hash (`cost`). */
+type Request = { password: string; hash: string } | { password: string; cost: number };
+
 interface Job {
-  password: string;
-  hash: string;
-  resolve: (ok: boolean) => void;
+  request: Request;
+  resolve: (answer: unknown) => void;
   reject: (err: Error) => void;
 }
 
@@ -51,10 +58,19 @@ export class BcryptPool {
   ) {}
 
   /** Whether `password` matches the bcrypt `hash` (false for anything that is not one). */
-  compare(password: string, hash: string): Promise<boolean> {
+  async compare(password: string, hash: string): Promise<boolean> {
+    return (await this.run({ password, hash })) === true;
+  }
+
+  /** A bcrypt hash of `password` at `cost` (Go's meta client uses 10). */
+  async hash(password: string, cost: number): Promise<string> {
+    return String(await this.run({ password, cost }));
+  }
+
+  private run(request: Request): Promise<unknown> {
     if (this.queue.length >= this.maxQueued) return Promise.reject(new PoolBusy());
     return new Promise((resolve, reject) => {
-      this.queue.push({ password, hash, resolve, reject });
+      this.queue.push({ request, resolve, reject });
       this.dispatch();
     });
   }
@@ -72,7 +88,7 @@ export class BcryptPool {
       const job = this.queue.shift()!;
       slot.job = job;
       slot.worker.ref(); // kept alive while it works for someone
-      slot.worker.postMessage({ password: job.password, hash: job.hash });
+      slot.worker.postMessage(job.request);
     }
   }
 
@@ -86,8 +102,8 @@ export class BcryptPool {
       worker.unref();
       if (job) fn(job);
     };
-    worker.on("message", (ok: boolean) => {
-      finish((job) => job.resolve(ok === true));
+    worker.on("message", (answer: unknown) => {
+      finish((job) => job.resolve(answer));
       this.dispatch();
     });
     const lost = (err: Error) => {
@@ -104,3 +120,7 @@ export class BcryptPool {
     return slot;
   }
 }
+
+/** One pool per process, shared by the meta and admin services; started on first use. */
+let shared: BcryptPool | undefined;
+export const sharedBcryptPool = (): BcryptPool => (shared ??= new BcryptPool());

@@ -5,14 +5,28 @@
  * leader. Permissions and roles are accepted and ignored, as the Go meta node does: the open
  * cluster has no fine-grained authorization to store them in.
  */
-import bcrypt from "bcryptjs";
 import { encodeCommand, type MetaCommand } from "../proto/index.ts";
+import { PoolBusy, sharedBcryptPool } from "./bcrypt-pool.ts";
 import { HttpError } from "./errors.ts";
 import { sendJson, type RequestContext, type Routes } from "./http-server.ts";
 import type { MetaService } from "../meta/service.ts";
 
 /** bcrypt cost of the Go meta client, so hashes are interchangeable. */
 const BCRYPT_COST = 10;
+
+/** A hash in the worker pool: about 70 ms of CPU that must not hold up Raft's heartbeats. */
+async function hashPassword(password: string): Promise<string> {
+  try {
+    return await sharedBcryptPool().hash(password, BCRYPT_COST);
+  } catch (err) {
+    if (err instanceof PoolBusy) {
+      throw new HttpError(503, "too many password operations in progress; retry after 1 s", {
+        "retry-after": "1",
+      });
+    }
+    throw err;
+  }
+}
 
 const USER_ACTIONS = new Set([
   "create",
@@ -80,12 +94,11 @@ export function userRoutes(service: MetaService, leaderOnly: (ctx: RequestContex
       if (action === "change-password" && !password) throw new HttpError(400, "password or hash required");
       if (leaderOnly(ctx)) return;
       if (action === "create") {
-        const hash = await bcrypt.hash(password, BCRYPT_COST);
-        await apply({ type: "CreateUserCommand", name, hash, admin: true });
+        await apply({ type: "CreateUserCommand", name, hash: await hashPassword(password), admin: true });
       } else if (action === "delete") {
         await apply({ type: "DropUserCommand", name });
       } else if (action === "change-password") {
-        await apply({ type: "UpdateUserCommand", name, hash: await bcrypt.hash(password, BCRYPT_COST) });
+        await apply({ type: "UpdateUserCommand", name, hash: await hashPassword(password) });
       }
       ctx.res.writeHead(200).end();
     },

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import https from "node:https";
 import { join } from "node:path";
 import { adminRoutes } from "../../src/server/admin-routes.ts";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";
@@ -52,8 +53,19 @@ interface Call {
   body?: Uint8Array;
 }
 
+/**
+ * Each call from a loopback address of its own: the guard throttles failed credentials per client
+ * address (src/server/auth.ts), and these tests count each route's refusal, not the throttle's.
+ */
+let sources = 0;
+function freshSource(): https.Agent {
+  const n = sources++;
+  return new https.Agent({ localAddress: `127.0.${1 + Math.floor(n / 250)}.${1 + (n % 250)}` });
+}
+
 async function send(addr: string, call: Call, authorization?: string) {
   const res = await request(`https://${addr}${call.path}`, {
+    agent: freshSource(),
     method: call.method,
     form: call.form,
     body: call.body,
