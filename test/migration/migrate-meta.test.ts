@@ -248,6 +248,28 @@ test("a change committed on the source during the switch is carried over, and th
   for (const d of s.data) assert.equal(d.metaServers[0], s.env.ours[0]);
 });
 
+test("a command that reaches the Go tier between two handover steps is carried over, and the data nodes still end on ours", async () => {
+  const s = await fresh();
+  s.go.beforeExecute = (cmd) => {
+    if (cmd.type !== "DeleteMetaNodeCommand" || s.go.databases.some((db) => db.name === "during_handover"))
+      return;
+    // As a data node's CreateDatabase sent while the Go snapshot it holds names a Go node first.
+    s.go.commit((c) => c.databases.push({ ...telegraf([]), name: "during_handover", continuousQueries: [] }));
+  };
+  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(r.outcome, "done", r.error ?? "");
+  assert.deepEqual(r.carriedOver, ["database during_handover created"]);
+  const ours = await oursClient(s).data();
+  assert.ok(ours.databases.some((db) => db.name === "during_handover"));
+  assert.ok(ours.index > s.go.metaIndex);
+  for (const d of s.data) {
+    assert.deepEqual(sorted(d.metaServers), sorted(s.env.ours));
+    await until(`${d.tcpAddr} sees the carried-over database`, () =>
+      d.goClient!.cache.databases.some((db) => db.name === "during_handover"),
+    );
+  }
+});
+
 test("when both the source and ours change during the switch, the data nodes go back to the source and the migration says so", async () => {
   const s = await fresh();
   let changed = false;

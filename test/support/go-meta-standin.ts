@@ -206,6 +206,8 @@ export class GoMetaCluster {
    *  differ from the Raft membership (Go's FSM edits the entries only, not the Raft peers:
    *  services/meta/store_fsm.go applyCreateMetaNodeCommand, applyDeleteMetaNodeCommand). */
   private metaEntries: NodeInfo[] | null = null;
+  /** Called with each command /execute is about to apply (a test commits a concurrent change). */
+  beforeExecute?: (cmd: MetaCommand) => void;
   private nextId = 1;
   private index = 1;
   private requestIds = 0;
@@ -406,7 +408,9 @@ export class GoMetaCluster {
     }
     let error: string | undefined;
     try {
-      error = this.apply(decodeCommand(Buffer.concat(chunks)));
+      const cmd = decodeCommand(Buffer.concat(chunks));
+      this.beforeExecute?.(cmd);
+      error = this.apply(cmd);
     } catch (err) {
       res.writeHead(400, headers).end((err as Error).message);
       return;
