@@ -231,20 +231,30 @@ test("after the handover a change on the Go tier (its index moves and its polls 
   assert.ok((await oursClient(s).data()).databases.some((db) => db.name === "still_ours"));
 });
 
+/** A database created on the Go tier, as a data node's CreateDatabase does. */
+function createOnGo(s: Stand, name: string): void {
+  s.go.commit((c) => c.databases.push({ ...telegraf([]), name, continuousQueries: [] }));
+}
+
+/** Migrates and checks that the database created on the Go tier meanwhile was carried over. */
+async function migratesCarryingOver(s: Stand, name: string): Promise<void> {
+  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(r.outcome, "done", r.error ?? "");
+  assert.deepEqual(r.carriedOver, [`database ${name} created`]);
+  const ours = await oursClient(s).data();
+  assert.ok(ours.databases.some((db) => db.name === name));
+  assert.ok(ours.index > s.go.metaIndex);
+}
+
 test("a change committed on the source during the switch is carried over, and the data nodes are switched again", async () => {
   const s = await fresh();
   let changed = false;
   s.env.afterSwitch = () => {
     if (changed) return;
     changed = true;
-    s.go.commit((c) => c.databases.push({ ...telegraf([]), name: "during_switch", continuousQueries: [] }));
+    createOnGo(s, "during_switch");
   };
-  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
-  assert.equal(r.outcome, "done", r.error ?? "");
-  assert.deepEqual(r.carriedOver, ["database during_switch created"]);
-  const ours = await oursClient(s).data();
-  assert.ok(ours.databases.some((db) => db.name === "during_switch"));
-  assert.ok(ours.index > s.go.metaIndex);
+  await migratesCarryingOver(s, "during_switch");
   for (const d of s.data) assert.equal(d.metaServers[0], s.env.ours[0]);
 });
 
@@ -254,14 +264,9 @@ test("a command that reaches the Go tier between two handover steps is carried o
     if (cmd.type !== "DeleteMetaNodeCommand" || s.go.databases.some((db) => db.name === "during_handover"))
       return;
     // As a data node's CreateDatabase sent while the Go snapshot it holds names a Go node first.
-    s.go.commit((c) => c.databases.push({ ...telegraf([]), name: "during_handover", continuousQueries: [] }));
+    createOnGo(s, "during_handover");
   };
-  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
-  assert.equal(r.outcome, "done", r.error ?? "");
-  assert.deepEqual(r.carriedOver, ["database during_handover created"]);
-  const ours = await oursClient(s).data();
-  assert.ok(ours.databases.some((db) => db.name === "during_handover"));
-  assert.ok(ours.index > s.go.metaIndex);
+  await migratesCarryingOver(s, "during_handover");
   for (const d of s.data) {
     assert.deepEqual(sorted(d.metaServers), sorted(s.env.ours));
     await until(`${d.tcpAddr} sees the carried-over database`, () =>
