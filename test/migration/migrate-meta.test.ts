@@ -442,6 +442,32 @@ test("influxd-ctl migrate-meta (the built executable): usage, dry run, -json res
   assert.match(text.stdout.trimEnd(), /Stop these Go meta nodes: 127\.0\.0\.1:\d+(, 127\.0\.0\.1:\d+)*$/);
 });
 
+test("influxd-ctl migrate-meta against a blank meta node is refused in one line with the command that forms our tier first, and changes nothing", async () => {
+  const ours = await LocalCluster.start({ size: 1, form: false });
+  try {
+    const go = await GoMetaCluster.start({ meta: 1, startIndex: 40 });
+    try {
+      const bind = ours.nodes[0].adminAddr;
+      const self = ours.nodes[0].httpAddr;
+      const run = await ctl(["-bind", bind, "migrate-meta", "-from", go.nodes[0].httpAddr, "-y"]);
+      assert.equal(run.code, 1);
+      assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `^migrate-meta: meta node ${self} is not part of a cluster; bootstrap a new cluster on it with: influxd-ctl -bind ${bind} add-meta ${self}`,
+        ),
+      );
+      const after = await ctl(["-bind", bind, "add-meta", self]);
+      assert.equal(after.code, 0, "still blank: the bootstrap it names works");
+    } finally {
+      await go.stop();
+    }
+  } finally {
+    await ours.stop();
+  }
+});
+
 test("with meta-auth-enabled on both tiers (one internal shared secret), influxd-ctl -secret-file migrates; without credentials it is refused in one line and changes nothing", async () => {
   const s = await fresh({ dataNodes: 1, auth: true });
   const bind = s.ours.nodes[0].adminAddr;
