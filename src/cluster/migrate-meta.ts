@@ -13,15 +13,19 @@
  *    cached index is ever above ours.
  * 3. Switch: JoinCluster(update) on every data node with our meta nodes first, then one Go meta
  *    node it already knows (the Go data node accepts a list only when it shares an address with
- *    its current one). Its commands go to ours at once; its open long poll on the Go tier ends
- *    when that tier changes or stops, after which it reads our Data, whose MetaNodes (ours only)
- *    become its list and are saved in client.json.
+ *    its current one). Its commands go to ours at once; its open long poll stays on the Go tier.
  * 4. Verify: the source's index must not have moved. When it did and ours has not changed since
  *    the import, the source's new metadata is imported again and the switch repeated (carried
  *    over); when both changed, the data nodes are pointed back at the source and the migration
  *    says so. Nothing is lost silently.
- * 5. Rollback: JoinCluster(update) with the source's meta nodes, after listing what ours holds
- *    that the source does not.
+ * 5. Hand over (./migrate-handover.ts): the Go tier's own MetaNodes get ours first, which ends
+ *    every data node's open poll on the Go tier with a list that sends its next poll to ours; it
+ *    then reads our Data, whose MetaNodes (ours only) become its list and client.json. The
+ *    migration waits until every data node reports only ours, and checks that nothing reached the
+ *    Go tier meanwhile.
+ * 6. Rollback: before the handover, JoinCluster(update) with the source's meta nodes, after
+ *    listing what ours holds that the source does not. Once a data node reads ours it is refused:
+ *    its poll is on ours, whose answers carry our MetaNodes, so a JoinCluster would not hold.
  *
  * The plan and the comparisons are pure functions; `MigrationEnv` carries the network.
  */
@@ -45,6 +49,7 @@ import type {
 import type { DataNodeRpc } from "./data-node-rpc.ts";
 import { OperationError, refused } from "./errors.ts";
 import { identifyMetaNode } from "./identify.ts";
+import { goMetaNodes, handBack, handedOver, handOver, type GoTier } from "./migrate-handover.ts";
 
 export interface MigrationEnv {
   /** Scheme, TLS and credentials of both meta tiers (the internal secret must match on both). */
@@ -69,6 +74,11 @@ export interface MigrationOptions {
 
 /** How many times a source that keeps changing during the switch is imported again. */
 const MAX_CARRY_OVERS = 3;
+/** How long the data nodes get to read ours after the handover: a Go client that hit an error
+ *  sleeps 1 s before its next poll, so this covers a few of those. */
+const HANDOVER_WAIT_MS = 10_000;
+/** Raft entries the Go tier may add during the handover beyond its commands (elections). */
+const GO_RAFT_SLACK = 1_000;
 
 // ---------------------------------------------------------------------------------------------
 // Pure parts
@@ -97,9 +107,10 @@ export function importedData(source: MetaData, ourMetaNodes: readonly NodeInfo[]
   return { ...source, metaNodes, maxNodeId };
 }
 
-/** The metadata without what differs between two tiers holding the same content. */
+/** The metadata without what differs between two tiers holding the same content: the Raft
+ *  position, and the meta nodes (each tier lists its own, and the handover adds ours to Go's). */
 function content(data: MetaData): Buffer {
-  return Buffer.from(encodeData({ ...data, term: 0, index: 0 }));
+  return Buffer.from(encodeData({ ...data, term: 0, index: 0, metaNodes: [], maxNodeId: 0 }));
 }
 
 /** Whether ours holds exactly what importing `source` gives. */
@@ -330,7 +341,10 @@ export async function planMigration(
       "our meta tier has no meta nodes yet: form it first (influxd-ctl add-meta)",
       "OURS_NOT_FORMED",
     );
-  const state = holdsImport(ours, source.data) ? "imported" : hasUserData(ours) ? "differs" : "blank";
+  // Once handed over, ours is the data nodes' tier and goes its own way: that is not divergence.
+  const finished = handedOver(source.data, env.ours) && ours.clusterId === source.data.clusterId;
+  const state =
+    finished || holdsImport(ours, source.data) ? "imported" : hasUserData(ours) ? "differs" : "blank";
   env.progress(`Probing ${source.data.dataNodes.length} data node(s) over their TCP ports…`);
   const dataNodes = await probeAll(env, source.data);
   const unreachable = dataNodes.filter((n) => n.state === "unreachable");
@@ -356,7 +370,7 @@ export async function planMigration(
       version: source.version,
       index: source.data.index,
       clusterId: source.data.clusterId.toString(),
-      metaNodes: source.data.metaNodes.map((n) => n.addr),
+      metaNodes: goMetaNodes(source.data, env.ours).map((n) => n.addr),
     },
     ours: { metaNodes: ours.metaNodes.map((n) => n.addr), index: ours.index, state },
     import: importSummary(source.data),
@@ -380,10 +394,18 @@ function result(plan: MigrationPlan, over: Partial<MigrationResult>): MigrationR
   };
 }
 
-async function importInto(env: MigrationEnv, data: MetaData, ourMeta: readonly NodeInfo[]): Promise<number> {
+/**
+ * Imports `data` into ours. Our index then goes on from above the source's plus the room the
+ * handover needs: the handover itself moves the source's index (one command, then two per Go
+ * meta node, and Go's Raft may add entries of its own, e.g. after an election), and a data node
+ * that took the last Go snapshot polls ours with that index, so ours must already be above it.
+ * Never below ours' own index, which only goes up.
+ */
+async function importInto(env: MigrationEnv, data: MetaData, ours: MetaData): Promise<number> {
+  const room = 2 * goMetaNodes(data, env.ours).length + 1 + GO_RAFT_SLACK;
   const { index } = await oursClient(env).execute({
     type: "SetDataCommand",
-    data: importedData(data, ourMeta),
+    data: { ...importedData(data, ours.metaNodes), index: Math.max(data.index + room, ours.index) },
   });
   return index;
 }
@@ -395,7 +417,7 @@ async function switchNodes(env: MigrationEnv, plan: MigrationPlan, source: MetaD
     const list = switchList(
       env.ours,
       node.metaServers,
-      source.metaNodes.map((n) => n.addr),
+      goMetaNodes(source, env.ours).map((n) => n.addr),
       plan.source.leaderHttp,
     );
     env.progress(`Re-pointing data node ${node.tcpAddr} to ${list.join(", ")}…`);
@@ -416,7 +438,7 @@ async function switchNodes(env: MigrationEnv, plan: MigrationPlan, source: MetaD
 
 /** Points every reachable data node back at the source; returns the failures. */
 async function pointBack(env: MigrationEnv, plan: MigrationPlan, source: MetaData): Promise<string[]> {
-  const goMeta = source.metaNodes.map((n) => n.addr);
+  const goMeta = goMetaNodes(source, env.ours).map((n) => n.addr);
   const failures: string[] = [];
   for (const node of plan.dataNodes) {
     if (node.state === "left-behind" || node.state === "unreachable") continue;
@@ -439,7 +461,40 @@ async function pointBack(env: MigrationEnv, plan: MigrationPlan, source: MetaDat
   return failures;
 }
 
-/** Steps 2 to 4: import, switch, verify (with carry-over or rollback). */
+function goTier(env: MigrationEnv, plan: MigrationPlan): GoTier {
+  return {
+    access: env.access,
+    leaderHttp: plan.source.leaderHttp,
+    timeoutMs: env.timeoutMs,
+    progress: env.progress,
+  };
+}
+
+/** The data nodes as they report themselves now (left-behind ones keep that state). */
+async function reprobe(env: MigrationEnv, plan: MigrationPlan, source: MetaData): Promise<void> {
+  const behind = new Set(plan.dataNodes.filter((n) => n.state === "left-behind").map((n) => n.tcpAddr));
+  for (const n of await probeAll(env, source, behind)) {
+    const planned = plan.dataNodes.find((p) => p.tcpAddr === n.tcpAddr);
+    if (planned && planned.state !== "left-behind") Object.assign(planned, n);
+  }
+}
+
+/** Waits (bounded) until every data node taken along reports only our meta nodes. */
+async function awaitOnOurs(
+  env: MigrationEnv,
+  plan: MigrationPlan,
+  source: MetaData,
+): Promise<MigrationDataNode[]> {
+  const deadline = Date.now() + HANDOVER_WAIT_MS;
+  for (;;) {
+    await reprobe(env, plan, source);
+    const waiting = plan.dataNodes.filter((n) => n.state !== "on-ours" && n.state !== "left-behind");
+    if (waiting.length === 0 || Date.now() >= deadline) return waiting;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Steps 2 to 5: import, switch, verify (with carry-over or rollback), hand over. */
 export async function migrate(
   env: MigrationEnv,
   opts: MigrationOptions & { dryRun: boolean },
@@ -447,9 +502,8 @@ export async function migrate(
   const { plan, source, ours } = await planMigration(env, opts);
   if (opts.dryRun) return result(plan, { outcome: "dry-run" });
   if (plan.refusal) throw refused(409, plan.refusal, "MIGRATION_REFUSED");
-  // A switched data node needs nothing more: it reaches ours when the Go tier stops.
-  const pending = plan.dataNodes.filter((n) => n.state === "on-go");
-  if (plan.ours.state === "imported" && pending.length === 0)
+  const pending = plan.dataNodes.filter((n) => n.state !== "on-ours" && n.state !== "left-behind");
+  if (plan.ours.state === "imported" && handedOver(source.data, env.ours) && pending.length === 0)
     return result(plan, { outcome: "nothing-to-do", importedIndex: ours.index });
 
   const continueCmd = env.command(opts.force ? "-force -y" : "-y");
@@ -457,7 +511,7 @@ export async function migrate(
   let importedIndex = ours.index;
   if (plan.ours.state !== "imported") {
     env.progress(`Importing the source's metadata (index ${source.data.index}) into ours…`);
-    importedIndex = await importInto(env, source.data, ours.metaNodes);
+    importedIndex = await importInto(env, source.data, ours);
     env.progress(`Imported: our metadata index is now ${importedIndex}.`);
   }
   let base = source.data;
@@ -472,9 +526,13 @@ export async function migrate(
         error: `switch stopped at ${failure}`,
         next: `${continueCmd}   (or roll back: ${rollbackCmd})`,
       });
+    // This check comes before the handover, which moves the source's index itself.
     env.progress("Verifying that the source has not changed since the import…");
     const now = await readData(env, plan.source.leaderHttp);
-    if (now.index === base.index) break;
+    if (now.index === base.index || content(now).equals(content(base))) {
+      base = now;
+      break;
+    }
     const oursNow = await oursClient(env).data();
     const sourceChanges = metadataChanges(base, now);
     if (holdsImport(oursNow, base) && round < MAX_CARRY_OVERS) {
@@ -482,7 +540,7 @@ export async function migrate(
         `The source changed during the switch (${sourceChanges.join("; ") || "index only"}): importing it again…`,
       );
       carriedOver.push(...sourceChanges);
-      importedIndex = await importInto(env, now, oursNow.metaNodes);
+      importedIndex = await importInto(env, now, oursNow);
       base = now;
       plan.source.index = now.index;
       // A snapshot from the source resets a data node's list to the source's: switch again.
@@ -504,24 +562,50 @@ export async function migrate(
       stop: [],
     });
   }
-  const after = await probeAll(
-    env,
-    base,
-    new Set(plan.dataNodes.filter((n) => n.state === "left-behind").map((n) => n.tcpAddr)),
-  );
-  for (const n of after) {
-    const planned = plan.dataNodes.find((p) => p.tcpAddr === n.tcpAddr);
-    if (planned && planned.state !== "left-behind") Object.assign(planned, n);
+
+  const ourFirst = (await oursClient(env).data()).metaNodes.find((n) => n.addr === env.ours[0]);
+  if (!ourFirst)
+    throw new OperationError(503, `our meta node ${env.ours[0]} is not in our metadata`, "OURS_CHANGED");
+  if (!handedOver(base, env.ours)) {
+    env.progress(
+      "Handing over: the Go tier's metadata names our meta node first, so each data node's poll moves to ours…",
+    );
+    await handOver(goTier(env, plan), base, ourFirst);
   }
-  const wrong = plan.dataNodes.filter(
-    (n) => n.state !== "switched" && n.state !== "on-ours" && n.state !== "left-behind",
-  );
-  if (wrong.length > 0)
+  // Between two handover steps a data node's commands go to the Go tier again: find what landed
+  // there. And ours must stay above any Go index a data node took (see importInto).
+  const carryLate = async (): Promise<string | null> => {
+    const after = await readData(env, plan.source.leaderHttp);
+    const lateChanges = metadataChanges(base, after);
+    const oursNow = await oursClient(env).data();
+    if (lateChanges.length === 0 && after.index < oursNow.index) return null;
+    if (!holdsImport(oursNow, base))
+      return lateChanges.length > 0
+        ? `committed on the Go tier during the handover, not on ours: ${lateChanges.join("; ")}; ours has changed since, so repeat these on ours`
+        : `the Go tier's index (${after.index}) passed ours (${oursNow.index}) during the handover, and ours has changed since the import`;
+    env.progress(
+      `Carrying over what reached the Go tier during the handover: ${lateChanges.join("; ") || `index ${after.index}`}…`,
+    );
+    carriedOver.push(...lateChanges);
+    importedIndex = await importInto(env, after, oursNow);
+    base = after;
+    return null;
+  };
+  let lateError = await carryLate();
+  let waiting: MigrationDataNode[] = [];
+  if (!lateError) {
+    env.progress("Waiting until every data node reads our metadata…");
+    waiting = await awaitOnOurs(env, plan, base);
+    lateError = await carryLate();
+  }
+  if (lateError)
+    return result(plan, { outcome: "failed", importedIndex, carriedOver, error: lateError, next: null });
+  if (waiting.length > 0)
     return result(plan, {
       outcome: "failed",
       importedIndex,
       carriedOver,
-      error: `data node(s) ${wrong.map((n) => `${n.tcpAddr} (${n.state})`).join(", ")} do not report our meta nodes`,
+      error: `data node(s) ${waiting.map((n) => `${n.tcpAddr} (${n.state})`).join(", ")} do not report only our meta nodes`,
       next: `${continueCmd}   (or roll back: ${rollbackCmd})`,
     });
   return result(plan, { importedIndex, carriedOver });
@@ -530,9 +614,18 @@ export async function migrate(
 /** `-rollback`: the data nodes back to the source while it runs, after listing ours' changes. */
 export async function rollback(env: MigrationEnv, opts: MigrationOptions): Promise<MigrationResult> {
   const { plan, source, ours } = await planMigration(env, { ...opts, force: true });
+  const onOurs = plan.dataNodes.filter((n) => n.state === "on-ours");
+  if (onOurs.length > 0)
+    throw refused(
+      409,
+      `data node(s) ${onOurs.map((n) => n.tcpAddr).join(", ")} read our metadata already (the migration handed over): ` +
+        `-rollback re-points data nodes only before the handover`,
+      "ROLLBACK_AFTER_HANDOVER",
+    );
   const changesOnOurs =
     plan.ours.state === "blank" ? [] : metadataChanges(importedData(source.data, ours.metaNodes), ours);
   for (const c of changesOnOurs) env.progress(`Changed on ours since the import (lost by going back): ${c}`);
+  if (handedOver(source.data, env.ours)) await handBack(goTier(env, plan), source.data, env.ours);
   const failures = await pointBack(env, plan, source.data);
   if (failures.length > 0)
     return result(plan, {

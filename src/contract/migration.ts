@@ -5,7 +5,7 @@
 export type DataNodeMigrationState =
   /** Still pointed at the Go tier only. */
   | "on-go"
-  /** Re-pointed: its meta servers are ours first, then one Go meta node (until that tier stops). */
+  /** Re-pointed: its meta servers are ours first, then one Go meta node (until the handover). */
   | "switched"
   /** Its meta servers are ours only (it has read our metadata and saved client.json). */
   | "on-ours"
@@ -52,8 +52,8 @@ export interface MigrationPlan {
   ours: {
     metaNodes: string[];
     index: number;
-    /** "blank": no user data; "imported": holds exactly the source's metadata already (a
-     *  second run); "differs": holds other user data (refused). */
+    /** "blank": no user data; "imported": holds exactly the source's metadata already, or took
+     *  it and handed over (a second run); "differs": holds other user data (refused). */
     state: "blank" | "imported" | "differs";
   };
   import: MigrationImport;

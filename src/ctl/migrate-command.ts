@@ -66,8 +66,7 @@ function resultText(r: MigrationResult): string {
     const behind = r.plan.dataNodes.filter((n) => n.state === "left-behind");
     if (behind.length) lines.push(`Left on the Go tier (-force): ${behind.map((n) => n.tcpAddr).join(", ")}`);
     lines.push(
-      "Each data node sends its commands to ours now, and reads our metadata (and saves client.json naming only ours) " +
-        "once its open long poll on the Go tier ends: when that tier stops.",
+      "Every data node reads our metadata and sends its commands to ours; its client.json names only our meta nodes.",
     );
     lines.push(`Stop these Go meta nodes now, and nothing else is left to do: ${r.stop.join(", ")}`);
   }

@@ -154,7 +154,9 @@ before(async () => {
   main = await fresh({ ours: 3 });
 });
 
-test("migrate-meta imports the Go Data with our meta nodes, every ID and the cluster ID kept, our index above the source's; re-points the data nodes; a second run does nothing; after the Go tier stops each data node reads ours, saves client.json naming only ours, and a create through it succeeds at once", async () => {
+const sorted = (list: readonly string[]) => list.slice().sort();
+
+test("migrate-meta imports the Go Data with our meta nodes, every ID and the cluster ID kept, our index above the source's; with the Go tier still running, every data node ends up reading ours with client.json naming only ours, and a create through it completes at once; a second run does nothing", async () => {
   const { go, data, env } = main;
   const goData = go.data();
   const r = await migrate(env, { from: go.nodes[1].httpAddr, force: false, dryRun: false });
@@ -171,38 +173,44 @@ test("migrate-meta imports the Go Data with our meta nodes, every ID and the clu
   assert.deepEqual(ours.databases, goData.databases);
   assert.deepEqual(ours.users, goData.users);
   assert.deepEqual(ours.dataNodes, goData.dataNodes);
-  assert.deepEqual(ours.metaNodes.map((n) => n.addr).sort(), env.ours.slice().sort());
+  assert.deepEqual(sorted(ours.metaNodes.map((n) => n.addr)), sorted(env.ours));
   assert.ok(ours.index > goData.index, `our index ${ours.index} must be above the source's ${goData.index}`);
   assert.equal(r.importedIndex !== null && r.importedIndex > goData.index, true);
 
+  // Every Go meta node still runs. Each data node has read our Data: its list and client.json
+  // name only ours, and its next poll went to ours.
+  assert.ok(go.nodes.every((n) => n.alive));
   for (const d of data) {
-    assert.deepEqual(d.metaServers.slice(0, env.ours.length), env.ours);
-    assert.equal(d.metaServers.length, env.ours.length + 1);
-    assert.ok(go.nodes.some((n) => n.httpAddr === d.metaServers.at(-1)));
-    // JoinCluster changes the list in memory only: client.json still names the Go tier.
-    assert.deepEqual(
-      d.goClient!.savedServers(),
-      go.nodes.map((n) => n.httpAddr),
-    );
+    assert.deepEqual(r.plan.dataNodes.find((n) => n.tcpAddr === d.tcpAddr)?.state, "on-ours");
+    assert.deepEqual(sorted(d.metaServers), sorted(env.ours));
+    assert.deepEqual(sorted(d.goClient!.savedServers() ?? []), sorted(env.ours));
+    assert.ok(env.ours.includes(d.goClient!.polled.at(-1)!));
+    assert.ok(d.goClient!.cache.index >= ours.index, "its cache holds our index, never a Go index below it");
   }
+  // The handover is additive on the Go tier: its metadata is unchanged apart from the meta-node
+  // entries, where ours comes first and every Go meta node is still listed.
+  const goAfter = go.data();
+  assert.deepEqual(goAfter.databases, goData.databases);
+  assert.deepEqual(goAfter.users, goData.users);
+  assert.deepEqual(goAfter.dataNodes, goData.dataNodes);
+  assert.deepEqual(
+    goAfter.metaNodes.map((n) => n.addr),
+    [env.ours[0], ...goData.metaNodes.map((n) => n.addr)],
+  );
 
-  const again = await migrate(env, { from: go.nodes[0].httpAddr, force: false, dryRun: false });
-  assert.equal(again.outcome, "nothing-to-do");
-  assert.equal((await oursClient(main).data()).index, ours.index, "a second run changes nothing on ours");
-
-  // The Go meta nodes stop (kill -9): each data node's open poll fails, it moves on to ours.
-  for (const n of go.nodes) await go.kill(n);
-  for (const d of data)
-    await until(`${d.tcpAddr} on ours`, () => {
-      const saved = d.goClient!.savedServers() ?? [];
-      return saved.length === env.ours.length && env.ours.every((s) => saved.includes(s));
-    });
-  for (const d of data) assert.deepEqual(d.metaServers.slice().sort(), env.ours.slice().sort());
-  // A write-path command through the data node: it executes on ours and its cache holds the
-  // answered index at once (an index below the Go tier's would make it read a stale cache).
+  // A create through each data node executes on ours and its cache holds the answered index at
+  // once, while the Go tier still runs.
+  const goIndex = go.metaIndex;
   await within(3_000, "create database through the data node", data[0].createDatabase("after_migration"));
+  assert.ok(data[0].goClient!.cache.databases.some((db) => db.name === "after_migration"));
   assert.ok((await oursClient(main).data()).databases.some((db) => db.name === "after_migration"));
   await within(3_000, "create database through the other data node", data[1].createDatabase("second"));
+  assert.equal(go.metaIndex, goIndex, "nothing reached the Go tier");
+
+  const again = await migrate(env, { from: go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(again.outcome, "nothing-to-do", again.error ?? "");
+  assert.deepEqual(again.stop, r.stop);
+
   // A restarted data node starts from client.json: ours.
   await data[1].restartClient();
   await until("restarted client reads ours", () =>
@@ -211,24 +219,32 @@ test("migrate-meta imports the Go Data with our meta nodes, every ID and the clu
   assert.ok(data[1].goClient!.polled.every((s) => env.ours.includes(s)));
 });
 
-test("a create through a switched data node before the Go tier stops is committed on ours at once and completes for the caller when the Go tier stops", async () => {
+test("after the handover a change on the Go tier (its index moves and its polls answer) leaves every data node on ours", async () => {
   const s = await fresh({ dataNodes: 1 });
   const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
   assert.equal(r.outcome, "done", r.error ?? "");
-  const goIndex = s.go.metaIndex;
-  let finished = false;
-  const create = s.data[0].createDatabase("between").then(() => (finished = true));
-  await until("the create committed on ours", async () =>
-    (await oursClient(s).data()).databases.some((db) => db.name === "between"),
-  );
+  s.go.commit((c) => c.users.push({ name: "late", hash: HASH, admin: false, privileges: [] }));
   await sleep(300);
-  // Its open long poll is still on the Go tier, which has not moved: the caller waits.
-  assert.equal(finished, false);
-  assert.equal(s.go.metaIndex, goIndex, "nothing reached the Go tier");
-  assert.ok(!s.go.databases.some((db) => db.name === "between"));
-  for (const n of s.go.nodes) await s.go.kill(n);
-  await within(4_000, "the create after the Go tier stopped", create);
+  assert.deepEqual(sorted(s.data[0].metaServers), sorted(s.env.ours));
+  assert.ok(!s.data[0].goClient!.cache.users.some((u) => u.name === "late"), "it never took a Go snapshot");
+  await within(3_000, "create through the data node", s.data[0].createDatabase("still_ours"));
+  assert.ok((await oursClient(s).data()).databases.some((db) => db.name === "still_ours"));
 });
+
+/** A database created on the Go tier, as a data node's CreateDatabase does. */
+function createOnGo(s: Stand, name: string): void {
+  s.go.commit((c) => c.databases.push({ ...telegraf([]), name, continuousQueries: [] }));
+}
+
+/** Migrates and checks that the database created on the Go tier meanwhile was carried over. */
+async function migratesCarryingOver(s: Stand, name: string): Promise<void> {
+  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(r.outcome, "done", r.error ?? "");
+  assert.deepEqual(r.carriedOver, [`database ${name} created`]);
+  const ours = await oursClient(s).data();
+  assert.ok(ours.databases.some((db) => db.name === name));
+  assert.ok(ours.index > s.go.metaIndex);
+}
 
 test("a change committed on the source during the switch is carried over, and the data nodes are switched again", async () => {
   const s = await fresh();
@@ -236,15 +252,27 @@ test("a change committed on the source during the switch is carried over, and th
   s.env.afterSwitch = () => {
     if (changed) return;
     changed = true;
-    s.go.commit((c) => c.databases.push({ ...telegraf([]), name: "during_switch", continuousQueries: [] }));
+    createOnGo(s, "during_switch");
   };
-  const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
-  assert.equal(r.outcome, "done", r.error ?? "");
-  assert.deepEqual(r.carriedOver, ["database during_switch created"]);
-  const ours = await oursClient(s).data();
-  assert.ok(ours.databases.some((db) => db.name === "during_switch"));
-  assert.ok(ours.index > s.go.metaIndex);
+  await migratesCarryingOver(s, "during_switch");
   for (const d of s.data) assert.equal(d.metaServers[0], s.env.ours[0]);
+});
+
+test("a command that reaches the Go tier between two handover steps is carried over, and the data nodes still end on ours", async () => {
+  const s = await fresh();
+  s.go.beforeExecute = (cmd) => {
+    if (cmd.type !== "DeleteMetaNodeCommand" || s.go.databases.some((db) => db.name === "during_handover"))
+      return;
+    // As a data node's CreateDatabase sent while the Go snapshot it holds names a Go node first.
+    createOnGo(s, "during_handover");
+  };
+  await migratesCarryingOver(s, "during_handover");
+  for (const d of s.data) {
+    assert.deepEqual(sorted(d.metaServers), sorted(s.env.ours));
+    await until(`${d.tcpAddr} sees the carried-over database`, () =>
+      d.goClient!.cache.databases.some((db) => db.name === "during_handover"),
+    );
+  }
 });
 
 test("when both the source and ours change during the switch, the data nodes go back to the source and the migration says so", async () => {
@@ -286,7 +314,7 @@ test("a data node that fails mid-switch stops the migration with each node's sta
   assert.equal(again.outcome, "done", again.error ?? "");
   assert.deepEqual(
     again.plan.dataNodes.map((n) => n.state),
-    ["switched", "switched"],
+    ["on-ours", "on-ours"],
   );
 });
 
@@ -302,10 +330,13 @@ test("a data node that dies mid-switch: the migration stops, names it, and leave
   assert.match(r.error ?? "", new RegExp(s.data[1].tcpAddr));
 });
 
-test("-rollback points the data nodes back at the source, listing what changed on ours since the import", async () => {
+test("-rollback before the handover points the data nodes back at the source, listing what changed on ours since the import; after the handover it is refused and changes nothing", async () => {
   const s = await fresh();
+  // The switch stops at the second data node: the first is switched, nothing is handed over.
+  s.data[1].failJoin = "connection reset by peer";
   const r = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
-  assert.equal(r.outcome, "done", r.error ?? "");
+  assert.equal(r.outcome, "failed");
+  s.data[1].failJoin = null;
   await oursClient(s).execute({ type: "CreateDatabaseCommand", name: "made_on_ours" });
   const back = await rollback(s.env, { from: s.go.nodes[0].httpAddr, force: false });
   assert.equal(back.outcome, "rolled-back", back.error ?? "");
@@ -318,6 +349,20 @@ test("-rollback points the data nodes back at the source, listing what changed o
   // The data nodes go on with the Go tier: a create through one lands there.
   await within(3_000, "create on the Go tier", s.data[0].createDatabase("after_rollback"));
   assert.ok(s.go.databases.some((db) => db.name === "after_rollback"));
+
+  const other = await fresh({ dataNodes: 1 });
+  const done = await migrate(other.env, { from: other.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(done.outcome, "done", done.error ?? "");
+  const goIndex = other.go.metaIndex;
+  await assert.rejects(
+    rollback(other.env, { from: other.go.nodes[0].httpAddr, force: false }),
+    (e: unknown) =>
+      e instanceof OperationError &&
+      e.code === "ROLLBACK_AFTER_HANDOVER" &&
+      new RegExp(`data node\\(s\\) ${other.data[0].tcpAddr} read our metadata already`).test(e.message),
+  );
+  assert.equal(other.go.metaIndex, goIndex, "a refused rollback changes nothing");
+  assert.deepEqual(sorted(other.data[0].metaServers), sorted(other.env.ours));
 });
 
 test("refusals: the source is one of ours; ours holds other metadata; an unreachable data node (-force leaves it behind); -dry-run changes nothing", async () => {
@@ -358,7 +403,7 @@ test("refusals: the source is one of ours; ours holds other metadata; an unreach
   assert.equal(forced.outcome, "done", forced.error ?? "");
   assert.deepEqual(
     forced.plan.dataNodes.map((n) => n.state),
-    ["switched", "left-behind"],
+    ["on-ours", "left-behind"],
   );
 
   const other = await fresh({ dataNodes: 1 });
@@ -397,6 +442,32 @@ test("influxd-ctl migrate-meta (the built executable): usage, dry run, -json res
   assert.match(text.stdout.trimEnd(), /Stop these Go meta nodes: 127\.0\.0\.1:\d+(, 127\.0\.0\.1:\d+)*$/);
 });
 
+test("influxd-ctl migrate-meta against a blank meta node is refused in one line with the command that forms our tier first, and changes nothing", async () => {
+  const ours = await LocalCluster.start({ size: 1, form: false });
+  try {
+    const go = await GoMetaCluster.start({ meta: 1, startIndex: 40 });
+    try {
+      const bind = ours.nodes[0].adminAddr;
+      const self = ours.nodes[0].httpAddr;
+      const run = await ctl(["-bind", bind, "migrate-meta", "-from", go.nodes[0].httpAddr, "-y"]);
+      assert.equal(run.code, 1);
+      assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `^migrate-meta: meta node ${self} is not part of a cluster; bootstrap a new cluster on it with: influxd-ctl -bind ${bind} add-meta ${self}`,
+        ),
+      );
+      const after = await ctl(["-bind", bind, "add-meta", self]);
+      assert.equal(after.code, 0, "still blank: the bootstrap it names works");
+    } finally {
+      await go.stop();
+    }
+  } finally {
+    await ours.stop();
+  }
+});
+
 test("with meta-auth-enabled on both tiers (one internal shared secret), influxd-ctl -secret-file migrates; without credentials it is refused in one line and changes nothing", async () => {
   const s = await fresh({ dataNodes: 1, auth: true });
   const bind = s.ours.nodes[0].adminAddr;
@@ -421,14 +492,11 @@ test("with meta-auth-enabled on both tiers (one internal shared secret), influxd
   const ours = await oursClient(s).data();
   assert.ok(ours.index > index);
   assert.equal(ours.users[0].hash, HASH);
-  for (const n of s.go.nodes) await s.go.kill(n);
+  assert.deepEqual(sorted(s.data[0].metaServers), sorted(s.env.ours));
   await within(
-    5_000,
+    3_000,
     "a create through the data node with its internal token",
-    (async () => {
-      await until("data node on ours", () => s.data[0].metaServers.every((m) => s.env.ours.includes(m)));
-      await s.data[0].createDatabase("authed");
-    })(),
+    s.data[0].createDatabase("authed"),
   );
 });
 

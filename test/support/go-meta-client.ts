@@ -109,6 +109,9 @@ export class GoMetaClient {
   }
 
   private async retryUntilSnapshot(index: number): Promise<MetaData | null> {
+    // client.go retryUntilSnapshot: `currentServer := 0` on every call, so each poll after a
+    // snapshot goes to the first server of the list that snapshot set (migrate-meta's handover
+    // relies on this); only an error moves it to the next one.
     let current = 0;
     for (;;) {
       if (this.closed) return null;

@@ -14,7 +14,8 @@
  * answers once the index exceeds N and, as Go's serveSnapshot, never before: no timeout), with
  * databases, users and continuous queries beside the nodes, at an index that starts where the
  * test says (`startIndex`, e.g. 40+: a cluster that has lived). `POST /execute` applies the few
- * commands a data node sends (databases, users, data node records) on the leader (307 from a
+ * commands a data node sends (databases, users, data node records), and the meta-node entry
+ * commands migrate-meta's handover sends, on the leader (307 from a
  * follower) and answers Go's Response: `OK` always false, the new `Index`.
  */
 
@@ -27,6 +28,7 @@ import {
   type DatabaseInfo,
   type MetaCommand,
   type MetaData,
+  type NodeInfo,
   type UserInfo,
 } from "../../src/proto/index.ts";
 import { parseDuration } from "../../src/util/duration.ts";
@@ -200,6 +202,12 @@ export class GoMetaCluster {
   databases: DatabaseInfo[] = [];
   users: UserInfo[] = [];
   clusterId = 0x1234_5678_9abc_def0n;
+  /** `Data.MetaNodes` once a CreateMetaNode/DeleteMetaNode command sent to /execute made it
+   *  differ from the Raft membership (Go's FSM edits the entries only, not the Raft peers:
+   *  services/meta/store_fsm.go applyCreateMetaNodeCommand, applyDeleteMetaNodeCommand). */
+  private metaEntries: NodeInfo[] | null = null;
+  /** Called with each command /execute is about to apply (a test commits a concurrent change). */
+  beforeExecute?: (cmd: MetaCommand) => void;
   private nextId = 1;
   private index = 1;
   private requestIds = 0;
@@ -282,7 +290,7 @@ export class GoMetaCluster {
       term: 2,
       index: this.index,
       clusterId: this.clusterId,
-      metaNodes: this.members.map((m) => ({ id: m.id, addr: m.httpAddr, tcpAddr: m.raftAddr })),
+      metaNodes: structuredClone(this.metaNodeEntries()),
       dataNodes: this.dataRecords.map((d) => ({ id: d.id, addr: d.httpAddr, tcpAddr: d.tcpAddr })),
       databases: structuredClone(this.databases),
       users: structuredClone(this.users),
@@ -290,6 +298,10 @@ export class GoMetaCluster {
       maxShardGroupId,
       maxShardId,
     };
+  }
+
+  private metaNodeEntries(): NodeInfo[] {
+    return this.metaEntries ?? this.members.map((m) => ({ id: m.id, addr: m.httpAddr, tcpAddr: m.raftAddr }));
   }
 
   /** Go's serveSnapshot: waits, without a timeout, until the index exceeds `index`. */
@@ -309,7 +321,7 @@ export class GoMetaCluster {
     });
   }
 
-  /** The commands a data node sends; an FSM error is Response.Error, as in Go. */
+  /** The commands a data node (or the handover) sends; an FSM error is Response.Error, as in Go. */
   private apply(cmd: MetaCommand): string | undefined {
     switch (cmd.type) {
       case "CreateDatabaseCommand":
@@ -337,6 +349,23 @@ export class GoMetaCluster {
         if (this.users.some((u) => u.name === cmd.name)) return "user already exists";
         this.users.push({ name: cmd.name, hash: cmd.hash, admin: cmd.admin, privileges: [] });
         break;
+      case "CreateMetaNodeCommand": {
+        // Data.CreateMetaNode (services/meta/data.go): an address already listed is refused; the
+        // ID is a data node's with the same TCP address, else MaxNodeID+1; entries sorted by ID.
+        const entries = this.metaNodeEntries();
+        if (entries.some((n) => n.addr === cmd.httpAddr)) return "node already exists";
+        const id = this.dataRecords.find((d) => d.tcpAddr === cmd.tcpAddr)?.id ?? this.nextId++;
+        this.metaEntries = [...entries, { id, addr: cmd.httpAddr, tcpAddr: cmd.tcpAddr }].sort(
+          (a, b) => a.id - b.id,
+        );
+        break;
+      }
+      case "DeleteMetaNodeCommand": {
+        const entries = this.metaNodeEntries();
+        if (!entries.some((n) => n.id === cmd.id)) return "node not found";
+        this.metaEntries = entries.filter((n) => n.id !== cmd.id);
+        break;
+      }
       case "CreateDataNodeCommand":
         if (this.dataRecords.some((d) => d.tcpAddr === cmd.tcpAddr)) return "node already exists";
         this.dataRecords.push({ id: this.nextId++, tcpAddr: cmd.tcpAddr, httpAddr: cmd.httpAddr });
@@ -379,7 +408,9 @@ export class GoMetaCluster {
     }
     let error: string | undefined;
     try {
-      error = this.apply(decodeCommand(Buffer.concat(chunks)));
+      const cmd = decodeCommand(Buffer.concat(chunks));
+      this.beforeExecute?.(cmd);
+      error = this.apply(cmd);
     } catch (err) {
       res.writeHead(400, headers).end((err as Error).message);
       return;
