@@ -13,7 +13,8 @@ import {
   startRefusal,
   type RollingRestart,
 } from "../../src/tui/rolling-restart.ts";
-import { reducer } from "../../src/tui/state.ts";
+import { initialState, reducer } from "../../src/tui/state.ts";
+import { KEY, withKeys } from "./harness.tsx";
 import { stateAfter, metaRow, snapshot, T0 } from "./fixtures.ts";
 
 const STARTED = new Date(T0).toISOString();
@@ -190,4 +191,26 @@ test("the reducer: u starts the guide, a refusal leaves the table, Esc leaves it
   assert.equal(left.mode, "list");
   assert.equal(left.rolling, null);
   assert.match(left.status!.text, /left at step 1 of 3/);
+});
+
+test("R in the guide restarts the node it names, only in a session that owns its nodes (the demo)", async () => {
+  const guideOn = (canRestart: boolean) =>
+    [
+      { type: "snapshot" as const, snapshot: cluster() },
+      { type: "rollingStart" as const, at: T0 },
+    ].reduce(reducer, initialState({ columns: 120, rows: 30, readOnly: null, canRestart }));
+  const demo = await withKeys(guideOn(true));
+  assert.match(demo.frame(), /R restarts it \(demo\)/);
+  await demo.type("R");
+  assert.deepEqual(demo.calls.restart, ["127.0.0.1:9092"]);
+  demo.unmount();
+  const production = await withKeys(guideOn(false));
+  assert.doesNotMatch(production.frame(), /R restart/);
+  await production.type("R");
+  assert.deepEqual(production.calls.restart, [], "the view restarts no production node");
+  assert.equal(production.state().mode, "rolling");
+  await production.type(KEY.ctrlC);
+  assert.equal(production.state().mode, "list", "Ctrl-C leaves the guide");
+  assert.equal(production.calls.quit, 0);
+  production.unmount();
 });
