@@ -1,7 +1,8 @@
 /**
  * What the demo adds to the view, because it owns its cluster: the help lists the nodes as they
  * are now (a killed node's PID is gone, a restarted one has a new PID), `R` starts a killed node
- * again (or, in the rolling-restart guide, stops and starts the node it names), and quitting asks first, since it stops every node and deletes their directory.
+ * again (in the rolling-restart guide, it stops and starts the node the guide names), and
+ * quitting asks first, since it stops every node and deletes their directory.
  */
 
 import type { SessionHooks } from "../tui/components/App.tsx";

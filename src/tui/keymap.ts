@@ -315,9 +315,9 @@ export const BINDINGS: Binding[] = [
     id: "refresh",
     command: "refresh",
     keys: ["r"],
+    modes: [...VIEWING, "rolling"],
     help: "poll every node now",
     bar: "refresh",
-    modes: [...VIEWING, "rolling"],
     run: (c) => c.on.refresh(),
   },
   {

@@ -5,7 +5,7 @@ import { after, afterEach, before } from "node:test";
 import { render } from "ink-testing-library";
 import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
 import { adminPoolFor, loadAccess } from "../../src/tui/access.ts";
-import { App } from "../../src/tui/components/App.tsx";
+import { App, type SessionHooks } from "../../src/tui/components/App.tsx";
 import { silentLogger } from "../../src/tui/log.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
 import { plain, prose } from "./frame.ts";
@@ -35,8 +35,9 @@ export function liveCluster(size: number, use: (cluster: LocalCluster) => void):
   return open;
 }
 
-/** Opens the view on `cluster` through every node's admin service; `open` collects it for unmounting. */
-export function openApp(cluster: LocalCluster, open: { unmount(): void }[]) {
+/** Opens the view on `cluster` through every node's admin service (as the demo does with its
+ *  `session`); `open` collects it for unmounting. */
+export function openApp(cluster: LocalCluster, open: { unmount(): void }[], session?: SessionHooks) {
   const access = loadAccess({ tls: null, jwt: null });
   const admin = adminPoolFor(
     cluster.nodes.map((n) => n.adminAddr),
@@ -54,6 +55,7 @@ export function openApp(cluster: LocalCluster, open: { unmount(): void }[]) {
       context={{ bind: admin.bind, profileName: null, logFile: null }}
       logger={silentLogger()}
       env={{ TERM: "xterm-256color" }}
+      session={session}
     />,
   );
   open.push(ui);

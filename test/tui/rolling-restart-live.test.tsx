@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
+import { demoSession } from "../../src/demo/session.ts";
 import { createDatabases, metaClient, status } from "../support/cluster.ts";
 import { KEY, settle } from "./harness.tsx";
 import { esc, liveCluster, openApp } from "./live-app.tsx";
@@ -69,6 +70,19 @@ test("the guide: followers first, each unlocked only once the restarted node has
   assert.match(app.text(), /All 3 meta nodes were restarted and caught up/);
   await app.type(KEY.esc);
   await app.waitFor("left", /rolling restart guide done/);
+});
+
+test("in the demo, R restarts the running node the guide names, and the guide moves on", async () => {
+  const app = openApp(cluster, open, demoSession(cluster));
+  await app.waitFor("first poll", /3\/3 voters up/);
+  await app.type("u");
+  await app.waitFor("the guide", /Rolling restart: step 1 of 3/);
+  const first = guided(app.text(), 1);
+  const pid = cluster.nodes[first].pid;
+  await app.type("R");
+  await app.waitFor("the next step", /Rolling restart: step 2 of 3/, 30_000);
+  assert.notEqual(cluster.nodes[first].pid, pid, "a new process");
+  await app.type(KEY.esc);
 });
 
 test("another node going down stops the guide; Ctrl-C leaves it for the table", async () => {
