@@ -97,6 +97,21 @@ try {
     context,
   );
 
+  // The rolling-restart guide in progress: its first node (the first follower) stopped for its restart.
+  await cluster.kill(followerIdx[0]);
+  const restarting = await poller.pollOnce();
+  await toPng(
+    "rolling-restart",
+    run([
+      { type: "snapshot", snapshot: healthy },
+      { type: "rollingStart", at: Date.now() },
+      { type: "snapshot", snapshot: restarting },
+    ]),
+    context,
+  );
+  await cluster.restart(followerIdx[0]);
+  await cluster.waitFor("the restarted node back", async () => (await poller.pollOnce()).votersUp === 3);
+
   const target = healthy.rows.find((r) => r.httpAddr === cluster.nodes[followerIdx[0]].httpAddr)!;
   const plan = await admin.planRemoveMeta(target.httpAddr, false);
   await toPng(

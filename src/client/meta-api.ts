@@ -64,6 +64,7 @@ export interface MetaApiStatus {
   raftAddr: string;
   peers: string[] | null;
   version?: string;
+  startedAt?: string;
   raft?: StatusJson["raft"];
   storage?: StatusJson["storage"];
 }

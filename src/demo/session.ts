@@ -1,7 +1,8 @@
 /**
  * What the demo adds to the view, because it owns its cluster: the help lists the nodes as they
  * are now (a killed node's PID is gone, a restarted one has a new PID), `R` starts a killed node
- * again, and quitting asks first, since it stops every node and deletes their directory.
+ * again (in the rolling-restart guide, it stops and starts the node the guide names), and
+ * quitting asks first, since it stops every node and deletes their directory.
  */
 
 import type { SessionHooks } from "../tui/components/App.tsx";
@@ -15,11 +16,12 @@ export function demoSession(cluster: LocalCluster): SessionHooks {
       "Kill one (kill -9 PID) to see it go DOWN; R on its row starts it again.",
     ],
     quitQuestion: `Stop the demo cluster (${cluster.nodes.length} influxd processes) and delete its directory?`,
-    async restart(httpAddr) {
+    async restart(httpAddr, opts) {
       const index = cluster.nodes.findIndex((n) => n.httpAddr === httpAddr);
       if (index === -1) return { ok: false, text: `${httpAddr} is not a node this demo started` };
       const node = cluster.nodes[index];
-      if (cluster.isRunning(index)) return { ok: false, text: `${node.name} (${httpAddr}) is running` };
+      if (cluster.isRunning(index) && !opts?.running)
+        return { ok: false, text: `${node.name} (${httpAddr}) is running` };
       try {
         await cluster.restart(index);
         return { ok: true, text: `restarted ${node.name} (${httpAddr}), pid ${node.pid}` };

@@ -19,6 +19,10 @@ import { PieceCompressor } from "./gzip-pieces.ts";
 
 export type PublicRaftState = "leader" | "follower" | "candidate" | "removed" | "unbootstrapped" | "shutdown";
 
+/** The process's start (performance.timeOrigin), not this service's: a wiped node that reopens
+ *  blank in the same process was not restarted. */
+const PROCESS_STARTED_AT = new Date(performance.timeOrigin).toISOString();
+
 /** One incarnation of this node's replicated state; replaced when a removed node is wiped. */
 export interface Replica {
   raft: RaftNode;
@@ -51,6 +55,9 @@ export interface StatusJson {
   leaderHttp: string;
   peers: string[];
   version: string;
+  /** When this process started (ISO 8601, UTC): a new value means the node was restarted, even
+   *  when it came back too fast for a poller to see it down (the TUI's rolling-restart guide). */
+  startedAt: string;
   raft: {
     state: PublicRaftState;
     term: number;
@@ -203,6 +210,7 @@ export class MetaService {
       leaderHttp: this.leaderHttp() ?? "",
       peers: latest.servers.map((s) => s.address),
       version: this.version,
+      startedAt: PROCESS_STARTED_AT,
       raft: {
         state: this.state(),
         term: stats.term,

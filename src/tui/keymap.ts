@@ -7,6 +7,7 @@
  */
 
 import type { NodeRow } from "./model.ts";
+import { currentRow } from "./rolling-restart.ts";
 import {
   CONFIRM_GRACE_MS,
   removalBlocked,
@@ -32,8 +33,9 @@ export interface KeyHandlers {
   planAdd(httpAddr: string): void;
   /** `y` on an add plan. */
   confirmAdd(): void;
-  /** `R` on a DOWN row of a session that owns its nodes (the demo): start it again. */
-  restart?(row: NodeRow): void;
+  /** `R` on a DOWN row of a session that owns its nodes (the demo): start it again; `running`:
+   *  stop it first (the rolling-restart guide's node). */
+  restart?(row: NodeRow, opts?: { running: boolean }): void;
   /** Enter in the command palette: run the typed line (palette.ts). */
   runCommand?(line: string): void;
 }
@@ -129,6 +131,7 @@ const ALL_MODES: Mode[] = [
   "adding",
   "quit-confirm",
   "palette",
+  "rolling",
 ];
 
 export const BINDINGS: Binding[] = [
@@ -291,6 +294,15 @@ export const BINDINGS: Binding[] = [
     },
   },
   {
+    id: "rolling",
+    command: "rolling-restart",
+    keys: ["u"],
+    modes: ["list"],
+    help: "guided rolling restart: which meta node to restart next (followers first, the leader last), and when the restarted one is back and caught up; refused when the cluster has no failure to spare",
+    bar: "rolling restart",
+    run: (c) => c.dispatch({ type: "rollingStart", ...at(c) }),
+  },
+  {
     id: "events",
     command: "events",
     keys: ["e"],
@@ -303,7 +315,7 @@ export const BINDINGS: Binding[] = [
     id: "refresh",
     command: "refresh",
     keys: ["r"],
-    modes: VIEWING,
+    modes: [...VIEWING, "rolling"],
     help: "poll every node now",
     bar: "refresh",
     run: (c) => c.on.refresh(),
@@ -568,6 +580,7 @@ export const BINDINGS: Binding[] = [
       if (mode === "list") quitOrAsk(c);
       else if (mode === "filter") c.dispatch({ type: "filterClear" });
       else if (mode === "palette") c.dispatch({ type: "paletteClose" });
+      else if (mode === "rolling") c.dispatch({ type: "rollingLeave", ...at(c) });
       else if (mode === "quit-confirm") c.dispatch({ type: "quitCancel" });
       else if (mode === "detail" || mode === "events" || mode === "help") c.dispatch({ type: "back" });
       else c.dispatch({ type: "dialogCancel", ...at(c) });
@@ -636,6 +649,38 @@ export const BINDINGS: Binding[] = [
     help: "close the palette",
     bar: "close",
     run: (c) => c.dispatch({ type: "paletteClose" }),
+  },
+
+  // The rolling-restart guide.
+  {
+    id: "rolling-restart-node",
+    keys: ["R"],
+    modes: ["rolling"],
+    help: "restart the node the guide names (demo only: the view started it; elsewhere restart it on its host)",
+    bar: "restart it",
+    disabled: (s) => {
+      if (!s.canRestart)
+        return {
+          short: "n/a",
+          why: "restart it on its host; only the demo restarts its own nodes",
+          hidden: true,
+        };
+      if (s.rolling?.phase !== "restart")
+        return { short: "waiting", why: "the guide is not waiting for a restart now" };
+      return null;
+    },
+    run: (c) => {
+      const row = c.state.rolling && currentRow(c.state.rolling, c.state.cluster);
+      if (row) c.on.restart?.(row, { running: true });
+    },
+  },
+  {
+    id: "rolling-leave",
+    keys: ["esc"],
+    modes: ["rolling"],
+    help: "leave the guide (nothing is touched; Ctrl-C too)",
+    bar: "leave",
+    run: (c) => c.dispatch({ type: "rollingLeave", ...at(c) }),
   },
 
   // The demo's question before quitting.
@@ -722,13 +767,18 @@ export const MODE_TITLES: [string, Mode[]][] = [
   ["Add dialog", ["add-input", "add-confirm"]],
   ["This help", ["help"]],
   ["Command palette", ["palette"]],
+  ["Rolling restart guide", ["rolling"]],
   ["Quitting the demo", ["quit-confirm"]],
   ["While a change runs", ["removing", "adding"]],
 ];
 
 /** Palette commands that no key has (a profile is named, not selected). */
-export const PALETTE_ONLY: { command: string; commandArg: string; help: string }[] = [
+export const PALETTE_ONLY: { command: string; commandArg?: string; help: string }[] = [
   { command: "profile", commandArg: "NAME", help: "switch the view to the cluster profile NAME (settings)" },
+  {
+    command: "leave",
+    help: "what influxd-ctl leave does: remove the meta node beside the admin service this view talks to (the removal plan of d on its row, what-if marks included)",
+  },
 ];
 
 /** Every palette command, in table order: the key bindings' names, then the palette-only ones. */

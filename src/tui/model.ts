@@ -36,6 +36,11 @@ export interface NodeRow {
   announcedStatus?: string;
   /** A meta node's meta dir failed under it (e.g. ENOSPC): why; Raft is stopped on it. */
   storageError?: string;
+  /** Index of the Raft configuration the meta node knows (absent when not reported). */
+  configIndex?: number;
+  /** When the meta node's process started, from its /status (absent when not reported): a new
+   *  value is a restart, even one too quick for a poll to see the node DOWN. */
+  startedAt?: string;
 }
 
 /** One complete picture of the cluster, produced by the poller after every poll. */

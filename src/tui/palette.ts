@@ -43,6 +43,15 @@ export function runCommand(line: string, ctx: PaletteContext): void {
     else ctx.switchProfile(arg);
     return;
   }
+  if (name === "leave") {
+    // The node beside the admin service (or the meta API's own node), through :remove: one plan,
+    // what-if marks included, as influxd-ctl leave removes that node through remove-meta.
+    const self = ctx.state.cluster?.adminSelf;
+    if (!self)
+      say(ctx, "no answer yet from the service this view is bound to: which node would leave is unknown");
+    else runCommand(`remove ${self}`, ctx);
+    return;
+  }
   // Arguments first: the node a command acts on becomes the selection, as if picked with ↑↓.
   if ((name === "remove" || name === "restart") && arg) {
     const row = visibleRows(ctx.state).find((r) => r.httpAddr === arg || String(r.id) === arg);

@@ -207,6 +207,8 @@ export class ClusterPoller {
         lastContactMs: st?.raft.lastContactMs ?? null,
         version: st?.version ?? m.version,
         ...storageErrorOf(st, m.storageError),
+        ...(st?.raft.configIndex != null && { configIndex: st.raft.configIndex }),
+        ...(st?.startedAt && { startedAt: st.startedAt }),
       });
     }
     for (const d of byId(show?.data)) {

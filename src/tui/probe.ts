@@ -26,12 +26,16 @@ export interface PolledStatus {
   reportsRaft: boolean;
   /** Our meta node's own report that its meta dir failed (e.g. ENOSPC), null when it did not. */
   storageError: string | null;
+  /** When its process started (our meta nodes' /status), null when not reported. */
+  startedAt: string | null;
   raft: {
     state: NonNullable<MetaApiStatus["raft"]>["state"] | null;
     term: number | null;
     commitIndex: number | null;
     appliedIndex: number | null;
     lastContactMs: number | null;
+    /** Index of the configuration this node knows; null when not reported. */
+    configIndex: number | null;
     voters: string[];
   };
 }
@@ -42,12 +46,19 @@ function trimStatus(s: MetaApiStatus, versionHeader: string): PolledStatus {
   const storageError = s.storage?.ok === false ? (s.storage.error ?? "meta dir failed") : null;
   if (!r) {
     const leads = s.leader !== "" && s.leader === s.raftAddr;
-    const unknown = { term: null, commitIndex: null, appliedIndex: null, lastContactMs: null };
+    const unknown = {
+      term: null,
+      commitIndex: null,
+      appliedIndex: null,
+      lastContactMs: null,
+      configIndex: null,
+    };
     return {
       httpAddr: s.httpAddr,
       version,
       reportsRaft: false,
       storageError,
+      startedAt: s.startedAt ?? null,
       // Go's peers are its configuration's servers, all voters (it only ever adds voters).
       raft: { state: leads ? "leader" : null, ...unknown, voters: leads ? (s.peers ?? []) : [] },
     };
@@ -57,12 +68,14 @@ function trimStatus(s: MetaApiStatus, versionHeader: string): PolledStatus {
     version,
     reportsRaft: true,
     storageError,
+    startedAt: s.startedAt ?? null,
     raft: {
       state: r.state,
       term: r.term,
       commitIndex: r.commitIndex,
       appliedIndex: r.appliedIndex,
       lastContactMs: r.lastContactMs,
+      configIndex: r.configIndex,
       voters: r.state === "leader" ? r.voters : [],
     },
   };

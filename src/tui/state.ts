@@ -7,6 +7,7 @@ import type { RemovalPlan, RemoveMetaResult, NodeResult } from "../contract/clus
 import { addedText, nodeName, oneLine, removedText } from "../wording.ts";
 import { diffSnapshots, type ClusterEvent, type Tone } from "./events.ts";
 import type { ClusterSnapshot, MetaStatus, NodeRow } from "./model.ts";
+import { advanceGuide, startGuide, startRefusal, type RollingRestart } from "./rolling-restart.ts";
 import { nextSort, sortRows, type SortKey } from "./table-format.ts";
 
 export type Mode =
@@ -22,7 +23,8 @@ export type Mode =
   | "add-confirm"
   | "adding"
   | "quit-confirm"
-  | "palette";
+  | "palette"
+  | "rolling";
 
 /** The removal being asked about or carried out. */
 export interface Removal {
@@ -99,6 +101,8 @@ export interface AppState {
   /** Maintenance what-if (`m`): keys of the nodes marked "going down". Nothing is touched; the
    *  header and the removal plan show what would remain. */
   marked: string[];
+  /** The guided rolling restart (`u`), shown in mode "rolling"; null when not running. */
+  rolling: RollingRestart | null;
 }
 
 export const MAX_EVENTS = 500;
@@ -163,6 +167,8 @@ export type Action =
   | { type: "paletteErase" }
   | { type: "paletteSet"; text: string }
   | { type: "paletteClose" }
+  | { type: "rollingStart"; at: number }
+  | { type: "rollingLeave"; at: number }
   | { type: "quitAsk" }
   | { type: "quitCancel" };
 
@@ -193,6 +199,7 @@ export function initialState(opts: {
     canRestart: opts.canRestart ?? false,
     palette: null,
     marked: [],
+    rolling: null,
   };
 }
 
@@ -303,6 +310,12 @@ function withLastKnownRows(prev: ClusterSnapshot | null, next: ClusterSnapshot):
   return missing.length === 0 ? next : { ...next, rows: [...next.rows, ...missing] };
 }
 
+/** The rolling-restart guide after a poll; what it says goes to the status line and the events. */
+function guided(state: AppState, snapshot: ClusterSnapshot, at: number): AppState {
+  const { guide, news } = advanceGuide(state.rolling!, snapshot);
+  return news.reduce<AppState>((s, n) => say(s, n.text, n.tone, at), { ...state, rolling: guide });
+}
+
 /** Leaves a dialog or pane for the table. */
 function toList(state: AppState): AppState {
   return { ...state, mode: "list", removal: null, adding: null, detail: null };
@@ -316,7 +329,7 @@ export function reducer(state: AppState, action: Action): AppState {
       const snapshot = prev && sameRows(prev.rows, polled.rows) ? { ...polled, rows: prev.rows } : polled;
       const index = selectedIndex(state);
       const next = withEvents({ ...state, cluster: snapshot }, diffSnapshots(prev, snapshot));
-      return reselect(next, index);
+      return reselect(state.rolling ? guided(next, snapshot, action.snapshot.polledAt) : next, index);
     }
     case "move": {
       const rows = visibleRows(state);
@@ -555,6 +568,25 @@ export function reducer(state: AppState, action: Action): AppState {
       return state.mode === "palette" ? { ...state, palette: action.text } : state;
     case "paletteClose":
       return state.mode === "palette" ? { ...state, mode: "list", palette: null } : state;
+    case "rollingStart": {
+      if (state.mode !== "list") return state;
+      const refusal = startRefusal(state.cluster);
+      if (refusal) return say(state, `rolling restart refused: ${refusal}`, "error", action.at);
+      const rolling = startGuide(state.cluster!);
+      const text = `rolling restart guide: ${rolling.order.length} meta nodes, followers first, the leader last`;
+      return say({ ...state, mode: "rolling", rolling }, text, "info", action.at);
+    }
+    case "rollingLeave": {
+      if (state.mode !== "rolling" || !state.rolling) return state;
+      const r = state.rolling;
+      const where = r.phase === "done" ? "done" : `left at step ${r.step + 1} of ${r.order.length}`;
+      return say(
+        { ...state, mode: "list", rolling: null },
+        `rolling restart guide ${where}`,
+        "info",
+        action.at,
+      );
+    }
     case "quitAsk":
       return state.mode === "list" || state.mode === "detail" || state.mode === "events"
         ? { ...toList(state), mode: "quit-confirm" }
@@ -599,6 +631,20 @@ export function whatIf(state: AppState): { marked: number; votersUp: number; vot
   if (!cluster || state.marked.length === 0) return null;
   const marked = cluster.rows.filter((r) => state.marked.includes(r.key));
   if (marked.length === 0) return null;
-  const lost = marked.filter((r) => r.suffrage === "voter" && r.up === true).length;
-  return { marked: marked.length, votersUp: cluster.votersUp - lost, votersTotal: cluster.votersTotal };
+  return {
+    marked: marked.length,
+    votersUp: cluster.votersUp - markedVotersUp(state),
+    votersTotal: cluster.votersTotal,
+  };
+}
+
+/**
+ * Voters marked going down that are up now (what the marks would take away), other than `except`
+ * (HTTP address: the node a removal or leave plan already takes out). The header and every plan
+ * count the marks here.
+ */
+export function markedVotersUp(state: AppState, except?: string): number {
+  return (state.cluster?.rows ?? []).filter(
+    (r) => state.marked.includes(r.key) && r.suffrage === "voter" && r.up === true && r.httpAddr !== except,
+  ).length;
 }

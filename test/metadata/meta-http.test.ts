@@ -152,3 +152,19 @@ test("errors are JSON, with request ids; wrong method 405; unknown path 404; mis
   assert.equal(stray.status, 409);
   assert.match(String(json(stray).error), /is still a member of the cluster/);
 });
+
+test("/status startedAt is the process's start: the same on every answer, new once the node restarts", async () => {
+  const node = cluster.nodes[1];
+  const startedAt = async () =>
+    (
+      JSON.parse(
+        (await request(`http://${node.httpAddr}/status`, { timeoutMs: 5000 })).body.toString(),
+      ) as StatusJson
+    ).startedAt;
+  const first = await startedAt();
+  assert.ok(!Number.isNaN(Date.parse(first)), `an ISO 8601 time: ${first}`);
+  assert.equal(await startedAt(), first);
+  await cluster.restart(1);
+  const second = await startedAt();
+  assert.ok(Date.parse(second) > Date.parse(first), `${second} after ${first}`);
+});

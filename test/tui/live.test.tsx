@@ -1,76 +1,17 @@
 // The operator's day on a REAL local cluster: a node's details from its own /status, adding a
 // removed node back from the view, and the view moving to another member's admin service when the
 // node it talks through is removed.
-import { after, afterEach, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { render } from "ink-testing-library";
-import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
-import { adminPoolFor, loadAccess } from "../../src/tui/access.ts";
-import { App } from "../../src/tui/components/App.tsx";
-import { silentLogger } from "../../src/tui/log.ts";
+import type { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";
-import { noColorTheme } from "../../src/tui/theme.ts";
-import { plain, prose } from "./frame.ts";
 import { KEY, settle } from "./harness.tsx";
-import { waitUntil } from "./wait.ts";
+import { esc, liveCluster, openApp as openLiveApp } from "./live-app.tsx";
 
 let cluster: LocalCluster;
-const open: { unmount(): void }[] = [];
+const open = liveCluster(3, (c) => (cluster = c));
 
-before(async () => {
-  cluster = await startLocalCluster({ size: 3 });
-});
-afterEach(() => {
-  for (const app of open.splice(0)) app.unmount();
-});
-after(async () => {
-  await cluster?.stop();
-});
-
-const esc = (s: string) => s.replace(/\./g, "\\.");
-
-function openApp() {
-  const access = loadAccess({ tls: null, jwt: null });
-  const admin = adminPoolFor(
-    cluster.nodes.map((n) => n.adminAddr),
-    10_000,
-    access,
-  );
-  const ui = render(
-    <App
-      admin={admin}
-      access={access}
-      intervalMs={300}
-      timeoutMs={1000}
-      theme={noColorTheme}
-      readOnly={null}
-      context={{ bind: admin.bind, profileName: null, logFile: null }}
-      logger={silentLogger()}
-      env={{ TERM: "xterm-256color" }}
-    />,
-  );
-  open.push(ui);
-  const frame = () => plain(ui.lastFrame() ?? "");
-  return {
-    frame,
-    text: () => prose(ui.lastFrame() ?? ""),
-    async type(...keys: string[]) {
-      for (const k of keys) {
-        ui.stdin.write(k);
-        await settle(5);
-      }
-      await settle();
-    },
-    waitFor: (what: string, re: RegExp, timeoutMs?: number) =>
-      waitUntil(what, () => re.test(prose(ui.lastFrame() ?? "")), timeoutMs, frame),
-    async select(httpAddr: string) {
-      await this.type("g");
-      for (let i = 0; i < 8 && !new RegExp(`^> .*${esc(httpAddr)}`, "m").test(frame()); i++)
-        await this.type("j");
-      assert.match(frame(), new RegExp(`^> .*${esc(httpAddr)}`, "m"));
-    },
-  };
-}
+const openApp = () => openLiveApp(cluster, open);
 
 async function members(): Promise<string[]> {
   return (await cluster.admin(1).show()).meta.map((m) => m.httpAddr);

@@ -242,6 +242,7 @@ test("the detail pane: Raft view, voters the node sees, and its last warning in 
           leaderHttp: "127.0.0.1:9091",
           peers: [],
           version: "0.1.0",
+          startedAt: new Date(T0).toISOString(),
           adminAddr: "127.0.0.1:9084",
           clusterId: "1",
           removal: null,

@@ -46,8 +46,9 @@ export interface SessionHooks {
   notes(): string[];
   /** Asked before q or Ctrl-C quits, when quitting has a cost ("Stop the demo cluster and quit?"). */
   quitQuestion: string | null;
-  /** Starts a stopped node of this session again; resolves to what to tell the operator. */
-  restart?(httpAddr: string): Promise<{ text: string; ok: boolean }>;
+  /** Starts a stopped node of this session again (`running`: stops it first, for the
+   *  rolling-restart guide); resolves to what to tell the operator. */
+  restart?(httpAddr: string, opts?: { running: boolean }): Promise<{ text: string; ok: boolean }>;
 }
 
 /** Expires the status message STATUS_TTL_MS after it appeared (it stays in the events). */
@@ -184,11 +185,11 @@ export function App(props: AppProps) {
       logger.info({ node: httpAddr }, "add asked; checking the node");
       void loadAddPlan(httpAddr, current().cluster, access, timeoutMs, dispatch);
     },
-    restart: (row) => {
+    restart: (row, opts) => {
       if (!session?.restart) return;
       logger.warn({ node: row.httpAddr }, "restart asked");
       dispatch({ type: "status", text: `restarting ${row.httpAddr}…`, tone: "info", at: Date.now() });
-      void session.restart(row.httpAddr).then(({ text, ok }) => {
+      void session.restart(row.httpAddr, opts).then(({ text, ok }) => {
         dispatch({ type: "status", text, tone: ok ? "ok" : "error", at: Date.now() });
         poll.refresh();
       });

@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import type { ApiKind } from "../../client/cluster-api.ts";
-import { detailRow, visibleRows, whatIf, type AppState } from "../state.ts";
+import { detailRow, markedVotersUp, visibleRows, whatIf, type AppState } from "../state.ts";
 import { wrapText } from "../text.ts";
 import { COLUMNS, fitColumns } from "../table-format.ts";
 import type { Theme } from "../theme.ts";
@@ -15,6 +15,7 @@ import { KeyBar } from "./KeyBar.tsx";
 import { NodeTable } from "./NodeTable.tsx";
 import { ProgressDialog } from "./ProgressDialog.tsx";
 import { RemoveDialog } from "./RemoveDialog.tsx";
+import { RollingRestartPane } from "./RollingRestartPane.tsx";
 import { StatusLine } from "./StatusLine.tsx";
 
 export const MIN_COLUMNS = 40;
@@ -102,12 +103,21 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
         wrap
       />
     );
+  else if (state.mode === "rolling" && state.rolling)
+    main = (
+      <RollingRestartPane
+        guide={state.rolling}
+        cluster={state.cluster}
+        canRestart={state.canRestart}
+        {...dialog}
+      />
+    );
   else if (state.mode === "confirm" && state.removal)
     main = (
       <RemoveDialog
         removal={state.removal}
         connectedTo={connectedTo}
-        markedUp={markedUpVoters(state)}
+        markedUp={markedVotersUp(state, state.removal.target.httpAddr)}
         {...dialog}
       />
     );
@@ -116,7 +126,7 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
       <ForceRemoveDialog
         removal={state.removal}
         connectedTo={connectedTo}
-        markedUp={markedUpVoters(state)}
+        markedUp={markedVotersUp(state, state.removal.target.httpAddr)}
         {...dialog}
       />
     );
@@ -206,12 +216,4 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
       <KeyBar state={state} theme={theme} />
     </Box>
   );
-}
-
-/** Voters marked going down (what-if) that are up now, other than the node being removed. */
-function markedUpVoters(state: AppState): number {
-  const target = state.removal?.target.httpAddr;
-  return (state.cluster?.rows ?? []).filter(
-    (r) => state.marked.includes(r.key) && r.suffrage === "voter" && r.up === true && r.httpAddr !== target,
-  ).length;
 }
