@@ -10,8 +10,8 @@ import { App } from "../../src/tui/components/App.tsx";
 import { silentLogger } from "../../src/tui/log.ts";
 import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
-import { plain, prose } from "./frame.ts";
-import { KEY, settle } from "./harness.tsx";
+import { prose } from "./frame.ts";
+import { drive, KEY, settle } from "./harness.tsx";
 import { waitUntil } from "./wait.ts";
 
 let cluster: LocalCluster;
@@ -50,17 +50,11 @@ function openApp() {
     />,
   );
   open.push(ui);
-  const frame = () => plain(ui.lastFrame() ?? "");
+  const { frame, type } = drive(ui);
   return {
     frame,
+    type,
     text: () => prose(ui.lastFrame() ?? ""),
-    async type(...keys: string[]) {
-      for (const k of keys) {
-        ui.stdin.write(k);
-        await settle(5);
-      }
-      await settle();
-    },
     waitFor: (what: string, re: RegExp, timeoutMs?: number) =>
       waitUntil(what, () => re.test(prose(ui.lastFrame() ?? "")), timeoutMs, frame),
     async select(httpAddr: string) {
