@@ -491,7 +491,7 @@ export const BINDINGS: Binding[] = [
       s.dataOp?.kind === "remove-data" && s.dataOp.plan?.refusal
         ? null
         : { short: "n/a", why: "only a refused data node removal can be forced", hidden: true },
-    run: (c) => c.dispatch({ type: "dataForce" }),
+    run: (c) => c.dispatch({ type: "dataForce", ...at(c) }),
   },
   {
     id: "moves-stop",

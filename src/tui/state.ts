@@ -187,7 +187,7 @@ export type Action =
   | { type: "dataShardsOpen" }
   | { type: "dataRemoveAsked"; tcpAddr: string }
   | { type: "dataRemovePlanned"; tcpAddr: string; plan: RemoveDataPlan; at: number }
-  | { type: "dataForce" }
+  | { type: "dataForce"; at: number }
   | { type: "rebalanceAsked"; drain?: string }
   | { type: "rebalancePlanned"; plan: RebalancePlan; at: number }
   | { type: "dataPlanFailed"; error: string; at: number }
@@ -666,7 +666,7 @@ export function reducer(state: AppState, action: Action): AppState {
     case "dataForce": {
       const op = state.dataOp;
       if (state.mode !== "data-confirm" || op?.kind !== "remove-data" || !op.plan?.refusal) return state;
-      return { ...state, mode: "data-force", dataOp: { ...op, force: true, planAt: Date.now() } };
+      return { ...state, mode: "data-force", dataOp: { ...op, force: true, planAt: action.at } };
     }
     case "rebalanceAsked":
       if (state.mode !== "data" || state.readOnly) return state;

@@ -150,6 +150,15 @@ test("the data tier shows each node's counts; Enter lists its shards with their 
   );
   assert.match(app.frame().replace(/\n *│? */g, " "), new RegExp(`rebalance -drain ${esc(a.tcpAddr)}`));
   assert.match(app.frame(), /Nothing will be changed/);
+  // f: the stricter typed confirmation, saying what would be lost; Esc leaves it untouched.
+  await app.type("f");
+  await app.waitFor("the force dialog", new RegExp(`FORCE-remove data node ${esc(a.tcpAddr)}`));
+  assert.match(app.frame(), new RegExp(`force: ${aShards} shards? lose their last live copy`));
+  assert.match(app.frame(), new RegExp(`Type ${esc(a.tcpAddr)} and press Enter`));
+  await app.type("\x1b");
+  await app.waitFor("the cancel", new RegExp(`removal of ${esc(a.tcpAddr)} cancelled; nothing was changed`));
+  await app.type("d");
+  await app.waitFor("the refusal again", /REFUSED: /);
   await app.type("n");
   await app.waitFor("the data nodes again", /Data nodes \(2\)/);
   const show = await cluster.admin(0).show();
