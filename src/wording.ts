@@ -5,6 +5,7 @@
  */
 
 import type { NodeResult, RemoveMetaResult } from "./contract/cluster.ts";
+import type { RebalanceMove, RebalancePlan } from "./contract/data-tier.ts";
 
 /** "meta node 2 at node2:8091" (id 0 = not registered yet: "meta node node2:8091"). */
 export function nodeName(role: "meta" | "data", id: number, httpAddr: string): string {
@@ -102,4 +103,40 @@ export function faultToleranceOf(voters: number): { voters: number; tolerates: n
 /** Whether going from `before` to `after` voters survives fewer failures (a removal is then marked). */
 export function lowersTolerance(before: number, after: number): boolean {
   return faultTolerance(after) < faultTolerance(before);
+}
+
+/** Bytes as "1.2 MB". */
+export function formatBytes(n: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** One move of a rebalance or drain: "shard 7 (db.rp, 1.2 KB): a:8088 -> b:8088". */
+export function moveText(m: RebalanceMove): string {
+  const from =
+    m.from.id === m.source.id ? "" : ` (copied from ${m.from.tcpAddr}; ${m.source.tcpAddr} is down)`;
+  return `shard ${m.shard} (${m.database}.${m["retention-policy"]}, ${formatBytes(m.size)}${m.hot ? ", hot: caught up after the copy" : ""}): ${m.source.tcpAddr} -> ${m.dest.tcpAddr}${from}`;
+}
+
+/** A rebalance or drain plan: what moves, what cannot, and the shards per node before and after. */
+export function rebalancePlanLines(plan: RebalancePlan): { text: string; warn?: boolean }[] {
+  const what = plan.drain ? `Drain ${plan.drain}` : "Rebalance";
+  const lines: { text: string; warn?: boolean }[] = [
+    {
+      text: `${what}: ${plan.moves.length} move${plan.moves.length === 1 ? "" : "s"}, ${formatBytes(plan.bytes)}`,
+    },
+  ];
+  for (const m of plan.moves) lines.push({ text: `  ${moveText(m)}` });
+  for (const k of plan.skipped)
+    lines.push({ text: warningText(`shard ${k.shard} cannot be moved: ${k.reason}`), warn: true });
+  lines.push({ text: "Shards per live data node (before -> after):" });
+  for (const [addr, n] of Object.entries(plan.before))
+    lines.push({ text: `  ${addr}: ${n} -> ${plan.after[addr] ?? n}` });
+  return lines;
 }

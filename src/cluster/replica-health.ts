@@ -60,6 +60,11 @@ export function nameShards(ids: readonly number[]): string {
   return ids.length > NAMED_SHARDS ? `${named} and ${ids.length - NAMED_SHARDS} more` : named;
 }
 
+/** What a forced remove-data loses, said before it is confirmed (influxd-ctl and the TUI). */
+export function lostShardsText(ids: readonly number[]): string {
+  return `${ids.length} shard${ids.length === 1 ? "" : "s"} lose their last live copy (${nameShards(ids)}): their data is lost`;
+}
+
 /** Removing the data node would lose the only live copy of these shards (LAST_LIVE_COPY). */
 export function holdsLastCopies(tcpAddr: string, ids: readonly number[]): OperationError {
   return refused(
@@ -230,6 +235,12 @@ export function assessReplicas(
   }
   summary.orphan = orphans.length;
   return { summary, nodes: [...perNode.values()], shards, orphans };
+}
+
+/** In a report listing every shard: the IDs of those whose only live copy is on `nodeId` (what
+ *  remove-data of that node would lose; influxd-ctl's and the TUI's plans). */
+export function lastCopiesInReport(report: ReplicaHealthReport, nodeId: number): number[] {
+  return report.shards.filter((s) => s.live.length === 1 && s.live[0] === nodeId).map((s) => s.id);
 }
 
 /** The shards whose only live copy is on `nodeId` (what removing that copy or node would lose). */

@@ -30,7 +30,7 @@ import {
 } from "../wording.ts";
 import { formatShow, showVoters } from "./format.ts";
 import { confirm, NoTerminalError } from "./prompt.ts";
-import { holdsLastCopies, nameShards } from "../cluster/replica-health.ts";
+import { holdsLastCopies, lastCopiesInReport, lostShardsText } from "../cluster/replica-health.ts";
 import { printResult, type Command } from "./command.ts";
 import { SHARD_COMMANDS } from "./shard-commands.ts";
 import { MIGRATE_COMMANDS } from "./migrate-command.ts";
@@ -198,18 +198,10 @@ const COMMANDS: Record<string, Command> = {
         // The plan first: which shards would lose their last live copy. Refused without -force.
         const health = await ctx.api.replicaHealth("all");
         const node = health.nodes.find((n) => n.tcpAddr === addr);
-        const lost = node ? health.shards.filter((s) => s.live.length === 1 && s.live[0] === node.id) : [];
+        const lost = node ? lastCopiesInReport(health, node.id) : [];
         if (lost.length > 0 && node) {
-          const refusal = holdsLastCopies(
-            node.tcpAddr,
-            lost.map((s) => s.id),
-          );
-          if (!force) throw refusal;
-          process.stderr.write(
-            warningText(
-              `-force: ${lost.length} shard${lost.length === 1 ? "" : "s"} lose their last live copy (${nameShards(lost.map((s) => s.id))}): their data is lost`,
-            ) + "\n",
-          );
+          if (!force) throw holdsLastCopies(node.tcpAddr, lost);
+          process.stderr.write(warningText(`-force: ${lostShardsText(lost)}`) + "\n");
         } else if (node) {
           process.stderr.write(
             `data node ${node.id} at ${node.tcpAddr}: ${node.up ? "up" : "DOWN"}, owns ${node.shards} shards; no shard loses its last live copy\n`,

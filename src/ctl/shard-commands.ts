@@ -1,9 +1,10 @@
 /** influxd-ctl's shard commands (Enterprise's), answered by a meta node's API. */
 
-import type { RebalanceMove, RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
+import { runMoves } from "../client/shard-moves.ts";
+import type { RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
 import { formatDuration } from "../util/duration.ts";
 import { UsageError } from "../util/flags.ts";
-import { warningText } from "../wording.ts";
+import { formatBytes, moveText, rebalancePlanLines, warningText } from "../wording.ts";
 import { printResult, type Command, type Context } from "./command.ts";
 import { confirm, NoTerminalError } from "./prompt.ts";
 import { columnWidths, tableLine } from "./format.ts";
@@ -11,35 +12,10 @@ import { formatHealthSummary, formatShardStates, formatShards } from "./shards-f
 
 const YES = { y: { kind: "bool", help: "assume yes to the confirmation prompt" } } as const;
 
-/** Bytes as "1.2 MB". */
-export function formatBytes(n: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
-}
-
-function moveText(m: RebalanceMove): string {
-  const from =
-    m.from.id === m.source.id ? "" : ` (copied from ${m.from.tcpAddr}; ${m.source.tcpAddr} is down)`;
-  return `shard ${m.shard} (${m.database}.${m["retention-policy"]}, ${formatBytes(m.size)}${m.hot ? ", hot: caught up after the copy" : ""}): ${m.source.tcpAddr} -> ${m.dest.tcpAddr}${from}`;
-}
-
 export function formatPlan(plan: RebalancePlan): string {
-  const what = plan.drain ? `Drain ${plan.drain}` : "Rebalance";
-  const lines = [
-    `${what}: ${plan.moves.length} move${plan.moves.length === 1 ? "" : "s"}, ${formatBytes(plan.bytes)}`,
-  ];
-  for (const m of plan.moves) lines.push(`  ${moveText(m)}`);
-  for (const k of plan.skipped) lines.push(warningText(`shard ${k.shard} cannot be moved: ${k.reason}`));
-  lines.push("Shards per live data node (before -> after):");
-  for (const [addr, n] of Object.entries(plan.before))
-    lines.push(`  ${addr}: ${n} -> ${plan.after[addr] ?? n}`);
-  return lines.join("\n");
+  return rebalancePlanLines(plan)
+    .map((l) => l.text)
+    .join("\n");
 }
 
 /** What the data tier's health costs to ask for must not hide the listing: a failure is reported. */
@@ -208,7 +184,7 @@ export const SHARD_COMMANDS: Record<string, Command> = {
           return;
         }
       }
-      await runMoves(ctx, plan);
+      await runPlan(ctx, plan);
     },
   },
   "truncate-shards": {
@@ -227,11 +203,10 @@ export const SHARD_COMMANDS: Record<string, Command> = {
 };
 
 /**
- * Runs the moves one at a time: copy (the meta node verifies the destination and catches a hot
- * shard up), then drop the source's copy and ownership. Progress goes to stderr. Ctrl-C stops
- * after the move under way; a failed move stops the run with the source's copy still in place.
+ * Runs the moves (src/client/shard-moves.ts) with progress on stderr. Ctrl-C stops after the move
+ * under way; a failed move stops the run with the source's copy still in place.
  */
-async function runMoves(ctx: Context, plan: RebalancePlan): Promise<void> {
+async function runPlan(ctx: Context, plan: RebalancePlan): Promise<void> {
   let stop = false;
   const onSignal = () => {
     stop = true;
@@ -239,40 +214,29 @@ async function runMoves(ctx: Context, plan: RebalancePlan): Promise<void> {
     process.off("SIGINT", onSignal);
   };
   process.on("SIGINT", onSignal);
-  const started = Date.now();
-  let bytes = 0;
-  let done = 0;
+  let result;
   try {
-    for (const m of plan.moves) {
-      if (stop) break;
-      const step = `[${done + 1}/${plan.moves.length}]`;
-      process.stderr.write(`${step} ${moveText(m)}: copying\n`);
-      try {
-        await ctx.api.copyShard(m.from.tcpAddr, m.dest.tcpAddr, m.shard);
-        await ctx.api.removeShard(m.source.tcpAddr, m.shard, m.sourceDown);
-      } catch (err) {
-        throw new Error(
-          `move ${done + 1} of ${plan.moves.length} (shard ${m.shard}) failed: ${(err as Error).message}; ${done} moves done; no copy was removed before its replacement was in place: run rebalance again to continue`,
+    result = await runMoves(ctx.api, plan, {
+      stopRequested: () => stop,
+      onProgress: (p) => {
+        const step = `[${p.index + 1}/${p.total}]`;
+        process.stderr.write(
+          p.phase === "copying"
+            ? `${step} ${moveText(p.move)}: copying\n`
+            : `${step} shard ${p.move.shard} moved; ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}, ETA ${(p.etaSeconds ?? 0).toFixed(1)}s\n`,
         );
-      }
-      done++;
-      bytes += m.size;
-      const elapsed = (Date.now() - started) / 1000;
-      const left = plan.bytes - bytes;
-      const eta = bytes > 0 ? (left / bytes) * elapsed : 0;
-      process.stderr.write(
-        `${step} shard ${m.shard} moved; ${formatBytes(bytes)} of ${formatBytes(plan.bytes)}, ETA ${eta.toFixed(1)}s\n`,
-      );
-    }
+      },
+    });
   } finally {
     process.off("SIGINT", onSignal);
   }
-  const result = { ...plan, done, stopped: done < plan.moves.length };
-  if (done < plan.moves.length) {
-    if (ctx.json) printResult(ctx, result, "");
+  const { done, bytes } = result;
+  const out = { ...plan, done, stopped: result.stopped };
+  if (result.stopped) {
+    if (ctx.json) printResult(ctx, out, "");
     throw new Error(
       `interrupted: stopped after ${done} of ${plan.moves.length} moves; run rebalance again to continue`,
     );
   }
-  printResult(ctx, result, `Moved ${done} shard${done === 1 ? "" : "s"} (${formatBytes(bytes)}).`);
+  printResult(ctx, out, `Moved ${done} shard${done === 1 ? "" : "s"} (${formatBytes(bytes)}).`);
 }

@@ -8,10 +8,16 @@
  */
 
 import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
-import type { ApiKind } from "../client/cluster-api.ts";
+import type { ApiKind, ClusterOperations } from "../client/cluster-api.ts";
 import { HttpStatusError } from "../util/http-client.ts";
 
-export interface AdminEndpoint {
+/** The data tier's operations the view uses (the data tier view, data-ops.ts). */
+export type DataTierOperations = Pick<
+  ClusterOperations,
+  "replicaHealth" | "rebalancePlan" | "copyShard" | "removeShard" | "removeData"
+>;
+
+export interface AdminEndpoint extends DataTierOperations {
   show(): Promise<ShowResult>;
   planRemoveMeta(httpAddr: string, force: boolean): Promise<RemovalPlan>;
   removeMeta(httpAddr: string, opts: { force: boolean }): Promise<RemoveMetaResult>;
@@ -114,5 +120,26 @@ export class AdminPool implements AdminEndpoint {
 
   addMeta(httpAddr: string): Promise<NodeResult> {
     return this.client(this.bind).addMeta(httpAddr);
+  }
+
+  // The data tier: to the service in use, as removals (a plan is carried out where it was made).
+  replicaHealth(...args: Parameters<DataTierOperations["replicaHealth"]>) {
+    return this.client(this.bind).replicaHealth(...args);
+  }
+
+  rebalancePlan(drain?: string) {
+    return this.client(this.bind).rebalancePlan(drain);
+  }
+
+  copyShard(src: string, dest: string, shardId: number) {
+    return this.client(this.bind).copyShard(src, dest, shardId);
+  }
+
+  removeShard(src: string, shardId: number, force?: boolean) {
+    return this.client(this.bind).removeShard(src, shardId, force);
+  }
+
+  removeData(addr: string, force: boolean) {
+    return this.client(this.bind).removeData(addr, force);
   }
 }

@@ -11,6 +11,7 @@ import { formatFlags, parseFlags, UsageError, type FlagSpecs } from "../util/fla
 import { UnreachableError, type PeerAccess } from "../util/http-client.ts";
 import { VERSION } from "../version.ts";
 import { AccessError, accessHint, adminBinds, adminPoolFor, loadAccess } from "./access.ts";
+import { fetchHealth, healthDeadline } from "./data-ops.ts";
 import { defaultLogFile } from "./log.ts";
 import { verdict } from "./model.ts";
 import { ClusterPoller } from "./poller.ts";
@@ -158,21 +159,20 @@ export async function printOnce(
   json: boolean,
   api: ApiKind = "admin",
 ): Promise<number> {
-  const poller = new ClusterPoller({
-    admin: adminPoolFor(binds, adminTimeout(timeoutMs), access, api),
-    access,
-    timeoutMs,
-    onSnapshot: () => undefined,
-  });
+  const admin = adminPoolFor(binds, adminTimeout(timeoutMs), access, api);
+  const poller = new ClusterPoller({ admin, access, timeoutMs, onSnapshot: () => undefined });
   try {
     const snapshot = await poller.pollOnce();
     const { exitCode } = verdict(snapshot);
-    if (json) process.stdout.write(jsonReport(snapshot));
+    // The data tier is asked after the node list (the pool then uses the service that answered
+    // it), and not at all when nothing answered: that would only add its deadline.
+    const data = exitCode === EXIT.unknown ? null : await fetchHealth(admin, healthDeadline(timeoutMs));
+    if (json) process.stdout.write(jsonReport(snapshot, data));
     if (exitCode === EXIT.unknown) {
       process.stderr.write(`influx-cluster: ${API_NAME[api]} ${binds.join(", ")}: ${snapshot.adminError}\n`);
       return exitCode;
     }
-    if (!json) process.stdout.write(plainReport(snapshot));
+    if (!json) process.stdout.write(plainReport(snapshot, data));
     return exitCode;
   } finally {
     await poller.stop();

@@ -6,6 +6,7 @@
  * here, in one place.
  */
 
+import { dataNodeLines, selectedDataLine, type DataNodeLine } from "./data-tier.ts";
 import type { NodeRow } from "./model.ts";
 import { currentRow } from "./rolling-restart.ts";
 import {
@@ -38,6 +39,14 @@ export interface KeyHandlers {
   restart?(row: NodeRow, opts?: { running: boolean }): void;
   /** Enter in the command palette: run the typed line (palette.ts). */
   runCommand?(line: string): void;
+  /** `d` in the data tier: plan removing the data node (data-ops.ts). */
+  askRemoveData?(tcpAddr: string): void;
+  /** `b` (rebalance) or `D` (drain the selected node) in the data tier: fetch the plan. */
+  askRebalance?(drain?: string): void;
+  /** `y` on a data-tier plan, or the exact TCP address + Enter in its force dialog. */
+  confirmData?(): void;
+  /** Stop the moves under way after the current one. */
+  stopMoves?(): void;
 }
 
 /**
@@ -116,7 +125,7 @@ function planConfirmDisabled(
   return null;
 }
 
-const VIEWING: Mode[] = ["list", "detail", "events"];
+const VIEWING: Mode[] = ["list", "detail", "events", "data", "data-shards"];
 const ALL_MODES: Mode[] = [
   "list",
   "filter",
@@ -132,7 +141,45 @@ const ALL_MODES: Mode[] = [
   "quit-confirm",
   "palette",
   "rolling",
+  "data",
+  "data-shards",
+  "data-confirm",
+  "data-force",
+  "data-busy",
 ];
+
+/** The data tier's lines and the selected one (the selection follows the node's TCP address). */
+function dataSelection(state: AppState): { lines: DataNodeLine[]; line: DataNodeLine | null } {
+  const lines = dataNodeLines(state.cluster, state.dataHealth);
+  return { lines, line: selectedDataLine(lines, state.dataSelected) };
+}
+
+function moveData(c: KeyContext, delta: number): void {
+  const { lines, line } = dataSelection(c.state);
+  if (!line) return;
+  const i = Math.min(Math.max(lines.indexOf(line) + delta, 0), lines.length - 1);
+  c.dispatch({ type: "dataSelect", tcpAddr: lines[i].tcpAddr });
+}
+
+/** d, b and D in the data tier: not read-only, and (d, D) a node selected. */
+function dataChangeDisabled(what: string, needsNode: boolean) {
+  return (state: AppState): Disabled | null => {
+    if (state.readOnly)
+      return { short: "read-only", why: `read-only (${state.readOnly}): ${what} is disabled` };
+    if (needsNode && !dataSelection(state).line) return { short: "no node", why: "no data node is selected" };
+    return null;
+  };
+}
+
+/** `y` on a data-tier plan. */
+function dataConfirmDisabled(state: AppState, now: number): Disabled | null {
+  const op = state.dataOp;
+  if (op?.kind === "rebalance" && op.plan?.moves.length === 0)
+    return { short: "nothing", why: "nothing to move", hidden: true };
+  // A rebalance plan is never refused: its unmovable shards are listed, the rest can move.
+  const plan = op?.kind === "rebalance" ? op.plan && { refusal: null } : op?.plan;
+  return planConfirmDisabled(plan, op?.planAt, now);
+}
 
 export const BINDINGS: Binding[] = [
   // First, so the key bar keeps them when a narrow terminal cuts it.
@@ -303,6 +350,15 @@ export const BINDINGS: Binding[] = [
     run: (c) => c.dispatch({ type: "rollingStart", ...at(c) }),
   },
   {
+    id: "data",
+    command: "data",
+    keys: ["t"],
+    modes: ["list"],
+    help: "the data tier: each data node's status, version, shards, bytes, under-replicated and unavailable shards",
+    bar: "data tier",
+    run: (c) => c.dispatch({ type: "dataOpen" }),
+  },
+  {
     id: "events",
     command: "events",
     keys: ["e"],
@@ -346,6 +402,125 @@ export const BINDINGS: Binding[] = [
     help: "back to the table",
     bar: "back",
     run: (c) => c.dispatch({ type: "back" }),
+  },
+
+  // The data tier.
+  {
+    id: "data-up",
+    keys: ["up", "k"],
+    modes: ["data"],
+    help: "select the data node above",
+    bar: "select",
+    barKeys: "↑↓/jk",
+    run: (c) => moveData(c, -1),
+  },
+  {
+    id: "data-down",
+    keys: ["down", "j"],
+    modes: ["data"],
+    help: "select the data node below",
+    run: (c) => moveData(c, 1),
+  },
+  {
+    id: "data-shards",
+    keys: ["enter"],
+    modes: ["data"],
+    help: "the selected node's shards with their health (healthy, under-replicated, unavailable, missing, orphan, hot)",
+    bar: "shards",
+    disabled: (s) => (dataSelection(s).line ? null : { short: "no node", why: "no data node is listed" }),
+    run: (c) => {
+      const { line } = dataSelection(c.state);
+      if (!line) return;
+      c.dispatch({ type: "dataSelect", tcpAddr: line.tcpAddr });
+      c.dispatch({ type: "dataShardsOpen" });
+    },
+  },
+  {
+    id: "data-remove",
+    keys: ["d"],
+    modes: ["data"],
+    help: "remove the selected data node: refused while it holds the last live copy of a shard (D drains it first); f in that dialog forces it, losing them",
+    bar: "remove",
+    disabled: dataChangeDisabled("removing nodes", true),
+    run: (c) => {
+      const { line } = dataSelection(c.state);
+      if (line) c.on.askRemoveData?.(line.tcpAddr);
+    },
+  },
+  {
+    id: "rebalance",
+    keys: ["b"],
+    modes: ["data"],
+    help: "rebalance: the plan that evens the shards across the live data nodes, then y runs it one move at a time",
+    bar: "rebalance",
+    disabled: dataChangeDisabled("rebalancing", false),
+    run: (c) => c.on.askRebalance?.(),
+  },
+  {
+    id: "drain",
+    keys: ["D"],
+    modes: ["data"],
+    help: "drain the selected data node: the plan that moves every shard off it (a dead node's from their other copies), then y runs it",
+    bar: "drain",
+    disabled: dataChangeDisabled("draining", true),
+    run: (c) => {
+      const { line } = dataSelection(c.state);
+      if (line) c.on.askRebalance?.(line.tcpAddr);
+    },
+  },
+  {
+    id: "data-back",
+    keys: ["esc", "t"],
+    modes: ["data"],
+    help: "back to the table",
+    bar: "back",
+    run: (c) => c.dispatch({ type: "back" }),
+  },
+  {
+    id: "data-shards-back",
+    keys: ["esc", "enter"],
+    modes: ["data-shards"],
+    help: "back to the data nodes",
+    bar: "back",
+    run: (c) => c.dispatch({ type: "back" }),
+  },
+  {
+    id: "data-confirm",
+    keys: ["y"],
+    modes: ["data-confirm"],
+    help: "remove the data node, or make the moves, that the dialog names",
+    bar: "confirm",
+    disabled: dataConfirmDisabled,
+    run: (c) => c.on.confirmData?.(),
+  },
+  {
+    id: "data-force",
+    keys: ["f"],
+    modes: ["data-confirm"],
+    help: "on a refused data node removal: force it (type its TCP address; the shards named are lost)",
+    bar: "force",
+    disabled: (s) =>
+      s.dataOp?.kind === "remove-data" && s.dataOp.plan?.refusal
+        ? null
+        : { short: "n/a", why: "only a refused data node removal can be forced", hidden: true },
+    run: (c) => c.dispatch({ type: "dataForce", ...at(c) }),
+  },
+  {
+    id: "moves-stop",
+    keys: ["s", "esc", "ctrl-c"],
+    modes: ["data-busy"],
+    help: "stop the moves after the current one (running the rebalance again continues); a removal cannot be stopped",
+    bar: "stop",
+    disabled: (s) =>
+      s.dataOp?.kind !== "rebalance"
+        ? { short: "busy", why: "the removal is under way on the server and cannot be stopped" }
+        : s.dataOp.stopping
+          ? { short: "stopping", why: "stopping after the current move" }
+          : null,
+    run: (c) => {
+      c.dispatch({ type: "dataStop", ...at(c) });
+      c.on.stopMoves?.();
+    },
   },
 
   // Events view.
@@ -475,29 +650,37 @@ export const BINDINGS: Binding[] = [
   {
     id: "force-type",
     keys: [TEXT],
-    modes: ["force-confirm"],
-    help: "type the node's HTTP address exactly",
+    modes: ["force-confirm", "data-force"],
+    help: "type the node's address exactly (a meta node's HTTP address, a data node's TCP address)",
     bar: "type the address",
     run: (c) => c.dispatch({ type: "forceType", text: c.text }),
   },
   {
     id: "force-erase",
     keys: ["backspace"],
-    modes: ["force-confirm"],
+    modes: ["force-confirm", "data-force"],
     help: "erase a character",
     run: (c) => c.dispatch({ type: "forceErase" }),
   },
   {
     id: "force-submit",
     keys: ["enter"],
-    modes: ["force-confirm"],
+    modes: ["force-confirm", "data-force"],
     help: "force-remove when the typed address is exact (closes a refused dialog)",
     bar: "force-remove",
     disabled: (s, now) => {
+      if (s.mode === "data-force")
+        return s.dataOp?.plan ? null : { short: "checking", why: "the plan is still being fetched" };
       const off = planConfirmDisabled(s.removal?.plan, s.removal?.planAt, now);
       return off?.hidden ? null : off;
     },
     run: (c) => {
+      const op = c.state.dataOp;
+      if (c.state.mode === "data-force" && op?.kind === "remove-data") {
+        if (op.typed === op.tcpAddr) c.on.confirmData?.();
+        else c.dispatch({ type: "forceMismatch" });
+        return;
+      }
       const r = c.state.removal;
       if (r?.plan?.refusal) c.dispatch({ type: "dialogCancel", ...at(c) });
       else if (r && r.typed === r.target.httpAddr) c.on.confirmRemove();
@@ -554,7 +737,7 @@ export const BINDINGS: Binding[] = [
   {
     id: "remove-cancel",
     keys: [ANY],
-    modes: ["confirm", "add-confirm"],
+    modes: ["confirm", "add-confirm", "data-confirm"],
     help: "cancel: n, Esc, Enter or any other key",
     bar: "any other key cancels",
     run: (c) => c.dispatch({ type: "dialogCancel", ...at(c) }),
@@ -562,7 +745,7 @@ export const BINDINGS: Binding[] = [
   {
     id: "dialog-cancel",
     keys: ["esc"],
-    modes: ["force-confirm", "add-input"],
+    modes: ["force-confirm", "add-input", "data-force"],
     help: "cancel; nothing is changed",
     bar: "cancel",
     run: (c) => c.dispatch({ type: "dialogCancel", ...at(c) }),
@@ -573,7 +756,7 @@ export const BINDINGS: Binding[] = [
   {
     id: "ctrl-c",
     keys: ["ctrl-c"],
-    modes: ALL_MODES.filter((m) => m !== "removing" && m !== "adding"),
+    modes: ALL_MODES.filter((m) => m !== "removing" && m !== "adding" && m !== "data-busy"),
     help: "close the dialog, pane, filter or help; in the table, quit (the demo asks first)",
     run: (c) => {
       const mode = c.state.mode;
@@ -582,7 +765,8 @@ export const BINDINGS: Binding[] = [
       else if (mode === "palette") c.dispatch({ type: "paletteClose" });
       else if (mode === "rolling") c.dispatch({ type: "rollingLeave", ...at(c) });
       else if (mode === "quit-confirm") c.dispatch({ type: "quitCancel" });
-      else if (mode === "detail" || mode === "events" || mode === "help") c.dispatch({ type: "back" });
+      else if (["detail", "events", "help", "data", "data-shards"].includes(mode))
+        c.dispatch({ type: "back" });
       else c.dispatch({ type: "dialogCancel", ...at(c) });
     },
   },
@@ -764,6 +948,9 @@ export const MODE_TITLES: [string, Mode[]][] = [
   ["Events view", ["events"]],
   ["Filter", ["filter"]],
   ["Removal dialogs", ["confirm", "force-confirm"]],
+  ["Data tier", ["data"]],
+  ["A data node's shards", ["data-shards"]],
+  ["Data-tier dialogs", ["data-confirm", "data-force", "data-busy"]],
   ["Add dialog", ["add-input", "add-confirm"]],
   ["This help", ["help"]],
   ["Command palette", ["palette"]],

@@ -21,7 +21,8 @@ type Dispatch = (action: Action) => void;
 export function cliFree(text: string): string {
   return text
     .replace(/[;,] (?:or )?use -force\b[^;.]*/g, "")
-    .replace(/ \(influxd-ctl remove-meta -force\)/g, "");
+    .replace(/ \(influxd-ctl remove-meta -force\)/g, "")
+    .replace(/; or remove it anyway with -force, losing them/g, "");
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   toleratesText,
 } from "../wording.ts";
 import { quorumSize } from "../raft/membership.ts";
+import { healthLine, type DataHealth } from "./data-tier.ts";
 import { quorumHealth, verdict, type ClusterSnapshot } from "./model.ts";
 import { plainTable } from "./table-format.ts";
 
@@ -31,8 +32,8 @@ export function votersText(up: number, total: number): string {
   return health === "degraded" ? `${head} (degraded), ${more}` : `${head} - quorum at risk: ${more}`;
 }
 
-/** The header line and the table, as plain text. */
-export function plainReport(snapshot: ClusterSnapshot): string {
+/** The header line, the table and the data tier's health in words, as plain text. */
+export function plainReport(snapshot: ClusterSnapshot, data: DataHealth | null = null): string {
   const lines = [
     `leader ${leaderText(snapshot.leaderHttp)}  ${votersText(snapshot.votersUp, snapshot.votersTotal)}` +
       `  term ${snapshot.term ?? "-"}` +
@@ -40,12 +41,17 @@ export function plainReport(snapshot: ClusterSnapshot): string {
     ...(snapshot.membershipKnown ? [] : [MEMBERSHIP_UNKNOWN]),
     ...(snapshot.adminError ? [`admin: ${snapshot.adminError}`] : []),
     ...plainTable(snapshot.rows),
+    // Only with data nodes: a meta-only cluster has no data tier to speak of.
+    ...(data && snapshot.rows.some((r) => r.role === "data") ? [`data tier: ${healthLine(data).text}`] : []),
   ];
   return lines.join("\n") + "\n";
 }
 
-/** The model as JSON: the verdict, the cluster summary and every row as the table has it. */
-export function jsonReport(snapshot: ClusterSnapshot): string {
+/**
+ * The model as JSON: the verdict, the cluster summary, every row as the table has it, and the data
+ * tier's replica health (its summary and each data node's counts; `error` when it could not be had).
+ */
+export function jsonReport(snapshot: ClusterSnapshot, data: DataHealth | null = null): string {
   const v = verdict(snapshot);
   const model = {
     health: v.health,
@@ -65,8 +71,15 @@ export function jsonReport(snapshot: ClusterSnapshot): string {
     admin: { bind: snapshot.adminBind, node: snapshot.adminSelf, error: snapshot.adminError },
     polledAt: new Date(snapshot.polledAt).toISOString(),
     nodes: snapshot.rows.map(({ key: _key, ...row }) => ({ ...row, pingMs: roundMs(row.pingMs) })),
+    dataTier: dataTierJson(data),
   };
   return JSON.stringify(model, null, 2) + "\n";
+}
+
+function dataTierJson(data: DataHealth | null) {
+  if (!data) return null;
+  const r = data.report;
+  return r ? { summary: r.summary, nodes: r.nodes, error: data.error } : { error: data.error };
 }
 
 /** A latency to a tenth of a millisecond: more digits are timer noise, not information. */
@@ -93,6 +106,7 @@ export function unknownReport(exitCode: number, reason: string): string {
     admin: { bind: null, node: null, error: reason },
     polledAt: new Date().toISOString(),
     nodes: [],
+    dataTier: null,
   };
   return JSON.stringify(model, null, 2) + "\n";
 }

@@ -5,6 +5,9 @@
 
 import type { RemovalPlan, RemoveMetaResult, NodeResult } from "../contract/cluster.ts";
 import { addedText, nodeName, oneLine, removedText } from "../wording.ts";
+import type { MoveProgress } from "../client/shard-moves.ts";
+import type { RebalancePlan } from "../contract/data-tier.ts";
+import type { DataHealth, DataOp, RemoveDataPlan } from "./data-tier.ts";
 import { diffSnapshots, type ClusterEvent, type Tone } from "./events.ts";
 import type { ClusterSnapshot, MetaStatus, NodeRow } from "./model.ts";
 import { advanceGuide, startGuide, startRefusal, type RollingRestart } from "./rolling-restart.ts";
@@ -24,7 +27,14 @@ export type Mode =
   | "adding"
   | "quit-confirm"
   | "palette"
-  | "rolling";
+  | "rolling"
+  // The data tier (t): its nodes, one node's shards, a remove-data or rebalance plan, the typed
+  // force confirmation of remove-data, and the removal or moves under way.
+  | "data"
+  | "data-shards"
+  | "data-confirm"
+  | "data-force"
+  | "data-busy";
 
 /** The removal being asked about or carried out. */
 export interface Removal {
@@ -103,6 +113,11 @@ export interface AppState {
   marked: string[];
   /** The guided rolling restart (`u`), shown in mode "rolling"; null when not running. */
   rolling: RollingRestart | null;
+  /** The last replica-health poll (data-ops.ts), null before the first. */
+  dataHealth: DataHealth | null;
+  /** TCP address of the data node selected in the data tier view. */
+  dataSelected: string | null;
+  dataOp: DataOp | null;
 }
 
 export const MAX_EVENTS = 500;
@@ -170,7 +185,22 @@ export type Action =
   | { type: "rollingStart"; at: number }
   | { type: "rollingLeave"; at: number }
   | { type: "quitAsk" }
-  | { type: "quitCancel" };
+  | { type: "quitCancel" }
+  | { type: "dataHealth"; health: DataHealth }
+  | { type: "dataHealthFailed"; error: string; at: number }
+  | { type: "dataOpen" }
+  | { type: "dataSelect"; tcpAddr: string }
+  | { type: "dataShardsOpen" }
+  | { type: "dataRemoveAsked"; tcpAddr: string }
+  | { type: "dataRemovePlanned"; tcpAddr: string; plan: RemoveDataPlan; at: number }
+  | { type: "dataForce"; at: number }
+  | { type: "rebalanceAsked"; drain?: string }
+  | { type: "rebalancePlanned"; plan: RebalancePlan; at: number }
+  | { type: "dataPlanFailed"; error: string; at: number }
+  | { type: "dataStarted"; at: number }
+  | { type: "dataProgress"; progress: MoveProgress }
+  | { type: "dataStop"; at: number }
+  | { type: "dataDone"; text: string; tone: Tone; at: number };
 
 export function initialState(opts: {
   columns: number;
@@ -200,6 +230,9 @@ export function initialState(opts: {
     palette: null,
     marked: [],
     rolling: null,
+    dataHealth: null,
+    dataSelected: null,
+    dataOp: null,
   };
 }
 
@@ -318,7 +351,7 @@ function guided(state: AppState, snapshot: ClusterSnapshot, at: number): AppStat
 
 /** Leaves a dialog or pane for the table. */
 function toList(state: AppState): AppState {
-  return { ...state, mode: "list", removal: null, adding: null, detail: null };
+  return { ...state, mode: "list", removal: null, adding: null, detail: null, dataOp: null };
 }
 
 export function reducer(state: AppState, action: Action): AppState {
@@ -391,7 +424,11 @@ export function reducer(state: AppState, action: Action): AppState {
       if (state.detail?.key !== action.key) return state;
       return { ...state, detail: { key: action.key, status: action.status, error: action.error } };
     case "back":
-      return state.mode === "detail" || state.mode === "events" || state.mode === "help"
+      if (state.mode === "data-shards") return { ...state, mode: "data" };
+      return state.mode === "detail" ||
+        state.mode === "events" ||
+        state.mode === "help" ||
+        state.mode === "data"
         ? { ...toList(state), eventsBack: 0 }
         : state;
     case "eventsOpen":
@@ -461,21 +498,40 @@ export function reducer(state: AppState, action: Action): AppState {
       );
     }
     case "forceType":
+      if (state.mode === "data-force") return typedData(state, (t) => t + action.text);
       if (state.mode !== "force-confirm" || !state.removal) return state;
       return {
         ...state,
         removal: { ...state.removal, typed: state.removal.typed + action.text, mismatch: false },
       };
     case "forceErase":
+      if (state.mode === "data-force") return typedData(state, (t) => t.slice(0, -1));
       if (state.mode !== "force-confirm" || !state.removal) return state;
       return {
         ...state,
         removal: { ...state.removal, typed: state.removal.typed.slice(0, -1), mismatch: false },
       };
     case "forceMismatch":
+      if (state.mode === "data-force" && state.dataOp?.kind === "remove-data")
+        return { ...state, dataOp: { ...state.dataOp, mismatch: true } };
       if (state.mode !== "force-confirm" || !state.removal) return state;
       return { ...state, removal: { ...state.removal, mismatch: true } };
     case "dialogCancel": {
+      if (state.mode === "data-confirm" || state.mode === "data-force") {
+        const op = state.dataOp;
+        const what =
+          op?.kind === "remove-data"
+            ? `removal of ${op.tcpAddr}`
+            : op?.drain
+              ? `drain of ${op.drain}`
+              : "rebalance";
+        return say(
+          { ...state, mode: "data", dataOp: null },
+          `${what} cancelled; nothing was changed`,
+          "info",
+          action.at,
+        );
+      }
       const dialogs: Mode[] = ["confirm", "force-confirm", "add-input", "add-confirm"];
       if (!dialogs.includes(state.mode)) return state;
       // Closing a failed add's dialog: the failure was already said.
@@ -588,11 +644,105 @@ export function reducer(state: AppState, action: Action): AppState {
       );
     }
     case "quitAsk":
-      return state.mode === "list" || state.mode === "detail" || state.mode === "events"
+      return ["list", "detail", "events", "data", "data-shards"].includes(state.mode)
         ? { ...toList(state), mode: "quit-confirm" }
         : state;
     case "quitCancel":
       return state.mode === "quit-confirm" ? { ...state, mode: "list" } : state;
+    case "dataHealth":
+      return { ...state, dataHealth: action.health };
+    case "dataHealthFailed":
+      // The last report stays, marked with the failure: the view says it is stale.
+      return {
+        ...state,
+        dataHealth: {
+          report: state.dataHealth?.report ?? null,
+          error: action.error,
+          at: state.dataHealth?.at ?? action.at,
+        },
+      };
+    case "dataOpen":
+      return state.mode === "list" ? { ...state, mode: "data" } : state;
+    case "dataSelect":
+      return state.mode === "data" ? { ...state, dataSelected: action.tcpAddr } : state;
+    case "dataShardsOpen":
+      return state.mode === "data" ? { ...state, mode: "data-shards" } : state;
+    case "dataRemoveAsked":
+      if (state.mode !== "data" || state.readOnly) return state;
+      return {
+        ...state,
+        mode: "data-confirm",
+        dataOp: {
+          kind: "remove-data",
+          tcpAddr: action.tcpAddr,
+          plan: null,
+          planAt: null,
+          force: false,
+          typed: "",
+          mismatch: false,
+          startedAt: null,
+        },
+      };
+    case "dataRemovePlanned": {
+      const op = state.dataOp;
+      if (op?.kind !== "remove-data" || op.tcpAddr !== action.tcpAddr || state.mode !== "data-confirm")
+        return state;
+      // A node that cannot be reached can only be removed by force: straight to the typed dialog.
+      const down = !action.plan.up;
+      return {
+        ...state,
+        mode: down ? "data-force" : "data-confirm",
+        dataOp: { ...op, plan: action.plan, planAt: action.at, force: down },
+      };
+    }
+    case "dataForce": {
+      const op = state.dataOp;
+      if (state.mode !== "data-confirm" || op?.kind !== "remove-data" || !op.plan?.refusal) return state;
+      return { ...state, mode: "data-force", dataOp: { ...op, force: true, planAt: action.at } };
+    }
+    case "rebalanceAsked":
+      if (state.mode !== "data" || state.readOnly) return state;
+      return {
+        ...state,
+        mode: "data-confirm",
+        dataOp: {
+          kind: "rebalance",
+          drain: action.drain,
+          plan: null,
+          planAt: null,
+          startedAt: null,
+          progress: null,
+          stopping: false,
+        },
+      };
+    case "rebalancePlanned": {
+      const op = state.dataOp;
+      if (op?.kind !== "rebalance" || state.mode !== "data-confirm" || op.startedAt !== null) return state;
+      return { ...state, dataOp: { ...op, plan: action.plan, planAt: action.at } };
+    }
+    case "dataPlanFailed":
+      if (state.mode !== "data-confirm" && state.mode !== "data-force") return state;
+      return say({ ...state, mode: "data", dataOp: null }, action.error, "error", action.at);
+    case "dataStarted":
+      if ((state.mode !== "data-confirm" && state.mode !== "data-force") || !state.dataOp) return state;
+      return { ...state, mode: "data-busy", dataOp: { ...state.dataOp, startedAt: action.at } };
+    case "dataProgress":
+      if (state.dataOp?.kind !== "rebalance") return state;
+      return { ...state, dataOp: { ...state.dataOp, progress: action.progress } };
+    case "dataStop":
+      if (state.mode !== "data-busy" || state.dataOp?.kind !== "rebalance" || state.dataOp.stopping)
+        return state;
+      return say(
+        { ...state, dataOp: { ...state.dataOp, stopping: true } },
+        "stopping after the current move…",
+        "warn",
+        action.at,
+        { transient: true },
+      );
+    case "dataDone": {
+      const next = state.mode === "data-busy" ? { ...state, mode: "data" as const, dataOp: null } : state;
+      return say(next, action.text, action.tone, action.at);
+    }
     case "resize":
       if (state.size.columns === action.columns && state.size.rows === action.rows) return state;
       return { ...state, size: { columns: action.columns, rows: action.rows } };
@@ -613,12 +763,19 @@ export interface AddPlan {
   warnings: string[];
 }
 
+/** What is typed in the data tier's force dialog changes. */
+function typedData(state: AppState, edit: (typed: string) => string): AppState {
+  const op = state.dataOp;
+  if (op?.kind !== "remove-data") return state;
+  return { ...state, dataOp: { ...op, typed: edit(op.typed), mismatch: false } };
+}
+
 /** Why `d` cannot act on `row`, or null when it may ask about the removal. */
 export function removalBlocked(state: AppState, row: NodeRow | null): string | null {
   if (!row) return "no node selected";
   if (state.readOnly) return `read-only (${state.readOnly}): removing nodes is disabled`;
   if (row.role !== "meta")
-    return `${row.httpAddr} is a data node; d removes meta nodes only (use influxd-ctl remove-data)`;
+    return `${row.httpAddr} is a data node; d removes meta nodes only here (t opens the data tier, where d removes data nodes)`;
   return null;
 }
 

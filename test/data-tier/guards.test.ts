@@ -5,95 +5,30 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";
-import type { MetaData } from "../../src/proto/index.ts";
 import { request } from "../../src/util/http-client.ts";
-import { DataNodeStandIn } from "../support/data-node.ts";
-import { BIN, ctl, metaClient } from "../support/cluster.ts";
+import { DataTier } from "../support/data-tier.ts";
+import { BIN, ctl } from "../support/cluster.ts";
 import { GoMetaCluster } from "../support/go-meta-standin.ts";
 
 let cluster: LocalCluster;
-const standIns: DataNodeStandIn[] = [];
-const HOUR_NS = 3_600_000_000_000n;
-const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+const tier = new DataTier(() => cluster);
 
 before(async () => {
   cluster = await LocalCluster.start({ size: 1 });
 });
 after(async () => {
-  await Promise.all(standIns.map((s) => s.stop().catch(() => undefined)));
+  await tier.stop();
   await cluster?.stop();
 });
 
-async function dataNode(): Promise<DataNodeStandIn> {
-  const node = await DataNodeStandIn.start();
-  standIns.push(node);
-  await cluster.admin(0).addData(node.tcpAddr);
-  return node;
-}
-
+const dataNode = () => tier.dataNode();
 const admin = () => ["-bind", cluster.nodes[0].adminAddr];
 const meta = () => ["-bind", cluster.nodes[0].httpAddr];
-
-async function metadata(): Promise<MetaData> {
-  return metaClient(cluster).data();
-}
-
-let dbCount = 0;
-/** A database whose retention policy keeps `replicaN` copies, with one shard group `hoursAgo`
- *  hours old (0: the current one, hot). Returns the new shards' IDs. */
-async function database(replicaN: number, hoursAgo: number[]): Promise<{ name: string; shards: number[] }> {
-  const client = metaClient(cluster);
-  const name = `db${++dbCount}`;
-  await client.execute({
-    type: "CreateDatabaseCommand",
-    name,
-    retentionPolicy: {
-      name: "rp",
-      duration: 0n,
-      shardGroupDuration: HOUR_NS,
-      replicaN,
-      shardGroups: [],
-      subscriptions: [],
-    },
-  });
-  for (const h of hoursAgo) {
-    await client.execute({
-      type: "CreateShardGroupCommand",
-      database: name,
-      policy: "rp",
-      timestamp: nowNs() - BigInt(h) * HOUR_NS,
-    });
-  }
-  const data = await client.data();
-  const rp = data.databases.find((d) => d.name === name)!.retentionPolicies[0];
-  return { name, shards: rp.shardGroups.flatMap((g) => g.shards.map((s) => s.id)) };
-}
-
-/** Owners (stand-ins) of a shard in the metadata. */
-async function owners(shard: number): Promise<DataNodeStandIn[]> {
-  const data = await metadata();
-  const s = data.databases
-    .flatMap((d) => d.retentionPolicies.flatMap((r) => r.shardGroups.flatMap((g) => g.shards)))
-    .find((x) => x.id === shard);
-  // The metadata drops a shard with no owner left.
-  return (s?.owners ?? []).map((o) => {
-    const addr = data.dataNodes.find((n) => n.id === o.nodeId)!.tcpAddr;
-    return standIns.find((x) => x.tcpAddr === addr)!;
-  });
-}
-
-/** Writes the same points to every owner of the shard; returns their checksum. */
-async function seed(shard: number, points = 20): Promise<string> {
-  const lines = Array.from({ length: points }, (_, i) => `cpu,shard=${shard} value=${i} ${i}`);
-  const holders = await owners(shard);
-  for (const o of holders) o.write(shard, lines);
-  return holders[0].checksum(shard);
-}
-
-/** Owners that hold the shard with the given checksum. */
-async function liveCopies(shard: number, checksum: string): Promise<number> {
-  return (await owners(shard)).filter((o) => o.checksum(shard) === checksum).length;
-}
+const metadata = () => tier.metadata();
+const database = (replicaN: number, hoursAgo: number[]) => tier.database(replicaN, hoursAgo);
+const owners = (shard: number) => tier.owners(shard);
+const seed = (shard: number, points?: number) => tier.seed(shard, points);
+const liveCopies = (shard: number, checksum: string) => tier.liveCopies(shard, checksum);
 
 test("remove-shard refuses the last live copy (8084 and 8091, ours and Go's ctl shape); -force removes it", async () => {
   const [a, b] = [await dataNode(), await dataNode()];

@@ -16,8 +16,8 @@ import { silentLogger } from "../../src/tui/log.ts";
 import { openSettings, type Connection } from "../../src/tui/settings.ts";
 import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
-import { plain, prose } from "./frame.ts";
-import { settle } from "./harness.tsx";
+import { prose } from "./frame.ts";
+import { drive, settle } from "./harness.tsx";
 import { Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";
 
@@ -70,17 +70,8 @@ function openApp(connection: Connection) {
     />,
   );
   open.push(ui);
-  const frame = () => plain(ui.lastFrame() ?? "");
   return {
-    frame,
-    async type(...keys: string[]) {
-      for (const k of keys) {
-        ui.stdin.write(k);
-        await settle(5);
-      }
-      await settle();
-    },
-    waitFor: (what: string, re: RegExp) => waitUntil(what, () => re.test(frame()), undefined, frame),
+    ...drive(ui),
   };
 }
 

@@ -10,8 +10,8 @@ import { ClusterPoller } from "../../src/tui/poller.ts";
 import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
 import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
-import { plain, prose } from "./frame.ts";
-import { KEY, settle } from "./harness.tsx";
+import { prose } from "./frame.ts";
+import { drive, KEY, settle } from "./harness.tsx";
 import { waitUntil } from "./wait.ts";
 
 const INTERVAL = 300;
@@ -42,18 +42,11 @@ function openApp(readOnly: string | null = null) {
       logger={silentLogger()}
     />,
   );
-  const frame = () => plain(ui.lastFrame() ?? "");
+  const app = drive(ui);
+  const frame = app.frame;
   open.push(ui);
   return {
-    frame,
-    async type(...keys: string[]) {
-      for (const k of keys) {
-        ui.stdin.write(k);
-        await settle(5);
-      }
-      await settle();
-    },
-    waitFor: (what: string, re: RegExp) => waitUntil(what, () => re.test(frame())),
+    ...app,
     /** Selects the row of `httpAddr` with j/k (the table is sorted by ID). */
     async select(httpAddr: string) {
       await this.type("g");

@@ -12,9 +12,8 @@ import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
 import type { PeerAccess } from "../../src/util/http-client.ts";
 import { GO_VERSION, GoMetaCluster, type StandinOptions } from "../support/go-meta-standin.ts";
-import { plain, prose } from "./frame.ts";
-import { KEY, settle } from "./harness.tsx";
-import { waitUntil } from "./wait.ts";
+import { prose } from "./frame.ts";
+import { drive, KEY, settle } from "./harness.tsx";
 
 const INTERVAL = 300;
 const cleanup: (() => unknown)[] = [];
@@ -45,18 +44,11 @@ async function openApp(opts: { meta: number; data?: number; auth?: StandinOption
     />,
   );
   cleanup.push(() => ui.unmount());
-  const frame = () => plain(ui.lastFrame() ?? "");
+  const driven = drive(ui);
+  const frame = driven.frame;
   const app = {
     go,
-    frame,
-    async type(...keys: string[]) {
-      for (const k of keys) {
-        ui.stdin.write(k);
-        await settle(5);
-      }
-      await settle();
-    },
-    waitFor: (what: string, re: RegExp) => waitUntil(what, () => re.test(frame()), undefined, frame),
+    ...driven,
     async select(httpAddr: string) {
       const selected = new RegExp(`^> .*${esc(httpAddr)}`, "m");
       await app.type("g");

@@ -8,6 +8,8 @@ import { noColorTheme, type Theme } from "../../src/tui/theme.ts";
 import { useKeys, type KeyHandlers } from "../../src/tui/use-keys.ts";
 import { useStore } from "../../src/tui/use-store.ts";
 import { runCommand } from "../../src/tui/palette.ts";
+import { plain } from "./frame.ts";
+import { waitUntil } from "./wait.ts";
 
 export const KEY = {
   up: "\x1b[A",
@@ -112,5 +114,22 @@ export async function withKeys(init: AppState, theme: Theme = noColorTheme) {
       await settle();
     },
     unmount: () => ui.unmount(),
+  };
+}
+
+/** Drives a rendered app as a terminal would: its plain frame, keys one at a time, waiting for text. */
+export function drive(ui: { lastFrame(): string | undefined; stdin: { write(data: string): unknown } }) {
+  const frame = () => plain(ui.lastFrame() ?? "");
+  return {
+    frame,
+    async type(...keys: string[]) {
+      for (const k of keys) {
+        ui.stdin.write(k);
+        await settle(5);
+      }
+      await settle();
+    },
+    waitFor: (what: string, re: RegExp, timeoutMs?: number) =>
+      waitUntil(what, () => re.test(frame()), timeoutMs, frame),
   };
 }

@@ -8,8 +8,8 @@ import { adminPoolFor, loadAccess } from "../../src/tui/access.ts";
 import { App, type SessionHooks } from "../../src/tui/components/App.tsx";
 import { silentLogger } from "../../src/tui/log.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
-import { plain, prose } from "./frame.ts";
-import { settle } from "./harness.tsx";
+import { prose } from "./frame.ts";
+import { drive } from "./harness.tsx";
 import { waitUntil } from "./wait.ts";
 
 /** A regular expression matching `s` literally. */
@@ -59,17 +59,11 @@ export function openApp(cluster: LocalCluster, open: { unmount(): void }[], sess
     />,
   );
   open.push(ui);
-  const frame = () => plain(ui.lastFrame() ?? "");
+  const { frame, type } = drive(ui);
   return {
     frame,
+    type,
     text: () => prose(ui.lastFrame() ?? ""),
-    async type(...keys: string[]) {
-      for (const k of keys) {
-        ui.stdin.write(k);
-        await settle(5);
-      }
-      await settle();
-    },
     waitFor: (what: string, re: RegExp, timeoutMs?: number) =>
       waitUntil(what, () => re.test(prose(ui.lastFrame() ?? "")), timeoutMs, frame),
     async select(httpAddr: string) {

@@ -5,12 +5,21 @@ import type { ShowResult } from "../../contract/cluster.ts";
 import { PLAIN_HTTP, type PeerAccess } from "../../util/http-client.ts";
 import { carryOutAdd, loadAddPlan, type AddApi } from "../add-node.ts";
 import { copyText, realCopyDeps } from "../clipboard.ts";
+import {
+  carryOutData,
+  dataTierOf,
+  healthDeadline,
+  loadRebalance,
+  loadRemoveData,
+  type DataTierApi,
+} from "../data-ops.ts";
 import type { KeyHandlers } from "../keymap.ts";
 import { fetchStatus } from "../node-status.ts";
 import { carryOut, loadPlan, type RemovalApi } from "../removal.ts";
 import { CONFIRM_GRACE_MS, initialState, reducer, STATUS_TTL_MS, type AppState } from "../state.ts";
 import type { Theme } from "../theme.ts";
 import { useClusterPoll } from "../use-cluster-poll.ts";
+import { useDataHealth } from "../use-data-health.ts";
 import { useKeys } from "../use-keys.ts";
 import { runCommand } from "../palette.ts";
 import { useStore } from "../use-store.ts";
@@ -18,7 +27,9 @@ import { readSize, useTerminalSize, type TerminalSize } from "../use-terminal-si
 import { Screen, type ScreenContext } from "./Screen.tsx";
 
 export interface AppProps {
-  admin: RemovalApi & AddApi & { show(): Promise<ShowResult>; readonly bind?: string };
+  /** With the data tier's operations (an AdminPool, a ClusterApi), the data tier view can act;
+   *  without them it says the service offers none. */
+  admin: RemovalApi & AddApi & { show(): Promise<ShowResult>; readonly bind?: string } & Partial<DataTierApi>;
   /** How the poller reaches the nodes: the same scheme, CA and credentials as `admin` (default plain HTTP). */
   access?: PeerAccess;
   intervalMs: number;
@@ -107,6 +118,10 @@ export function App(props: AppProps) {
   const onSize = useCallback((size: TerminalSize) => dispatch({ type: "resize", ...size }), [dispatch]);
   useTerminalSize(onSize);
   const poll = useClusterPoll({ admin, access, intervalMs, timeoutMs, dispatch, logger });
+  const dataApi = dataTierOf(admin);
+  const health = useDataHealth(dataApi, intervalMs, timeoutMs, dispatch);
+  // Set by a stop key while moves run; the move loop reads it between moves.
+  const stopMoves = useRef(false);
   useStatusExpiry(state, dispatch);
   useRedrawAfterGrace(state.removal?.planAt ?? state.adding?.planAt ?? null);
 
@@ -157,6 +172,7 @@ export function App(props: AppProps) {
     refresh: () => {
       dispatch({ type: "status", text: "refreshing…", tone: "info", at: Date.now(), transient: true });
       poll.refresh();
+      health.refresh();
     },
     askRemove: (row) => {
       plannedWith.current = null;
@@ -203,6 +219,34 @@ export function App(props: AppProps) {
         poll.refresh();
       });
     },
+  };
+  handlers.askRemoveData = (tcpAddr) => {
+    dispatch({ type: "dataRemoveAsked", tcpAddr });
+    logger.info({ node: tcpAddr }, "data node removal asked; fetching plan");
+    void loadRemoveData(dataApi, tcpAddr, healthDeadline(timeoutMs), dispatch);
+  };
+  handlers.askRebalance = (drain) => {
+    dispatch({ type: "rebalanceAsked", drain });
+    logger.info({ drain }, "rebalance asked; fetching plan");
+    void loadRebalance(dataApi, drain, healthDeadline(timeoutMs), dispatch);
+  };
+  handlers.confirmData = () => {
+    const op = current().dataOp;
+    if (!op) return;
+    stopMoves.current = false;
+    logger.warn(
+      { op: op.kind, node: op.kind === "remove-data" ? op.tcpAddr : op.drain },
+      "data-tier change confirmed",
+    );
+    void carryOutData(dataApi, op, () => stopMoves.current, dispatch).then(() => {
+      logger.info({ result: current().status?.text }, "data-tier change finished");
+      poll.refresh();
+      health.refresh();
+    });
+  };
+  handlers.stopMoves = () => {
+    stopMoves.current = true;
+    logger.warn("moves: stop asked");
   };
   handlers.runCommand = (line) =>
     runCommand(line, { state: current(), dispatch, on: handlers, text: "", now: Date.now(), switchProfile });

@@ -3,6 +3,33 @@ import { warningText } from "../../wording.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
 import { planLines, type RemovalDialogProps } from "./RemoveDialog.tsx";
 import { cliFree } from "../removal.ts";
+import type { Theme } from "../theme.ts";
+
+/**
+ * The stricter confirmation of a forced removal: the node's address typed exactly, then Enter
+ * (the meta node's HTTP address here, a data node's TCP address in the data tier).
+ */
+export function typedConfirmFooter(
+  addr: string,
+  typed: string,
+  mismatch: boolean,
+  theme: Theme,
+): DialogLine[] {
+  const footer: DialogLine[] = [
+    { text: `Type ${addr} and press Enter to remove it. Esc cancels.`, bold: true },
+    {
+      node: (
+        <Text wrap="truncate-end">
+          {"> "}
+          {typed}
+          <Text inverse={theme.inverse}>{theme.inverse ? " " : "_"}</Text>
+        </Text>
+      ),
+    },
+  ];
+  if (mismatch) footer.push({ text: `"${typed}" is not ${addr}; nothing was removed.`, tone: "error" });
+  return footer;
+}
 
 /**
  * Force removal, Shopify DangerousConfirmationPrompt style: the consequence in plain words and the
@@ -36,22 +63,7 @@ export function ForceRemoveDialog({
   if (!plan) footer.push({ text: "Esc cancels" });
   else if (refused) footer.push({ text: "Nothing will be changed. Enter or Esc closes." });
   else {
-    footer.push({ text: `Type ${target.httpAddr} and press Enter to remove it. Esc cancels.`, bold: true });
-    footer.push({
-      node: (
-        <Text wrap="truncate-end">
-          {"> "}
-          {removal.typed}
-          <Text inverse={theme.inverse}>{theme.inverse ? " " : "_"}</Text>
-        </Text>
-      ),
-    });
-    if (removal.mismatch) {
-      footer.push({
-        text: `"${removal.typed}" is not ${target.httpAddr}; nothing was removed.`,
-        tone: "error",
-      });
-    }
+    footer.push(...typedConfirmFooter(target.httpAddr, removal.typed, removal.mismatch, theme));
   }
   return (
     <DialogFrame

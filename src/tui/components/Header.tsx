@@ -17,6 +17,8 @@ export interface HeaderProps {
   api: ApiKind;
   profileName: string | null;
   readOnly: string | null;
+  /** "2 shards UNAVAILABLE" when the replica health says so (no live copy), else null. */
+  unavailable?: string | null;
   theme: Theme;
   width: number;
 }
@@ -125,7 +127,17 @@ function ClusterLine({
   );
 }
 
-export function Header({ cluster, whatIf, bind, api, profileName, readOnly, theme, width }: HeaderProps) {
+export function Header({
+  cluster,
+  whatIf,
+  bind,
+  api,
+  profileName,
+  readOnly,
+  unavailable,
+  theme,
+  width,
+}: HeaderProps) {
   const target = cluster?.adminBind ?? bind;
   type Style = { color?: string; bold?: boolean };
   const segments: Segment<Style>[] = [
@@ -146,6 +158,17 @@ export function Header({ cluster, whatIf, bind, api, profileName, readOnly, them
             priority: 0,
             droppable: false,
             data: { color: theme.tone.warn, bold: theme.bold },
+          },
+        ]
+      : []),
+    // Data lost to reads and writes until a node comes back: never dropped on a narrow terminal.
+    ...(unavailable
+      ? [
+          {
+            forms: [`DATA: ${unavailable} (t)`, unavailable],
+            priority: 0,
+            droppable: false,
+            data: { color: theme.tone.error, bold: theme.bold },
           },
         ]
       : []),

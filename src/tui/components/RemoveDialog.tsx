@@ -6,6 +6,11 @@ import type { Removal } from "../state.ts";
 import type { Theme } from "../theme.ts";
 import { DialogFrame, type DialogLine } from "./DialogFrame.tsx";
 
+/** A refusal, first and alone in a dialog (the meta and the data-tier removal dialogs). */
+export function refusedLine(refusal: string): DialogLine {
+  return { text: `REFUSED: ${cliFree(refusal)}`, tone: "error", bold: true };
+}
+
 /**
  * Lines shared by both removal dialogs: what the removal would do, as planned by the admin
  * service or, talking to a meta API directly, by this client (the plan's warnings say how the
@@ -20,11 +25,7 @@ export function planLines(removal: Removal, connectedTo: string | null, markedUp
   // A refusal comes first and alone: what the removal would have done (voters after it, how the
   // leader hands over) is arithmetic about something that will not happen.
   if (plan.refusal)
-    return [
-      { text: `REFUSED: ${cliFree(plan.refusal)}`, tone: "error", bold: true },
-      leader,
-      { text: `Now: ${faultToleranceText(plan.votersBefore)}.` },
-    ];
+    return [refusedLine(plan.refusal), leader, { text: `Now: ${faultToleranceText(plan.votersBefore)}.` }];
   const lowered = lowersTolerance(plan.votersBefore, plan.votersAfter);
   const lines: DialogLine[] = [
     leader,

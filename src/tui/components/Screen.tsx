@@ -4,7 +4,10 @@ import { detailRow, markedVotersUp, visibleRows, whatIf, type AppState } from ".
 import { wrapText } from "../text.ts";
 import { COLUMNS, fitColumns } from "../table-format.ts";
 import type { Theme } from "../theme.ts";
+import { unavailableText } from "../data-tier.ts";
 import { AddDialog } from "./AddDialog.tsx";
+import { DataDialog } from "./DataDialog.tsx";
+import { DataTierPane } from "./DataTierPane.tsx";
 import { DetailPane } from "./DetailPane.tsx";
 import { DialogFrame } from "./DialogFrame.tsx";
 import { EventsPane } from "./EventsPane.tsx";
@@ -143,6 +146,13 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
         {...dialog}
       />
     );
+  else if (state.mode === "data" || state.mode === "data-shards")
+    main = <DataTierPane state={state} width={columns} height={body} theme={theme} />;
+  else if (
+    (state.mode === "data-confirm" || state.mode === "data-force" || state.mode === "data-busy") &&
+    state.dataOp
+  )
+    main = <DataDialog op={state.dataOp} mode={state.mode} {...dialog} />;
   else if ((state.mode === "add-input" || state.mode === "add-confirm") && state.adding)
     main = <AddDialog adding={state.adding} {...dialog} />;
   else if (state.mode === "quit-confirm")
@@ -206,6 +216,7 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
         api={context.api ?? "admin"}
         profileName={context.profileName}
         readOnly={state.readOnly}
+        unavailable={unavailableText(state.dataHealth)}
         theme={theme}
         width={columns}
       />
