@@ -352,7 +352,7 @@ export const BINDINGS: Binding[] = [
   {
     id: "data",
     command: "data",
-    keys: ["t"],
+    keys: ["tab"],
     modes: ["list"],
     help: "the data tier: each data node's status, version, shards, bytes, under-replicated and unavailable shards",
     bar: "data tier",
@@ -470,7 +470,7 @@ export const BINDINGS: Binding[] = [
   },
   {
     id: "data-back",
-    keys: ["esc", "t"],
+    keys: ["esc", "tab"],
     modes: ["data"],
     help: "back to the table",
     bar: "back",

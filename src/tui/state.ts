@@ -28,7 +28,7 @@ export type Mode =
   | "quit-confirm"
   | "palette"
   | "rolling"
-  // The data tier (t): its nodes, one node's shards, a remove-data or rebalance plan, the typed
+  // The data tier (Tab): its nodes, one node's shards, a remove-data or rebalance plan, the typed
   // force confirmation of remove-data, and the removal or moves under way.
   | "data"
   | "data-shards"
@@ -775,7 +775,7 @@ export function removalBlocked(state: AppState, row: NodeRow | null): string | n
   if (!row) return "no node selected";
   if (state.readOnly) return `read-only (${state.readOnly}): removing nodes is disabled`;
   if (row.role !== "meta")
-    return `${row.httpAddr} is a data node; d removes meta nodes only here (t opens the data tier, where d removes data nodes)`;
+    return `${row.httpAddr} is a data node; d removes meta nodes only here (Tab opens the data tier, where d removes data nodes)`;
   return null;
 }
 

@@ -22,7 +22,7 @@ import { PLAIN_HTTP } from "../../src/util/http-client.ts";
 import { DataTier } from "../support/data-tier.ts";
 import { healthLine, unavailableText } from "../../src/tui/data-tier.ts";
 import { healthy, stateAfter, T0 } from "./fixtures.ts";
-import { drive } from "./harness.tsx";
+import { drive, KEY } from "./harness.tsx";
 
 const INTERVAL = 300;
 let cluster: LocalCluster;
@@ -121,7 +121,7 @@ test("the data tier shows each node's counts; Enter lists its shards with their 
   for (const s of shards) await tier.seed(s);
   const app = openApp();
   await app.waitFor("the table", /LEADER/);
-  await app.type("t");
+  await app.type(KEY.tab);
   await app.waitFor(
     "the health counts",
     new RegExp(`${shards.length} shards: ${shards.length} healthy, 0 under-replicated, 0 unavailable`),
@@ -179,7 +179,7 @@ test("b plans a rebalance; y runs it with a progress bar; s stops after the curr
   for (const n of tier.standIns) n.backupDelayMs = 600;
   const app = openApp();
   await app.waitFor("the table", /LEADER/);
-  await app.type("t");
+  await app.type(KEY.tab);
   await app.waitFor("the new node", new RegExp(`${esc(z.tcpAddr)} `));
   await app.type("b");
   await app.waitFor("the plan", /y makes the \d+ moves/);
@@ -218,14 +218,14 @@ test("the header says when a shard is unavailable: its only copy's node stopped"
   for (const s of shards) await tier.seed(s);
   const app = openApp();
   await app.waitFor("the table", /LEADER/);
-  await app.type("t");
+  await app.type(KEY.tab);
   await app.waitFor("the health, with no shard unavailable", / 0 unavailable/);
   await app.type("\x1b");
   assert.doesNotMatch(app.frame(), /UNAVAILABLE/);
   assert.ok(lonely.shards.size > 0);
   await lonely.stop();
   await app.waitFor("the warning", /DATA: \d+ shards? UNAVAILABLE/);
-  await app.type("t");
+  await app.type(KEY.tab);
   await app.waitFor("the node down", new RegExp(`${esc(lonely.tcpAddr)} +DOWN`));
   assert.match(app.frame(), /[1-9]\d* unavailable/);
 });
@@ -272,7 +272,7 @@ test("d on a DOWN data node goes straight to the typed confirmation; only its ex
   await dead.stop();
   const app = openApp();
   await app.waitFor("the table", /LEADER/);
-  await app.type("t");
+  await app.type(KEY.tab);
   await app.waitFor("the node down", new RegExp(`${esc(dead.tcpAddr)} +DOWN`));
   await app.selectData(dead.tcpAddr);
   await app.type("d");
@@ -321,13 +321,13 @@ test("a replica health that does not answer degrades the data tier (it says so) 
     open.push(ui);
     const app = drive(ui);
     await app.waitFor("the table", /LEADER/);
-    await app.type("t");
+    await app.type(KEY.tab);
     assert.match(app.frame(), /asking the data nodes for their shards/);
     // Keys still work and the node polls go on while the health is awaited.
     await app.type("\x1b");
     const polled = /polled (\S+)/.exec(app.frame())?.[1];
     await app.waitFor("a later poll", new RegExp(`polled (?!${polled})`));
-    await app.type("t");
+    await app.type(KEY.tab);
     await app.waitFor(
       "the deadline said",
       /data tier unknown: replica health: no answer within \d+ms/,
@@ -348,7 +348,7 @@ test("a replica health that does not answer degrades the data tier (it says so) 
     open.push(bare);
     const other = drive(bare);
     await other.waitFor("the table", /LEADER/);
-    await other.type("t");
+    await other.type(KEY.tab);
     await other.waitFor("why", /data tier unknown: this service offers no data-tier operations/);
   } finally {
     for (const socket of sockets) socket.destroy();

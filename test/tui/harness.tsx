@@ -18,6 +18,7 @@ export const KEY = {
   esc: "\x1b",
   backspace: "\x7f",
   ctrlC: "\x03",
+  tab: "\t",
 } as const;
 
 /** Lets React flush and Ink re-register input handlers (setImmediate, then a timer turn). */

@@ -120,7 +120,7 @@ function Table<T>({
   );
 }
 
-/** The data tier (t): its health in words, then the data nodes, or (Enter) one node's shards. */
+/** The data tier (Tab): its health in words, then the data nodes, or (Enter) one node's shards. */
 export function DataTierPane({
   state,
   width,

@@ -165,7 +165,7 @@ export function Header({
     ...(unavailable
       ? [
           {
-            forms: [`DATA: ${unavailable} (t)`, unavailable],
+            forms: [`DATA: ${unavailable} (tab)`, unavailable],
             priority: 0,
             droppable: false,
             data: { color: theme.tone.error, bold: theme.bold },
