@@ -87,7 +87,11 @@ export async function rollback(env: MigrationEnv, opts: MigrationOptions): Promi
       `Handing ${onOurs.length} data node(s) back: our meta nodes redirect their polls to ${plan.source.leaderHttp}…`,
     );
     if ((await handBackWindows(env, plan.source.leaderHttp, WINDOW_MS)).length === 0)
-      throw new OperationError(502, "none of our meta nodes opened its hand-back window", "HAND_BACK_FAILED");
+      throw new OperationError(
+        502,
+        "none of our meta nodes opened its hand-back window (see above): the data nodes that read ours stay on ours",
+        "HAND_BACK_FAILED",
+      );
   }
   try {
     if (onOurs.length > 0) await awaitDataNodes(env, plan, source.data, back);
