@@ -23,9 +23,7 @@
  *    then reads our Data, whose MetaNodes (ours only) become its list and client.json. The
  *    migration waits until every data node reports only ours, and checks that nothing reached the
  *    Go tier meanwhile.
- * 6. Rollback: before the handover, JoinCluster(update) with the source's meta nodes, after
- *    listing what ours holds that the source does not. Once a data node reads ours it is refused:
- *    its poll is on ours, whose answers carry our MetaNodes, so a JoinCluster would not hold.
+ * 6. Rollback (./migrate-rollback.ts): the data nodes back to the source while it runs.
  *
  * The plan and the comparisons are pure functions; `MigrationEnv` carries the network.
  */
@@ -49,7 +47,7 @@ import type {
 import type { DataNodeRpc } from "./data-node-rpc.ts";
 import { OperationError, refused } from "./errors.ts";
 import { identifyMetaNode } from "./identify.ts";
-import { goMetaNodes, handBack, handedOver, handOver, type GoTier } from "./migrate-handover.ts";
+import { goMetaNodes, handedOver, handOver, type GoTier } from "./migrate-handover.ts";
 
 export interface MigrationEnv {
   /** Scheme, TLS and credentials of both meta tiers (the internal secret must match on both). */
@@ -76,7 +74,7 @@ export interface MigrationOptions {
 const MAX_CARRY_OVERS = 3;
 /** How long the data nodes get to read ours after the handover: a Go client that hit an error
  *  sleeps 1 s before its next poll, so this covers a few of those. */
-const HANDOVER_WAIT_MS = 10_000;
+export const HANDOVER_WAIT_MS = 10_000;
 /** Raft entries the Go tier may add during the handover beyond its commands (elections). */
 const GO_RAFT_SLACK = 1_000;
 
@@ -348,11 +346,16 @@ export async function planMigration(
   env.progress(`Probing ${source.data.dataNodes.length} data node(s) over their TCP ports…`);
   const dataNodes = await probeAll(env, source.data);
   const unreachable = dataNodes.filter((n) => n.state === "unreachable");
+  // What going back to the source would lose or undo, once ours took this source's metadata.
+  const changes =
+    state !== "blank" && ours.clusterId === source.data.clusterId
+      ? metadataChanges(importedData(source.data, ours.metaNodes), ours)
+      : [];
   let refusal: string | null = null;
   if (state === "differs" && ours.clusterId === source.data.clusterId)
     refusal =
       `ours already took this source's metadata (cluster ID ${ours.clusterId}) and the two have diverged since ` +
-      `(${metadataChanges(importedData(source.data, ours.metaNodes), ours).join("; ")}): finish with the tier the data nodes use, ` +
+      `(${changes.join("; ")}): finish with the tier the data nodes use, ` +
       `or roll back with -rollback`;
   else if (state === "differs")
     refusal =
@@ -372,7 +375,7 @@ export async function planMigration(
       clusterId: source.data.clusterId.toString(),
       metaNodes: goMetaNodes(source.data, env.ours).map((n) => n.addr),
     },
-    ours: { metaNodes: ours.metaNodes.map((n) => n.addr), index: ours.index, state },
+    ours: { metaNodes: ours.metaNodes.map((n) => n.addr), index: ours.index, state, changes },
     import: importSummary(source.data),
     dataNodes,
     refusal,
@@ -380,7 +383,7 @@ export async function planMigration(
   return { plan, source, ours };
 }
 
-function result(plan: MigrationPlan, over: Partial<MigrationResult>): MigrationResult {
+export function result(plan: MigrationPlan, over: Partial<MigrationResult>): MigrationResult {
   return {
     outcome: "done",
     plan,
@@ -437,7 +440,7 @@ async function switchNodes(env: MigrationEnv, plan: MigrationPlan, source: MetaD
 }
 
 /** Points every reachable data node back at the source; returns the failures. */
-async function pointBack(env: MigrationEnv, plan: MigrationPlan, source: MetaData): Promise<string[]> {
+export async function pointBack(env: MigrationEnv, plan: MigrationPlan, source: MetaData): Promise<string[]> {
   const goMeta = goMetaNodes(source, env.ours).map((n) => n.addr);
   const failures: string[] = [];
   for (const node of plan.dataNodes) {
@@ -461,7 +464,7 @@ async function pointBack(env: MigrationEnv, plan: MigrationPlan, source: MetaDat
   return failures;
 }
 
-function goTier(env: MigrationEnv, plan: MigrationPlan): GoTier {
+export function goTier(env: MigrationEnv, plan: MigrationPlan): GoTier {
   return {
     access: env.access,
     leaderHttp: plan.source.leaderHttp,
@@ -479,16 +482,17 @@ async function reprobe(env: MigrationEnv, plan: MigrationPlan, source: MetaData)
   }
 }
 
-/** Waits (bounded) until every data node taken along reports only our meta nodes. */
-async function awaitOnOurs(
+/** Waits (bounded) until every data node taken along is `settled`; returns those that are not. */
+export async function awaitDataNodes(
   env: MigrationEnv,
   plan: MigrationPlan,
   source: MetaData,
+  settled: (n: MigrationDataNode) => boolean,
 ): Promise<MigrationDataNode[]> {
   const deadline = Date.now() + HANDOVER_WAIT_MS;
   for (;;) {
     await reprobe(env, plan, source);
-    const waiting = plan.dataNodes.filter((n) => n.state !== "on-ours" && n.state !== "left-behind");
+    const waiting = plan.dataNodes.filter((n) => n.state !== "left-behind" && !settled(n));
     if (waiting.length === 0 || Date.now() >= deadline) return waiting;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -595,7 +599,7 @@ export async function migrate(
   let waiting: MigrationDataNode[] = [];
   if (!lateError) {
     env.progress("Waiting until every data node reads our metadata…");
-    waiting = await awaitOnOurs(env, plan, base);
+    waiting = await awaitDataNodes(env, plan, base, (n) => n.state === "on-ours");
     lateError = await carryLate();
   }
   if (lateError)
@@ -609,31 +613,4 @@ export async function migrate(
       next: `${continueCmd}   (or roll back: ${rollbackCmd})`,
     });
   return result(plan, { importedIndex, carriedOver });
-}
-
-/** `-rollback`: the data nodes back to the source while it runs, after listing ours' changes. */
-export async function rollback(env: MigrationEnv, opts: MigrationOptions): Promise<MigrationResult> {
-  const { plan, source, ours } = await planMigration(env, { ...opts, force: true });
-  const onOurs = plan.dataNodes.filter((n) => n.state === "on-ours");
-  if (onOurs.length > 0)
-    throw refused(
-      409,
-      `data node(s) ${onOurs.map((n) => n.tcpAddr).join(", ")} read our metadata already (the migration handed over): ` +
-        `-rollback re-points data nodes only before the handover`,
-      "ROLLBACK_AFTER_HANDOVER",
-    );
-  const changesOnOurs =
-    plan.ours.state === "blank" ? [] : metadataChanges(importedData(source.data, ours.metaNodes), ours);
-  for (const c of changesOnOurs) env.progress(`Changed on ours since the import (lost by going back): ${c}`);
-  if (handedOver(source.data, env.ours)) await handBack(goTier(env, plan), source.data, env.ours);
-  const failures = await pointBack(env, plan, source.data);
-  if (failures.length > 0)
-    return result(plan, {
-      outcome: "failed",
-      changesOnOurs,
-      error: `could not roll back ${failures.join("; ")}`,
-      next: env.command("-rollback -y"),
-      stop: [],
-    });
-  return result(plan, { outcome: "rolled-back", changesOnOurs, stop: [] });
 }

@@ -55,6 +55,9 @@ export interface MigrationPlan {
     /** "blank": no user data; "imported": holds exactly the source's metadata already, or took
      *  it and handed over (a second run); "differs": holds other user data (refused). */
     state: "blank" | "imported" | "differs";
+    /** Once ours took this source's metadata: how ours and the source differ, each a line
+     *  (what ours holds that the source does not, and the reverse); what -rollback would lose. */
+    changes: string[];
   };
   import: MigrationImport;
   dataNodes: MigrationDataNode[];
@@ -71,7 +74,7 @@ export interface MigrationResult {
   importedIndex: number | null;
   /** Changes committed on the source during the switch that were carried over, each a line. */
   carriedOver: string[];
-  /** With -rollback: what ours holds that the source does not (lost by going back), each a line. */
+  /** With -rollback: `plan.ours.changes`, lost by going back (-force), each a line. */
   changesOnOurs: string[];
   error: string | null;
   /** The one command that continues (or rolls back) after a failure. */

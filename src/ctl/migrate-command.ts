@@ -1,7 +1,8 @@
 /** `influxd-ctl migrate-meta`: a Go or Enterprise meta tier onto ours (src/cluster/migrate-meta.ts). */
 
 import { DataNodeRpc } from "../cluster/data-node-rpc.ts";
-import { migrate, planMigration, rollback, type MigrationEnv } from "../cluster/migrate-meta.ts";
+import { migrate, planMigration, type MigrationEnv } from "../cluster/migrate-meta.ts";
+import { rollback } from "../cluster/migrate-rollback.ts";
 import type { MigrationPlan, MigrationResult } from "../contract/migration.ts";
 import { UsageError } from "../util/flags.ts";
 import type { Command, Context } from "./command.ts";
@@ -91,7 +92,10 @@ export const MIGRATE_COMMANDS: Record<string, Command> = {
         kind: "bool",
         help: "point the data nodes back at the source tier (while it still runs), after listing what changed on ours",
       },
-      force: { kind: "bool", help: "leave data nodes that do not answer on the source tier" },
+      force: {
+        kind: "bool",
+        help: "leave data nodes that do not answer on the source tier; with -rollback, go back although ours changed since the import",
+      },
       "data-tls": { kind: "bool", help: "the data nodes' TCP ports use TLS (with -k: unverified)" },
       y: { kind: "bool", help: "assume yes to the confirmation prompt" },
     },
@@ -126,6 +130,9 @@ export const MIGRATE_COMMANDS: Record<string, Command> = {
       if (!flags.y && !flags["dry-run"]) {
         const { plan } = await planMigration(env, opts);
         process.stderr.write(planText(plan) + "\n");
+        if (flags.rollback)
+          for (const c of plan.ours.changes)
+            process.stderr.write(`Changed on ours since the import (lost by going back): ${c}\n`);
         if (plan.refusal && !flags.rollback) throw new Error(plan.refusal);
         const question = flags.rollback
           ? `Point the data nodes back at ${plan.source.metaNodes.join(", ")}`

@@ -25,6 +25,7 @@ export const META_INTERNAL_ROUTES: ReadonlySet<string> = new Set([
   "POST /remove-meta",
   "POST /leadership-transfer",
   "GET /",
+  "POST /hand-back",
 ]);
 
 type Guard = (ctx: RequestContext) => Promise<void>;

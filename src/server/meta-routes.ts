@@ -9,6 +9,7 @@ import { parseDuration } from "../util/duration.ts";
 import type { LocalNodeControl } from "../cluster/node-control.ts";
 import { HttpError } from "./errors.ts";
 import { NotLeader, type MetaService, type RemovalOptions } from "../meta/service.ts";
+import { HandBack, openHandBack } from "./hand-back.ts";
 
 /** The part of this node's lifecycle the routes use: confirming its removal, then wiping it. */
 export type RemovableNode = Pick<LocalNodeControl, "confirmRemoved" | "wipe">;
@@ -52,6 +53,7 @@ function requireParam(params: URLSearchParams, name: string): string {
 
 export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes {
   const { "POST /join": enterpriseJoin, ...enterprise } = opts.enterprise;
+  const handBack = new HandBack();
   const own: Routes = {
     "GET /ping": (ctx) => sendBytes(ctx.res, 200, service.leaderRaftAddr(), "text/plain"),
 
@@ -64,6 +66,10 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       if (!/^\d+$/.test(raw)) throw new HttpError(400, `invalid index "${raw}"`);
       let timeoutMs = LONG_POLL_DEFAULT_MS;
       const t = ctx.url.searchParams.get("timeout");
+      // A Go data node's meta client polls with `index` only (client.go getSnapshot); ours always
+      // sends `timeout`. Only the Go clients are handed back (./hand-back.ts).
+      const goPoll = t === null;
+      if (goPoll && handBack.redirect(ctx, opts.scheme)) return;
       if (t) {
         try {
           timeoutMs = Math.min(parseDuration(t), LONG_POLL_MAX_MS);
@@ -75,13 +81,21 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       ctx.res.once("close", () => abort.abort());
       // As the Go meta service: gzip when the client accepts it (Go's data nodes do).
       const gzip = /\bgzip\b/i.test(ctx.req.headers["accept-encoding"] ?? "");
-      const data = await service.waitForIndex(Number(raw), timeoutMs, abort.signal, gzip);
+      const release = goPoll ? handBack.hold(() => abort.abort()) : () => {};
+      let data;
+      try {
+        data = await service.waitForIndex(Number(raw), timeoutMs, abort.signal, gzip);
+      } finally {
+        release();
+      }
+      if (goPoll && handBack.redirect(ctx, opts.scheme)) return;
       const headers: Record<string, string> = gzip ? { "content-encoding": "gzip" } : {};
       if (!ctx.res.destroyed)
         sendBytes(ctx.res, 200, data, "application/octet-stream", { vary: "Accept-Encoding", ...headers });
     },
 
     "POST /execute": async (ctx) => {
+      handBack.refuseCommands();
       const body = await ctx.body();
       // Reject malformed or unknown commands before they can reach the log.
       let command;
@@ -134,6 +148,12 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       }
       const wiped = await opts.node.wipe();
       sendJson(ctx.res, 200, { removed: true, wiped });
+    },
+
+    // influxd-ctl migrate-meta -rollback: the Go data nodes polling this node go back to the Go tier.
+    "POST /hand-back": async (ctx) => {
+      const ours = service.data().metaNodes.map((n) => n.addr);
+      sendJson(ctx.res, 200, openHandBack(handBack, await ctx.params(), ours));
     },
 
     // Used by the admin service before it removes the leader: hand leadership to an up-to-date voter.

@@ -102,7 +102,13 @@ const META_ROUTES = Object.keys(
 const ADMIN_ROUTES = Object.keys(adminRoutes(null as never));
 // POST /join also serves the Enterprise add-meta (addr only); its node-to-node form (with
 // raftAddr) checks the credential itself: see the destructive-calls test.
-const META_INTERNAL = new Set(["POST /execute", "POST /remove-meta", "POST /leadership-transfer", "GET /"]);
+const META_INTERNAL = new Set([
+  "POST /execute",
+  "POST /remove-meta",
+  "POST /leadership-transfer",
+  "GET /",
+  "POST /hand-back",
+]);
 const asCall = (route: string): Call => {
   const [method, path] = route.split(" ");
   // The long poll answers at once with a timeout (a blank node's metadata is at index 0).

@@ -14,10 +14,11 @@ import { join } from "node:path";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { DataNodeRpc } from "../../src/cluster/data-node-rpc.ts";
 import { OperationError } from "../../src/cluster/errors.ts";
-import { migrate, rollback, type MigrationEnv } from "../../src/cluster/migrate-meta.ts";
+import { migrate, type MigrationEnv } from "../../src/cluster/migrate-meta.ts";
+import { rollback } from "../../src/cluster/migrate-rollback.ts";
 import { MetaClient } from "../../src/meta/client.ts";
-import type { DatabaseInfo } from "../../src/proto/index.ts";
-import { PLAIN_HTTP } from "../../src/util/http-client.ts";
+import { encodeCommand, type DatabaseInfo } from "../../src/proto/index.ts";
+import { errorText, PLAIN_HTTP, request } from "../../src/util/http-client.ts";
 import { signJwt } from "../../src/util/jwt.ts";
 import { DataNodeStandIn } from "../support/data-node.ts";
 import { GoMetaCluster } from "../support/go-meta-standin.ts";
@@ -330,7 +331,30 @@ test("a data node that dies mid-switch: the migration stops, names it, and leave
   assert.match(r.error ?? "", new RegExp(s.data[1].tcpAddr));
 });
 
-test("-rollback before the handover points the data nodes back at the source, listing what changed on ours since the import; after the handover it is refused and changes nothing", async () => {
+/** -rollback with `change` on ours since the import: refused naming it, with nothing changed on
+ *  the Go tier or the data nodes; then -force goes back and reports it. */
+async function rollsBackOnlyWithForce(s: Stand, change: string): Promise<void> {
+  const goIndex = s.go.metaIndex;
+  const lists = s.data.map((d) => d.metaServers.slice());
+  await assert.rejects(
+    rollback(s.env, { from: s.go.nodes[0].httpAddr, force: false }),
+    (e: unknown) =>
+      e instanceof OperationError &&
+      e.code === "ROLLBACK_LOSES_CHANGES" &&
+      e.message.includes(`ours has changed since the import (${change}): going back`) &&
+      /roll back with -force/.test(e.message),
+  );
+  assert.equal(s.go.metaIndex, goIndex, "a refused rollback changes nothing");
+  assert.deepEqual(
+    s.data.map((d) => d.metaServers),
+    lists,
+  );
+  const back = await rollback(s.env, { from: s.go.nodes[0].httpAddr, force: true });
+  assert.equal(back.outcome, "rolled-back", back.error ?? "");
+  assert.deepEqual(back.changesOnOurs, [change]);
+}
+
+test("-rollback before the handover points the data nodes back at the source; a change on ours since the import is named first and refused without -force", async () => {
   const s = await fresh();
   // The switch stops at the second data node: the first is switched, nothing is handed over.
   s.data[1].failJoin = "connection reset by peer";
@@ -338,9 +362,7 @@ test("-rollback before the handover points the data nodes back at the source, li
   assert.equal(r.outcome, "failed");
   s.data[1].failJoin = null;
   await oursClient(s).execute({ type: "CreateDatabaseCommand", name: "made_on_ours" });
-  const back = await rollback(s.env, { from: s.go.nodes[0].httpAddr, force: false });
-  assert.equal(back.outcome, "rolled-back", back.error ?? "");
-  assert.deepEqual(back.changesOnOurs, ["database made_on_ours created"]);
+  await rollsBackOnlyWithForce(s, "database made_on_ours created");
   for (const d of s.data)
     assert.deepEqual(
       d.metaServers,
@@ -349,20 +371,128 @@ test("-rollback before the handover points the data nodes back at the source, li
   // The data nodes go on with the Go tier: a create through one lands there.
   await within(3_000, "create on the Go tier", s.data[0].createDatabase("after_rollback"));
   assert.ok(s.go.databases.some((db) => db.name === "after_rollback"));
+});
 
-  const other = await fresh({ dataNodes: 1 });
-  const done = await migrate(other.env, { from: other.go.nodes[0].httpAddr, force: false, dryRun: false });
+test("-rollback after the handover, with the Go tier still running: every data node polls the Go tier again, its cache at the Go index and client.json naming only the Go nodes; a create through it completes at once on the Go tier; a restarted data node stays there; a second run does nothing", async () => {
+  const s = await fresh();
+  const goNodes = s.go.nodes.map((n) => n.httpAddr);
+  const done = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
   assert.equal(done.outcome, "done", done.error ?? "");
-  const goIndex = other.go.metaIndex;
-  await assert.rejects(
-    rollback(other.env, { from: other.go.nodes[0].httpAddr, force: false }),
-    (e: unknown) =>
-      e instanceof OperationError &&
-      e.code === "ROLLBACK_AFTER_HANDOVER" &&
-      new RegExp(`data node\\(s\\) ${other.data[0].tcpAddr} read our metadata already`).test(e.message),
+  for (const d of s.data) assert.deepEqual(sorted(d.goClient!.savedServers() ?? []), sorted(s.env.ours));
+
+  const back = await rollback(s.env, { from: s.go.nodes[1].httpAddr, force: false });
+  assert.equal(back.outcome, "rolled-back", back.error ?? "");
+  assert.deepEqual(back.changesOnOurs, []);
+  assert.deepEqual(
+    back.plan.dataNodes.map((n) => n.state),
+    ["on-go", "on-go"],
   );
-  assert.equal(other.go.metaIndex, goIndex, "a refused rollback changes nothing");
-  assert.deepEqual(sorted(other.data[0].metaServers), sorted(other.env.ours));
+  // The Go tier lists its own meta nodes only again.
+  assert.deepEqual(
+    s.go.data().metaNodes.map((n) => n.addr),
+    goNodes,
+  );
+  for (const d of s.data) {
+    assert.deepEqual(d.metaServers, goNodes);
+    assert.deepEqual(d.goClient!.savedServers(), goNodes);
+    // Its cache is the Go tier's Data at the Go index (never ours above it), and its open poll is on Go.
+    assert.equal(d.goClient!.cache.index, s.go.metaIndex);
+    assert.ok(goNodes.includes(d.goClient!.polled.at(-1)!));
+  }
+  const oursIndex = (await oursClient(s).data()).index;
+  await within(3_000, "create through the data node", s.data[0].createDatabase("back_on_go"));
+  assert.ok(s.go.databases.some((db) => db.name === "back_on_go"));
+  assert.ok(s.data[0].goClient!.cache.databases.some((db) => db.name === "back_on_go"));
+  assert.equal((await oursClient(s).data()).index, oursIndex, "nothing reached ours");
+
+  // It starts from client.json: the Go tier.
+  await s.data[1].restartClient();
+  await until("restarted client reads the Go tier", () =>
+    s.data[1].goClient!.cache.databases.some((db) => db.name === "back_on_go"),
+  );
+  assert.ok(s.data[1].goClient!.polled.every((a) => goNodes.includes(a)));
+
+  const again = await rollback(s.env, { from: s.go.nodes[0].httpAddr, force: false });
+  assert.equal(again.outcome, "rolled-back", again.error ?? "");
+  assert.equal(
+    s.go.metaIndex,
+    s.data[0].goClient!.cache.index,
+    "a second run changes nothing on the Go tier",
+  );
+});
+
+test("-rollback after the handover with a change on ours since the import (a database created through a data node) names it first and refuses without -force, changing nothing; -force goes back", async () => {
+  const s = await fresh({ dataNodes: 1 });
+  const goNodes = s.go.nodes.map((n) => n.httpAddr);
+  const done = await migrate(s.env, { from: s.go.nodes[0].httpAddr, force: false, dryRun: false });
+  assert.equal(done.outcome, "done", done.error ?? "");
+  await within(3_000, "create on ours", s.data[0].createDatabase("made_on_ours"));
+  await rollsBackOnlyWithForce(s, "database made_on_ours created");
+  assert.match(
+    s.progress.join("\n"),
+    /Changed on ours since the import \(lost by going back\): database made_on_ours created/,
+  );
+  assert.deepEqual(s.data[0].goClient!.savedServers(), goNodes);
+  assert.ok(!s.data[0].goClient!.cache.databases.some((db) => db.name === "made_on_ours"));
+});
+
+test("POST /hand-back takes only the internal secret and bounded, valid input; while open, a Go client's poll is redirected to the Go node's GET /?index=0, /execute answers 503, and our own clients still read ours", async () => {
+  const s = await fresh({ dataNodes: 1, auth: true });
+  const node = s.ours.nodes[0].httpAddr;
+  const goNode = s.go.nodes[0].httpAddr;
+  const call = (form: Record<string, string>, authorization?: string) =>
+    request(`http://${node}/hand-back`, {
+      method: "POST",
+      body: Buffer.from(new URLSearchParams(form).toString()),
+      contentType: "application/x-www-form-urlencoded",
+      timeoutMs: 5_000,
+      headers: authorization ? { authorization } : {},
+    });
+  const internal = s.env.access.headers!().authorization;
+  const operator =
+    "Bearer " + signJwt({ username: "" }, readFileSync(s.ours.security.sharedSecretFile!, "utf8").trim(), 60);
+  assert.equal((await call({ to: goNode, for: "10s" })).status, 401);
+  assert.equal((await call({ to: goNode, for: "10s" }, operator)).status, 401);
+  for (const [form, status, text] of [
+    [{ to: "not an address", for: "10s" }, 400, /invalid "to"/],
+    [{ to: goNode }, 400, /missing parameter "for"/],
+    [{ to: goNode, for: "soon" }, 400, /invalid "for"/],
+    [{ to: goNode, for: "3m" }, 400, /above the limit of 2m/],
+    [{ to: s.env.ours[0], for: "10s" }, 409, /one of our meta nodes/],
+  ] as const) {
+    const res = await call(form, internal);
+    assert.equal(res.status, status, res.body.toString());
+    assert.match(errorText(res), text);
+  }
+  const poll = () =>
+    request(`http://${node}/?index=1`, { timeoutMs: 5_000, headers: { authorization: internal } });
+  assert.equal((await poll()).status, 200, "no window was opened by the refused calls");
+
+  // A Go client's poll held open by ours is ended at once by the window.
+  const index = (await oursClient(s).data()).index;
+  const held = request(`http://${node}/?index=${index}`, {
+    timeoutMs: 5_000,
+    headers: { authorization: internal },
+  });
+  await sleep(100);
+  const opened = await call({ to: goNode, for: "10s" }, internal);
+  assert.equal(opened.status, 200, opened.body.toString());
+  assert.equal((JSON.parse(opened.body.toString()) as { endedPolls: number }).endedPolls, 1);
+  const redirected = await held;
+  assert.equal(redirected.status, 307);
+  assert.equal(redirected.headers.location, `http://${goNode}/?index=0`);
+  const exec = await request(`http://${node}/execute`, {
+    method: "POST",
+    body: encodeCommand({ type: "CreateDatabaseCommand", name: "during_window" }),
+    contentType: "application/octet-stream",
+    timeoutMs: 5_000,
+    headers: { authorization: internal },
+  });
+  assert.equal(exec.status, 503);
+  assert.match(errorText(exec), /hands its data nodes back to the Go meta tier/);
+  assert.equal((await oursClient(s).data()).index, index, "our own clients (with timeout) read ours");
+  assert.equal((await call({ to: goNode, for: "0" }, internal)).status, 200);
+  assert.equal((await poll()).status, 200, "closed");
 });
 
 test("refusals: the source is one of ours; ours holds other metadata; an unreachable data node (-force leaves it behind); -dry-run changes nothing", async () => {
@@ -414,7 +544,7 @@ test("refusals: the source is one of ours; ours holds other metadata; an unreach
   );
 });
 
-test("influxd-ctl migrate-meta (the built executable): usage, dry run, -json result ending with the Go meta nodes to stop", async () => {
+test("influxd-ctl migrate-meta (the built executable): usage, dry run, -json result ending with the Go meta nodes to stop; -rollback -y goes back", async () => {
   const s = await fresh({ dataNodes: 1 });
   const bind = s.ours.nodes[0].adminAddr;
   const from = s.go.nodes[0].httpAddr;
@@ -440,6 +570,14 @@ test("influxd-ctl migrate-meta (the built executable): usage, dry run, -json res
   const text = await ctl(["-bind", bind, "migrate-meta", "-from", from, "-y"]);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout.trimEnd(), /Stop these Go meta nodes: 127\.0\.0\.1:\d+(, 127\.0\.0\.1:\d+)*$/);
+  const back = await ctl(["-bind", bind, "migrate-meta", "-from", from, "-rollback", "-y"]);
+  assert.equal(back.code, 0, back.stderr);
+  assert.match(back.stderr, /Handing 1 data node\(s\) back: our meta nodes redirect their polls to /);
+  assert.match(back.stdout, /Rolled back: the data nodes use the source's meta nodes/);
+  assert.deepEqual(
+    s.data[0].metaServers,
+    s.go.nodes.map((n) => n.httpAddr),
+  );
 });
 
 test("influxd-ctl migrate-meta against a blank meta node is refused in one line with the command that forms our tier first, and changes nothing", async () => {

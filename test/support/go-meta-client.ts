@@ -210,13 +210,30 @@ export class GoMetaClient {
     return JSON.parse(res.body.toString("utf8")) as { leader: string };
   }
 
-  /** One HTTP request with no deadline (Go's meta client sets none); closing aborts it. */
-  private send(method: string, server: string, path: string, body?: Uint8Array): Promise<Answer> {
+  /**
+   * One HTTP request with no deadline (Go's meta client sets none); closing aborts it. A GET
+   * follows redirects as Go's net/http Client does (up to 10; pkg/httputil's CheckRedirect signs
+   * each redirected request again): migrate-meta -rollback's hand-back relies on it. POSTs take
+   * the client's own 307 branch (execute), as Go's exec does with errRedirect.
+   */
+  private async send(method: string, server: string, path: string, body?: Uint8Array): Promise<Answer> {
+    let url = `http://${server}${path}`;
+    for (let hops = 0; ; hops++) {
+      const res = await this.sendOnce(method, url, body);
+      const location = res.headers.location;
+      if (method !== "GET" || ![301, 302, 303, 307, 308].includes(res.status) || typeof location !== "string")
+        return res;
+      if (hops >= 10) throw new Error("stopped after 10 redirects");
+      url = new URL(location, url).toString();
+    }
+  }
+
+  private sendOnce(method: string, url: string, body?: Uint8Array): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = {};
       if (this.authorization) headers.authorization = this.authorization();
       if (body) headers["content-type"] = "application/octet-stream";
-      const req = http.request(`http://${server}${path}`, { method, headers, agent: false }, (res) => {
+      const req = http.request(url, { method, headers, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () =>
