@@ -117,7 +117,7 @@ export type ChangeListener = (data: MetaState) => void;
 
 /**
  * What POST /execute accepts: a Command that decodes completely, of a known type, with its
- * payload. Throws ProtoError ("unknown command type 99", "malformed command: …") otherwise, so
+ * payload. Rejects with ProtoError ("unknown command type 99", "malformed command: …") otherwise, so
  * such bytes never reach the log.
  */
 export function validateCommand(bytes: Uint8Array): Promise<MetaCommand> {
