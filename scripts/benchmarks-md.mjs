@@ -1,7 +1,7 @@
 // Renders BENCHMARKS.md from bench/results/*.json (written by `npm run bench`).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 
-const ORDER = ["raft", "meta", "ctl", "recovery", "fsm", "scale", "tui", "floods"];
+const ORDER = ["raft", "meta", "ctl", "recovery", "fsm", "scale", "import", "tui", "floods"];
 const dir = "bench/results";
 const rank = (name) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
 const results = existsSync(dir)

@@ -16,11 +16,17 @@
  * - Because of that, encoding is shared too: `snapshot()` encodes each state once, whoever asks
  *   (every long poll, a Raft snapshot), and reuses the bytes of every database the previous
  *   states already encoded, so one commit costs one encoding of what it changed plus a copy.
+ * - A large command (an imported Data) is decoded in slices before it is applied (`prepare`,
+ *   called by the Raft host; on the leader the HTTP handler's validation already decoded it), and
+ *   a new state is encoded in slices before the first long poll reads it (`encodeInSlices`): the
+ *   event loop, and with it Raft's heartbeats, is never held for the whole of either.
  */
 import type { Entry, StateMachine } from "../raft/types.ts";
 import { EntryType } from "../raft/types.ts";
+import { runStepsInSlices, type Steps } from "../util/steps.ts";
 import {
   decodeCommand,
+  decodeCommandSteps,
   decodeData,
   encodeDatabaseFields,
   encodeDataParts,
@@ -111,12 +117,16 @@ export type ChangeListener = (data: MetaState) => void;
 
 /**
  * What POST /execute accepts: a Command that decodes completely, of a known type, with its
- * payload. Throws ProtoError ("unknown command type 99", "malformed command: …") otherwise, so
+ * payload. Rejects with ProtoError ("unknown command type 99", "malformed command: …") otherwise, so
  * such bytes never reach the log.
  */
-export function validateCommand(bytes: Uint8Array): MetaCommand {
-  return decodeCommand(bytes);
+export function validateCommand(bytes: Uint8Array): Promise<MetaCommand> {
+  // In slices: a 4.6 MB SetDataCommand takes hundreds of milliseconds to decode.
+  return runStepsInSlices(decodeCommandSteps(bytes));
 }
+
+/** Commands below this size are decoded when applied: preparing them would cost more than it saves. */
+const PREPARED_COMMAND_BYTES = 64 * 1024;
 
 export class MetaStateMachine implements StateMachine<FsmResult> {
   private current: MetaState = stateOf(emptyData());
@@ -128,6 +138,8 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
   private readonly databaseBytes = new WeakMap<object, Uint8Array>();
   /** Encoded chunks of databases (see DatabaseList), reused while a state still shares them. */
   private readonly chunkBytes = new WeakMap<DatabaseChunk, Uint8Array>();
+  /** Commands decoded ahead of their apply (`prepare`, `decodedAs`), by their very bytes. */
+  private readonly decoded = new WeakMap<Uint8Array, MetaCommand>();
   private readonly listeners = new Set<ChangeListener>();
   private readonly retentionAutoCreate: boolean;
   private readonly onListenerError: (err: unknown) => void;
@@ -145,7 +157,9 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
     // A Config entry may carry no command; a Noop never does. Both still advance the index.
     if (entry.type !== EntryType.Noop && entry.data.length > 0) {
       try {
-        next = this.execute(decodeCommand(entry.data));
+        const command = this.decoded.get(entry.data) ?? decodeCommand(entry.data);
+        this.decoded.delete(entry.data);
+        next = this.execute(command);
       } catch (err) {
         // Bytes that got into the log without validation are refused alike on every server.
         // Anything else is a bug here: let it surface rather than guess at a result.
@@ -156,6 +170,40 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
     const index = metadataIndex(entry.index, next.index);
     this.publish({ ...next, term: entry.term, index });
     return index === entry.index ? result : { ...result, index };
+  }
+
+  /**
+   * Decodes a large command entry in slices (the event loop runs between them), for its apply to
+   * use; null when there is nothing worth preparing. Bytes that do not decode are left to the
+   * apply, which refuses them as it always does: the result depends on the bytes alone.
+   */
+  prepare(entry: Entry): Promise<void> | null {
+    const bytes = entry.data;
+    if (entry.type === EntryType.Noop || bytes.length < PREPARED_COMMAND_BYTES || this.decoded.has(bytes))
+      return null;
+    return runStepsInSlices(decodeCommandSteps(bytes)).then(
+      (command) => void this.decoded.set(bytes, command),
+      () => undefined,
+    );
+  }
+
+  /** `command` is what `bytes` decode to (the leader's validation decoded them): their apply
+   *  uses it instead of decoding them again. */
+  decodedAs(bytes: Uint8Array, command: MetaCommand): void {
+    if (bytes.length >= PREPARED_COMMAND_BYTES) this.decoded.set(bytes, command);
+  }
+
+  /** Encodes the current state's chunks not encoded yet, in slices: what the first long poll
+   *  after an import would otherwise encode in one go. */
+  async encodeInSlices(): Promise<void> {
+    await runStepsInSlices(this.chunkEncodingSteps(this.current.databases.chunks));
+  }
+
+  private *chunkEncodingSteps(chunks: readonly DatabaseChunk[]): Steps<void> {
+    for (const chunk of chunks) {
+      this.chunkEncoding(chunk);
+      yield;
+    }
   }
 
   /**
@@ -182,19 +230,22 @@ export class MetaStateMachine implements StateMachine<FsmResult> {
   private encoding() {
     const state = this.current;
     if (this.encoded?.state !== state) {
-      const databaseFields = state.databases.chunks.map((chunk) => {
-        let bytes = this.chunkBytes.get(chunk);
-        if (!bytes) {
-          // The encoder only reads; its parameter types are the writable protobuf shapes.
-          bytes = encodeDatabaseFields(chunk.items as DatabaseInfo[], this.databaseBytes);
-          this.chunkBytes.set(chunk, bytes);
-        }
-        return bytes;
-      });
+      const databaseFields = state.databases.chunks.map((chunk) => this.chunkEncoding(chunk));
       const pieces = encodeDataParts(state as unknown as DataFields, databaseFields);
       this.encoded = { state, pieces };
     }
     return this.encoded;
+  }
+
+  /** A chunk's DatabaseInfo fields, encoded once. */
+  private chunkEncoding(chunk: DatabaseChunk): Uint8Array {
+    let bytes = this.chunkBytes.get(chunk);
+    if (!bytes) {
+      // The encoder only reads; its parameter types are the writable protobuf shapes.
+      bytes = encodeDatabaseFields(chunk.items as DatabaseInfo[], this.databaseBytes);
+      this.chunkBytes.set(chunk, bytes);
+    }
+    return bytes;
   }
 
   /** Replaces the state with a snapshot; throws ProtoError (state unchanged) on bad bytes. */

@@ -287,6 +287,7 @@ export class MetaService {
           return this.toResult(r);
         }
       }
+      this.fsm.decodedAs(bytes, command);
       return this.toResult(await this.raft.apply(bytes));
     });
   }
@@ -411,6 +412,7 @@ export class MetaService {
   ): Promise<Uint8Array> {
     const fsm = this.fsm;
     await changedAfter(fsm, index, timeoutMs, signal);
+    await fsm.encodeInSlices();
     return gzip ? this.gzipped(fsm.snapshotPieces()) : fsm.snapshot();
   }
 

@@ -29,6 +29,7 @@ import type {
   UserInfo,
   UserPrivilege,
 } from "./types.ts";
+import type { Steps } from "../util/steps.ts";
 
 /** Thrown for bytes that are not a valid message or a value that cannot be encoded. */
 export type ErrorFactory = (message: string) => Error;
@@ -877,7 +878,11 @@ export function emptyData(): MetaData {
   };
 }
 
-export function readData(bytes: Uint8Array, fail: ErrorFactory): MetaData {
+/** Databases decoded between two pauses of readDataSteps (about 30 KB of a typical Data). */
+const DATABASES_PER_STEP = 64;
+
+/** `Data` from its wire bytes, in steps: it pauses after every few databases (src/util/steps.ts). */
+export function* readDataSteps(bytes: Uint8Array, fail: ErrorFactory): Steps<MetaData> {
   const r = new Reader(bytes, 0, bytes.length, fail);
   const data = emptyData();
   const legacyNodes: NodeInfo[] = [];
@@ -902,6 +907,7 @@ export function readData(bytes: Uint8Array, fail: ErrorFactory): MetaData {
         break;
       case (5 << 3) | LEN:
         data.databases.push(readDatabase(r));
+        if (data.databases.length % DATABASES_PER_STEP === 0) yield;
         break;
       case (6 << 3) | LEN:
         data.users.push(readUser(r));

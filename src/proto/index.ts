@@ -15,8 +15,9 @@
 import protobuf from "protobufjs";
 import { META_PROTO } from "./schema.ts";
 import { COMMAND_TYPES } from "./types.ts";
+import { runSteps, type Steps } from "../util/steps.ts";
 import {
-  readData,
+  readDataSteps,
   writeData,
   writeDatabaseFields,
   writeDataParts,
@@ -300,10 +301,15 @@ function peekCommandType(bytes: Uint8Array): number {
 
 /** Throws ProtoError on malformed bytes, an unknown type, or a type whose payload is missing. */
 export function decodeCommand(bytes: Uint8Array): MetaCommand {
+  return runSteps(decodeCommandSteps(bytes));
+}
+
+/** decodeCommand in steps: a SetDataCommand's Data pauses after every few databases. */
+export function* decodeCommandSteps(bytes: Uint8Array): Steps<MetaCommand> {
   const typeNumber = peekCommandType(bytes);
   const name = NAME_BY_TYPE.get(typeNumber);
   if (!name) throw new ProtoError(`unknown command type ${typeNumber}`);
-  if (name === "SetDataCommand") return decodeSetData(bytes, typeNumber);
+  if (name === "SetDataCommand") return yield* decodeSetDataSteps(bytes, typeNumber);
   const msg = decodeMessage(CommandType, bytes, "command");
   const payload = msg[extensionName(name)] as WireObject | undefined;
   if (!payload) {
@@ -326,8 +332,9 @@ function encodeSetData(typeNumber: number, data: MetaData): Uint8Array {
   return writer.ldelim().finish();
 }
 
-function decodeSetData(bytes: Uint8Array, typeNumber: number): MetaCommand {
-  let data: MetaData | undefined;
+function* decodeSetDataSteps(bytes: Uint8Array, typeNumber: number): Steps<MetaCommand> {
+  // The payloads' Data fields are found first (a scan, no decoding), then decoded in steps.
+  const found: Uint8Array[] = [];
   let payloadSeen = false;
   try {
     const reader = protobuf.Reader.create(bytes);
@@ -341,12 +348,11 @@ function decodeSetData(bytes: Uint8Array, typeNumber: number): MetaCommand {
       const payload = protobuf.Reader.create(reader.bytes());
       while (payload.pos < payload.len) {
         const field = payload.uint32();
-        if (field === ((1 << 3) | 2)) data = decodeData(payload.bytes());
+        if (field === ((1 << 3) | 2)) found.push(payload.bytes());
         else payload.skipType(field & 7);
       }
     }
   } catch (err) {
-    if (err instanceof ProtoError) throw err;
     throw new ProtoError(`malformed command: ${(err as Error).message}`);
   }
   if (!payloadSeen) {
@@ -354,6 +360,8 @@ function decodeSetData(bytes: Uint8Array, typeNumber: number): MetaCommand {
       `malformed command: SetDataCommand without its payload (extension field ${100 + typeNumber})`,
     );
   }
+  let data: MetaData | undefined;
+  for (const dataBytes of found) data = yield* decodeDataSteps(dataBytes);
   if (!data) throw new ProtoError("malformed command: missing required 'Data'");
   return { type: "SetDataCommand", data };
 }
@@ -393,5 +401,9 @@ export function encodeDataParts(data: DataFields, databaseFields: readonly Uint8
 }
 
 export function decodeData(bytes: Uint8Array): MetaData {
-  return readData(bytes, (message) => new ProtoError(`malformed data: ${message}`));
+  return runSteps(decodeDataSteps(bytes));
+}
+
+function decodeDataSteps(bytes: Uint8Array): Steps<MetaData> {
+  return readDataSteps(bytes, (message) => new ProtoError(`malformed data: ${message}`));
 }

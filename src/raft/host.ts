@@ -220,6 +220,10 @@ export class RaftNode {
   private failedWith: NodeJS.ErrnoException | null = null;
 
   private appliedIndex: number;
+  /** Committed entries whose apply waits for the FSM's preparation of the first (see
+   *  StateMachine.prepare), in log order; `applying` runs them while the Ready loop goes on. */
+  private applyQueue: Array<{ entry: Entry; preparing: Promise<void> | null }> = [];
+  private applying: Promise<void> | null = null;
   private lastSnapshotIndex: number;
   private readonly learnedAddresses = new Map<ServerId, string>();
 
@@ -542,16 +546,20 @@ export class RaftNode {
         else if (this.deliver(rd, rd.messages)) await this.takeSnapshot();
       }
     } catch (err) {
-      // Fail-stop: never continue with a disk (or FSM) that may have diverged from the core.
-      this.log.error({ err, id: this.id }, "raft storage failure; shutting the node down");
-      this.failedWith ??= err instanceof Error ? err : new Error(String(err));
-      this.shutdownPromise ??= this.stop(
-        new ShutdownError(`raft node stopped after a failure: ${(err as Error).message}`),
-      );
+      this.failStop(err);
     } finally {
       this.driveRunning = false;
       if (this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
     }
+  }
+
+  /** Never continue with a disk (or FSM) that may have diverged from the core. */
+  private failStop(err: unknown): void {
+    this.log.error({ err, id: this.id }, "raft storage failure; shutting the node down");
+    this.failedWith ??= err instanceof Error ? err : new Error(String(err));
+    this.shutdownPromise ??= this.stop(
+      new ShutdownError(`raft node stopped after a failure: ${(err as Error).message}`),
+    );
   }
 
   private async handleReady(rd: Ready): Promise<void> {
@@ -592,8 +600,8 @@ export class RaftNode {
   private deliver(rd: Ready, messages: Message[]): boolean {
     // 2. Then tell the others.
     this.sendAll(messages);
-    // 3. Apply.
-    for (const e of rd.committed) this.applyEntry(e);
+    // 3. Apply (or queue behind an entry the FSM prepares first).
+    for (const e of rd.committed) this.applyInOrder(e);
     // 4. Let the core know.
     this.core.advance(rd);
     for (const rs of rd.readStates) {
@@ -631,6 +639,39 @@ export class RaftNode {
       return;
     }
     this.opts.transport.send({ id, address }, list);
+  }
+
+  /**
+   * Applies `e` now, unless the FSM has work to do on it first (decoding a large import) or an
+   * earlier entry waits for such work: then it is queued, and applied in order once that work is
+   * done. Meanwhile the Ready loop goes on (heartbeats, votes, appends, their acknowledgements):
+   * the core counts queued entries as handed over, and what waits on an apply (its caller, reads,
+   * snapshots) waits on the applied index, which moves only as entries are applied.
+   */
+  private applyInOrder(e: Entry): void {
+    const preparing = e.type === EntryType.Noop ? null : (this.opts.fsm.prepare?.(e) ?? null);
+    if (this.applyQueue.length === 0 && !preparing) return this.applyEntry(e);
+    this.applyQueue.push({ entry: e, preparing });
+    this.applying ??= this.applyQueued();
+  }
+
+  private async applyQueued(): Promise<void> {
+    try {
+      while (this.applyQueue.length > 0 && !this.stopped) {
+        const { entry: e, preparing } = this.applyQueue[0];
+        if (preparing) await preparing;
+        if (this.stopped) return;
+        this.applyQueue.shift();
+        // An installed snapshot may have overtaken it.
+        if (e.index > this.appliedIndex) this.applyEntry(e);
+        this.settleReads();
+        this.observe();
+      }
+    } catch (err) {
+      this.failStop(err);
+    } finally {
+      this.applying = null;
+    }
   }
 
   private applyEntry(e: Entry): void {
@@ -839,6 +880,7 @@ export class RaftNode {
     this.reads.clear();
     for (const t of this.transfers.splice(0)) t.reject(reason);
     // Let a Ready that is being persisted finish before the stores close under it.
+    // (Queued applies need no waiting: they stop at their next step, and touch no store.)
     await this.driving;
     const closing = await Promise.allSettled([
       this.opts.logStore.close(),

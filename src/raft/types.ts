@@ -238,6 +238,10 @@ export interface StateMachine<Result = unknown> {
   /** Apply a committed Command entry, or the `data` of a Config entry (may be empty). Must be
    *  deterministic: every server applies the same entries with the same results. */
   apply(entry: Entry): Result;
+  /** Optional: work on a committed entry that may be done ahead of its apply, in slices that
+   *  leave the event loop free (null when there is none). The host applies that entry, and every
+   *  later one, only once it settles; the apply's result must not depend on whether it ran. */
+  prepare?(entry: Entry): Promise<void> | null;
   snapshot(): Uint8Array;
   restore(data: Uint8Array): void;
 }

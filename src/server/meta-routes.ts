@@ -100,7 +100,7 @@ export function metaRoutes(service: MetaService, opts: MetaRouteOptions): Routes
       // Reject malformed or unknown commands before they can reach the log.
       let command;
       try {
-        command = validateCommand(body);
+        command = await validateCommand(body);
       } catch (err) {
         throw new HttpError(400, (err as Error).message);
       }

@@ -4,8 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { MetaStateMachine, validateCommand } from "../../src/meta/fsm.ts";
-import { ProtoError } from "../../src/proto/index.ts";
+import { MetaStateMachine } from "../../src/meta/fsm.ts";
+import { decodeCommand, ProtoError } from "../../src/proto/index.ts";
 import { EntryType } from "../../src/raft/types.ts";
 import { anyBody } from "../support/hostile-inputs.ts";
 
@@ -16,7 +16,7 @@ test("accepted bodies apply without throwing and two servers end with identical 
       let index = 0;
       for (const data of bodies) {
         try {
-          validateCommand(data);
+          decodeCommand(data); // what /execute's validateCommand runs, in slices
         } catch (err) {
           // Refusal is always a ProtoError (400 with its message), never another exception.
           assert.ok(err instanceof ProtoError, String(err));

@@ -120,16 +120,16 @@ test("bytes that reached the log undecoded are refused alike on every server", (
   assert.equal(h.data().index, 1);
 });
 
-test("validateCommand accepts complete commands and refuses the rest before the log", () => {
-  assert.deepEqual(validateCommand(encodeCommand({ type: "DeleteMetaNodeCommand", id: 3 })), {
+test("validateCommand accepts complete commands and refuses the rest before the log", async () => {
+  assert.deepEqual(await validateCommand(encodeCommand({ type: "DeleteMetaNodeCommand", id: 3 })), {
     type: "DeleteMetaNodeCommand",
     id: 3,
   });
-  assert.throws(
-    () => validateCommand(Uint8Array.from([0x08, 0x63])),
+  await assert.rejects(
+    validateCommand(Uint8Array.from([0x08, 0x63])),
     (e: unknown) => e instanceof ProtoError && e.message === "unknown command type 99",
   );
-  assert.throws(() => validateCommand(Uint8Array.from([0x08, 0x1b])), /malformed command/);
+  await assert.rejects(validateCommand(Uint8Array.from([0x08, 0x1b])), /malformed command/);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import {
 } from "../../src/proto/index.ts";
 import type { CommandName, MetaCommand, MetaData, RetentionPolicyInfo } from "../../src/proto/index.ts";
 import { emptyData } from "../../src/meta/data.ts";
+import { largeData } from "../support/large-data.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Protobuf wire format by hand (https://protobuf.dev/programming-guides/encoding/): a field is
@@ -498,6 +499,18 @@ test("wire vector: a small Data, fields in number order, TruncatedAt only when s
   assertWire(data, smallDataWire(), encodeData, decodeData);
   data.databases[0].retentionPolicies[0].shardGroups[0].truncatedAt = 1_700_300_000_000_000_000n;
   assertWire(data, smallDataWire(1_700_300_000_000_000_000n), encodeData, decodeData);
+});
+
+test("int64 values beyond 2^53 and the whole uint64 ClusterID survive a round trip, both signs", () => {
+  const data = largeData(70, 1); // more databases than one decoding step holds
+  const group = data.databases[69].retentionPolicies[0].shardGroups[0];
+  const extremes = [2n ** 53n + 1n, -(2n ** 53n) - 1n, (1n << 63n) - 1n, -(1n << 63n)];
+  [group.startTime, group.endTime, group.deletedAt, group.truncatedAt] = extremes;
+  data.databases[0].retentionPolicies[0].duration = 2n ** 60n + 3n;
+  data.clusterId = 2n ** 64n - 1n;
+  assert.deepEqual(decodeData(encodeData(data)), data);
+  const command = decodeCommand(encodeCommand({ type: "SetDataCommand", data }));
+  assert.deepEqual(command, { type: "SetDataCommand", data });
 });
 
 test("an empty Data encodes its required fields only", () => {

@@ -13,8 +13,8 @@ import {
 } from "../../src/raft/errors.ts";
 import { RaftNode } from "../../src/raft/host.ts";
 import { MemoryLogStore, MemorySnapshotStore, MemoryStableStore } from "../../src/raft/storage/memory.ts";
-import { EntryType } from "../../src/raft/types.ts";
-import { enc } from "./support/memnet.ts";
+import { EntryType, type Entry } from "../../src/raft/types.ts";
+import { dec, enc } from "./support/memnet.ts";
 import { HostCluster, ListFsm, ManualClock, MemNetwork, settle, TIMING } from "./support/memhost.ts";
 
 describe("RaftNode basics", () => {
@@ -168,6 +168,42 @@ describe("RaftNode in a three-node cluster", () => {
     const now = c.leader()!;
     assert.notEqual(now.id, old.id);
     await c.run(now.apply(enc("after")));
+    await c.shutdownAll();
+  });
+});
+
+/** A list FSM that prepares entries named "slow…" until the test lets `prepared` resolve. */
+class PreparingFsm extends ListFsm {
+  static finish: () => void = () => undefined;
+  static prepared = new Promise<void>((resolve) => (PreparingFsm.finish = resolve));
+
+  prepare(entry: Entry): Promise<void> | null {
+    return dec(entry.data).startsWith("slow") ? PreparingFsm.prepared : null;
+  }
+}
+
+describe("entries the FSM prepares first", () => {
+  test("are applied in log order once prepared, and Raft runs on meanwhile: no election, same leader", async () => {
+    const c = await HostCluster.bootstrapped(["a", "b", "c"], {}, () => new PreparingFsm());
+    const leader = c.leader()!;
+    const before = [...c.nodes.values()].map((n) => n.stats().term);
+    const slow = leader.apply(enc("slow import"));
+    const next = leader.apply(enc("next"));
+    // Five election timeouts (half the applies' own timeout) with the preparation pending everywhere.
+    await c.clock.advance(TIMING.electionTimeoutMs * 5);
+    assert.deepEqual(
+      [...c.nodes.values()].map((n) => n.stats().term),
+      before,
+      "no node started an election",
+    );
+    assert.equal(c.leader(), leader);
+    for (const id of ["a", "b", "c"]) assert.deepEqual(c.fsm(id).items, [], `${id} applied nothing yet`);
+    assert.equal(leader.stats().commitIndex, leader.stats().appliedIndex + 2, "both are committed");
+    PreparingFsm.finish();
+    const [r1, r2] = await c.run(Promise.all([slow, next]));
+    assert.deepEqual([r1.result, r2.result], [1, 2]);
+    await c.clock.advance(TIMING.heartbeatIntervalMs * 3);
+    for (const id of ["a", "b", "c"]) assert.deepEqual(c.fsm(id).items, ["slow import", "next"]);
     await c.shutdownAll();
   });
 });

@@ -170,7 +170,10 @@ export class HostCluster {
   readonly fsms = new Map<ServerId, ListFsm>();
   private seed = 7;
 
-  constructor(private readonly extra: Partial<RaftNodeOptions> = {}) {}
+  constructor(
+    private readonly extra: Partial<RaftNodeOptions> = {},
+    private readonly newFsm: () => ListFsm = () => new ListFsm(),
+  ) {}
 
   async start(id: ServerId): Promise<RaftNode> {
     let disk = this.disks.get(id);
@@ -179,7 +182,7 @@ export class HostCluster {
       this.disks.set(id, disk);
     }
     // A reopened log store: the memory store object itself survives, as a disk would.
-    const fsm = new ListFsm();
+    const fsm = this.newFsm();
     const node = await RaftNode.open({
       id,
       clock: this.clock,
@@ -200,8 +203,12 @@ export class HostCluster {
   }
 
   /** Start `ids`, bootstrap them all with one configuration and wait for a leader. */
-  static async bootstrapped(ids: ServerId[], extra: Partial<RaftNodeOptions> = {}): Promise<HostCluster> {
-    const c = new HostCluster(extra);
+  static async bootstrapped(
+    ids: ServerId[],
+    extra: Partial<RaftNodeOptions> = {},
+    newFsm?: () => ListFsm,
+  ): Promise<HostCluster> {
+    const c = new HostCluster(extra, newFsm);
     for (const id of ids) await c.start(id);
     const config = { servers: ids.map((id) => ({ id, address: `${id}:8089`, suffrage: "voter" as const })) };
     for (const id of ids) await c.node(id).bootstrap(config);
