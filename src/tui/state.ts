@@ -8,6 +8,16 @@ import { addedText, nodeName, oneLine, removedText } from "../wording.ts";
 import { diffSnapshots, type ClusterEvent, type Tone } from "./events.ts";
 import type { ClusterSnapshot, MetaStatus, NodeRow } from "./model.ts";
 import { nextSort, sortRows, type SortKey } from "./table-format.ts";
+import {
+  emptyTimeline,
+  followSample,
+  navigate,
+  NEWEST,
+  recordSnapshot,
+  type Timeline,
+  type TimelineNav,
+  type TimelineView,
+} from "./timeline.ts";
 
 export type Mode =
   | "list"
@@ -22,7 +32,8 @@ export type Mode =
   | "add-confirm"
   | "adding"
   | "quit-confirm"
-  | "palette";
+  | "palette"
+  | "timeline";
 
 /** The removal being asked about or carried out. */
 export interface Removal {
@@ -99,6 +110,10 @@ export interface AppState {
   /** Maintenance what-if (`m`): keys of the nodes marked "going down". Nothing is touched; the
    *  header and the removal plan show what would remain. */
   marked: string[];
+  /** The session's history of terms, leaders and commit lags (timeline.ts, bounded), and where the
+   *  timeline view (`t`) looks. */
+  timeline: Timeline;
+  timelineView: TimelineView;
 }
 
 export const MAX_EVENTS = 500;
@@ -164,7 +179,9 @@ export type Action =
   | { type: "paletteSet"; text: string }
   | { type: "paletteClose" }
   | { type: "quitAsk" }
-  | { type: "quitCancel" };
+  | { type: "quitCancel" }
+  | { type: "timelineOpen" }
+  | { type: "timelineNav"; nav: TimelineNav };
 
 export function initialState(opts: {
   columns: number;
@@ -193,6 +210,8 @@ export function initialState(opts: {
     canRestart: opts.canRestart ?? false,
     palette: null,
     marked: [],
+    timeline: emptyTimeline(),
+    timelineView: NEWEST,
   };
 }
 
@@ -315,7 +334,12 @@ export function reducer(state: AppState, action: Action): AppState {
       const polled = withLastKnownRows(prev, action.snapshot);
       const snapshot = prev && sameRows(prev.rows, polled.rows) ? { ...polled, rows: prev.rows } : polled;
       const index = selectedIndex(state);
-      const next = withEvents({ ...state, cluster: snapshot }, diffSnapshots(prev, snapshot));
+      const timeline = recordSnapshot(state.timeline, polled);
+      const timelineView = followSample(state.timelineView, timeline.samples.length);
+      const next = withEvents(
+        { ...state, cluster: snapshot, timeline, timelineView },
+        diffSnapshots(prev, snapshot),
+      );
       return reselect(next, index);
     }
     case "move": {
@@ -378,7 +402,10 @@ export function reducer(state: AppState, action: Action): AppState {
       if (state.detail?.key !== action.key) return state;
       return { ...state, detail: { key: action.key, status: action.status, error: action.error } };
     case "back":
-      return state.mode === "detail" || state.mode === "events" || state.mode === "help"
+      return state.mode === "detail" ||
+        state.mode === "events" ||
+        state.mode === "help" ||
+        state.mode === "timeline"
         ? { ...toList(state), eventsBack: 0 }
         : state;
     case "eventsOpen":
@@ -556,9 +583,20 @@ export function reducer(state: AppState, action: Action): AppState {
     case "paletteClose":
       return state.mode === "palette" ? { ...state, mode: "list", palette: null } : state;
     case "quitAsk":
-      return state.mode === "list" || state.mode === "detail" || state.mode === "events"
+      return state.mode === "list" ||
+        state.mode === "detail" ||
+        state.mode === "events" ||
+        state.mode === "timeline"
         ? { ...toList(state), mode: "quit-confirm" }
         : state;
+    case "timelineOpen":
+      return state.mode === "list" ? { ...state, mode: "timeline", timelineView: NEWEST } : state;
+    case "timelineNav": {
+      if (state.mode !== "timeline") return state;
+      const { samples, nodes } = state.timeline;
+      const view = navigate(state.timelineView, action.nav, samples.length, nodes.length);
+      return view === state.timelineView ? state : { ...state, timelineView: view };
+    }
     case "quitCancel":
       return state.mode === "quit-confirm" ? { ...state, mode: "list" } : state;
     case "resize":

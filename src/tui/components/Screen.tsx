@@ -16,6 +16,7 @@ import { NodeTable } from "./NodeTable.tsx";
 import { ProgressDialog } from "./ProgressDialog.tsx";
 import { RemoveDialog } from "./RemoveDialog.tsx";
 import { StatusLine } from "./StatusLine.tsx";
+import { TimelinePane } from "./TimelinePane.tsx";
 
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 10;
@@ -100,6 +101,16 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
         theme={theme}
         back={state.eventsBack}
         wrap
+      />
+    );
+  else if (state.mode === "timeline")
+    main = (
+      <TimelinePane
+        timeline={state.timeline}
+        view={state.timelineView}
+        height={body}
+        width={columns}
+        theme={theme}
       />
     );
   else if (state.mode === "confirm" && state.removal)
