@@ -16,6 +16,7 @@ import {
   linkSync,
   openSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -187,11 +188,15 @@ export function checkBundlePath(path: string, overwrite: boolean): string {
   const target = resolve(path);
   if (!overwrite && existsSync(target))
     throw new BundleWriteError(`cannot write the bundle to ${target}: a file is there already`, true);
+  const dir = dirname(target);
+  let why: string | null = null;
   try {
-    accessSync(dirname(target), constants.W_OK);
+    if (!statSync(dir).isDirectory()) why = reason({ code: "ENOTDIR" });
+    else accessSync(dir, constants.W_OK);
   } catch (err) {
-    throw new BundleWriteError(`cannot write the bundle to ${target}: ${reason(err)}`);
+    why = reason(err);
   }
+  if (why) throw new BundleWriteError(`cannot write the bundle to ${target}: ${why}`);
   return target;
 }
 
