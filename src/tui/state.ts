@@ -122,7 +122,7 @@ export const STATUS_TTL_MS = 5000;
 /** `y` is ignored this long after a plan appears. */
 export const CONFIRM_GRACE_MS = 300;
 /** The help is about this many lines long at most. */
-const HELP_SCROLL_MAX = 80;
+const HELP_SCROLL_MAX = 200;
 
 export type Action =
   | { type: "snapshot"; snapshot: ClusterSnapshot }

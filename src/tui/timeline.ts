@@ -242,9 +242,10 @@ export function drawTimeline(tl: Timeline, view: TimelineView, opts: DrawOptions
 
   const terms = window.map((s) => s.term).filter((t): t is number => t !== null);
   const [lo, hi] = [Math.min(...terms), Math.max(...terms)];
+  // Terms only rise: a step up at each new term, kept low (at most ▄) so it reads as a step, not a bar.
   const termChart = window
     .map((s) =>
-      s.term === null ? " " : hi === lo ? bars[0] : bars[Math.round(((s.term - lo) / (hi - lo)) * 7)],
+      s.term === null ? " " : hi === lo ? bars[0] : bars[Math.round(((s.term - lo) / (hi - lo)) * 3)],
     )
     .join("");
   const leaderChart = window
