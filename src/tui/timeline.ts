@@ -156,11 +156,16 @@ export function navigate(
 
 export interface TimelineLine {
   text: string;
+  /** The value at the cursor, right of a chart row: apart from `text`, so that moving the cursor
+   *  leaves the chart's text as it was (the terminal renderer measures each new text again). */
+  value?: string;
   tone?: Tone;
   bold?: boolean;
 }
 
-const BARS = "▁▂▃▄▅▆▇█";
+// The lowest level is ASCII: a row without lag is then plain ASCII, which the terminal renderer
+// measures at once (every other character costs it a grapheme lookup, on every frame).
+const BARS = "_▂▃▄▅▆▇█";
 const ASCII_BARS = "_.-=+*#@";
 /** Width of the node labels column and of the value-at-cursor column. */
 const VALUE_WIDTH = 10;
@@ -230,8 +235,10 @@ export function drawTimeline(tl: Timeline, view: TimelineView, opts: DrawOptions
   const cursorIndex = count - 1 - back;
   const cursorCol = cursorIndex - start;
   const pad = (s: string) => s.padEnd(width).slice(0, width);
-  const row = (label: string, chart: string, value: string) =>
-    fit(label, labelW) + " " + pad(chart) + " " + fit(value, VALUE_WIDTH);
+  const row = (label: string, chart: string, value: string) => ({
+    text: fit(label, labelW) + " " + pad(chart) + " ",
+    value: fit(value, VALUE_WIDTH),
+  });
 
   const nodeIndex = new Map(tl.nodes.map((n, i) => [n.key, i]));
   const newest = tl.samples[count - 1].at;
@@ -270,19 +277,16 @@ export function drawTimeline(tl: Timeline, view: TimelineView, opts: DrawOptions
         columns,
       ),
     },
-    { text: row("term", termChart, cursor.term === null ? "-" : `term ${cursor.term}`) },
-    {
-      text: row(
-        "leader (node symbol)",
-        leaderChart,
-        leaderIndex === -1 ? "none" : `leader ${symbolOf(leaderIndex)}`,
-      ),
-    },
-    { text: row("markers", markers, markerOf(cursor).trim()), tone: markers.trim() ? "warn" : undefined },
+    row("term", termChart, cursor.term === null ? "-" : `term ${cursor.term}`),
+    row("leader (node symbol)", leaderChart, leaderIndex === -1 ? "none" : `leader ${symbolOf(leaderIndex)}`),
+    { ...row("markers", markers, markerOf(cursor).trim()), tone: markers.trim() ? "warn" : undefined },
   ];
 
   const foot = footLines(window, cursor, cursorCol, newest, labelW, width, columns, tl);
-  const room = Math.max(0, height - head.length - foot.length);
+  const fits = Math.max(0, height - head.length - foot.length);
+  // When the nodes do not all fit, one line says how many are above and below.
+  const scrolls = tl.nodes.length > fits && fits > 1;
+  const room = scrolls ? fits - 1 : fits;
   const top = Math.min(view.top, Math.max(0, tl.nodes.length - room));
   const shownNodes = tl.nodes.slice(top, top + room);
   const more = tl.nodes.length - top - shownNodes.length;
@@ -291,24 +295,17 @@ export function drawTimeline(tl: Timeline, view: TimelineView, opts: DrawOptions
     const chart = window
       .map((s) => {
         const v = i < s.values.length ? s.values[i] : NO_DATA;
-        return v === DOWN ? "x" : v === NO_DATA ? " " : v === NO_LAG ? "·" : bar(v, maxLag);
+        return v === DOWN ? "x" : v === NO_DATA ? " " : v === NO_LAG ? "." : bar(v, maxLag);
       })
       .join("");
     const at = i < cursor.values.length ? cursor.values[i] : NO_DATA;
     const hasDown = window.some((s) => i < s.values.length && s.values[i] === DOWN);
-    return {
-      text: row(`${symbolOf(i)} ${n.label}`, chart, valueText(at)),
-      tone: hasDown ? "error" : undefined,
-    } as TimelineLine;
+    const line: TimelineLine = { ...row(`${symbolOf(i)} ${n.label}`, chart, valueText(at)) };
+    if (hasDown) line.tone = "error";
+    return line;
   });
-  if ((top > 0 || more > 0) && nodeLines.length > 0) {
-    const last = nodeLines.length - 1;
-    const note = `${top ? `${top} above ` : ""}${more ? `${more} below ` : ""}(↑↓)`;
-    nodeLines[last] = {
-      ...nodeLines[last],
-      text: fit(nodeLines[last].text.slice(0, labelW), labelW) + " " + fit(note, width),
-    };
-  }
+  if (scrolls)
+    nodeLines.push({ text: fit(`nodes: ${top} above, ${more} below (↑↓ scroll)`, columns), tone: "info" });
   return [...head, ...nodeLines, ...foot].slice(0, Math.max(1, height));
 }
 

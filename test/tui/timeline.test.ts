@@ -86,7 +86,7 @@ test("drawn: the leader change's marker L is in the column of its sample, and th
   // All 50 polls fit: the window starts at poll 0, so poll 30 is 30 columns into the chart.
   assert.equal(leader[col - 1], "1", "node 1 led before");
   assert.equal(leader[col], "2", "node 2 leads from the marker on");
-  assert.equal(node1[col - 1], "▁");
+  assert.equal(node1[col - 1], "_", "no lag: the lowest level");
   assert.equal(node1[col], "x", "node 1 is DOWN from the same poll");
   assert.equal(leader.slice(col - 30, col), "1".repeat(30), "thirty polls before it");
   assert.match(
@@ -139,11 +139,15 @@ test("the cursor scrolls the window through time; ↑↓ scroll the node rows", 
   assert.equal(followSample(NEWEST, count), NEWEST);
   // Rows: only as far as the nodes go.
   assert.deepEqual(navigate(NEWEST, { rows: 5 }, count, 3), { back: 0, offset: 0, top: 2 });
-  const short = drawTimeline(tl, { back: 0, offset: 0, top: 1 }, { columns: COLUMNS, height: 9 }).map(
+  const short = drawTimeline(tl, { back: 0, offset: 0, top: 1 }, { columns: COLUMNS, height: 10 }).map(
     (l) => l.text,
   );
   assert.ok(!short.some((l) => l.startsWith("1 127.0.0.1:9091")), "node 1 scrolled off");
-  assert.match(short.join("\n"), /1 above/);
+  assert.match(short.join("\n"), /nodes: 1 above, 1 below \(↑↓ scroll\)/);
+  assert.ok(
+    short.some((l) => l.startsWith("2 127.0.0.1:9092")),
+    "node 2 shown",
+  );
 });
 
 test("the reducer records every poll and the view opens with t, moves, and goes back", () => {

@@ -198,6 +198,9 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
       </>
     );
   }
+  // The timeline draws exactly `body` lines of exactly `columns` cells, mostly block characters:
+  // clipping would cost Ink another grapheme pass over each of them on every frame.
+  const overflow = state.mode === "timeline" ? "visible" : "hidden";
   return (
     <Box flexDirection="column" width={columns} height={height}>
       <Header
@@ -210,7 +213,7 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
         theme={theme}
         width={columns}
       />
-      <Box flexDirection="column" height={body} overflow="hidden">
+      <Box flexDirection="column" height={body} overflow={overflow}>
         {main}
       </Box>
       <StatusLine state={state} theme={theme} width={columns} />
