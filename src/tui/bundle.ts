@@ -104,7 +104,7 @@ function timelineOf(tl: Timeline) {
       return `${new Date(s.at).toISOString()} term=${s.term ?? "-"} leader=${s.leader ?? "none"} lag=${lags.join(",")}${marks.length ? " " + marks.join(" ") : ""}`;
     }),
     drawn: drawTimeline(tl, NEWEST, { columns: 160, height: tl.nodes.length + 9, ascii: true }).map((l) =>
-      (l.text + (l.value ?? "")).trimEnd(),
+      l.text.trimEnd(),
     ),
   };
 }

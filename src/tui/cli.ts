@@ -119,8 +119,9 @@ with usage errors):
 ${exitTableText()}
 With -json, stdout is always one JSON object, even when nothing answers ("health": "unknown").
 
-Keys: ↑/↓ j/k select, Enter details, d remove, a add, s sort, c copy, e events, r refresh,
-  / filter, ? help (every key, from the same table the key bar shows), q quit.`;
+Keys: ↑/↓ j/k select, Enter details, d remove, a add, s sort, c copy, e events, t timeline,
+  b incident bundle, r refresh, / filter, : commands, ? help (every key, from the same table the
+  key bar shows), q quit.`;
 }
 
 function configCommand(args: string[]): number {

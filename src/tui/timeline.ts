@@ -156,9 +156,6 @@ export function navigate(
 
 export interface TimelineLine {
   text: string;
-  /** The value at the cursor, right of a chart row: apart from `text`, so that moving the cursor
-   *  leaves the chart's text as it was (the terminal renderer measures each new text again). */
-  value?: string;
   tone?: Tone;
   bold?: boolean;
 }
@@ -236,8 +233,7 @@ export function drawTimeline(tl: Timeline, view: TimelineView, opts: DrawOptions
   const cursorCol = cursorIndex - start;
   const pad = (s: string) => s.padEnd(width).slice(0, width);
   const row = (label: string, chart: string, value: string) => ({
-    text: fit(label, labelW) + " " + pad(chart) + " ",
-    value: fit(value, VALUE_WIDTH),
+    text: fit(label, labelW) + " " + pad(chart) + " " + fit(value, VALUE_WIDTH),
   });
 
   const nodeIndex = new Map(tl.nodes.map((n, i) => [n.key, i]));

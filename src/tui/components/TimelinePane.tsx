@@ -26,7 +26,7 @@ export function TimelinePane({
           bold={l.bold && theme.bold}
           color={i === 0 ? theme.accent : l.tone && theme.tone[l.tone]}
         >
-          {l.text + (l.value ?? "")}
+          {l.text}
         </Text>
       ))}
     </Box>
