@@ -334,8 +334,10 @@ function footLines(
   return [
     { text: fit(caret, columns) },
     { text: fit("local time".padEnd(labelW) + " " + axis.join(""), columns) },
+    { text: fit(at, columns) },
+    // What changed at the cursor's poll, on its own line: the state above fills most of a narrow one.
     {
-      text: fit(at + (events.length ? `; ${events.join(", ")}` : ""), columns),
+      text: fit(`changes: ${events.length ? events.join(", ") : "none"}`, columns),
       tone: events.length ? "warn" : undefined,
     },
   ];

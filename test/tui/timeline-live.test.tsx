@@ -98,40 +98,37 @@ test("the leader killed: the timeline marks the change in its column, the cursor
 
   await app.type("t");
   await app.waitFor("the timeline", /TIMELINE \d\d:\d\d:\d\d/);
-  const markers = app.line("markers");
-  const leaderRow = app.line("leader (");
-  const rowOf = (addr: string) =>
-    app
-      .frame()
-      .split("\n")
-      .find((l) => new RegExp(`^\\S ${esc(addr)} `).test(l))!;
+  // g: the cursor on the oldest poll (the view stops following new polls), then → until the
+  // cursor's poll is the one that saw the node DOWN. Each check reads one frame.
+  await app.type("g");
+  const screen = () => {
+    const lines = app.frame().split("\n");
+    const line = (start: string) => lines.find((l) => l.startsWith(start)) ?? "";
+    const rowOf = (addr: string) => lines.find((l) => new RegExp(`^\\S ${esc(addr)} `).test(l)) ?? "";
+    const caret = lines.find((l) => /^ +\^$/.test(l)) ?? "";
+    return { line, rowOf, col: caret.length - 1, text: lines.join("\n") };
+  };
+  const until = async (what: string, re: RegExp) => {
+    for (let i = 0; i < 400 && !re.test(screen().line("changes:")); i++) await app.type("l");
+    assert.match(screen().line("changes:"), re, what);
+    return screen();
+  };
+  const downRe = new RegExp(`${esc(old.httpAddr)} DOWN`);
+  let at = await until("the cursor on the poll that saw the leader DOWN", downRe);
+  // The killed node's row turns to x in the caret's column, and a marker stands there.
+  assert.equal(at.rowOf(old.httpAddr)[at.col], "x", at.text);
+  assert.notEqual(at.rowOf(old.httpAddr)[at.col - 1], "x", at.text);
+  assert.match(at.line("markers")[at.col], /[LX]/, at.text);
   /** The symbol the leader row uses for a node: the first character of its row. */
-  const symbol = (addr: string) => rowOf(addr)[0];
-  const oldRow = rowOf(old.httpAddr);
-  // The killed node's row turns to x at the poll that saw it DOWN, and a marker stands there.
-  const down = oldRow.indexOf("x");
-  assert.ok(down > 0, oldRow);
-  assert.match(markers[down], /[LX]/, `a marker where ${old.httpAddr} went DOWN:\n${app.frame()}`);
-  // The leader row: the old leader's symbol up to the change, the new one's from the last L on.
-  const change = markers.lastIndexOf("L");
-  assert.ok(change >= down, markers);
-  assert.equal(leaderRow[down - 1], symbol(old.httpAddr), app.frame());
-  assert.equal(leaderRow[change], symbol(newLeader));
-  assert.notEqual(leaderRow[change - 1], symbol(newLeader));
+  const symbol = (addr: string) => at.rowOf(addr)[0];
+  assert.equal(at.line("leader (")[at.col - 1], symbol(old.httpAddr), "it led just before");
 
-  // ← until the cursor reaches the election: the caret stands under that L, and it says what changed.
-  for (let i = 0; i < 300 && !/leader → 127/.test(app.line("cursor")); i++) await app.type("h");
-  const caret = app
-    .frame()
-    .split("\n")
-    .find((l) => /^ +\^$/.test(l))!;
-  assert.equal(
-    markers.slice(caret.length - 1, caret.length),
-    "L",
-    "the caret is under a leader-change marker",
-  );
-  assert.match(app.line("cursor"), /leader → 127\.0\.0\.1:\d+/);
-
+  // → on to the election: the caret under its L, the new leader's symbol from there on.
+  at = await until("the cursor on the election", /leader → 127\.0\.0\.1:\d+/);
+  assert.equal(at.line("markers")[at.col], "L", at.text);
+  assert.equal(at.line("leader (")[at.col], symbol(newLeader), at.text);
+  assert.notEqual(at.line("leader (")[at.col - 1], symbol(newLeader), at.text);
+  assert.match(at.line("changes:"), new RegExp(`leader → ${esc(newLeader)}`));
   // More polls than the window is wide: g goes to the oldest, and the window scrolls.
   const width = chartWidth(100);
   await app.type("G");
