@@ -36,6 +36,7 @@ const { ClusterPoller } = await import("../src/tui/poller.ts");
 const { Screen } = await import("../src/tui/components/Screen.tsx");
 const { initialState, reducer } = await import("../src/tui/state.ts");
 const { colorTheme } = await import("../src/tui/theme.ts");
+const { chartWidth } = await import("../src/tui/timeline.ts");
 const { screenToSvg } = await import("../src/tui/term-svg.ts");
 type AppState = import("../src/tui/state.ts").AppState;
 type Action = import("../src/tui/state.ts").Action;
@@ -77,11 +78,47 @@ try {
   const admin = cluster.admin(0);
   const poller = new ClusterPoller({ admin, timeoutMs: 2000, onSnapshot: () => undefined });
   const context = { bind: cluster.nodes[0].adminAddr, profileName: "demo" };
+  const size = { columns: COLUMNS, rows: ROWS };
+  const run = (actions: Action[]) => actions.reduce(reducer, initialState({ ...size, readOnly: null }));
+
+  // The timeline: the leader killed, then restarted, as the view records it (a poll every 250 ms,
+  // through an admin service beside another node), with the cursor on the election.
+  const killed = await cluster.leaderIndex();
+  const watcher = (killed + 1) % 3;
+  const timelinePoller = new ClusterPoller({
+    admin: cluster.admin(watcher),
+    timeoutMs: 1000,
+    onSnapshot: () => undefined,
+  });
+  const recorded: Action[] = [];
+  const pollFor = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      recorded.push({ type: "snapshot", snapshot: await timelinePoller.pollOnce() });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  await pollFor(24);
+  await cluster.kill(killed);
+  await pollFor(30);
+  await cluster.restart(killed);
+  await pollFor(24);
+  await timelinePoller.stop();
+  const recordedState = run([...recorded, { type: "timelineOpen" }]);
+  const samples = recordedState.timeline.samples;
+  const elections = samples.flatMap((s, i) => (s.leaderChanged && s.leader !== null ? [i] : []));
+  const election = elections.at(-1) ?? samples.length - 1;
+  await toPng(
+    "timeline",
+    reducer(recordedState, {
+      type: "timelineNav",
+      nav: { cursor: -(samples.length - 1 - election), chartWidth: chartWidth(COLUMNS) },
+    }),
+    { bind: cluster.nodes[watcher].adminAddr, profileName: "demo" },
+  );
+
   const leaderIdx = await cluster.leaderIndex();
   const followerIdx = [0, 1, 2].filter((i) => i !== leaderIdx);
   const victim = cluster.nodes[followerIdx[1]];
-  const size = { columns: COLUMNS, rows: ROWS };
-  const run = (actions: Action[]) => actions.reduce(reducer, initialState({ ...size, readOnly: null }));
 
   const healthy = await poller.pollOnce();
   const healthyActions: Action[] = [
@@ -89,6 +126,8 @@ try {
     { type: "move", delta: 1 },
   ];
   await toPng("healthy", run(healthyActions), context);
+  // Maintenance what-if: the selected follower marked going down; nothing is touched.
+  await toPng("what-if", run([...healthyActions, { type: "markToggle", at: Date.now() }]), context);
 
   // The command palette, its commands (from the key table) listed as the operator types.
   await toPng(

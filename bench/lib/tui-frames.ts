@@ -125,14 +125,20 @@ export interface FrameSession {
 const MAX_FPS = 20;
 const GAP_MS = Math.ceil(1000 / MAX_FPS) + 10;
 
-/** Renders the live view with `first` already polled; resolves once the first frame is written. */
+/**
+ * Renders the live view with `first` already polled (then `prepare`d: e.g. a history recorded and
+ * a view opened); resolves once the first frame is written.
+ */
 export async function openFrames(
   first: ClusterSnapshot,
   size: { columns: number; rows: number },
+  prepare: (state: AppState) => AppState = (state) => state,
 ): Promise<{ session: FrameSession; firstFrame: Frame }> {
   const out = new TerminalOut(size.columns, size.rows);
   const input = new TerminalIn();
-  const init = reducer(initialState({ ...size, readOnly: null }), { type: "snapshot", snapshot: first });
+  const init = prepare(
+    reducer(initialState({ ...size, readOnly: null }), { type: "snapshot", snapshot: first }),
+  );
   let dispatch: ((a: Action) => void) | null = null;
   let inkOutputMs = 0;
   const cpu0 = process.cpuUsage();

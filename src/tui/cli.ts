@@ -14,9 +14,14 @@ import { AccessError, accessHint, adminBinds, adminPoolFor, loadAccess } from ".
 import { fetchHealth, healthDeadline } from "./data-ops.ts";
 import { defaultLogFile } from "./log.ts";
 import { verdict } from "./model.ts";
+import type { AdminPool } from "./admin-pool.ts";
 import { ClusterPoller } from "./poller.ts";
 import { openSettings, resolveSettings, type Resolved } from "./settings.ts";
 import { jsonReport, plainReport, unknownReport } from "./report.ts";
+import { BundleWriteError, bundleText, checkBundlePath, collectBundle, writeBundle } from "./bundle.ts";
+import { emptyTimeline, recordSnapshot } from "./timeline.ts";
+import { diffSnapshots } from "./events.ts";
+import type { ClusterSnapshot } from "./model.ts";
 import { EXIT, exitTableText } from "./exit-codes.ts";
 import { saveProfile } from "./save-profile.ts";
 import { chooseTheme } from "./theme.ts";
@@ -60,6 +65,12 @@ const FLAGS: FlagSpecs = {
   "no-color": { kind: "bool", help: "no colours (also NO_COLOR=1 or TERM=dumb)", default: false },
   profile: { kind: "string", arg: "NAME", help: "use a cluster profile from the settings" },
   "log-file": { kind: "string", arg: "path", help: `log file (default ${defaultLogFile()})` },
+  bundle: {
+    kind: "string",
+    arg: "FILE",
+    help: "write the incident bundle to FILE from one poll (events, the -json model, show, each node's /status, the timeline; never a secret) and exit with the verdict, without opening the view",
+  },
+  overwrite: { kind: "bool", help: "with -bundle: replace FILE if it exists (default: refuse)" },
   "save-profile": {
     kind: "string",
     arg: "NAME",
@@ -82,6 +93,7 @@ function usage(): string {
 Usage:
   influx-cluster [flags]            open the live view (no terminal: print the table once)
   influx-cluster -json [flags]      print the view's model once as JSON
+  influx-cluster -bundle FILE       write an incident bundle (one JSON file, no secrets) and exit
   influx-cluster tui config path    print where the settings file is
   influx-cluster tui config show    print the settings (they hold no secrets)
 
@@ -109,8 +121,9 @@ with usage errors):
 ${exitTableText()}
 With -json, stdout is always one JSON object, even when nothing answers ("health": "unknown").
 
-Keys: ↑/↓ j/k select, Enter details, d remove, a add, s sort, c copy, e events, r refresh,
-  / filter, ? help (every key, from the same table the key bar shows), q quit.`;
+Keys: ↑/↓ j/k select, Enter details, d remove, a add, s sort, c copy, e events, t timeline,
+  Tab data tier, m what-if, u rolling restart, b incident bundle, r refresh, / filter,
+  : commands, ? help (every key, from the same table the key bar shows), q quit.`;
 }
 
 function configCommand(args: string[]): number {
@@ -149,24 +162,44 @@ function adminTimeout(timeoutMs: number): number {
 }
 
 /**
+ * The data tier's health after a poll. Asked after the node list (the pool then uses the service
+ * that answered it), and not at all when nothing answered: that would only add its deadline.
+ */
+async function dataTierAfter(snapshot: ClusterSnapshot, admin: AdminPool, timeoutMs: number) {
+  return verdict(snapshot).exitCode === EXIT.unknown ? null : fetchHealth(admin, healthDeadline(timeoutMs));
+}
+
+/** One complete poll of the cluster, handed to `use` with the poller (its node list), then stopped. */
+async function withOnePoll<T>(
+  binds: string[],
+  access: PeerAccess,
+  timeoutMs: number,
+  api: ApiKind,
+  use: (snapshot: ClusterSnapshot, poller: ClusterPoller, admin: AdminPool) => Promise<T>,
+): Promise<T> {
+  const admin = adminPoolFor(binds, adminTimeout(timeoutMs), access, api);
+  const poller = new ClusterPoller({ admin, access, timeoutMs, onSnapshot: () => undefined });
+  try {
+    return await use(await poller.pollOnce(), poller, admin);
+  } finally {
+    await poller.stop();
+  }
+}
+
+/**
  * One poll, printed as a table or JSON; the exit code is the verdict. The demo prints the same
  * way, for its own cluster.
  */
-export async function printOnce(
+export function printOnce(
   binds: string[],
   access: PeerAccess,
   timeoutMs: number,
   json: boolean,
   api: ApiKind = "admin",
 ): Promise<number> {
-  const admin = adminPoolFor(binds, adminTimeout(timeoutMs), access, api);
-  const poller = new ClusterPoller({ admin, access, timeoutMs, onSnapshot: () => undefined });
-  try {
-    const snapshot = await poller.pollOnce();
+  return withOnePoll(binds, access, timeoutMs, api, async (snapshot, _poller, admin) => {
     const { exitCode } = verdict(snapshot);
-    // The data tier is asked after the node list (the pool then uses the service that answered
-    // it), and not at all when nothing answered: that would only add its deadline.
-    const data = exitCode === EXIT.unknown ? null : await fetchHealth(admin, healthDeadline(timeoutMs));
+    const data = await dataTierAfter(snapshot, admin, timeoutMs);
     if (json) process.stdout.write(jsonReport(snapshot, data));
     if (exitCode === EXIT.unknown) {
       process.stderr.write(`influx-cluster: ${API_NAME[api]} ${binds.join(", ")}: ${snapshot.adminError}\n`);
@@ -174,9 +207,50 @@ export async function printOnce(
     }
     if (!json) process.stdout.write(plainReport(snapshot, data));
     return exitCode;
-  } finally {
-    await poller.stop();
-  }
+  });
+}
+
+/**
+ * -bundle FILE: one poll, its bundle written to FILE; the exit code is the verdict (with -json the
+ * model is printed too). A file that cannot be written throws BundleWriteError.
+ */
+async function bundleOnce(
+  binds: string[],
+  access: PeerAccess,
+  timeoutMs: number,
+  api: ApiKind,
+  resolved: Resolved,
+  file: { path: string; overwrite: boolean },
+  json: boolean,
+): Promise<number> {
+  return withOnePoll(binds, access, timeoutMs, api, async (snapshot, poller, admin) => {
+    const data = await dataTierAfter(snapshot, admin, timeoutMs);
+    const bundle = await collectBundle({
+      origin: "one poll",
+      snapshot,
+      dataHealth: data,
+      events: diffSnapshots(null, snapshot),
+      timeline: recordSnapshot(emptyTimeline(), snapshot),
+      // The poll's own node list: asking again would wait out a dead admin service twice.
+      show: async () => poller.lastShow ?? Promise.reject(new Error(snapshot.adminError ?? "no answer")),
+      access,
+      timeoutMs,
+      bind: binds.join(","),
+      api,
+      profileName: resolved.profileName,
+      profile: resolved.profile,
+    });
+    const { exitCode, health } = verdict(snapshot);
+    const written = writeBundle(file.path, bundleText(bundle), file.overwrite);
+    process.stderr.write(`influx-cluster: incident bundle written to ${written} (health: ${health})\n`);
+    if (json) process.stdout.write(jsonReport(snapshot, data));
+    return exitCode;
+  });
+}
+
+/** Why the bundle was not written, in one line, and what to do when a file is in the way. */
+function bundleFailureText(err: BundleWriteError): string {
+  return `${err.message}${err.exists ? " (-overwrite replaces it)" : ""}`;
 }
 
 /**
@@ -256,19 +330,44 @@ export async function main(argv: string[]): Promise<number> {
     if (!(err instanceof AccessError)) throw err;
     return fail(EXIT.unknown, err.message);
   }
+  const bundlePath = flags.bundle as string | undefined;
+  const overwrite = flags.overwrite === true;
+  if (bundlePath !== undefined) {
+    // Before the cluster is asked anything: a path that cannot be written fails at once.
+    try {
+      checkBundlePath(bundlePath, overwrite);
+    } catch (err) {
+      if (!(err instanceof BundleWriteError)) throw err;
+      return fail(EXIT.cantWrite, bundleFailureText(err));
+    }
+  } else if (overwrite) return fail(EXIT.usage, "-overwrite applies to -bundle FILE");
   const timeoutMs = pollTimeout(flags, resolved.intervalMs);
-  const interactive = !json && process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const interactive =
+    !json && bundlePath === undefined && process.stdout.isTTY === true && process.stdin.isTTY === true;
   let api: ApiKind;
   try {
     api = await detectAmong(binds, resolved.api, access, adminTimeout(timeoutMs));
   } catch (err) {
     // Nothing answers: the view still opens (it says it has no picture, and keeps asking), as
     // the admin service it would use; scripts get the verdict "unknown".
-    if (interactive && err instanceof UnreachableError && !accessHint(err, access))
+    // A bundle is written all the same: the admin service's error is what it holds.
+    if (
+      (interactive || bundlePath !== undefined) &&
+      err instanceof UnreachableError &&
+      !accessHint(err, access)
+    )
       api = resolved.api === "meta" ? "meta" : "admin";
     else {
       const hint = accessHint(err, access);
       return fail(EXIT.unknown, `${(err as Error).message}${hint}`);
+    }
+  }
+  if (bundlePath !== undefined) {
+    try {
+      return await bundleOnce(binds, access, timeoutMs, api, resolved, { path: bundlePath, overwrite }, json);
+    } catch (err) {
+      if (!(err instanceof BundleWriteError)) throw err;
+      return fail(EXIT.cantWrite, bundleFailureText(err));
     }
   }
   if (!interactive) return printOnce(binds, access, timeoutMs, json, api);

@@ -15,6 +15,9 @@ export const EXIT = {
   unknown: 3,
   /** A bad flag, argument, profile or setting. Never a health state. */
   usage: 64,
+  /** -bundle FILE could not be written (it exists, or its directory is missing or read-only):
+   *  BSD sysexits' EX_CANTCREAT. */
+  cantWrite: 73,
   /** The view crashed (a bug): BSD sysexits' EX_SOFTWARE, apart from every health state. */
   internal: 70,
   /** Stopped by a signal: 128 + its number (SIGHUP 129, SIGINT 130, SIGTERM 143). */
@@ -32,6 +35,10 @@ export const EXIT_TABLE: [number, string][] = [
   [EXIT.noQuorum, "no quorum, or no leader"],
   [EXIT.unknown, "no picture: nothing answered or it refused us (also: a secret or CA file cannot be used)"],
   [EXIT.usage, "usage: a bad flag, argument, profile or setting (never a health state)"],
+  [
+    EXIT.cantWrite,
+    "-bundle FILE could not be written: FILE exists (without -overwrite), or its directory is missing or not writable",
+  ],
   [EXIT.internal, "the view crashed (a bug; the log file has the stack)"],
   [EXIT.sighup, "stopped by SIGHUP (the terminal went away)"],
   [EXIT.sigint, "stopped by SIGINT from outside"],

@@ -72,6 +72,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<number> 
       notice={notice}
       session={opts.session}
       switchProfile={opts.session ? undefined : switchProfile}
+      bundle={{ profile: conn.resolved.profile }}
     />
   );
   let generation = 0;

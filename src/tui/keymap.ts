@@ -9,6 +9,7 @@
 import { dataNodeLines, selectedDataLine, type DataNodeLine } from "./data-tier.ts";
 import type { NodeRow } from "./model.ts";
 import { currentRow } from "./rolling-restart.ts";
+import { chartWidth } from "./timeline.ts";
 import {
   CONFIRM_GRACE_MS,
   removalBlocked,
@@ -47,6 +48,8 @@ export interface KeyHandlers {
   confirmData?(): void;
   /** Stop the moves under way after the current one. */
   stopMoves?(): void;
+  /** `b` (or `:bundle [FILE]`): write the incident bundle (bundle.ts). */
+  bundle?(path?: string): void;
 }
 
 /**
@@ -125,7 +128,7 @@ function planConfirmDisabled(
   return null;
 }
 
-const VIEWING: Mode[] = ["list", "detail", "events", "data", "data-shards"];
+const VIEWING: Mode[] = ["list", "detail", "events", "timeline", "data", "data-shards"];
 const ALL_MODES: Mode[] = [
   "list",
   "filter",
@@ -146,6 +149,7 @@ const ALL_MODES: Mode[] = [
   "data-confirm",
   "data-force",
   "data-busy",
+  "timeline",
 ];
 
 /** The data tier's lines and the selected one (the selection follows the node's TCP address). */
@@ -368,6 +372,25 @@ export const BINDINGS: Binding[] = [
     run: (c) => c.dispatch({ type: "eventsOpen" }),
   },
   {
+    id: "timeline",
+    command: "timeline",
+    keys: ["t"],
+    modes: ["list"],
+    help: "timeline: terms, leader changes and each node's commit lag over this session, with markers where a leader changed, a term changed or a node went DOWN (←→ move the cursor through time)",
+    bar: "timeline",
+    run: (c) => c.dispatch({ type: "timelineOpen" }),
+  },
+  {
+    id: "bundle",
+    command: "bundle",
+    commandArg: "[FILE]",
+    keys: ["b"],
+    modes: ["list", "timeline"],
+    help: "incident bundle: write one JSON file for a support ticket (the events, the -json model, show, each node's /status, the timeline; never a secret); the status line says where",
+    bar: "bundle",
+    run: (c) => c.on.bundle?.(),
+  },
+  {
     id: "refresh",
     command: "refresh",
     keys: ["r"],
@@ -577,6 +600,84 @@ export const BINDINGS: Binding[] = [
     run: (c) => c.dispatch({ type: "back" }),
   },
 
+  // Timeline view: the cursor moves through time (the window scrolls with it), ↑↓ through nodes.
+  {
+    id: "timeline-older",
+    keys: ["left", "h"],
+    modes: ["timeline"],
+    help: "cursor one poll older (the window scrolls when it reaches the edge)",
+    bar: "cursor",
+    barKeys: "←→/hl",
+    run: (c) => timelineCursor(c, -1),
+  },
+  {
+    id: "timeline-newer",
+    keys: ["right", "l"],
+    modes: ["timeline"],
+    help: "cursor one poll newer",
+    run: (c) => timelineCursor(c, 1),
+  },
+  {
+    id: "timeline-page-older",
+    keys: ["pageup"],
+    modes: ["timeline"],
+    help: "a screen width older",
+    run: (c) => timelineCursor(c, -chartWidth(c.state.size.columns)),
+  },
+  {
+    id: "timeline-page-newer",
+    keys: ["pagedown"],
+    modes: ["timeline"],
+    help: "a screen width newer",
+    run: (c) => timelineCursor(c, chartWidth(c.state.size.columns)),
+  },
+  {
+    id: "timeline-oldest",
+    keys: ["g", "home"],
+    modes: ["timeline"],
+    help: "oldest poll kept",
+    run: (c) =>
+      c.dispatch({
+        type: "timelineNav",
+        nav: { to: "oldest", chartWidth: chartWidth(c.state.size.columns) },
+      }),
+  },
+  {
+    id: "timeline-newest",
+    keys: ["G", "end"],
+    modes: ["timeline"],
+    help: "newest poll (and follow new ones)",
+    run: (c) =>
+      c.dispatch({
+        type: "timelineNav",
+        nav: { to: "newest", chartWidth: chartWidth(c.state.size.columns) },
+      }),
+  },
+  {
+    id: "timeline-up",
+    keys: ["up", "k"],
+    modes: ["timeline"],
+    help: "scroll the node rows up",
+    bar: "nodes",
+    barKeys: "↑↓/jk",
+    run: (c) => c.dispatch({ type: "timelineNav", nav: { rows: -1 } }),
+  },
+  {
+    id: "timeline-down",
+    keys: ["down", "j"],
+    modes: ["timeline"],
+    help: "scroll the node rows down",
+    run: (c) => c.dispatch({ type: "timelineNav", nav: { rows: 1 } }),
+  },
+  {
+    id: "timeline-back",
+    keys: ["esc", "t"],
+    modes: ["timeline"],
+    help: "back to the table",
+    bar: "back",
+    run: (c) => c.dispatch({ type: "back" }),
+  },
+
   // The filter prompt: every printable key is text.
   {
     id: "filter-type",
@@ -765,7 +866,7 @@ export const BINDINGS: Binding[] = [
       else if (mode === "palette") c.dispatch({ type: "paletteClose" });
       else if (mode === "rolling") c.dispatch({ type: "rollingLeave", ...at(c) });
       else if (mode === "quit-confirm") c.dispatch({ type: "quitCancel" });
-      else if (["detail", "events", "help", "data", "data-shards"].includes(mode))
+      else if (["detail", "events", "help", "timeline", "data", "data-shards"].includes(mode))
         c.dispatch({ type: "back" });
       else c.dispatch({ type: "dialogCancel", ...at(c) });
     },
@@ -886,6 +987,10 @@ export const BINDINGS: Binding[] = [
   },
 ];
 
+function timelineCursor(c: KeyContext, delta: number): void {
+  c.dispatch({ type: "timelineNav", nav: { cursor: delta, chartWidth: chartWidth(c.state.size.columns) } });
+}
+
 /** q, and Ctrl-C in the table: quit, or ask first when quitting has a cost (the demo's cluster). */
 function quitOrAsk(c: KeyContext): void {
   if (c.state.quitQuestion) c.dispatch({ type: "quitAsk" });
@@ -896,6 +1001,8 @@ function quitOrAsk(c: KeyContext): void {
 const KEY_LABEL: Record<string, string> = {
   up: "↑",
   down: "↓",
+  left: "←",
+  right: "→",
   pageup: "PgUp",
   pagedown: "PgDn",
   home: "Home",
@@ -946,6 +1053,7 @@ export const MODE_TITLES: [string, Mode[]][] = [
   ["Table", ["list"]],
   ["Detail pane", ["detail"]],
   ["Events view", ["events"]],
+  ["Timeline", ["timeline"]],
   ["Filter", ["filter"]],
   ["Removal dialogs", ["confirm", "force-confirm"]],
   ["Data tier", ["data"]],

@@ -30,12 +30,23 @@ export function runCommand(line: string, ctx: PaletteContext): void {
     say(ctx, `unknown command :${name}${near ? `; did you mean :${near}?` : ""} (Tab completes)`, "error");
     return;
   }
-  if (command.commandArg && !arg && name !== "filter" && name !== "remove") {
+  // `[ARG]`: the argument may be left out.
+  if (
+    command.commandArg &&
+    !command.commandArg.startsWith("[") &&
+    !arg &&
+    name !== "filter" &&
+    name !== "remove"
+  ) {
     say(ctx, `:${name} needs ${command.commandArg}`, "error");
     return;
   }
   if (!command.commandArg && arg) {
     say(ctx, `:${name} takes no argument`, "error");
+    return;
+  }
+  if (name === "bundle") {
+    ctx.on.bundle?.(arg || undefined);
     return;
   }
   if (name === "profile") {

@@ -88,6 +88,11 @@ export class ClusterPoller {
     await this.agent.close().catch(() => undefined);
   }
 
+  /** The node list of the last /show that answered (null before one did). */
+  get lastShow(): ShowResult | null {
+    return this.show;
+  }
+
   /** One complete poll (node list, then every node), for output without a terminal. */
   async pollOnce(): Promise<ClusterSnapshot> {
     await this.refreshShow();

@@ -12,6 +12,16 @@ import { diffSnapshots, type ClusterEvent, type Tone } from "./events.ts";
 import type { ClusterSnapshot, MetaStatus, NodeRow } from "./model.ts";
 import { advanceGuide, startGuide, startRefusal, type RollingRestart } from "./rolling-restart.ts";
 import { nextSort, sortRows, type SortKey } from "./table-format.ts";
+import {
+  emptyTimeline,
+  followSample,
+  navigate,
+  NEWEST,
+  recordSnapshot,
+  type Timeline,
+  type TimelineNav,
+  type TimelineView,
+} from "./timeline.ts";
 
 export type Mode =
   | "list"
@@ -34,7 +44,8 @@ export type Mode =
   | "data-shards"
   | "data-confirm"
   | "data-force"
-  | "data-busy";
+  | "data-busy"
+  | "timeline";
 
 /** The removal being asked about or carried out. */
 export interface Removal {
@@ -118,6 +129,10 @@ export interface AppState {
   /** TCP address of the data node selected in the data tier view. */
   dataSelected: string | null;
   dataOp: DataOp | null;
+  /** The session's history of terms, leaders and commit lags (timeline.ts, bounded), and where the
+   *  timeline view (`t`) looks. */
+  timeline: Timeline;
+  timelineView: TimelineView;
 }
 
 export const MAX_EVENTS = 500;
@@ -126,7 +141,7 @@ export const STATUS_TTL_MS = 5000;
 /** `y` is ignored this long after a plan appears. */
 export const CONFIRM_GRACE_MS = 300;
 /** The help is about this many lines long at most. */
-const HELP_SCROLL_MAX = 80;
+const HELP_SCROLL_MAX = 200;
 
 export type Action =
   | { type: "snapshot"; snapshot: ClusterSnapshot }
@@ -200,7 +215,9 @@ export type Action =
   | { type: "dataStarted"; at: number }
   | { type: "dataProgress"; progress: MoveProgress }
   | { type: "dataStop"; at: number }
-  | { type: "dataDone"; text: string; tone: Tone; at: number };
+  | { type: "dataDone"; text: string; tone: Tone; at: number }
+  | { type: "timelineOpen" }
+  | { type: "timelineNav"; nav: TimelineNav };
 
 export function initialState(opts: {
   columns: number;
@@ -233,6 +250,8 @@ export function initialState(opts: {
     dataHealth: null,
     dataSelected: null,
     dataOp: null,
+    timeline: emptyTimeline(),
+    timelineView: NEWEST,
   };
 }
 
@@ -361,7 +380,12 @@ export function reducer(state: AppState, action: Action): AppState {
       const polled = withLastKnownRows(prev, action.snapshot);
       const snapshot = prev && sameRows(prev.rows, polled.rows) ? { ...polled, rows: prev.rows } : polled;
       const index = selectedIndex(state);
-      const next = withEvents({ ...state, cluster: snapshot }, diffSnapshots(prev, snapshot));
+      const timeline = recordSnapshot(state.timeline, polled);
+      const timelineView = followSample(state.timelineView, timeline.samples.length);
+      const next = withEvents(
+        { ...state, cluster: snapshot, timeline, timelineView },
+        diffSnapshots(prev, snapshot),
+      );
       return reselect(state.rolling ? guided(next, snapshot, action.snapshot.polledAt) : next, index);
     }
     case "move": {
@@ -425,10 +449,7 @@ export function reducer(state: AppState, action: Action): AppState {
       return { ...state, detail: { key: action.key, status: action.status, error: action.error } };
     case "back":
       if (state.mode === "data-shards") return { ...state, mode: "data" };
-      return state.mode === "detail" ||
-        state.mode === "events" ||
-        state.mode === "help" ||
-        state.mode === "data"
+      return ["detail", "events", "help", "timeline", "data"].includes(state.mode)
         ? { ...toList(state), eventsBack: 0 }
         : state;
     case "eventsOpen":
@@ -644,9 +665,17 @@ export function reducer(state: AppState, action: Action): AppState {
       );
     }
     case "quitAsk":
-      return ["list", "detail", "events", "data", "data-shards"].includes(state.mode)
+      return ["list", "detail", "events", "timeline", "data", "data-shards"].includes(state.mode)
         ? { ...toList(state), mode: "quit-confirm" }
         : state;
+    case "timelineOpen":
+      return state.mode === "list" ? { ...state, mode: "timeline", timelineView: NEWEST } : state;
+    case "timelineNav": {
+      if (state.mode !== "timeline") return state;
+      const { samples, nodes } = state.timeline;
+      const view = navigate(state.timelineView, action.nav, samples.length, nodes.length);
+      return view === state.timelineView ? state : { ...state, timelineView: view };
+    }
     case "quitCancel":
       return state.mode === "quit-confirm" ? { ...state, mode: "list" } : state;
     case "dataHealth":

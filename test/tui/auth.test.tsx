@@ -5,7 +5,7 @@
 import { after, afterEach, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { render } from "ink-testing-library";
@@ -16,7 +16,7 @@ import { silentLogger } from "../../src/tui/log.ts";
 import { openSettings, type Connection } from "../../src/tui/settings.ts";
 import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";
 import { noColorTheme } from "../../src/tui/theme.ts";
-import { prose } from "./frame.ts";
+import { plain, prose } from "./frame.ts";
 import { drive, settle } from "./harness.tsx";
 import { Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";
@@ -240,4 +240,89 @@ test("in a terminal with the profile: live table, removal plan, and nothing secr
   assert.match(log, /"msg":"removal asked; fetching plan"/);
   assert.ok(!log.includes(secret), "the secret is not in the log file");
   assert.ok(!log.includes(JWT_HEADER), "no token is in the log file");
+});
+
+test("the incident bundle, from b and from -bundle with a profile, holds the secured cluster's parts and no secret", async () => {
+  const dir = mkdtempSync(join(home, "bundles-"));
+  const { caFile, sharedSecretFile } = cluster.security;
+  const noSecret = (text: string, what: string) => {
+    assert.ok(!text.includes(secret), `${what}: the shared secret is in the bundle`);
+    assert.ok(!text.includes(JWT_HEADER), `${what}: a token is in the bundle`);
+    assert.doesNotMatch(text, /bearer|"authorization"/i, `${what}: an Authorization header is in the bundle`);
+    assert.ok(!text.includes(sharedSecretFile!), `${what}: the secret file's path is in the bundle`);
+  };
+  const parts = (text: string) => {
+    const b = JSON.parse(text) as {
+      model: { health: string };
+      show: { meta: unknown[] };
+      status: { status?: { raft: unknown } }[];
+      events: unknown[];
+      timeline: { samples: string[] };
+    };
+    assert.notEqual(b.model.health, "unknown");
+    assert.ok(b.show.meta.length > 0, "show, asked with credentials");
+    assert.ok(
+      b.status.some((s) => s.status?.raft),
+      "a node's /status, asked with credentials",
+    );
+    assert.ok(Array.isArray(b.events) && b.timeline.samples.length > 0);
+    return b;
+  };
+
+  // b in the view.
+  const access = loadAccess(secured);
+  const ui = render(
+    <App
+      admin={adminClientFor(bind, 5000, access)}
+      access={access}
+      intervalMs={300}
+      timeoutMs={1000}
+      theme={noColorTheme}
+      readOnly={null}
+      context={{ bind, profileName: null, logFile: null }}
+      logger={silentLogger()}
+      bundle={{ dir }}
+    />,
+  );
+  open.push(ui);
+  await waitUntil(
+    "the table",
+    () => /voters up/.test(plain(ui.lastFrame() ?? "")),
+    undefined,
+    () => ui.lastFrame() ?? "",
+  );
+  ui.stdin.write("b");
+  await waitUntil(
+    "the bundle",
+    () => /incident bundle written to/.test(plain(ui.lastFrame() ?? "")),
+    30_000,
+    () => ui.lastFrame() ?? "",
+  );
+  const [file] = readdirSync(dir);
+  const fromKey = readFileSync(join(dir, file), "utf8");
+  parts(fromKey);
+  noSecret(fromKey, "b");
+
+  // -bundle, with a profile naming the secret file (scrubbed from the bundle's copy of it).
+  const saved = run(
+    "-bind",
+    bind,
+    "-bind-tls",
+    "-ca-file",
+    caFile!,
+    "-secret-file",
+    sharedSecretFile!,
+    "-save-profile",
+    "bundled",
+    "-json",
+  );
+  assert.ok([0, 1].includes(saved.status!), saved.stderr);
+  const path = join(dir, "ticket.json");
+  const r = run("-profile", "bundled", "-bundle", path);
+  assert.ok([0, 1].includes(r.status!), r.stderr);
+  const fromFlag = readFileSync(path, "utf8");
+  const b = parts(fromFlag) as unknown as { connection: { auth: string; profile: Record<string, unknown> } };
+  assert.equal(b.connection.profile.secretFile, "[redacted]");
+  assert.match(b.connection.auth, /^jwt/);
+  noSecret(fromFlag, "-bundle");
 });

@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
@@ -58,6 +58,8 @@ test("--help prints the one exit-code table; no code is both a usage error and a
 
 test("exit codes, as a table: usage errors and health states never share a code, and -json always prints one object", () => {
   const live = cluster.nodes[0].adminAddr;
+  const taken = join(home, "taken.json");
+  writeFileSync(taken, "an earlier bundle");
   const cases: { args: string[]; code: number; health: string; reason?: RegExp }[] = [
     { args: ["-bind", live, "-json"], code: EXIT.healthy, health: "healthy" },
     {
@@ -80,6 +82,31 @@ test("exit codes, as a table: usage errors and health states never share a code,
       health: "unknown",
       reason: /invalid value "soon"/,
     },
+    // -bundle FILE that cannot be written: refused before the cluster is asked, never clobbered.
+    {
+      args: ["-bind", live, "-json", "-bundle", taken],
+      code: EXIT.cantWrite,
+      health: "unknown",
+      reason: /cannot write the bundle to .*taken\.json: a file is there already \(-overwrite replaces it\)/,
+    },
+    {
+      args: ["-bind", live, "-json", "-bundle", join(home, "no-such-dir", "b.json")],
+      code: EXIT.cantWrite,
+      health: "unknown",
+      reason: /cannot write the bundle to .*b\.json: its directory does not exist/,
+    },
+    {
+      args: ["-bind", live, "-json", "-bundle", join(taken, "b.json")],
+      code: EXIT.cantWrite,
+      health: "unknown",
+      reason: /cannot write the bundle to .*: a part of its path is not a directory/,
+    },
+    {
+      args: ["-bind", live, "-json", "-overwrite"],
+      code: EXIT.usage,
+      health: "unknown",
+      reason: /-overwrite applies to -bundle FILE/,
+    },
   ];
   for (const c of cases) {
     const r = run(...c.args);
@@ -91,6 +118,7 @@ test("exit codes, as a table: usage errors and health states never share a code,
     if (c.reason) assert.match(model.reasons.join("; "), c.reason, what);
     if (c.code !== EXIT.healthy) assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${what}`);
   }
+  assert.equal(readFileSync(taken, "utf8"), "an earlier bundle", "the existing file is untouched");
   // Without -json, a usage error is one line naming the fix, not the 40-line help.
   const typo = run("-bnd", "x");
   assert.equal(typo.status, EXIT.usage);
@@ -134,6 +162,40 @@ test("healthy: exit 0, and -json is the model the view shows", () => {
   const table = run("-bind", binds);
   assert.equal(table.status, 0, table.stderr);
   assert.match(table.stdout, /^leader \S+ {2}3\/3 voters up, tolerates 1 failure {2}term \d+$/m);
+});
+
+test("-bundle FILE polls once, writes the bundle with every part, and exits with the verdict", () => {
+  const binds = cluster.nodes.map((n) => n.adminAddr).join(",");
+  const file = join(home, "incident.json");
+  const r = run("-bind", binds, "-bundle", file);
+  assert.equal(r.status, EXIT.healthy, r.stderr);
+  assert.equal(r.stdout, "", "the view is not opened, nothing printed");
+  assert.equal(r.stderr, `influx-cluster: incident bundle written to ${file} (health: healthy)\n`);
+  const bundle = JSON.parse(readFileSync(file, "utf8")) as {
+    origin: string;
+    notes: string[];
+    model: Model;
+    show: { meta: { httpAddr: string }[] };
+    status: { node: string; status?: { raft: { state: string } }; error?: string }[];
+    events: unknown[];
+    timeline: { nodes: string[]; samples: string[] };
+  };
+  assert.equal(bundle.origin, "one poll");
+  assert.match(bundle.notes.join(" "), /from ONE poll/);
+  assert.equal(bundle.model.health, "healthy");
+  const addrs = cluster.nodes.map((n) => n.httpAddr).sort();
+  assert.deepEqual(bundle.show.meta.map((m) => m.httpAddr).sort(), addrs);
+  assert.deepEqual(bundle.status.map((s) => s.node).sort(), addrs);
+  assert.equal(bundle.status.filter((s) => s.status?.raft.state === "leader").length, 1);
+  assert.ok(Array.isArray(bundle.events));
+  assert.equal(bundle.timeline.samples.length, 1);
+  assert.match(bundle.timeline.samples[0], /term=\d+ leader=127\.0\.0\.1:\d+ lag=\d+,\d+,\d+/);
+  // Asked again: refused, the first bundle kept; with -overwrite, replaced.
+  const again = run("-bind", binds, "-bundle", file);
+  assert.equal(again.status, EXIT.cantWrite);
+  assert.equal(again.stderr.trim().split("\n").length, 1);
+  const replaced = run("-bind", binds, "-bundle", file, "-overwrite");
+  assert.equal(replaced.status, EXIT.healthy, replaced.stderr);
 });
 
 test("no port in -bind: 8084 is dialled and named; a list moves on to an answering service", () => {

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { ShowResult } from "../../contract/cluster.ts";
 import { PLAIN_HTTP, type PeerAccess } from "../../util/http-client.ts";
 import { carryOutAdd, loadAddPlan, type AddApi } from "../add-node.ts";
+import { writeSessionBundle } from "../bundle-key.ts";
 import { copyText, realCopyDeps } from "../clipboard.ts";
 import {
   carryOutData,
@@ -17,6 +18,7 @@ import type { KeyHandlers } from "../keymap.ts";
 import { fetchStatus } from "../node-status.ts";
 import { carryOut, loadPlan, type RemovalApi } from "../removal.ts";
 import { CONFIRM_GRACE_MS, initialState, reducer, STATUS_TTL_MS, type AppState } from "../state.ts";
+import type { Profile } from "../settings.ts";
 import type { Theme } from "../theme.ts";
 import { useClusterPoll } from "../use-cluster-poll.ts";
 import { useDataHealth } from "../use-data-health.ts";
@@ -50,6 +52,9 @@ export interface AppProps {
   session?: SessionHooks;
   /** `:profile NAME`: reconnect with that profile (interactive.tsx); absent in the demo. */
   switchProfile?: (name: string) => void;
+  /** Where `b` writes incident bundles (default: the current directory), and the profile in use
+   *  (scrubbed into the bundle). */
+  bundle?: { dir?: string; profile?: Profile | null };
 }
 
 export interface SessionHooks {
@@ -103,6 +108,7 @@ export function App(props: AppProps) {
     env = process.env,
     session,
     switchProfile,
+    bundle,
   } = props;
   const { exit } = useApp();
   const { stdout } = useStdout();
@@ -248,6 +254,17 @@ export function App(props: AppProps) {
     stopMoves.current = true;
     logger.warn("moves: stop asked");
   };
+  handlers.bundle = (path) =>
+    void writeSessionBundle(current(), dispatch, {
+      path,
+      dir: bundle?.dir,
+      admin,
+      access,
+      timeoutMs,
+      context,
+      profile: bundle?.profile,
+      logger,
+    });
   handlers.runCommand = (line) =>
     runCommand(line, { state: current(), dispatch, on: handlers, text: "", now: Date.now(), switchProfile });
   useKeys(current, dispatch, handlers, interactive);

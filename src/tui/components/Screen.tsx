@@ -20,6 +20,7 @@ import { ProgressDialog } from "./ProgressDialog.tsx";
 import { RemoveDialog } from "./RemoveDialog.tsx";
 import { RollingRestartPane } from "./RollingRestartPane.tsx";
 import { StatusLine } from "./StatusLine.tsx";
+import { TimelinePane } from "./TimelinePane.tsx";
 
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 10;
@@ -115,6 +116,16 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
         {...dialog}
       />
     );
+  else if (state.mode === "timeline")
+    main = (
+      <TimelinePane
+        timeline={state.timeline}
+        view={state.timelineView}
+        height={body}
+        width={columns}
+        theme={theme}
+      />
+    );
   else if (state.mode === "confirm" && state.removal)
     main = (
       <RemoveDialog
@@ -207,6 +218,9 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
       </>
     );
   }
+  // The timeline draws exactly `body` lines of exactly `columns` cells, mostly block characters:
+  // clipping would cost Ink another grapheme pass over each of them on every frame.
+  const overflow = state.mode === "timeline" ? "visible" : "hidden";
   return (
     <Box flexDirection="column" width={columns} height={height}>
       <Header
@@ -220,7 +234,7 @@ export function Screen({ state, theme, context }: { state: AppState; theme: Them
         theme={theme}
         width={columns}
       />
-      <Box flexDirection="column" height={body} overflow="hidden">
+      <Box flexDirection="column" height={body} overflow={overflow}>
         {main}
       </Box>
       <StatusLine state={state} theme={theme} width={columns} />
