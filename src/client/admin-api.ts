@@ -4,7 +4,7 @@
  */
 
 import { AdminClient } from "./admin-client.ts";
-import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
+import type { NodeResult, NodeSelf, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
 import { peerOptions, type PeerAccess } from "../util/http-client.ts";
 import { MetaApi } from "./meta-api.ts";
 import type { ClusterApi, ShardList } from "./cluster-api.ts";
@@ -31,6 +31,10 @@ export class AdminApi implements ClusterApi {
       timeoutMs: opts.timeoutMs,
       headers: opts.access.headers,
     });
+  }
+
+  self(): Promise<NodeSelf> {
+    return this.client.self();
   }
 
   show(): Promise<ShowResult> {

@@ -1,7 +1,7 @@
 /** Client of the admin service (8084), used by `influxd-ctl` and the TUI. */
 
 import { requestJson, type RequestOptions, type TlsClientOptions } from "../util/http-client.ts";
-import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
+import type { NodeResult, NodeSelf, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
 
 export interface AdminClientOptions {
   /** host:port of the admin service. */
@@ -32,6 +32,10 @@ export class AdminClient {
 
   ping(): Promise<void> {
     return this.call("/ping");
+  }
+
+  self(): Promise<NodeSelf> {
+    return this.call("/self");
   }
 
   show(): Promise<ShowResult> {

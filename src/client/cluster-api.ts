@@ -6,7 +6,7 @@
  * both modes.
  */
 
-import type { NodeResult, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
+import type { NodeResult, NodeSelf, RemovalPlan, RemoveMetaResult, ShowResult } from "../contract/cluster.ts";
 import type {
   ClusterShardInfo,
   CopyShardStatus,
@@ -42,6 +42,8 @@ export interface ClusterApi {
   readonly kind: ApiKind;
   /** host:port of the service asked. */
   readonly bind: string;
+  /** The meta node at `bind` as it describes itself; answers on a blank node too. */
+  self(): Promise<NodeSelf>;
   show(): Promise<ShowResult>;
   /** What remove-meta would do and whether it would be refused; changes nothing. */
   planRemoveMeta(httpAddr: string, force: boolean, tcpAddr?: string): Promise<RemovalPlan>;

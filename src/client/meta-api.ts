@@ -27,6 +27,7 @@ import type {
   DataNodeView,
   MetaNodeView,
   NodeResult,
+  NodeSelf,
   PlanVoter,
   RemovalPlan,
   RemoveMetaResult,
@@ -67,6 +68,7 @@ export interface MetaApiStatus {
   startedAt?: string;
   raft?: StatusJson["raft"];
   storage?: StatusJson["storage"];
+  removal?: StatusJson["removal"];
 }
 
 /** `GET /show-cluster`: arrays are null or absent on a node without a leader. */
@@ -155,6 +157,20 @@ export class MetaApi implements ClusterApi {
     const s = await this.http.json<MetaApiStatus>(addr, "/status");
     if (!s || s.nodeType !== "meta") throw new Error(`${addr} is not a meta node`);
     return s;
+  }
+
+  /** From `/status`, which cannot tell a node that was a member before from a blank one: forming
+   *  a cluster on such a node is refused by the node itself (WAS_MEMBER). */
+  async self(): Promise<NodeSelf> {
+    const s = await this.status();
+    const blank = s.raft ? s.raft.state === "unbootstrapped" : !s.leader;
+    return {
+      service: "meta",
+      ours: s.raft !== undefined,
+      httpAddr: s.httpAddr,
+      raftAddr: s.raftAddr,
+      state: blank ? "blank" : s.removal ? "removed" : "member",
+    };
   }
 
   private async probe(addr: string, withStatus: boolean): Promise<Probe> {

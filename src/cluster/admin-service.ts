@@ -25,6 +25,7 @@ import type {
   DataNodeView,
   MetaNodeView,
   NodeResult,
+  NodeSelf,
   RemovalPlan,
   RemoveMetaResult,
   ShowResult,
@@ -190,6 +191,24 @@ export class AdminService {
       (s) => s.raft.term,
     );
     return { records, leader, statuses, foreign };
+  }
+
+  /** What this node is, without asking any other node: answers on a blank node too. */
+  self(): NodeSelf {
+    const blank = this.meta.state() === "unbootstrapped";
+    return {
+      service: "admin",
+      ours: true,
+      httpAddr: this.meta.httpAddr,
+      raftAddr: this.meta.raftAddr,
+      state: blank
+        ? this.node.wasMember()
+          ? "was-member"
+          : "blank"
+        : this.meta.removal()
+          ? "removed"
+          : "member",
+    };
   }
 
   async show(): Promise<ShowResult> {

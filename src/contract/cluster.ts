@@ -44,6 +44,21 @@ export interface FaultTolerance {
   text: string;
 }
 
+/**
+ * The meta node behind a cluster API, as it describes itself (admin `GET /self`, or a meta API's
+ * `/status`): what a command checks before it acts on the node. "blank": never a member (a
+ * one-node cluster can be formed on it); "was-member": blank after a removal (only `add-meta
+ * -new-cluster` forms one on it); "removed": removed but not wiped; "member".
+ */
+export interface NodeSelf {
+  service: "admin" | "meta";
+  /** An influx-cluster meta node; false: a Go or Enterprise one (its /status has no Raft state). */
+  ours: boolean;
+  httpAddr: string;
+  raftAddr: string;
+  state: "blank" | "was-member" | "removed" | "member";
+}
+
 export interface ShowResult {
   /** The meta node this admin service runs beside. */
   self: { httpAddr: string; raftAddr: string };

@@ -30,6 +30,7 @@ export function adminRoutes(admin: AdminService): Routes {
     "GET /ping": (ctx) => {
       ctx.res.writeHead(204).end();
     },
+    "GET /self": (ctx) => sendJson(ctx.res, 200, admin.self()),
     "GET /show": async (ctx) => sendJson(ctx.res, 200, await admin.show()),
     "GET /remove-meta/plan": async (ctx) => {
       const params = await ctx.params();
