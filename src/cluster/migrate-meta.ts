@@ -27,7 +27,7 @@
  *
  * The plan and the comparisons are pure functions; `MigrationEnv` carries the network.
  */
-import { encodeData, decodeData, type MetaData, type NodeInfo } from "../proto/index.ts";
+import { decodeData, emptyData, encodeData, type MetaData, type NodeInfo } from "../proto/index.ts";
 import { MetaClient } from "../meta/client.ts";
 import {
   errorText,
@@ -61,6 +61,9 @@ export interface MigrationEnv {
   progress: (line: string) => void;
   /** The influxd-ctl command line that runs the migration again with these extra flags. */
   command: (flags: string) => string;
+  /** Set when ours is one blank meta node (env.ours names it alone): the plan says a one-node
+   *  cluster is formed on it, and a confirmed migration does so (add-meta's bootstrap) first. */
+  formBlank?: () => Promise<void>;
   /** Called after each data node is re-pointed (tests change the source mid-switch here). */
   afterSwitch?: (tcpAddr: string) => Promise<void> | void;
 }
@@ -275,6 +278,11 @@ export async function readSource(env: MigrationEnv, from: string): Promise<Sourc
   return { addr: from, leaderHttp, version: identity.version, data };
 }
 
+async function readOurs(env: MigrationEnv): Promise<MetaData> {
+  env.progress(`Reading our meta tier at ${env.ours.join(", ")}…`);
+  return oursClient(env).data();
+}
+
 function oursClient(env: MigrationEnv): MetaClient {
   return new MetaClient({ servers: env.ours, timeoutMs: env.timeoutMs, access: env.access, maxTries: 5 });
 }
@@ -331,9 +339,9 @@ export async function planMigration(
 ): Promise<{ plan: MigrationPlan; source: Source; ours: MetaData }> {
   env.progress(`Reading the source meta tier at ${opts.from}…`);
   const source = await readSource(env, opts.from);
-  env.progress(`Reading our meta tier at ${env.ours.join(", ")}…`);
-  const ours = await oursClient(env).data();
-  if (ours.metaNodes.length === 0)
+  // A blank node holds nothing yet, and has no leader to read it from.
+  const ours = env.formBlank ? emptyData() : await readOurs(env);
+  if (ours.metaNodes.length === 0 && !env.formBlank)
     throw refused(
       409,
       "our meta tier has no meta nodes yet: form it first (influxd-ctl add-meta)",
@@ -375,7 +383,13 @@ export async function planMigration(
       clusterId: source.data.clusterId.toString(),
       metaNodes: goMetaNodes(source.data, env.ours).map((n) => n.addr),
     },
-    ours: { metaNodes: ours.metaNodes.map((n) => n.addr), index: ours.index, state, changes },
+    ours: {
+      metaNodes: env.formBlank ? env.ours : ours.metaNodes.map((n) => n.addr),
+      index: ours.index,
+      state,
+      changes,
+      formsOn: env.formBlank ? env.ours[0] : null,
+    },
     import: importSummary(source.data),
     dataNodes,
     refusal,
@@ -503,9 +517,16 @@ export async function migrate(
   env: MigrationEnv,
   opts: MigrationOptions & { dryRun: boolean },
 ): Promise<MigrationResult> {
-  const { plan, source, ours } = await planMigration(env, opts);
+  const planned = await planMigration(env, opts);
+  const { plan, source } = planned;
   if (opts.dryRun) return result(plan, { outcome: "dry-run" });
   if (plan.refusal) throw refused(409, plan.refusal, "MIGRATION_REFUSED");
+  let ours = planned.ours;
+  if (env.formBlank) {
+    env.progress(`Forming a one-node cluster on ${env.ours[0]} (as influxd-ctl add-meta does)…`);
+    await env.formBlank();
+    ours = await readOurs(env);
+  }
   const pending = plan.dataNodes.filter((n) => n.state !== "on-ours" && n.state !== "left-behind");
   if (plan.ours.state === "imported" && handedOver(source.data, env.ours) && pending.length === 0)
     return result(plan, { outcome: "nothing-to-do", importedIndex: ours.index });

@@ -58,6 +58,9 @@ export interface MigrationPlan {
     /** Once ours took this source's metadata: how ours and the source differ, each a line
      *  (what ours holds that the source does not, and the reverse); what -rollback would lose. */
     changes: string[];
+    /** The blank meta node a one-node cluster is formed on before the import (its `metaNodes`
+     *  are then what it will be); null when ours is formed already. */
+    formsOn: string | null;
   };
   import: MigrationImport;
   dataNodes: MigrationDataNode[];

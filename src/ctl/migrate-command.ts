@@ -16,7 +16,9 @@ function planText(plan: MigrationPlan): string {
     `Source: Go/Enterprise meta tier, leader ${plan.source.leaderHttp}${plan.source.version ? ` (version ${plan.source.version})` : ""}, ` +
       `index ${plan.source.index}, cluster ID ${plan.source.clusterId}`,
     `  meta nodes: ${plan.source.metaNodes.join(", ")}`,
-    `Ours: ${plan.ours.metaNodes.join(", ")} (index ${plan.ours.index}, ${plan.ours.state === "blank" ? "no user data" : plan.ours.state === "imported" ? "holds this source's metadata already" : "holds other metadata"})`,
+    plan.ours.formsOn
+      ? `Ours: ${plan.ours.formsOn} is a blank meta node: a one-node cluster is formed on it first (as influxd-ctl add-meta ${plan.ours.formsOn} does)`
+      : `Ours: ${plan.ours.metaNodes.join(", ")} (index ${plan.ours.index}, ${plan.ours.state === "blank" ? "no user data" : plan.ours.state === "imported" ? "holds this source's metadata already" : "holds other metadata"})`,
     `To import: ${imp.databases.length} database(s), ${rps} retention polic${rps === 1 ? "y" : "ies"}, ` +
       `${imp.shardGroups} shard group(s) with ${imp.shards} shard(s), ${imp.users.length} user(s), ${cqs} continuous quer${cqs === 1 ? "y" : "ies"}, ` +
       `${imp.dataNodes.length} data node(s); the cluster ID and every ID kept`,
@@ -74,11 +76,22 @@ function resultText(r: MigrationResult): string {
   return lines.join("\n");
 }
 
-async function ourMetaNodes(ctx: Context): Promise<string[]> {
+/**
+ * Our meta nodes, or the blank one behind -bind with how to form a one-node cluster on it (the
+ * bootstrap of add-meta; not for -rollback, which needs the tier the import went to). Anything
+ * else (a node removed or once a member, a Go node) is left to `show`, which names what to do.
+ */
+async function ourTier(
+  ctx: Context,
+  rollback: boolean,
+): Promise<{ ours: string[]; formBlank?: () => Promise<void> }> {
+  const self = await ctx.api.self();
+  if (self.ours && self.state === "blank" && !rollback)
+    return { ours: [self.httpAddr], formBlank: async () => void (await ctx.api.addMeta(self.httpAddr)) };
   const show = await ctx.api.show();
   const nodes = show.meta.map((m) => m.httpAddr).filter(Boolean);
   if (nodes.length === 0) throw new Error(`no meta nodes of ours behind ${ctx.bind}: form the cluster first`);
-  return nodes;
+  return { ours: nodes };
 }
 
 export const MIGRATE_COMMANDS: Record<string, Command> = {
@@ -109,12 +122,13 @@ export const MIGRATE_COMMANDS: Record<string, Command> = {
       const from = flags.from as string | undefined;
       if (!from) throw new UsageError("-from host:port is required");
       if (flags.rollback && flags["dry-run"]) throw new UsageError("use -rollback or -dry-run, not both");
-      const ours = await ourMetaNodes(ctx);
+      const { ours, formBlank } = await ourTier(ctx, Boolean(flags.rollback));
       const dataTls = Boolean(flags["data-tls"]);
       const insecure = ctx.access.tls?.rejectUnauthorized === false;
       const env: MigrationEnv = {
         access: ctx.access,
         ours,
+        formBlank,
         timeoutMs: ctx.timeoutMs,
         rpc: new DataNodeRpc({
           timeoutMs: ctx.timeoutMs,
@@ -136,7 +150,7 @@ export const MIGRATE_COMMANDS: Record<string, Command> = {
         if (plan.refusal && !flags.rollback) throw new Error(plan.refusal);
         const question = flags.rollback
           ? `Point the data nodes back at ${plan.source.metaNodes.join(", ")}`
-          : `Import into ours and re-point ${plan.dataNodes.filter((n) => n.state !== "left-behind").length} data node(s)`;
+          : `${plan.ours.formsOn ? `Form a one-node cluster on ${plan.ours.formsOn}, import into it` : "Import into ours"} and re-point ${plan.dataNodes.filter((n) => n.state !== "left-behind").length} data node(s)`;
         if (!(await confirm(question))) {
           process.stderr.write("Cancelled: nothing was changed.\n");
           return;

@@ -86,8 +86,10 @@ interface Stand {
 
 const HASH = "$2a$10$abcdefghijklmnopqrstuuLzH5s1VdKtqnN3E0yjF6Wcl7b8e9fGa";
 
-async function stand(opts: { ours?: number; dataNodes?: number; auth?: boolean } = {}): Promise<Stand> {
-  const ours = await LocalCluster.start({ size: opts.ours ?? 1, auth: opts.auth });
+async function stand(
+  opts: { ours?: number; dataNodes?: number; auth?: boolean; blank?: boolean } = {},
+): Promise<Stand> {
+  const ours = await LocalCluster.start({ size: opts.ours ?? 1, auth: opts.auth, form: !opts.blank });
   // With auth, both tiers take the same internal shared secret (as the procedure requires).
   const secret = opts.auth ? readFileSync(ours.security.internalSecretFile!, "utf8").trim() : undefined;
   const authorization = secret ? () => "Bearer " + signJwt({ username: "" }, secret, 60) : undefined;
@@ -580,30 +582,91 @@ test("influxd-ctl migrate-meta (the built executable): usage, dry run, -json res
   );
 });
 
-test("influxd-ctl migrate-meta against a blank meta node is refused in one line with the command that forms our tier first, and changes nothing", async () => {
-  const ours = await LocalCluster.start({ size: 1, form: false });
-  try {
-    const go = await GoMetaCluster.start({ meta: 1, startIndex: 40 });
-    try {
-      const bind = ours.nodes[0].adminAddr;
-      const self = ours.nodes[0].httpAddr;
-      const run = await ctl(["-bind", bind, "migrate-meta", "-from", go.nodes[0].httpAddr, "-y"]);
-      assert.equal(run.code, 1);
-      assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
-      assert.match(
-        run.stderr,
-        new RegExp(
-          `^migrate-meta: meta node ${self} is not part of a cluster; bootstrap a new cluster on it with: influxd-ctl -bind ${bind} add-meta ${self}`,
-        ),
-      );
-      const after = await ctl(["-bind", bind, "add-meta", self]);
-      assert.equal(after.code, 0, "still blank: the bootstrap it names works");
-    } finally {
-      await go.stop();
-    }
-  } finally {
-    await ours.stop();
+/** What the formed-cluster test asserts of each data node, with ours the one node formed. */
+async function assertOnOurs(s: Stand, self: string): Promise<void> {
+  const goData = s.go.data();
+  const ours = await oursClient(s).data();
+  assert.equal(ours.clusterId, goData.clusterId);
+  assert.deepEqual(ours.databases, goData.databases);
+  assert.deepEqual(ours.users, goData.users);
+  assert.deepEqual(ours.dataNodes, goData.dataNodes);
+  assert.deepEqual(
+    ours.metaNodes.map((n) => n.addr),
+    [self],
+  );
+  for (const d of s.data) {
+    assert.deepEqual(d.metaServers, [self]);
+    assert.deepEqual(d.goClient!.savedServers(), [self]);
+    assert.equal(d.goClient!.polled.at(-1), self);
   }
+}
+
+test("influxd-ctl migrate-meta against a blank meta node: the plan says a one-node cluster is formed on it first; -dry-run (admin service or meta API) leaves it blank; -y forms it, imports, and every data node ends on it", async () => {
+  const s = await fresh({ blank: true });
+  const bind = s.ours.nodes[0].adminAddr;
+  const self = s.ours.nodes[0].httpAddr;
+  const from = s.go.nodes[0].httpAddr;
+  const goServers = s.go.nodes.map((n) => n.httpAddr);
+  // What the command reads first: the admin service names its node and says it is blank.
+  const describe = async () =>
+    JSON.parse((await request(`http://${bind}/self`, { timeoutMs: 5_000 })).body.toString("utf8")) as {
+      service: string;
+      httpAddr: string;
+      state: string;
+    };
+  assert.deepEqual(
+    { ...(await describe()) },
+    { service: "admin", ours: true, httpAddr: self, raftAddr: s.ours.nodes[0].raftAddr, state: "blank" },
+  );
+  for (const target of [
+    ["-bind", bind],
+    ["-bind", self, "-api", "meta"],
+  ]) {
+    const dry = await ctl([...target, "migrate-meta", "-from", from, "-dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      new RegExp(`^Ours: ${self} is a blank meta node: a one-node cluster is formed on it first`, "m"),
+    );
+    assert.match(dry.stdout, /To import: 1 database\(s\)/);
+    assert.match(dry.stdout, /Dry run: nothing was changed\./);
+  }
+  assert.equal((await describe()).state, "blank", "still blank after -dry-run");
+  const still = await ctl(["-bind", bind, "show"]);
+  assert.match(still.stderr, /is not part of a cluster/);
+  for (const d of s.data) assert.deepEqual(d.metaServers, goServers);
+
+  const run = await ctl(["-bind", bind, "-json", "migrate-meta", "-from", from, "-y"]);
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout) as { outcome: string; plan: { ours: { formsOn: string | null } } };
+  assert.equal(result.outcome, "done");
+  assert.equal(result.plan.ours.formsOn, self);
+  assert.match(run.stderr, new RegExp(`Forming a one-node cluster on ${self}`));
+  await assertOnOurs(s, self);
+  assert.equal((await describe()).state, "member");
+  // Formed now: a second run finds nothing to do and forms nothing.
+  const again = await ctl(["-bind", bind, "migrate-meta", "-from", from, "-y"]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^Nothing to do/);
+  assert.doesNotMatch(again.stderr, /Forming/);
+});
+
+test("influxd-ctl -api meta migrate-meta -y against a blank meta node's own API forms it (its POST /join bootstraps, as add-meta does) and migrates", async () => {
+  const s = await fresh({ blank: true, dataNodes: 1 });
+  const self = s.ours.nodes[0].httpAddr;
+  const run = await ctl([
+    "-bind",
+    self,
+    "-api",
+    "meta",
+    "migrate-meta",
+    "-from",
+    s.go.nodes[0].httpAddr,
+    "-y",
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /Stop these Go meta nodes now/);
+  await assertOnOurs(s, self);
 });
 
 test("with meta-auth-enabled on both tiers (one internal shared secret), influxd-ctl -secret-file migrates; without credentials it is refused in one line and changes nothing", async () => {
