@@ -112,6 +112,23 @@ export function shardLines(report: ReplicaHealthReport, nodeId: number): ShardLi
   return lines.sort((a, b) => a.id - b.id);
 }
 
+/** The selected data node's shards (Enter in the data tier), none while it or the report is unknown. */
+export function selectedShardLines(
+  cluster: ClusterSnapshot | null,
+  health: DataHealth | null,
+  selected: string | null,
+): ShardLine[] {
+  const line = selectedDataLine(dataNodeLines(cluster, health), selected);
+  return line && health?.report ? shardLines(health.report, line.id) : [];
+}
+
+/**
+ * Lines the shard list gets on a terminal `rows` tall: the frame keeps 5 (the line Ink leaves,
+ * header 2, status line, key bar; Screen.tsx), the pane 3 (health, title, column titles). The
+ * reducer scrolls by it, so that G ends on the last shard and k moves at once from there.
+ */
+export const shardListLines = (rows: number) => rows - 5 - 3;
+
 /** What removing a data node would do, from a fresh health report. */
 export interface RemoveDataPlan {
   id: number;

@@ -165,6 +165,47 @@ function moveData(c: KeyContext, delta: number): void {
   c.dispatch({ type: "dataSelect", tcpAddr: lines[i].tcpAddr });
 }
 
+type Six = [string, string, string, string, string, string];
+
+/**
+ * A scrolling list's keys: ↑↓/jk a line, PgUp/PgDn a page, g/G (Home/End) either end. `ids` and
+ * `help` go in that order: up, down, page up, page down, first, last.
+ */
+function scrollBindings(list: {
+  mode: Mode;
+  ids: Six;
+  help: Six;
+  scroll: (delta: number) => Action;
+  to: (end: "first" | "last") => Action;
+}): Binding[] {
+  const page = (c: KeyContext) => Math.max(1, c.state.size.rows - 8);
+  const keys: KeyToken[][] = [
+    ["up", "k"],
+    ["down", "j"],
+    ["pageup"],
+    ["pagedown"],
+    ["g", "home"],
+    ["G", "end"],
+  ];
+  const runs: ((c: KeyContext) => void)[] = [
+    (c) => c.dispatch(list.scroll(-1)),
+    (c) => c.dispatch(list.scroll(1)),
+    (c) => c.dispatch(list.scroll(-page(c))),
+    (c) => c.dispatch(list.scroll(page(c))),
+    (c) => c.dispatch(list.to("first")),
+    (c) => c.dispatch(list.to("last")),
+  ];
+  return runs.map((run, i) => ({
+    id: list.ids[i],
+    keys: keys[i],
+    modes: [list.mode],
+    help: list.help[i],
+    // One key bar chip for the lot, on the first.
+    ...(i === 0 ? { bar: "scroll", barKeys: "↑↓/jk" } : {}),
+    run,
+  }));
+}
+
 /** d, b and D in the data tier: not read-only, and (d, D) a node selected. */
 function dataChangeDisabled(what: string, needsNode: boolean) {
   return (state: AppState): Disabled | null => {
@@ -499,6 +540,27 @@ export const BINDINGS: Binding[] = [
     bar: "back",
     run: (c) => c.dispatch({ type: "back" }),
   },
+  ...scrollBindings({
+    mode: "data-shards",
+    ids: [
+      "data-shards-up",
+      "data-shards-down",
+      "data-shards-page-up",
+      "data-shards-page-down",
+      "data-shards-first",
+      "data-shards-last",
+    ],
+    help: [
+      "scroll the shards up",
+      "scroll the shards down",
+      "a page of shards up",
+      "a page of shards down",
+      "first shard",
+      "last shard",
+    ],
+    scroll: (delta) => ({ type: "dataShardsScroll", delta }),
+    to: (end) => ({ type: "dataShardsScroll", to: end }),
+  }),
   {
     id: "data-shards-back",
     keys: ["esc", "enter"],
@@ -547,50 +609,27 @@ export const BINDINGS: Binding[] = [
   },
 
   // Events view.
-  {
-    id: "events-older",
-    keys: ["up", "k"],
-    modes: ["events"],
-    help: "scroll to older events",
-    bar: "scroll",
-    barKeys: "↑↓/jk",
-    run: (c) => c.dispatch({ type: "eventsScroll", delta: -1 }),
-  },
-  {
-    id: "events-newer",
-    keys: ["down", "j"],
-    modes: ["events"],
-    help: "scroll to newer events",
-    run: (c) => c.dispatch({ type: "eventsScroll", delta: 1 }),
-  },
-  {
-    id: "events-page-older",
-    keys: ["pageup"],
-    modes: ["events"],
-    help: "a page of older events",
-    run: (c) => c.dispatch({ type: "eventsScroll", delta: -Math.max(1, c.state.size.rows - 8) }),
-  },
-  {
-    id: "events-page-newer",
-    keys: ["pagedown"],
-    modes: ["events"],
-    help: "a page of newer events",
-    run: (c) => c.dispatch({ type: "eventsScroll", delta: Math.max(1, c.state.size.rows - 8) }),
-  },
-  {
-    id: "events-oldest",
-    keys: ["g", "home"],
-    modes: ["events"],
-    help: "oldest event",
-    run: (c) => c.dispatch({ type: "eventsTo", where: "oldest" }),
-  },
-  {
-    id: "events-newest",
-    keys: ["G", "end"],
-    modes: ["events"],
-    help: "newest event (and follow new ones)",
-    run: (c) => c.dispatch({ type: "eventsTo", where: "newest" }),
-  },
+  ...scrollBindings({
+    mode: "events",
+    ids: [
+      "events-older",
+      "events-newer",
+      "events-page-older",
+      "events-page-newer",
+      "events-oldest",
+      "events-newest",
+    ],
+    help: [
+      "scroll to older events",
+      "scroll to newer events",
+      "a page of older events",
+      "a page of newer events",
+      "oldest event",
+      "newest event (and follow new ones)",
+    ],
+    scroll: (delta) => ({ type: "eventsScroll", delta }),
+    to: (end) => ({ type: "eventsTo", where: end === "first" ? "oldest" : "newest" }),
+  }),
   {
     id: "events-back",
     keys: ["esc", "e"],

@@ -7,10 +7,17 @@ import type { RemovalPlan, RemoveMetaResult, NodeResult } from "../contract/clus
 import { addedText, nodeName, oneLine, removedText } from "../wording.ts";
 import type { MoveProgress } from "../client/shard-moves.ts";
 import type { RebalancePlan } from "../contract/data-tier.ts";
-import type { DataHealth, DataOp, RemoveDataPlan } from "./data-tier.ts";
+import {
+  selectedShardLines,
+  shardListLines,
+  type DataHealth,
+  type DataOp,
+  type RemoveDataPlan,
+} from "./data-tier.ts";
 import { diffSnapshots, type ClusterEvent, type Tone } from "./events.ts";
 import type { ClusterSnapshot, MetaStatus, NodeRow } from "./model.ts";
 import { advanceGuide, startGuide, startRefusal, type RollingRestart } from "./rolling-restart.ts";
+import { scrollWindow } from "./scroll.ts";
 import { nextSort, sortRows, type SortKey } from "./table-format.ts";
 import {
   emptyTimeline,
@@ -128,6 +135,8 @@ export interface AppState {
   dataHealth: DataHealth | null;
   /** TCP address of the data node selected in the data tier view. */
   dataSelected: string | null;
+  /** A data node's shards (mode "data-shards"): rows scrolled past. */
+  dataShardsTop: number;
   dataOp: DataOp | null;
   /** The session's history of terms, leaders and commit lags (timeline.ts, bounded), and where the
    *  timeline view (`t`) looks. */
@@ -206,6 +215,8 @@ export type Action =
   | { type: "dataOpen" }
   | { type: "dataSelect"; tcpAddr: string }
   | { type: "dataShardsOpen" }
+  | { type: "dataShardsScroll"; delta: number }
+  | { type: "dataShardsScroll"; to: "first" | "last" }
   | { type: "dataRemoveAsked"; tcpAddr: string }
   | { type: "dataRemovePlanned"; tcpAddr: string; plan: RemoveDataPlan; at: number }
   | { type: "dataForce"; at: number }
@@ -249,6 +260,7 @@ export function initialState(opts: {
     rolling: null,
     dataHealth: null,
     dataSelected: null,
+    dataShardsTop: 0,
     dataOp: null,
     timeline: emptyTimeline(),
     timelineView: NEWEST,
@@ -695,7 +707,14 @@ export function reducer(state: AppState, action: Action): AppState {
     case "dataSelect":
       return state.mode === "data" ? { ...state, dataSelected: action.tcpAddr } : state;
     case "dataShardsOpen":
-      return state.mode === "data" ? { ...state, mode: "data-shards" } : state;
+      return state.mode === "data" ? { ...state, mode: "data-shards", dataShardsTop: 0 } : state;
+    case "dataShardsScroll": {
+      if (state.mode !== "data-shards") return state;
+      const total = selectedShardLines(state.cluster, state.dataHealth, state.dataSelected).length;
+      const want = "to" in action ? (action.to === "first" ? 0 : total) : state.dataShardsTop + action.delta;
+      const { top } = scrollWindow(total, want, shardListLines(state.size.rows));
+      return top === state.dataShardsTop ? state : { ...state, dataShardsTop: top };
+    }
     case "dataRemoveAsked":
       if (state.mode !== "data" || state.readOnly) return state;
       return {

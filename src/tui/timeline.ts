@@ -10,6 +10,7 @@
 
 import type { Tone } from "./events.ts";
 import type { ClusterSnapshot } from "./model.ts";
+import { scrollWindow } from "./scroll.ts";
 import { clock, fit } from "./text.ts";
 
 /** Samples kept: one hour of history at the default 2 s poll interval. */
@@ -280,12 +281,8 @@ export function drawTimeline(tl: Timeline, view: TimelineView, opts: DrawOptions
 
   const foot = footLines(window, cursor, cursorCol, newest, labelW, width, columns, tl);
   const fits = Math.max(0, height - head.length - foot.length);
-  // When the nodes do not all fit, one line says how many are above and below.
-  const scrolls = tl.nodes.length > fits && fits > 1;
-  const room = scrolls ? fits - 1 : fits;
-  const top = Math.min(view.top, Math.max(0, tl.nodes.length - room));
+  const { top, room, below, scrolls } = scrollWindow(tl.nodes.length, view.top, fits);
   const shownNodes = tl.nodes.slice(top, top + room);
-  const more = tl.nodes.length - top - shownNodes.length;
   const nodeLines = shownNodes.map((n, j) => {
     const i = top + j;
     const chart = window
@@ -301,7 +298,7 @@ export function drawTimeline(tl: Timeline, view: TimelineView, opts: DrawOptions
     return line;
   });
   if (scrolls)
-    nodeLines.push({ text: fit(`nodes: ${top} above, ${more} below (↑↓ scroll)`, columns), tone: "info" });
+    nodeLines.push({ text: fit(`nodes: ${top} above, ${below} below (↑↓ scroll)`, columns), tone: "info" });
   return [...head, ...nodeLines, ...foot].slice(0, Math.max(1, height));
 }
 

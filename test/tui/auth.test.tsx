@@ -242,32 +242,39 @@ test("in a terminal with the profile: live table, removal plan, and nothing secr
   assert.ok(!log.includes(JWT_HEADER), "no token is in the log file");
 });
 
+/** The bundle holds neither the shared secret, nor a token, nor an Authorization header, nor the secret file's path. */
+function noSecret(text: string, what: string): void {
+  assert.ok(!text.includes(secret), `${what}: the shared secret is in the bundle`);
+  assert.ok(!text.includes(JWT_HEADER), `${what}: a token is in the bundle`);
+  assert.doesNotMatch(text, /bearer|"authorization"/i, `${what}: an Authorization header is in the bundle`);
+  assert.ok(
+    !text.includes(cluster.security.sharedSecretFile!),
+    `${what}: the secret file's path is in the bundle`,
+  );
+}
+
+/** The bundle's parts, each asked of the secured cluster with credentials. */
+function bundleParts(text: string) {
+  const b = JSON.parse(text) as {
+    model: { health: string };
+    show: { meta: unknown[] };
+    status: { status?: { raft: unknown } }[];
+    events: unknown[];
+    timeline: { samples: string[] };
+  };
+  assert.notEqual(b.model.health, "unknown");
+  assert.ok(b.show.meta.length > 0, "show, asked with credentials");
+  assert.ok(
+    b.status.some((s) => s.status?.raft),
+    "a node's /status, asked with credentials",
+  );
+  assert.ok(Array.isArray(b.events) && b.timeline.samples.length > 0);
+  return b;
+}
+
 test("the incident bundle, from b and from -bundle with a profile, holds the secured cluster's parts and no secret", async () => {
   const dir = mkdtempSync(join(home, "bundles-"));
   const { caFile, sharedSecretFile } = cluster.security;
-  const noSecret = (text: string, what: string) => {
-    assert.ok(!text.includes(secret), `${what}: the shared secret is in the bundle`);
-    assert.ok(!text.includes(JWT_HEADER), `${what}: a token is in the bundle`);
-    assert.doesNotMatch(text, /bearer|"authorization"/i, `${what}: an Authorization header is in the bundle`);
-    assert.ok(!text.includes(sharedSecretFile!), `${what}: the secret file's path is in the bundle`);
-  };
-  const parts = (text: string) => {
-    const b = JSON.parse(text) as {
-      model: { health: string };
-      show: { meta: unknown[] };
-      status: { status?: { raft: unknown } }[];
-      events: unknown[];
-      timeline: { samples: string[] };
-    };
-    assert.notEqual(b.model.health, "unknown");
-    assert.ok(b.show.meta.length > 0, "show, asked with credentials");
-    assert.ok(
-      b.status.some((s) => s.status?.raft),
-      "a node's /status, asked with credentials",
-    );
-    assert.ok(Array.isArray(b.events) && b.timeline.samples.length > 0);
-    return b;
-  };
 
   // b in the view.
   const access = loadAccess(secured);
@@ -300,7 +307,7 @@ test("the incident bundle, from b and from -bundle with a profile, holds the sec
   );
   const [file] = readdirSync(dir);
   const fromKey = readFileSync(join(dir, file), "utf8");
-  parts(fromKey);
+  bundleParts(fromKey);
   noSecret(fromKey, "b");
 
   // -bundle, with a profile naming the secret file (scrubbed from the bundle's copy of it).
@@ -321,8 +328,66 @@ test("the incident bundle, from b and from -bundle with a profile, holds the sec
   const r = run("-profile", "bundled", "-bundle", path);
   assert.ok([0, 1].includes(r.status!), r.stderr);
   const fromFlag = readFileSync(path, "utf8");
-  const b = parts(fromFlag) as unknown as { connection: { auth: string; profile: Record<string, unknown> } };
+  const b = bundleParts(fromFlag) as unknown as {
+    connection: { auth: string; profile: Record<string, unknown> };
+  };
   assert.equal(b.connection.profile.secretFile, "[redacted]");
   assert.match(b.connection.auth, /^jwt/);
   noSecret(fromFlag, "-bundle");
+});
+
+test("in a terminal: t shows the timeline's term and nodes, b there writes a bundle without the secret, Tab says there are no data nodes", async () => {
+  const { caFile, sharedSecretFile } = cluster.security;
+  const dir = mkdtempSync(join(home, "tmux-bundle-"));
+  const env = Object.entries(ENV)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const flags = `-bind ${bind} -bind-tls -ca-file ${caFile} -secret-file ${sharedSecretFile} -interval 300ms`;
+  // The session's cwd is where b writes the bundle.
+  const t = new Tmux(
+    "timeline",
+    `cd ${dir} && env ${env} ${process.execPath} ${BIN} ${flags}; echo EXIT=$?; sleep 60`,
+  );
+  sessions.push(t);
+  const shows = (what: string, re: RegExp) => t.shows(what, re);
+  await shows("the table", /voters up/);
+  // The meta nodes the table lists (an earlier test removed one): the timeline has a row for each.
+  const listed = cluster.nodes.map((n) => n.httpAddr).filter((a) => t.capture().includes(a));
+  assert.ok(listed.length >= 2, t.capture());
+
+  t.keys("t");
+  await shows("the timeline", /^TIMELINE/m);
+  assert.match(t.capture(), /^term +.* term \d+ *$/m, "the term row");
+  for (const addr of listed)
+    assert.match(t.capture(), new RegExp(`^[1-9a-z] ${esc(addr)} .* (up|lag \\d+) *$`, "m"), `${addr}'s row`);
+
+  t.keys("b");
+  await shows("the bundle written", /incident bundle written to/);
+  const files = readdirSync(dir);
+  assert.equal(files.length, 1, `one bundle in the session's directory: ${files.join(", ")}`);
+  assert.match(files[0], /^influx-cluster-bundle-.*\.json$/);
+  const text = readFileSync(join(dir, files[0]), "utf8");
+  assert.deepEqual(Object.keys(JSON.parse(text)), [
+    "bundle",
+    "format",
+    "version",
+    "writtenAt",
+    "timeZone",
+    "origin",
+    "notes",
+    "connection",
+    "model",
+    "show",
+    "status",
+    "events",
+    "timeline",
+  ]);
+  bundleParts(text);
+  noSecret(text, "b in a terminal");
+
+  t.keys("Escape", "Tab");
+  await shows("the data tier", /Data nodes \(0\)/);
+  assert.match(t.capture(), /no data nodes in the cluster/);
+  t.keys("Escape", "q");
+  await shows("exit", /EXIT=0/);
 });

@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { render } from "ink-testing-library";
 import { clientFor } from "../../src/client/detect.ts";
+import { assessReplicas } from "../../src/cluster/replica-health.ts";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { App } from "../../src/tui/components/App.tsx";
 import { keyBarItems } from "../../src/tui/keymap.ts";
@@ -21,8 +22,8 @@ import { noColorTheme } from "../../src/tui/theme.ts";
 import { PLAIN_HTTP } from "../../src/util/http-client.ts";
 import { DataTier } from "../support/data-tier.ts";
 import { healthLine, unavailableText } from "../../src/tui/data-tier.ts";
-import { healthy, stateAfter, T0 } from "./fixtures.ts";
-import { drive, KEY } from "./harness.tsx";
+import { healthy, metaRow, snapshot, stateAfter, T0 } from "./fixtures.ts";
+import { drive, KEY, withKeys } from "./harness.tsx";
 
 const INTERVAL = 300;
 let cluster: LocalCluster;
@@ -83,6 +84,60 @@ test("read-only disables remove, rebalance and drain in the data tier, as for me
   const bar = keyBarItems(s, 0).map((c) => c.text);
   for (const label of ["d remove (read-only)", "b rebalance (read-only)", "D drain (read-only)"])
     assert.ok(bar.includes(label), `${label} in ${bar.join(" | ")}`);
+});
+
+test("a data node with more shards than the screen has rows scrolls through them, saying how many are above and below", async () => {
+  const SHARDS = 40;
+  const data = metaRow(4, { key: "data:127.0.0.1:8188", role: "data", raftAddr: "127.0.0.1:8188" });
+  const shards = Array.from({ length: SHARDS }, (_, i) => ({
+    id: 101 + i,
+    database: "db",
+    retentionPolicy: "autogen",
+    replicaN: 1,
+    shardGroupId: 1 + i,
+    hot: false,
+    owners: [4],
+  }));
+  const copies = new Map(shards.map((sh) => [sh.id, { size: 1024, state: "active" }]));
+  const report = assessReplicas(
+    { nodes: [{ id: 4, tcpAddr: "127.0.0.1:8188", up: true, copies }], shards },
+    "all",
+  );
+  const s = stateAfter(
+    [
+      { type: "snapshot", snapshot: snapshot([metaRow(1), data]) },
+      { type: "dataHealth", health: { report, error: null, at: T0 } },
+      { type: "dataOpen" },
+    ],
+    { columns: 120, rows: 24 },
+  );
+  const app = await withKeys(s);
+  try {
+    await app.type(KEY.enter);
+    const shardRows = (f: string) => f.split("\n").filter((l) => /^ +\d+ db\.autogen /.test(l));
+    assert.match(app.frame(), /Shards of data node 4/);
+    assert.match(app.frame(), /^ +101 db\.autogen /m, "the first shard on top");
+    const shown = shardRows(app.frame()).length;
+    assert.ok(shown > 1 && shown < SHARDS, `${shown} of ${SHARDS} shards fit`);
+    assert.match(app.frame(), new RegExp(`0 above, ${SHARDS - shown} below`));
+    await app.type("j", "j");
+    assert.match(app.frame(), new RegExp(`2 above, ${SHARDS - shown - 2} below`));
+    assert.match(shardRows(app.frame())[0], /^ +103 /, "two lines down");
+    await app.type("G");
+    const last = shardRows(app.frame());
+    assert.match(last.at(-1)!, new RegExp(`^ +${100 + SHARDS} `), "the last shard shows");
+    assert.match(app.frame(), new RegExp(`${SHARDS - shown} above, 0 below`));
+    await app.type("k");
+    assert.match(
+      app.frame(),
+      new RegExp(`${SHARDS - shown - 1} above, 1 below`),
+      "k moves at once from the end",
+    );
+    await app.type("g");
+    assert.match(app.frame(), new RegExp(`0 above, ${SHARDS - shown} below`));
+  } finally {
+    app.unmount();
+  }
 });
 
 test("a failed health poll keeps the last report, marked stale with the failure", () => {

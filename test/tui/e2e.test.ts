@@ -139,13 +139,7 @@ test("in a terminal: live table, dialog, help, filter, q restores the screen", a
 
 test("in a terminal: Enter/Esc details, s sorts, e opens the events, a asks for an address", async () => {
   const t = open("views");
-  const shows = (what: string, re: RegExp) =>
-    waitUntil(
-      what,
-      () => re.test(t.capture()),
-      undefined,
-      () => t.capture(),
-    );
+  const shows = (what: string, re: RegExp) => t.shows(what, re);
   await shows("the table", /3\/3 voters up/);
   t.keys("j", "Enter");
   await shows("the detail pane", /Voters as this node sees them/);

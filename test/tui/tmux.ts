@@ -1,6 +1,7 @@
 // Driving the real executable in a terminal: a private tmux server (its own socket, so a tmux the
 // developer runs is never touched), send-keys, capture-pane.
 import { execFileSync } from "node:child_process";
+import { waitUntil } from "./wait.ts";
 
 export class Tmux {
   private readonly socket = `influx-cluster-test-${process.pid}`;
@@ -30,6 +31,16 @@ export class Tmux {
   /** The visible screen as text; with `escapes`, with the colour and attribute sequences too. */
   capture(escapes = false): string {
     return this.tmux("capture-pane", "-p", ...(escapes ? ["-e"] : []), "-t", this.session);
+  }
+
+  /** Waits until the screen matches `re`; a timeout shows the last screen. */
+  shows(what: string, re: RegExp): Promise<void> {
+    return waitUntil(
+      what,
+      () => re.test(this.capture()),
+      undefined,
+      () => this.capture(),
+    );
   }
 
   keys(...keys: string[]): void {

@@ -4,7 +4,8 @@ import {
   dataNodeLines,
   healthLine,
   selectedDataLine,
-  shardLines,
+  selectedShardLines,
+  shardListLines,
   type DataNodeLine,
   type ShardLine,
 } from "../data-tier.ts";
@@ -12,6 +13,7 @@ import type { Tone } from "../events.ts";
 import type { AppState } from "../state.ts";
 import { fit } from "../text.ts";
 import type { Theme } from "../theme.ts";
+import { scrollWindow } from "../scroll.ts";
 import { scrollOffset } from "./NodeTable.tsx";
 
 interface Col<T> {
@@ -78,10 +80,16 @@ const SHARD_COLUMNS: Col<ShardLine>[] = [
   },
 ];
 
+/**
+ * Rows under their column titles, in `height` lines. A selection keeps its row in sight; a list
+ * without one (`selected` -1) shows the rows from `top`, with a line saying how many are above and
+ * below when they do not all fit.
+ */
 function Table<T>({
   columns,
   rows,
   selected,
+  top = 0,
   height,
   theme,
   empty,
@@ -90,11 +98,16 @@ function Table<T>({
   rows: T[];
   /** Index of the selected row, or -1 for none. */
   selected: number;
+  top?: number;
   height: number;
   theme: Theme;
   empty: string;
 }) {
-  const offset = scrollOffset(Math.max(selected, 0), rows.length, height);
+  const window =
+    selected >= 0
+      ? { top: scrollOffset(selected, rows.length, height), room: height, scrolls: false, above: 0, below: 0 }
+      : scrollWindow(rows.length, top, height);
+  const offset = window.top;
   const cells = (row: T) =>
     columns.map((c, i) => (
       <Text key={c.title} color={c.tone?.(row) ? theme.tone[c.tone(row)!] : undefined}>
@@ -107,7 +120,7 @@ function Table<T>({
         {"  " + columns.map((c) => fit(c.title, c.width, c.align)).join(" ")}
       </Text>
       {rows.length === 0 ? <Text wrap="truncate-end">{"  " + empty}</Text> : null}
-      {rows.slice(offset, offset + Math.max(height, 0)).map((row, i) => {
+      {rows.slice(offset, offset + Math.max(window.room, 0)).map((row, i) => {
         const on = offset + i === selected;
         return (
           <Text key={offset + i} wrap="truncate-end" inverse={on && theme.inverse} bold={on && theme.bold}>
@@ -116,6 +129,11 @@ function Table<T>({
           </Text>
         );
       })}
+      {window.scrolls ? (
+        <Text wrap="truncate-end" color={theme.tone.info}>
+          {`  ${window.above} above, ${window.below} below (↑↓ PgUp/PgDn g/G scroll)`}
+        </Text>
+      ) : null}
     </Box>
   );
 }
@@ -151,9 +169,10 @@ export function DataTierPane({
       {shardsOf ? (
         <Table
           columns={SHARD_COLUMNS}
-          rows={report ? shardLines(report, line.id) : []}
+          rows={selectedShardLines(state.cluster, state.dataHealth, state.dataSelected)}
           selected={-1}
-          height={height - 3}
+          top={state.dataShardsTop}
+          height={shardListLines(state.size.rows)}
           theme={theme}
           empty={report ? "it owns no shards" : "shard health unknown (see the line above)"}
         />
