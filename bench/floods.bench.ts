@@ -260,7 +260,7 @@ report.target(
   growth < 100,
 );
 report.note(
-  `No latency target is set for the announcement flood (the issue sets one for the password flood). Its /ping figure rises while the leader's own CPU stays at its quiet level (leaderCpuPct): the leader is not busy, it waits for a core on a machine of ${cpus().length} cores whose load (below) includes the flood's client processes and other work; this run cannot separate that wait from the leader's own latency. What the leader does per request is bounded: a 413 before the body is parsed, at most 1,000 entries (about 1 ms of work), at most 10 a second per client address.`,
+  `No latency target is set for the announcement flood (the issue sets one for the password flood). Its /ping figures rise with the leader's CPU (leaderCpuPct) and with the load of the machine (below: ${cpus().length} cores shared with the flood's client processes and any other work), so read them beside both. What the leader does per request is bounded: a 413 before the body is parsed, at most 1,000 entries (about 1 ms of work), at most 10 a second per client address.`,
 );
 report.note(
   `Load average of the machine (${cpus().length} cores, shared with other work): ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end; the quiet rows show what that alone does to /ping.`,
