@@ -8,16 +8,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { render } from "ink-testing-library";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { adminClientFor, loadAccess } from "../../src/tui/access.ts";
-import { App } from "../../src/tui/components/App.tsx";
-import { silentLogger } from "../../src/tui/log.ts";
 import { openSettings, type Connection } from "../../src/tui/settings.ts";
 import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";
-import { noColorTheme } from "../../src/tui/theme.ts";
 import { plain, prose } from "./frame.ts";
-import { drive, settle } from "./harness.tsx";
+import { drive, renderApp, settle } from "./harness.tsx";
 import { Tmux } from "./tmux.ts";
 import { waitUntil } from "./wait.ts";
 
@@ -57,18 +53,7 @@ const esc = (s: string) => s.replace(/\./g, "\\.");
 /** The App wired as `influx-cluster` wires it: the access read from the files `connection` names. */
 function openApp(connection: Connection) {
   const access = loadAccess(connection);
-  const ui = render(
-    <App
-      admin={adminClientFor(bind, 5000, access)}
-      access={access}
-      intervalMs={300}
-      timeoutMs={1000}
-      theme={noColorTheme}
-      readOnly={null}
-      context={{ bind, profileName: null, logFile: null }}
-      logger={silentLogger()}
-    />,
-  );
+  const ui = renderApp({ admin: adminClientFor(bind, 5000, access), access, bind, intervalMs: 300 });
   open.push(ui);
   return {
     ...drive(ui),
@@ -278,19 +263,13 @@ test("the incident bundle, from b and from -bundle with a profile, holds the sec
 
   // b in the view.
   const access = loadAccess(secured);
-  const ui = render(
-    <App
-      admin={adminClientFor(bind, 5000, access)}
-      access={access}
-      intervalMs={300}
-      timeoutMs={1000}
-      theme={noColorTheme}
-      readOnly={null}
-      context={{ bind, profileName: null, logFile: null }}
-      logger={silentLogger()}
-      bundle={{ dir }}
-    />,
-  );
+  const ui = renderApp({
+    admin: adminClientFor(bind, 5000, access),
+    access,
+    bind,
+    intervalMs: 300,
+    bundle: { dir },
+  });
   open.push(ui);
   await waitUntil(
     "the table",

@@ -10,20 +10,16 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
-import { render } from "ink-testing-library";
 import { clientFor } from "../../src/client/detect.ts";
 import { assessReplicas } from "../../src/cluster/replica-health.ts";
 import { LocalCluster } from "../../src/demo/local-cluster.ts";
-import { App } from "../../src/tui/components/App.tsx";
 import { keyBarItems } from "../../src/tui/keymap.ts";
-import { silentLogger } from "../../src/tui/log.ts";
 import { CONFIRM_GRACE_MS } from "../../src/tui/state.ts";
-import { noColorTheme } from "../../src/tui/theme.ts";
 import { PLAIN_HTTP } from "../../src/util/http-client.ts";
 import { DataTier } from "../support/data-tier.ts";
 import { healthLine, unavailableText } from "../../src/tui/data-tier.ts";
 import { healthy, metaRow, snapshot, stateAfter, T0 } from "./fixtures.ts";
-import { drive, KEY, withKeys } from "./harness.tsx";
+import { drive, KEY, renderApp, withKeys } from "./harness.tsx";
 
 const INTERVAL = 300;
 let cluster: LocalCluster;
@@ -43,17 +39,12 @@ after(async () => {
 
 function openApp(readOnly: string | null = null) {
   const bind = cluster.nodes[0].adminAddr;
-  const ui = render(
-    <App
-      admin={clientFor("admin", bind, PLAIN_HTTP, 10_000)}
-      intervalMs={INTERVAL}
-      timeoutMs={1000}
-      theme={noColorTheme}
-      readOnly={readOnly}
-      context={{ bind, profileName: null, logFile: null }}
-      logger={silentLogger()}
-    />,
-  );
+  const ui = renderApp({
+    admin: clientFor("admin", bind, PLAIN_HTTP, 10_000),
+    bind,
+    intervalMs: INTERVAL,
+    readOnly,
+  });
   open.push(ui);
   const app = drive(ui);
   return {
@@ -362,17 +353,7 @@ test("a replica health that does not answer degrades the data tier (it says so) 
     const admin = Object.assign(Object.create(real) as typeof real, {
       replicaHealth: (detail: "all") => silent.replicaHealth(detail),
     });
-    const ui = render(
-      <App
-        admin={admin}
-        intervalMs={INTERVAL}
-        timeoutMs={1000}
-        theme={noColorTheme}
-        readOnly={null}
-        context={{ bind, profileName: null, logFile: null }}
-        logger={silentLogger()}
-      />,
-    );
+    const ui = renderApp({ admin, bind, intervalMs: INTERVAL });
     open.push(ui);
     const app = drive(ui);
     await app.waitFor("the table", /LEADER/);
@@ -389,17 +370,7 @@ test("a replica health that does not answer degrades the data tier (it says so) 
       20_000,
     );
 
-    const bare = render(
-      <App
-        admin={cluster.admin(0)}
-        intervalMs={INTERVAL}
-        timeoutMs={1000}
-        theme={noColorTheme}
-        readOnly={null}
-        context={{ bind, profileName: null, logFile: null }}
-        logger={silentLogger()}
-      />,
-    );
+    const bare = renderApp({ admin: cluster.admin(0), bind, intervalMs: INTERVAL });
     open.push(bare);
     const other = drive(bare);
     await other.waitFor("the table", /LEADER/);

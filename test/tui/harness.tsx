@@ -2,7 +2,9 @@
 // handlers were asked to do, and wait for Ink/React to flush.
 import { render } from "ink-testing-library";
 import { useEffect } from "react";
+import { App, type AppProps } from "../../src/tui/components/App.tsx";
 import { Screen } from "../../src/tui/components/Screen.tsx";
+import { silentLogger } from "../../src/tui/log.ts";
 import type { AppState } from "../../src/tui/state.ts";
 import { noColorTheme, type Theme } from "../../src/tui/theme.ts";
 import { useKeys, type KeyHandlers } from "../../src/tui/use-keys.ts";
@@ -133,4 +135,24 @@ export function drive(ui: { lastFrame(): string | undefined; stdin: { write(data
     waitFor: (what: string, re: RegExp, timeoutMs?: number) =>
       waitUntil(what, () => re.test(frame()), timeoutMs, frame),
   };
+}
+
+/**
+ * The whole App as the tests open it on a real cluster: no colour, a silent log, 1 s deadlines,
+ * writable, talking through `bind`; `props` add to or override that.
+ */
+export function renderApp(
+  props: Pick<AppProps, "admin" | "intervalMs"> & Partial<AppProps> & { bind: string },
+) {
+  const { bind, ...rest } = props;
+  return render(
+    <App
+      timeoutMs={1000}
+      theme={noColorTheme}
+      readOnly={null}
+      context={{ bind, profileName: null, logFile: null }}
+      logger={silentLogger()}
+      {...rest}
+    />,
+  );
 }

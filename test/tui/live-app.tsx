@@ -2,14 +2,11 @@
 // frames read as the operator sees them.
 import assert from "node:assert/strict";
 import { after, afterEach, before } from "node:test";
-import { render } from "ink-testing-library";
 import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
 import { adminPoolFor, loadAccess } from "../../src/tui/access.ts";
-import { App, type SessionHooks } from "../../src/tui/components/App.tsx";
-import { silentLogger } from "../../src/tui/log.ts";
-import { noColorTheme } from "../../src/tui/theme.ts";
+import type { SessionHooks } from "../../src/tui/components/App.tsx";
 import { prose } from "./frame.ts";
-import { drive } from "./harness.tsx";
+import { drive, renderApp } from "./harness.tsx";
 import { waitUntil } from "./wait.ts";
 
 /** A regular expression matching `s` literally. */
@@ -36,34 +33,38 @@ export function liveCluster(size: number, use: (cluster: LocalCluster) => void):
 }
 
 /** Opens the view on `cluster` through every node's admin service (as the demo does with its
- *  `session`); `open` collects it for unmounting. */
-export function openApp(cluster: LocalCluster, open: { unmount(): void }[], session?: SessionHooks) {
+ *  `session`; bundles go to `bundleDir`); `open` collects it for unmounting. */
+export function openApp(
+  cluster: LocalCluster,
+  open: { unmount(): void }[],
+  opts: { session?: SessionHooks; intervalMs?: number; bundleDir?: string } = {},
+) {
   const access = loadAccess({ tls: null, jwt: null });
   const admin = adminPoolFor(
     cluster.nodes.map((n) => n.adminAddr),
     10_000,
     access,
   );
-  const ui = render(
-    <App
-      admin={admin}
-      access={access}
-      intervalMs={300}
-      timeoutMs={1000}
-      theme={noColorTheme}
-      readOnly={null}
-      context={{ bind: admin.bind, profileName: null, logFile: null }}
-      logger={silentLogger()}
-      env={{ TERM: "xterm-256color" }}
-      session={session}
-    />,
-  );
+  const ui = renderApp({
+    admin,
+    access,
+    bind: admin.bind,
+    intervalMs: opts.intervalMs ?? 300,
+    env: { TERM: "xterm-256color" },
+    session: opts.session,
+    bundle: opts.bundleDir ? { dir: opts.bundleDir } : undefined,
+  });
   open.push(ui);
   const { frame, type } = drive(ui);
   return {
     frame,
     type,
     text: () => prose(ui.lastFrame() ?? ""),
+    /** The frame's first line that starts with `start` ("" when none does). */
+    line: (start: string) =>
+      frame()
+        .split("\n")
+        .find((l) => l.startsWith(start)) ?? "",
     waitFor: (what: string, re: RegExp, timeoutMs?: number) =>
       waitUntil(what, () => re.test(prose(ui.lastFrame() ?? "")), timeoutMs, frame),
     async select(httpAddr: string) {

@@ -73,7 +73,7 @@ test("the guide: followers first, each unlocked only once the restarted node has
 });
 
 test("in the demo, R restarts the running node the guide names, and the guide moves on", async () => {
-  const app = openApp(cluster, open, demoSession(cluster));
+  const app = openApp(cluster, open, { session: demoSession(cluster) });
   await app.waitFor("first poll", /3\/3 voters up/);
   await app.type("u");
   await app.waitFor("the guide", /Rolling restart: step 1 of 3/);

@@ -1,78 +1,22 @@
 // The timeline and the incident bundle on a REAL local cluster: the leader is killed, the
 // timeline shows the leader change where it happened (and scrolls back to it), and `b` and
 // `:bundle FILE` write a bundle holding every part, the dead node's entry being its error.
-import { after, afterEach, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { render } from "ink-testing-library";
-import { startLocalCluster, type LocalCluster } from "../../src/demo/local-cluster.ts";
-import { adminPoolFor, loadAccess } from "../../src/tui/access.ts";
-import { App } from "../../src/tui/components/App.tsx";
-import { silentLogger } from "../../src/tui/log.ts";
-import { noColorTheme } from "../../src/tui/theme.ts";
+import type { LocalCluster } from "../../src/demo/local-cluster.ts";
 import { chartWidth } from "../../src/tui/timeline.ts";
-import { plain, prose } from "./frame.ts";
 import { KEY, settle } from "./harness.tsx";
+import { esc, liveCluster, openApp as openLiveApp } from "./live-app.tsx";
 import { waitUntil } from "./wait.ts";
 
 let cluster: LocalCluster;
-const open: { unmount(): void }[] = [];
+const open = liveCluster(3, (c) => (cluster = c));
 const dir = mkdtempSync(join(tmpdir(), "tl-"));
 
-before(async () => {
-  cluster = await startLocalCluster({ size: 3 });
-});
-afterEach(() => {
-  for (const app of open.splice(0)) app.unmount();
-});
-after(async () => {
-  await cluster?.stop();
-});
-
-const esc = (s: string) => s.replace(/\./g, "\\.");
-
-function openApp() {
-  const access = loadAccess({ tls: null, jwt: null });
-  const admin = adminPoolFor(
-    cluster.nodes.map((n) => n.adminAddr),
-    10_000,
-    access,
-  );
-  const ui = render(
-    <App
-      admin={admin}
-      access={access}
-      intervalMs={100}
-      timeoutMs={1000}
-      theme={noColorTheme}
-      readOnly={null}
-      context={{ bind: admin.bind, profileName: null, logFile: null }}
-      logger={silentLogger()}
-      env={{ TERM: "xterm-256color" }}
-      bundle={{ dir }}
-    />,
-  );
-  open.push(ui);
-  const frame = () => plain(ui.lastFrame() ?? "");
-  return {
-    frame,
-    line: (start: string) =>
-      frame()
-        .split("\n")
-        .find((l) => l.startsWith(start)) ?? "",
-    async type(...keys: string[]) {
-      for (const k of keys) {
-        ui.stdin.write(k);
-        await settle(5);
-      }
-      await settle();
-    },
-    waitFor: (what: string, re: RegExp, timeoutMs?: number) =>
-      waitUntil(what, () => re.test(prose(ui.lastFrame() ?? "")), timeoutMs, frame),
-  };
-}
+const openApp = () => openLiveApp(cluster, open, { intervalMs: 100, bundleDir: dir });
 
 interface Bundle {
   origin: string;
