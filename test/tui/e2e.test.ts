@@ -176,6 +176,36 @@ test("in a terminal: Enter/Esc details, s sorts, e opens the events, a asks for 
   assert.equal((await cluster.admin(0).show()).meta.length, 3, "nothing was added or removed");
 });
 
+test("in a terminal: m marks a node going down, : runs a command, u opens the rolling-restart guide", async () => {
+  const t = open("features");
+  const shows = (what: string, re: RegExp) => t.shows(what, re);
+  await shows("the table", /3\/3 voters up/);
+  t.keys("m");
+  await shows(
+    "the what-if header",
+    /what-if: 2\/3 up, tolerates 0/, // the header's short form at tmux's 120 columns
+  );
+  t.keys("m");
+  t.keys(":", "events", "Enter");
+  // The events view full screen: its title, and no table.
+  await waitUntil(
+    "the events view, from the palette",
+    () => /EVENTS/.test(t.capture()) && !/ROLE +ID HTTP ADDRESS/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  t.keys("Escape");
+  await shows("the table again", /ROLE +ID HTTP ADDRESS/);
+  assert.doesNotMatch(t.capture(), /what-if:/, "the mark is undone");
+  t.keys("u");
+  await shows("the guide", /Rolling restart: step 1 of 3/);
+  assert.match(t.capture(), /\[ \] restarted: seen DOWN and back/);
+  t.keys("Escape");
+  await shows("the guide left", /rolling restart guide left at step 1 of 3/);
+  t.keys("q");
+  await shows("exit", /EXIT=0/);
+});
+
 test("demo: Ctrl-C while the nodes start exits at once, stopping what was started", async () => {
   const env = Object.entries(ENV)
     .map(([k, v]) => `${k}=${v}`)
