@@ -9,6 +9,9 @@ import { clock } from "../text.ts";
 import { fitSegments, type Segment } from "../fit.ts";
 import type { Theme } from "../theme.ts";
 
+/** How a header segment is drawn. */
+type Style = { color?: string; bold?: boolean };
+
 export interface HeaderProps {
   cluster: ClusterSnapshot | null;
   /** The maintenance what-if (`m`): what would remain with the marked nodes down. */
@@ -58,7 +61,6 @@ function ClusterLine({
   const healthTone = health === "ok" ? "ok" : health === "degraded" ? "warn" : "error";
   const up = `${cluster.votersUp}/${cluster.votersTotal}`;
   const left = toleranceLeft(cluster.votersUp, cluster.votersTotal);
-  type Style = { color?: string; bold?: boolean };
   // Facts from most to least important; a narrow terminal shortens, then drops, the last ones
   // whole (the poll time outlives the term), never cutting one mid-word.
   const segments: Segment<Style>[] = [
@@ -112,10 +114,14 @@ function ClusterLine({
         ]
       : []),
   ];
-  const fitted = fitSegments(segments, width);
+  return <SegmentLine segments={segments} width={width} />;
+}
+
+/** One header line: its segments fitted to `width` (fit.ts), each in its own style. */
+function SegmentLine({ segments, width }: { segments: Segment<Style>[]; width: number }) {
   return (
     <Text wrap="truncate-end">
-      {fitted.map((f, i) => (
+      {fitSegments(segments, width).map((f, i) => (
         <Fragment key={i}>
           {i ? "  " : ""}
           <Text color={f.data?.color} bold={f.data?.bold}>
@@ -139,7 +145,6 @@ export function Header({
   width,
 }: HeaderProps) {
   const target = cluster?.adminBind ?? bind;
-  type Style = { color?: string; bold?: boolean };
   const segments: Segment<Style>[] = [
     {
       forms: ["influx-cluster", "i-c"],
@@ -175,16 +180,7 @@ export function Header({
   ];
   return (
     <Box flexDirection="column" width={width}>
-      <Text wrap="truncate-end">
-        {fitSegments(segments, width).map((f, i) => (
-          <Fragment key={i}>
-            {i ? "  " : ""}
-            <Text color={f.data?.color} bold={f.data?.bold}>
-              {f.text}
-            </Text>
-          </Fragment>
-        ))}
-      </Text>
+      <SegmentLine segments={segments} width={width} />
       <ClusterLine
         cluster={cluster}
         whatIf={whatIf ?? null}
@@ -198,10 +194,7 @@ export function Header({
 }
 
 /** "what-if 1 down: 2/3 voters up - quorum at risk: tolerates 0 more failures". */
-function whatIfSegment(
-  w: NonNullable<HeaderProps["whatIf"]>,
-  theme: Theme,
-): Segment<{ color?: string; bold?: boolean }> {
+function whatIfSegment(w: NonNullable<HeaderProps["whatIf"]>, theme: Theme): Segment<Style> {
   const health = quorumHealth(w.votersUp, w.votersTotal);
   const tone = health === "ok" ? "ok" : health === "degraded" ? "warn" : "error";
   return {
