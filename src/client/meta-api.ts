@@ -47,6 +47,7 @@ import {
   destHasShard,
   holdsLastCopies,
   indexNodes,
+  isLastLiveCopy,
   lastCopy,
   lastLiveCopies,
   planRebalance,
@@ -527,7 +528,7 @@ export class MetaApi implements ClusterApi {
       const node = state.nodes.find((n) => n.tcpAddr === src);
       if (shard && node) {
         const h = shardHealth(shard, indexNodes(state.nodes));
-        if (h.live.length === 1 && h.live[0] === node.id) throw lastCopy(src, shardId);
+        if (isLastLiveCopy(h, node.id)) throw lastCopy(src, shardId);
       }
     }
     const form: Record<string, string> = { src, shard: String(shardId) };

@@ -32,6 +32,7 @@ import {
   destHasShard,
   holdsLastCopies,
   indexNodes,
+  isLastLiveCopy,
   lastCopy,
   lastLiveCopies,
   planRebalance,
@@ -583,7 +584,7 @@ export class DataNodeOperations {
     const { id, srcNode } = this.checkRemoveShard(src, rawShard);
     const { nodes, health } = await this.shardState(id, [srcNode]);
     const srcState = nodes.get(srcNode.id)!;
-    const last = health.live.length === 1 && health.live[0] === srcNode.id;
+    const last = isLastLiveCopy(health, srcNode.id);
     if (!srcState.up && !force) {
       throw refused(
         409,

@@ -237,10 +237,15 @@ export function assessReplicas(
   return { summary, nodes: [...perNode.values()], shards, orphans };
 }
 
+/** Whether `nodeId` holds a shard's only live copy (removing it would destroy the shard's data). */
+export function isLastLiveCopy(health: { live: readonly number[] }, nodeId: number): boolean {
+  return health.live.length === 1 && health.live[0] === nodeId;
+}
+
 /** In a report listing every shard: the IDs of those whose only live copy is on `nodeId` (what
  *  remove-data of that node would lose; influxd-ctl's and the TUI's plans). */
 export function lastCopiesInReport(report: ReplicaHealthReport, nodeId: number): number[] {
-  return report.shards.filter((s) => s.live.length === 1 && s.live[0] === nodeId).map((s) => s.id);
+  return report.shards.filter((s) => isLastLiveCopy(s, nodeId)).map((s) => s.id);
 }
 
 /** The shards whose only live copy is on `nodeId` (what removing that copy or node would lose). */
@@ -250,7 +255,7 @@ export function lastLiveCopies(state: DataTierState, nodeId: number): ShardHealt
   for (const shard of state.shards) {
     if (!shard.owners.includes(nodeId)) continue;
     const h = shardHealth(shard, nodes);
-    if (h.live.length === 1 && h.live[0] === nodeId) out.push(h);
+    if (isLastLiveCopy(h, nodeId)) out.push(h);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 /** influxd-ctl's shard commands (Enterprise's), answered by a meta node's API. */
 
+import { isLastLiveCopy } from "../cluster/replica-health.ts";
 import { runMoves } from "../client/shard-moves.ts";
 import type { RebalancePlan, ReplicaHealthReport } from "../contract/data-tier.ts";
 import { formatDuration } from "../util/duration.ts";
@@ -89,7 +90,7 @@ export const SHARD_COMMANDS: Record<string, Command> = {
         const h = health.shards.find((s) => s.id === shard);
         const node = health.nodes.find((n) => n.tcpAddr === src);
         const facts =
-          h && node && h.live.length === 1 && h.live[0] === node.id
+          h && node && isLastLiveCopy(h, node.id)
             ? warningText(
                 `${src} holds the last live copy of shard ${shard} (${formatBytes(h.size)}): its data will be lost`,
               )
