@@ -201,8 +201,9 @@ test("rebalance evens the shards onto an added node, one move at a time; Ctrl-C 
   const sums = new Map<number, string>();
   for (const s of shards) sums.set(s, await seed(s, 50));
   const z = await dataNode();
-  // Every stand-in's shards except ours are irrelevant: plan over the whole cluster.
-  for (const n of [x, y]) n.backupDelayMs = 800;
+  // The plan covers the whole cluster, so earlier tests' shards may move too: every source is
+  // slowed, so the interrupt lands while a copy is running.
+  for (const n of tier.standIns) n.backupDelayMs = 800;
   const child = spawn(process.execPath, [BIN, "ctl", ...admin(), "rebalance", "-y"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -213,10 +214,18 @@ test("rebalance evens the shards onto an added node, one move at a time; Ctrl-C 
   child.kill("SIGINT");
   const code = await exited;
   assert.equal(code, 1, stderr);
-  assert.match(stderr, /Stopping after the current move/);
-  assert.match(stderr, /interrupted: stopped after 1 of \d+ moves; run rebalance again to continue/);
+  // The move under way when Ctrl-C came finishes, and no other starts.
+  const [before, afterStop] = stderr.split(/Stopping after the current move[^\n]*\n/);
+  assert.ok(afterStop !== undefined, stderr);
+  const started = before.match(/: copying\n/g)!.length;
+  assert.equal((afterStop.match(/: copying\n/g) ?? []).length, 0, stderr);
+  assert.equal(stderr.match(/\] shard \d+ moved;/g)!.length, started, stderr);
+  const stopped = new RegExp(
+    `interrupted: stopped after ${started} of (\\d+) moves; run rebalance again to continue`,
+  );
+  assert.ok(started < Number(stopped.exec(stderr)?.[1] ?? 0), stderr);
   for (const [s, sum] of sums) assert.ok((await liveCopies(s, sum)) >= 1, `shard ${s} still has its copy`);
-  for (const n of [x, y]) n.backupDelayMs = 0;
+  for (const n of tier.standIns) n.backupDelayMs = 0;
   const rerun = await ctl([...admin(), "rebalance", "-y"]);
   assert.equal(rerun.code, 0, rerun.stderr);
   for (const [s, sum] of sums) assert.equal(await liveCopies(s, sum), 1, `shard ${s} kept every point`);
