@@ -78,7 +78,8 @@ test("remove-shard refuses the last live copy (8084 and 8091, ours and Go's ctl 
 
 test("copy-shard refuses a destination that has the shard and a source that lacks it; a hot shard is caught up", async () => {
   const [a, b, c] = [await dataNode(), await dataNode(), await dataNode()];
-  const { shards } = await database(1, [0]);
+  // A group an hour ahead: it is still current however long the test takes.
+  const { shards } = await database(1, [-1]);
   const [shard] = shards;
   const checksum = await seed(shard);
   const [owner] = await owners(shard);
@@ -98,13 +99,16 @@ test("copy-shard refuses a destination that has the shard and a source that lack
   owner.shards.set(shard, held);
   assert.deepEqual(await owners(shard), [owner], "no refusal changed the owners");
 
-  // A copy of the hot shard while it is written: the backup takes 1.5 s; a write lands meanwhile.
-  owner.backupDelayMs = 1_500;
+  // A copy of the hot shard while it is written: a write lands after the backup's snapshot.
+  let release = () => {};
+  owner.backupGate = new Promise((r) => (release = r));
+  const taken = owner.backupsTaken;
   const copy = ctl([...admin(), "copy-shard", owner.tcpAddr, dest.tcpAddr, String(shard)]);
-  await new Promise((r) => setTimeout(r, 700));
+  await cluster.waitFor("the backup's snapshot", async () => owner.backupsTaken > taken, 30_000);
   owner.write(shard, ["cpu late=1 99"]);
+  owner.backupGate = null;
+  release();
   const done = await copy;
-  owner.backupDelayMs = 0;
   assert.equal(done.code, 0, done.stderr);
   assert.notEqual(owner.checksum(shard), checksum, "the source took a write during the copy");
   assert.equal(dest.checksum(shard), owner.checksum(shard), "the catch-up copy brought it");
@@ -210,7 +214,10 @@ test("rebalance evens the shards onto an added node, one move at a time; Ctrl-C 
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const exited = new Promise<number>((r) => child.on("exit", (code) => r(code ?? -1)));
-  while (!/: copying/.test(stderr)) await new Promise((r) => setTimeout(r, 50));
+  let running = true;
+  void exited.then(() => (running = false));
+  while (running && !/: copying/.test(stderr)) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(running, `rebalance ended before its first move: ${stderr}`);
   child.kill("SIGINT");
   const code = await exited;
   assert.equal(code, 1, stderr);
@@ -285,7 +292,9 @@ test("copy-shard-status lists a copy under way; kill-copy-shard drops it once th
   const dest = owner === a ? b : a;
   const none = await ctl([...admin(), "copy-shard-status"]);
   assert.equal(none.stdout, "No shard copies in progress.\n");
-  owner.backupDelayMs = 2_000;
+  // The copy lasts until the kill has been answered.
+  let release = () => {};
+  owner.backupGate = new Promise((r) => (release = r));
   const copy = ctl([...meta(), "copy-shard", owner.tcpAddr, dest.tcpAddr, String(shard)]);
   let status = "";
   for (let i = 0; i < 100 && !status.includes(String(shard)); i++) {
@@ -301,8 +310,9 @@ test("copy-shard-status lists a copy under way; kill-copy-shard drops it once th
   const killed = await ctl([...admin(), "kill-copy-shard", owner.tcpAddr, dest.tcpAddr, String(shard)]);
   assert.equal(killed.code, 0, killed.stderr);
   assert.equal(killed.stdout, `Killed shard copy ${shard} from ${owner.tcpAddr} to ${dest.tcpAddr}\n`);
+  owner.backupGate = null;
+  release();
   const done = await copy;
-  owner.backupDelayMs = 0;
   assert.equal(done.code, 1);
   assert.match(done.stderr, /was killed: .* dropped its copy and is not an owner/);
   assert.deepEqual(await owners(shard), [owner]);

@@ -20,8 +20,9 @@ let b: DataNodeStandIn;
 before(async () => {
   cluster = await LocalCluster.start({
     size: 3,
-    // Short lease and announcement lifetimes, so expiry is observed in seconds (defaults 1m, 30s).
-    meta: { "lease-duration": "1s", "announcement-expiration": "2s", "gossip-frequency": "250ms" },
+    // Short lease and announcement lifetimes, so expiry is observed in seconds (defaults 1m, 30s),
+    // yet long enough that a loaded machine sees each state before it expires.
+    meta: { "lease-duration": "3s", "announcement-expiration": "5s", "gossip-frequency": "250ms" },
   });
   for (let i = 0; i < 4; i++) standIns.push(await DataNodeStandIn.start());
   [a, b] = standIns;
@@ -146,7 +147,8 @@ test("GET /show-shards lists live shards with their owners; ?verbose=true asks e
     retentionPolicy: {
       name: "rp",
       duration: 0n,
-      shardGroupDuration: 3_600_000_000_000n,
+      // A week long: the group is still current when a later test truncates it.
+      shardGroupDuration: 7n * 24n * 3_600_000_000_000n,
       replicaN: 1,
       shardGroups: [],
       subscriptions: [],
@@ -306,7 +308,7 @@ test("GET /lease: the leader grants it, refuses a second holder with 409 and the
   assert.equal(contended.status, 409);
   assert.equal(json(contended).owner, 4);
   assert.equal((await lease(4)).status, 200, "the holder renews");
-  await new Promise((r) => setTimeout(r, 1_200)); // lease-duration is 1s in this cluster
+  await new Promise((r) => setTimeout(r, 3_200)); // lease-duration is 3s in this cluster
   const taken = await lease(5);
   assert.equal(taken.status, 200);
   assert.equal(json(taken).owner, 5);
@@ -357,7 +359,7 @@ test("POST /announce: versions reach every meta node's /show-cluster by gossip a
       (s) => s.meta.filter((m) => m.version === VERSION && m.httpScheme === "http").length === 3,
     ),
   );
-  // Not renewed: gone after announcement-expiration (2 s here).
+  // Not renewed: gone after announcement-expiration (5 s here).
   await eventually("the announcement to expire everywhere", async () =>
     (await shows()).every((s) => s.data.some((d) => d.tcpAddr === a.tcpAddr && d.version === "")),
   );

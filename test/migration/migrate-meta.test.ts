@@ -476,7 +476,7 @@ test("POST /hand-back takes only the internal secret and bounded, valid input; w
     timeoutMs: 5_000,
     headers: { authorization: internal },
   });
-  await sleep(100);
+  await sleep(1_000); // time for the poll to be held, on a loaded machine too
   const opened = await call({ to: goNode, for: "10s" }, internal);
   assert.equal(opened.status, 200, opened.body.toString());
   assert.equal((JSON.parse(opened.body.toString()) as { endedPolls: number }).endedPolls, 1);

@@ -294,23 +294,23 @@ describe("TcpTransport", () => {
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
       const quiet = { id: "quiet", address: `127.0.0.1:${(server.address() as net.AddressInfo).port}` };
       const busy = await startNode();
-      const a = await startNode({ idleCloseMs: 60 });
+      const a = await startNode({ idleCloseMs: 300 });
       const linkTo = (address: string) => a.t.peerStatus().find((p) => p.address === address);
 
       a.t.send(quiet, [hb("a", "quiet", 1)]);
       await waitUntil(() => accepted.length === 1);
       // The busy peer hears from us every 10 ms, for several idle periods.
-      for (let i = 0; i < 30; i++) {
+      for (let i = 0; i < 100; i++) {
         a.t.send(busy.to, [hb("a", "busy", i)]);
         await sleep(10);
       }
       await waitUntil(() => linkTo(quiet.address) === undefined);
       await closed(accepted[0]);
-      await waitUntil(() => busy.inbox.length === 30);
-      assert.equal(linkTo(busy.to.address)?.sentMessages, 30, "the busy link is the same link throughout");
+      await waitUntil(() => busy.inbox.length === 100);
+      assert.equal(linkTo(busy.to.address)?.sentMessages, 100, "the busy link is the same link throughout");
       assert.deepEqual(
         readCtxs(busy),
-        Array.from({ length: 30 }, (_, i) => i),
+        Array.from({ length: 100 }, (_, i) => i),
       );
 
       a.t.send(quiet, [hb("a", "quiet", 2)]);

@@ -169,7 +169,11 @@ test("a removal whose answer was lost is checked, reported once as done, and its
   // steps down and the first attempt ends "leadership lost" (outcome unknown). Once the link is
   // back the entry commits, and the meta client's retry is refused (the configuration moved).
   const removal = cluster.admin(leader, 60_000).removeMeta(t.httpAddr, { force: true });
-  await new Promise((r) => setTimeout(r, 2_000));
+  await cluster.waitFor(
+    "the leader to step down with the entry appended",
+    async () => (await status(cluster.nodes[leader].httpAddr)).raft.state !== "leader",
+    30_000,
+  );
   cutRaft(cluster, cut, false);
   const result = await removal;
   assert.equal(result.addr, t.httpAddr);

@@ -274,7 +274,7 @@ test("a follower restarted with an older copy of its meta dir catches up within 
       "the follower to catch up",
       async () =>
         (await status(cluster.nodes[follower].httpAddr)).raft.lastLogIndex >= before.raft.commitIndex,
-      2_000,
+      10_000,
     );
     const after = await status(cluster.nodes[leader].httpAddr);
     assert.equal(after.raft.state, "leader");

@@ -99,6 +99,10 @@ export class DataNodeStandIn {
   readonly shards = new Map<number, ShardCopy>();
   /** A backup this node serves waits this long after taking its snapshot (a long copy). */
   backupDelayMs = 0;
+  /** When set, a backup this node serves waits for it (a copy that lasts until the test says). */
+  backupGate: Promise<void> | null = null;
+  /** Backups this node has taken its snapshot for (a write after that misses the copy). */
+  backupsTaken = 0;
   private readonly sockets = new Set<net.Socket>();
   private readonly statusServer: http.Server;
 
@@ -294,7 +298,9 @@ export class DataNodeStandIn {
           .filter((p) => p.at > after)
           .map((p) => ({ line: p.line, at: String(p.at) }));
         const size = copy.size;
+        this.backupsTaken++;
         if (this.backupDelayMs) await sleep(this.backupDelayMs);
+        if (this.backupGate) await this.backupGate;
         return encodeFrame(BACKUP_SHARD_RESPONSE, Buffer.from(JSON.stringify({ points, size })));
       }
       case RPC.removeShardRequest: {

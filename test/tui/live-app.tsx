@@ -50,6 +50,8 @@ export function openApp(
     access,
     bind: admin.bind,
     intervalMs: opts.intervalMs ?? 300,
+    // A stopped node refuses at once; a live one slowed by a loaded machine is still counted up.
+    timeoutMs: 3000,
     env: { TERM: "xterm-256color" },
     session: opts.session,
     bundle: opts.bundleDir ? { dir: opts.bundleDir } : undefined,

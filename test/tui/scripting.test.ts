@@ -41,7 +41,8 @@ interface Model {
 }
 
 function json(bind: string): { status: number | null; model: Model; stderr: string } {
-  const r = run("-bind", bind, "-json", "-timeout", "1s");
+  // Stopped nodes refuse at once; the deadline only has to spare a live node on a loaded machine.
+  const r = run("-bind", bind, "-json", "-timeout", "5s");
   return { status: r.status, model: JSON.parse(r.stdout) as Model, stderr: r.stderr };
 }
 
