@@ -103,12 +103,19 @@ test("POST /add-data: the data node is told every meta server over its RPC and r
   const told = a.received.filter((r) => r.kind === "join");
   assert.equal(told.length, 2);
   assert.equal(told[1].kind === "join" && told[1].request.update, true);
-  for (const n of cluster.nodes) {
-    const show = json<{ data: { id: number; tcpAddr: string; status: string }[] }>(
-      await call(n.httpAddr, "GET", "/show-cluster"),
+  // Every meta node shows it once it has applied the entry (a follower may lag the commit).
+  await eventually("every meta node to show the data node", async () => {
+    const shows = await Promise.all(
+      cluster.nodes.map(async (n) =>
+        json<{ data: { id: number; tcpAddr: string; status: string }[] }>(
+          await call(n.httpAddr, "GET", "/show-cluster"),
+        ),
+      ),
     );
-    assert.ok(show.data.some((d) => d.id === node.id && d.tcpAddr === a.tcpAddr && d.status === "joined"));
-  }
+    return shows.every((show) =>
+      show.data.some((d) => d.id === node.id && d.tcpAddr === a.tcpAddr && d.status === "joined"),
+    );
+  });
   const bad = await call(follower.httpAddr, "POST", "/add-data", { form: {} });
   assert.equal(bad.status, 400);
   assert.equal(json(bad).error, "addr is required");
