@@ -85,7 +85,7 @@ export class AdminService {
     private readonly opts: AdminOptions,
   ) {
     this.client = this.metaClient(meta.httpAddr);
-    this.dataNodes = new DataNodeOperations(meta, this.client, {
+    this.dataNodes = new DataNodeOperations(meta, (server) => this.metaClient(server), {
       timeoutMs: opts.requestTimeoutMs,
       copyTimeoutMs: 30 * 60_000,
       ...opts.dataNodes,

@@ -96,12 +96,33 @@ export class DataNodeOperations {
   /** Copies under way on this node, by `shard:dest`. */
   private readonly copies = new Map<string, CopyShardStatus>();
 
+  /** Reads this node's metadata and sends commands (through the leader). */
+  private readonly client: MetaClient;
+
   constructor(
     private readonly meta: MetaService,
-    private readonly client: MetaClient,
+    /** A meta client for one meta node's HTTP address, with this node's peer access. */
+    private readonly clientFor: (httpAddr: string) => MetaClient,
     private readonly opts: DataNodeOptions,
   ) {
+    this.client = clientFor(meta.httpAddr);
     this.rpc = new DataNodeRpc({ timeoutMs: opts.timeoutMs, tls: opts.tls });
+  }
+
+  /**
+   * The metadata a data-node change is checked against: the leader's. This node, a follower, may
+   * not have applied a change the leader has already acknowledged (an add-data through another
+   * node a moment ago), and a check that guards a change must hold on the leader's view
+   * (docs/operations.md, "Data nodes and InfluxDB Enterprise tooling").
+   */
+  private async leaderData(): Promise<MetaData> {
+    const leader = this.meta.leaderHttp();
+    if (leader === null || leader === this.meta.httpAddr) return this.client.data();
+    return this.clientFor(leader)
+      .data()
+      .catch((err: Error) => {
+        throw new OperationError(503, `could not read the leader's metadata at ${leader}: ${err.message}`);
+      });
   }
 
   /** HTTP addresses of every meta node: what a data node is told to use. */
@@ -145,7 +166,7 @@ export class DataNodeOperations {
    */
   async add(tcpAddr: string): Promise<NodeInfo & { alreadyRegistered?: boolean }> {
     this.requireLeaderKnown();
-    const data = await this.client.data();
+    const data = await this.leaderData();
     const existing = DataNodeOperations.byTcpAddr(data, tcpAddr);
     if (existing) return this.tellAgain(existing, data);
     try {
@@ -185,7 +206,7 @@ export class DataNodeOperations {
   }
 
   private async find(addr: string): Promise<{ data: MetaData; node: NodeInfo }> {
-    const data = await this.client.data();
+    const data = await this.leaderData();
     const node =
       data.dataNodes.find((n) => n.tcpAddr === addr) ?? data.dataNodes.find((n) => n.addr === addr);
     if (!node) throw new OperationError(404, `data node ${addr} does not exist in cluster`);
@@ -306,7 +327,7 @@ export class DataNodeOperations {
    */
   async update(oldAddr: string, newAddr: string): Promise<NodeInfo> {
     if (oldAddr === newAddr) throw new OperationError(400, "newAddr and oldAddr are the same");
-    const data = await this.client.data();
+    const data = await this.leaderData();
     const node = DataNodeOperations.byTcpAddr(data, oldAddr);
     if (!node) throw new OperationError(404, `no data node with bind address ${oldAddr} exists`);
     const scheme = this.opts.tls ? "https" : "http";
