@@ -76,6 +76,9 @@ const pointBytes = (points: StoredPoint[]) => points.reduce((n, p) => n + Buffer
 export interface DemoDataNodeOptions {
   /** The TCP port speaks TLS first (a data node with https-enabled), then the mux byte. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Listen on the HTTP address it registers too (`/ping`, `/status`), as a data node's HTTP API
+   *  does; the demo's nodes do, so `show` and the view see them up. */
+  http?: boolean;
 }
 
 export class DemoDataNode {
@@ -96,10 +99,12 @@ export class DemoDataNode {
   protected constructor(
     private readonly server: net.Server,
     readonly tcpAddr: string,
-    /** The HTTP address it registers (nothing listens there: only the record is needed). */
+    /** The HTTP address it registers: where `http` listens, else an address nothing listens on
+     *  (the tests need only the record, and a data node whose HTTP API does not answer). */
     readonly httpAddr: string,
+    private readonly httpServer?: http.Server,
   ) {
-    this.statusServer = http.createServer((req, res) => {
+    const status = (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (req.url !== "/status") return void res.writeHead(404).end("404 page not found\n");
       res.writeHead(200, { "content-type": "application/json" });
       res.end(
@@ -113,20 +118,31 @@ export class DemoDataNode {
           metaAddrs: this.metaServers,
         }),
       );
-    });
+    };
+    this.statusServer = http.createServer(status);
+    // The HTTP API's /ping, as influxd answers it: what `show` checks a data node's reachability by.
+    httpServer?.on("request", (req: http.IncomingMessage, res: http.ServerResponse) =>
+      req.url === "/ping" ? void res.writeHead(204).end() : status(req, res),
+    );
     server.on(server instanceof tls.Server ? "secureConnection" : "connection", (socket: net.Socket) =>
       this.accept(socket),
     );
   }
 
-  /** A listening server on a free loopback port, and the addresses the node registers. */
+  /** Listening servers on free loopback ports, and the addresses the node registers. */
   protected static async listen(
     opts: DemoDataNodeOptions,
-  ): Promise<[server: net.Server, tcpAddr: string, httpAddr: string]> {
+  ): Promise<[server: net.Server, tcpAddr: string, httpAddr: string, httpServer?: http.Server]> {
+    const listening = async <S extends net.Server>(server: S) => {
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      return (server.address() as net.AddressInfo).port;
+    };
     const server = opts.tls ? tls.createServer(opts.tls) : net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    return [server, `127.0.0.1:${port}`, `127.0.0.1:${port + 1}`];
+    const port = await listening(server);
+    if (!opts.http) return [server, `127.0.0.1:${port}`, `127.0.0.1:${port + 1}`];
+    const httpServer = http.createServer();
+    const httpPort = await listening(httpServer);
+    return [server, `127.0.0.1:${port}`, `127.0.0.1:${httpPort}`, httpServer];
   }
 
   static async start(opts: DemoDataNodeOptions = {}): Promise<DemoDataNode> {
@@ -135,7 +151,10 @@ export class DemoDataNode {
 
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await new Promise((r) => this.server.close(r));
+    this.httpServer?.closeAllConnections();
+    await Promise.all(
+      [this.server, this.httpServer].map((server) => server && new Promise((r) => server.close(r))),
+    );
   }
 
   /** Writes points (line-protocol lines) to the shard, creating the copy; a line written again

@@ -98,7 +98,7 @@ export async function startDemoDataTier(
   const nodes: DemoDataNode[] = [];
   try {
     const add = async () => {
-      const node = await DemoDataNode.start();
+      const node = await DemoDataNode.start({ http: true });
       nodes.push(node);
       await cluster.admin(0).addData(node.tcpAddr);
     };
