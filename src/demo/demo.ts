@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (["-h", "--help", "help"].includes(argv[0] ?? "")) {
       process.stdout.write(
-        `influx-cluster demo: a local cluster of real influxd processes, live.\n\nFlags:\n${formatFlags(FLAGS)}\n`,
+        `influx-cluster demo: a local cluster of real influxd processes (meta nodes) and demo data nodes in this process, live.\n\nFlags:\n${formatFlags(FLAGS)}\n`,
       );
       return 0;
     }

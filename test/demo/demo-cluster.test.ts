@@ -1,7 +1,7 @@
 // The demo's data tier is real: the function `influx-cluster demo` starts its cluster with
 // registers demo data nodes through the admin service, their shards hold points in every owner's
-// copy, the last node starts empty so a rebalance plans moves onto it, and stop leaves nothing
-// listening. Also: -data's bad values are usage errors that start nothing.
+// copy, the last node starts empty so a rebalance plans moves onto it (and makes them), and stop
+// leaves nothing listening. Also: -data's bad values are usage errors that start nothing.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -67,6 +67,24 @@ test("rebalance -dry-run plans moves onto the empty node and changes nothing", a
     `a move onto ${last.tcpAddr} in ${dry.stdout}`,
   );
   assert.equal(last.shards.size, 0, "a dry run copies nothing");
+});
+
+test("the rebalance runs for real: the empty node ends up holding the points of the shards moved to it", async () => {
+  const [last] = demo.dataNodes.slice(-1);
+  const dry = await ctl([...admin(), "-json", "rebalance", "-dry-run"]);
+  const moves = (JSON.parse(dry.stdout) as { moves: { shard: number; dest: { tcpAddr: string } }[] }).moves;
+  const sums = new Map(
+    moves.map((m) => [m.shard, demo.dataNodes.find((n) => n.shards.has(m.shard))!.checksum(m.shard)]),
+  );
+  const run = await ctl([...admin(), "rebalance", "-y"]);
+  assert.equal(run.code, 0, run.stderr);
+  for (const m of moves.filter((x) => x.dest.tcpAddr === last.tcpAddr))
+    assert.equal(
+      last.checksum(m.shard),
+      sums.get(m.shard),
+      `shard ${m.shard}: its points on ${last.tcpAddr}`,
+    );
+  assert.ok(last.shards.size > 0);
 });
 
 test("stop leaves nothing listening", async () => {
