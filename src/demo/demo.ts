@@ -123,9 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     timeoutMs: Math.min(flags.interval as number, 2000),
     theme: chooseTheme({ noColorFlag: flags["no-color"] === true, env: process.env }),
     logFile: defaultLogFile(),
-    notice: `demo cluster: ${nodeList(cluster)}; kill one to see it go DOWN, R restarts it${
-      demo.dataNodes.length > 0 ? "; Tab: the data nodes" : ""
-    } (? shows this again)`,
+    notice: `demo cluster: ${nodeList(cluster)}${demo.dataNodes.length > 0 ? `, ${demo.dataNodes.length} data nodes (Tab)` : ""}; kill one to see it go DOWN, R restarts it (? shows this again)`,
     session: {
       ...session,
       notes: () => [
