@@ -133,7 +133,7 @@ export class DemoDataNode {
   protected static async listen(
     opts: DemoDataNodeOptions,
   ): Promise<[server: net.Server, tcpAddr: string, httpAddr: string, httpServer?: http.Server]> {
-    const listening = async <S extends net.Server>(server: S) => {
+    const listening = async (server: net.Server) => {
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       return (server.address() as net.AddressInfo).port;
     };

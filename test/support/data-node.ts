@@ -21,11 +21,8 @@ import {
 import type { JoinClusterRequest, RpcNodeInfo } from "../../src/proto/data-rpc.ts";
 import { GoMetaClient } from "./go-meta-client.ts";
 
-export type { ShardCopy, StoredPoint } from "../../src/demo/data-node.ts";
-export type Received = RpcRequest;
-
 export class DataNodeStandIn extends DemoDataNode {
-  readonly received: Received[] = [];
+  readonly received: RpcRequest[] = [];
   /** Set with `goClient`: the Go-style meta client holding the meta servers. */
   goClient: GoMetaClient | null = null;
   private goClientDir: string | null = null;
@@ -87,7 +84,7 @@ export class DataNodeStandIn extends DemoDataNode {
     await super.stop();
   }
 
-  protected override onRequest(request: Received): void {
+  protected override onRequest(request: RpcRequest): void {
     this.received.push(request);
   }
 
