@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   const secure = flags.secure === true;
   const dataNodes = secure ? 0 : dataCount;
   process.stderr.write(
-    `influx-cluster demo: starting ${size} influxd processes${dataNodes ? ` and ${dataNodes} data nodes` : ""} on loopback…\n`,
+    `influx-cluster demo: starting ${size} influxd processes${dataNodes ? ` and ${dataNodes} data nodes` : ""} on loopback${secure ? " (no data nodes with -secure)" : ""}…\n`,
   );
   // Ctrl-C while the nodes start aborts the start-up at once: the nodes started so far are
   // stopped and their directory removed before the demo exits.
