@@ -1,5 +1,6 @@
 // `npm run screenshots`: pictures of the TUI's main views, from a REAL local cluster. Starts three
-// influxd processes (src/demo/local-cluster.ts), polls them with the TUI's own poller, asks the
+// influxd processes (src/demo/local-cluster.ts), then the demo's cluster with its data nodes for
+// the data tier (src/demo/demo-cluster.ts), polls them with the TUI's own poller, asks the
 // admin service for real removal plans, renders each view with Ink, replays the ANSI output in a
 // headless xterm, draws the screen as SVG and rasterises it to screenshots/*.png with resvg.
 //
@@ -29,6 +30,9 @@ const { renderToString } = await import("ink");
 const { Terminal } = await import("@xterm/headless");
 const { Resvg } = await import("@resvg/resvg-js");
 const { startLocalCluster } = await import("../src/demo/local-cluster.ts");
+const { startDemoCluster } = await import("../src/demo/demo-cluster.ts");
+const { clientFor } = await import("../src/client/detect.ts");
+const { fetchHealth } = await import("../src/tui/data-ops.ts");
 const { planAdd } = await import("../src/tui/add-node.ts");
 const { fetchStatus } = await import("../src/tui/node-status.ts");
 const { PLAIN_HTTP } = await import("../src/util/http-client.ts");
@@ -246,4 +250,41 @@ try {
   await poller.stop();
 } finally {
   await cluster.stop();
+}
+
+// The data tier (Tab) of the demo's cluster: its data nodes and the replica health, the empty
+// node (added last, as the demo adds it) selected; then `b`: the rebalance plan onto it.
+const demo = await startDemoCluster({ size: 3, dataNodes: 3, secure: false });
+try {
+  const bind = demo.cluster.nodes[0].adminAddr;
+  const poller = new ClusterPoller({
+    admin: demo.cluster.admin(0),
+    timeoutMs: 2000,
+    onSnapshot: () => undefined,
+  });
+  const api = clientFor("admin", bind, PLAIN_HTTP, 5000);
+  const empty = demo.dataNodes.at(-1)!.tcpAddr;
+  const dataActions: Action[] = [
+    { type: "snapshot", snapshot: await poller.pollOnce() },
+    { type: "dataHealth", health: await fetchHealth(api, 5000) },
+    { type: "dataOpen" },
+    { type: "dataSelect", tcpAddr: empty },
+  ];
+  const run = (actions: Action[]) =>
+    actions.reduce(reducer, initialState({ columns: COLUMNS, rows: ROWS, readOnly: null }));
+  const context = { bind, profileName: "demo" };
+  await toPng("data-tier", run(dataActions), context);
+  await toPng(
+    "rebalance",
+    run([
+      ...dataActions,
+      { type: "rebalanceAsked" },
+      // As it looks once the moment in which y is ignored has passed.
+      { type: "rebalancePlanned", plan: await api.rebalancePlan(), at: Date.now() - 1000 },
+    ]),
+    context,
+  );
+  await poller.stop();
+} finally {
+  await demo.stop();
 }

@@ -1,150 +1,57 @@
 /**
- * A stand-in for an InfluxDB data node, for tests: it listens on a real TCP port and behaves as
- * the Go data node's TCP port does for cluster administration — first byte 2 selects the cluster
- * RPC (JoinCluster, LeaveCluster, ListShards, CopyShard, RemoveShard, RemoveHintedHandoff), any
- * other first byte is HTTP (`GET /status`). Joining registers it through the meta servers it is
- * told, with the real meta client, as the Go data node does. Every request is recorded, with its
- * raw bytes, so tests can check what the meta tier sent.
+ * The demo's data node (src/demo/data-node.ts) with what only tests need: every request recorded
+ * with its raw bytes (so tests can check what the meta tier sent), a JoinCluster that fails on
+ * demand, backups held for a while or until the test says, and the Go data node's meta client.
  *
  * With `goClient` it keeps its meta servers as the Go data node does, in a real Go-style meta
  * client (./go-meta-client.ts: a long-poll loop, cache replacement, the list from `MetaNodes`,
  * client.json saved only when that list changes), and JoinCluster follows
  * `coordinator/service.go`: the list must share an address with the current one ("already
  * joined to cluster"), is set in memory, the first server must know a leader, and (update) the
- * node's own record must be in the client's cache within 10 s.
- *
- * Shard copies hold real points (line-protocol lines, each with the time it arrived). CopyShard
- * makes this node pull the shard from the source stand-in over the RPC (a backup request, type
- * 31, as the Go data node's copy streams a backup of the source), only the points that arrived
- * after `since` when it is given, and answers when it has them: synchronous, like Go's. A write
- * that reaches the source while a copy streams is not on the destination unless a second copy with
- * `since` follows. ListShards reports what the node really holds; `checksum` proves two copies
- * hold the same points.
+ * node's own record must be in the client's cache within 10 s (the base class's JoinCluster over
+ * this client's `joinView`).
  */
-import { createHash } from "node:crypto";
-import http from "node:http";
-import net from "node:net";
-import tls from "node:tls";
-import { MetaClient } from "../../src/meta/client.ts";
-import { GoMetaClient } from "./go-meta-client.ts";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
-  BARE_REQUESTS,
-  decodeCopyShardRequest,
-  decodeJoinClusterRequest,
-  decodeNodeIdRequest,
-  decodeShardIdRequest,
-  encodeErrResponse,
-  encodeFrame,
-  encodeJoinClusterResponse,
-  encodeListShardsResponse,
-  FrameReader,
-  RPC,
-  RPC_MUX_HEADER,
-  type CopyShardRequest,
-  type JoinClusterRequest,
-  type RpcNodeInfo,
-  type ShardOwnerStatus,
-} from "../../src/proto/data-rpc.ts";
+  DemoDataNode,
+  type DemoDataNodeOptions,
+  type JoinView,
+  type RpcRequest,
+} from "../../src/demo/data-node.ts";
+import type { JoinClusterRequest, RpcNodeInfo } from "../../src/proto/data-rpc.ts";
+import { GoMetaClient } from "./go-meta-client.ts";
 
-export type Received =
-  | { kind: "join"; request: JoinClusterRequest; raw: Buffer }
-  | { kind: "leave"; raw: Buffer }
-  | { kind: "list-shards"; raw: Buffer }
-  | { kind: "copy-shard"; request: CopyShardRequest; raw: Buffer }
-  | { kind: "remove-shard"; shardId: number; raw: Buffer }
-  | { kind: "remove-hinted-handoff"; nodeId: number; raw: Buffer };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The Go data node's backupShard request and response types (coordinator/service.go). */
-const BACKUP_SHARD_REQUEST = 31;
-const BACKUP_SHARD_RESPONSE = 32;
-
-export interface StoredPoint {
-  line: string;
-  /** When it arrived, in nanoseconds (what `since` compares with, like a file's modification time). */
-  at: bigint;
-}
-
-/** A shard copy: its state and size as ListShards reports them, and its points. */
-export interface ShardCopy {
-  state: string;
-  size: number;
-  points?: StoredPoint[];
-  lastModified?: string;
-}
-
-const nowNs = () => BigInt(Date.now()) * 1_000_000n;
-const pointBytes = (points: StoredPoint[]) => points.reduce((n, p) => n + Buffer.byteLength(p.line) + 1, 0);
-
-export class DataNodeStandIn {
-  readonly received: Received[] = [];
-  private ownServers: string[] = [];
+export class DataNodeStandIn extends DemoDataNode {
+  readonly received: RpcRequest[] = [];
   /** Set with `goClient`: the Go-style meta client holding the meta servers. */
   goClient: GoMetaClient | null = null;
   private goClientDir: string | null = null;
   private goAuthorization: (() => string) | undefined;
   /** Answer JoinCluster with this error (a node that fails mid-switch), when set. */
   failJoin: string | null = null;
-
-  get metaServers(): string[] {
-    return this.goClient ? this.goClient.metaServers : this.ownServers;
-  }
-
-  set metaServers(servers: string[]) {
-    if (this.goClient) this.goClient.setMetaServers(servers);
-    else this.ownServers = servers;
-  }
-  /** Shards it holds, by ID (what ListShards reports). */
-  readonly shards = new Map<number, ShardCopy>();
   /** A backup this node serves waits this long after taking its snapshot (a long copy). */
   backupDelayMs = 0;
   /** When set, a backup this node serves waits for it (a copy that lasts until the test says). */
   backupGate: Promise<void> | null = null;
   /** Backups this node has taken its snapshot for (a write after that misses the copy). */
   backupsTaken = 0;
-  private readonly sockets = new Set<net.Socket>();
-  private readonly statusServer: http.Server;
 
-  private constructor(
-    private readonly server: net.Server,
-    readonly tcpAddr: string,
-    /** The HTTP address it registers (nothing listens there: the tests need only the record). */
-    readonly httpAddr: string,
-  ) {
-    this.statusServer = http.createServer((req, res) => {
-      if (req.url !== "/status") return void res.writeHead(404).end("404 page not found\n");
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(
-        JSON.stringify({
-          nodeType: "data",
-          hostname: "127.0.0.1",
-          tcpBind: this.tcpAddr,
-          tcpAddr: this.tcpAddr,
-          httpAddr: this.httpAddr,
-          nodeStatus: this.metaServers.length > 0 ? "joined" : "disjoined",
-          metaAddrs: this.metaServers,
-        }),
-      );
-    });
-    server.on(server instanceof tls.Server ? "secureConnection" : "connection", (socket: net.Socket) =>
-      this.accept(socket),
-    );
+  override get metaServers(): string[] {
+    return this.goClient ? this.goClient.metaServers : super.metaServers;
   }
 
-  /** With `tls`, the TCP port speaks TLS first (a data node with https-enabled), then the mux byte.
-   *  With `goClient`, its meta servers live in a Go-style meta client keeping client.json in
-   *  `goClient.dir` (opened at once when that file exists). */
-  static async start(
-    opts: {
-      tls?: { cert: Buffer; key: Buffer };
-      goClient?: { dir: string; authorization?: () => string };
-    } = {},
+  override set metaServers(servers: string[]) {
+    if (this.goClient) this.goClient.setMetaServers(servers);
+    else super.metaServers = servers;
+  }
+
+  /** With `tls`, the TCP port speaks TLS first, then the mux byte. With `goClient`, its meta
+   *  servers live in a Go-style meta client keeping client.json in `goClient.dir` (opened at once
+   *  when that file exists). */
+  static override async start(
+    opts: DemoDataNodeOptions & { goClient?: { dir: string; authorization?: () => string } } = {},
   ): Promise<DataNodeStandIn> {
-    const server = opts.tls ? tls.createServer(opts.tls) : net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    const node = new DataNodeStandIn(server, `127.0.0.1:${port}`, `127.0.0.1:${port + 1}`);
+    const node = new DataNodeStandIn(...(await DemoDataNode.listen(opts)));
     if (opts.goClient) {
       node.goClientDir = opts.goClient.dir;
       node.goAuthorization = opts.goClient.authorization;
@@ -172,271 +79,41 @@ export class DataNodeStandIn {
       throw new Error(`database not found: ${name}`);
   }
 
-  async stop(): Promise<void> {
+  override async stop(): Promise<void> {
     await this.goClient?.close();
-    for (const s of this.sockets) s.destroy();
-    await new Promise((r) => this.server.close(r));
+    await super.stop();
   }
 
-  /** Writes points (line-protocol lines) to the shard, creating the copy; a line written again
-   *  replaces the earlier one, as a point with the same series and time does. */
-  write(shardId: number, lines: string[]): void {
-    const copy = this.shards.get(shardId) ?? { state: "hot", size: 0, points: [] };
-    const points = copy.points ?? [];
-    const at = nowNs();
-    const seen = new Map(points.map((p, i) => [p.line, i]));
-    for (const line of lines) {
-      const i = seen.get(line);
-      if (i === undefined) seen.set(line, points.push({ line, at }) - 1);
-      else points[i] = { line, at };
-    }
-    copy.points = points;
-    copy.size = pointBytes(points);
-    copy.lastModified = new Date().toISOString();
-    this.shards.set(shardId, copy);
+  protected override onRequest(request: RpcRequest): void {
+    this.received.push(request);
   }
 
-  /** SHA-256 of the shard's points, in order (empty string when it does not hold the shard). */
-  checksum(shardId: number): string {
-    const copy = this.shards.get(shardId);
-    if (!copy) return "";
-    const lines = (copy.points ?? []).map((p) => p.line).sort();
-    return createHash("sha256").update(lines.join("\n")).digest("hex");
+  protected override async backupTaken(): Promise<void> {
+    this.backupsTaken++;
+    if (this.backupDelayMs) await sleep(this.backupDelayMs);
+    if (this.backupGate) await this.backupGate;
   }
 
-  pointCount(shardId: number): number {
-    return this.shards.get(shardId)?.points?.length ?? 0;
+  protected override join(req: JoinClusterRequest): Promise<RpcNodeInfo> {
+    if (this.failJoin) return Promise.reject(new Error(this.failJoin));
+    return super.join(req);
   }
 
-  private client(): MetaClient {
-    return new MetaClient({ servers: this.metaServers, timeoutMs: 2_000, retryDelayMs: 100 });
-  }
-
-  private accept(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.once("close", () => this.sockets.delete(socket));
-    socket.once("readable", () => {
-      const first = socket.read(1) as Buffer | null;
-      if (!first) return void socket.destroy();
-      if (first[0] !== RPC_MUX_HEADER) {
-        socket.unshift(first);
-        this.statusServer.emit("connection", socket);
-        return;
-      }
-      const reader = new FrameReader(BARE_REQUESTS);
-      const raw: Buffer[] = [];
-      const onData = (chunk: Buffer) => {
-        raw.push(chunk);
-        reader.push(chunk);
-        const frame = reader.next();
-        if (!frame) return;
-        socket.off("data", onData);
-        void this.handle(frame.type, frame.payload, Buffer.concat([first, ...raw])).then(
-          (answer) => socket.end(answer),
-          () => socket.destroy(),
-        );
-      };
-      // Bytes already buffered after the mux byte arrive as "data" once flowing.
-      socket.on("data", onData);
-    });
-  }
-
-  private async handle(type: number, payload: Buffer, raw: Buffer): Promise<Buffer> {
-    switch (type) {
-      case RPC.joinClusterRequest: {
-        const request = decodeJoinClusterRequest(payload);
-        this.received.push({ kind: "join", request, raw });
-        return this.join(request)
-          .then((node) => encodeFrame(RPC.joinClusterResponse, encodeJoinClusterResponse({ node })))
-          .catch((err: Error) =>
-            encodeFrame(RPC.joinClusterResponse, encodeJoinClusterResponse({ err: err.message })),
-          );
-      }
-      case RPC.leaveClusterRequest: {
-        this.received.push({ kind: "leave", raw });
-        await this.waitUntil(async (data) => !data.dataNodes.some((n) => n.tcpAddr === this.tcpAddr));
-        this.metaServers = [];
-        this.shards.clear();
-        return encodeFrame(RPC.leaveClusterResponse, encodeErrResponse({}));
-      }
-      case RPC.listShardsRequest: {
-        this.received.push({ kind: "list-shards", raw });
-        const shards: Record<string, ShardOwnerStatus> = {};
-        for (const [id, s] of this.shards) {
-          shards[String(id)] = {
-            id: await this.nodeId(),
-            tcpAddr: this.tcpAddr,
-            state: s.state,
-            "last-modified": s.lastModified ?? "2026-01-02T03:04:05.123456789Z",
-            size: s.size,
-            err: "",
-          };
-        }
-        return encodeFrame(RPC.listShardsResponse, encodeListShardsResponse({ shards }));
-      }
-      case RPC.copyShardRequest: {
-        const request = decodeCopyShardRequest(payload);
-        this.received.push({ kind: "copy-shard", request, raw });
-        return this.pull(request)
-          .then(() => encodeFrame(RPC.copyShardResponse, encodeErrResponse({})))
-          .catch((err: Error) => encodeFrame(RPC.copyShardResponse, encodeErrResponse({ err: err.message })));
-      }
-      case BACKUP_SHARD_REQUEST: {
-        const { shardId, since } = JSON.parse(payload.toString("utf8")) as {
-          shardId: number;
-          since?: string;
-        };
-        const copy = this.shards.get(shardId);
-        if (!copy) {
-          return encodeFrame(
-            BACKUP_SHARD_RESPONSE,
-            Buffer.from(JSON.stringify({ err: `shard ${shardId} not found` })),
-          );
-        }
-        const after = since === undefined ? -1n : BigInt(since);
-        const points = (copy.points ?? [])
-          .filter((p) => p.at > after)
-          .map((p) => ({ line: p.line, at: String(p.at) }));
-        const size = copy.size;
-        this.backupsTaken++;
-        if (this.backupDelayMs) await sleep(this.backupDelayMs);
-        if (this.backupGate) await this.backupGate;
-        return encodeFrame(BACKUP_SHARD_RESPONSE, Buffer.from(JSON.stringify({ points, size })));
-      }
-      case RPC.removeShardRequest: {
-        const shardId = decodeShardIdRequest(payload);
-        this.received.push({ kind: "remove-shard", shardId, raw });
-        const had = this.shards.delete(shardId);
-        return encodeFrame(RPC.removeShardResponse, encodeErrResponse(had ? {} : { err: "shard not found" }));
-      }
-      case RPC.removeHintedHandoffRequest: {
-        const nodeId = decodeNodeIdRequest(payload);
-        this.received.push({ kind: "remove-hinted-handoff", nodeId, raw });
-        return encodeFrame(RPC.removeHintedHandoffResponse, encodeErrResponse({}));
-      }
-      default:
-        throw new Error(`unexpected message type ${type}`);
-    }
-  }
-
-  /** CopyShard: dials the source's RPC, asks for a backup of the shard (after `since`), merges it. */
-  private async pull(req: CopyShardRequest): Promise<void> {
-    const body = JSON.stringify({ shardId: req.shardId, since: req.since?.toString() });
-    const answer = await rpcCall(req.host, encodeFrame(BACKUP_SHARD_REQUEST, Buffer.from(body)));
-    const backup = JSON.parse(answer.toString("utf8")) as {
-      points?: { line: string; at: string }[];
-      size?: number;
-      err?: string;
+  /** With `goClient`: the Go-style client's status and cache (it waits up to 100 × 100 ms). */
+  protected override joinView(): JoinView {
+    const client = this.goClient;
+    if (!client) return super.joinView();
+    const self = () => client.cache.dataNodes.find((n) => n.tcpAddr === this.tcpAddr);
+    return {
+      hasLeader: async () => Boolean((await client.status()).leader),
+      self: async () => self(),
+      waitForSelf: async () => {
+        for (let tries = 0; !self() && tries < 100; tries++) await sleep(100);
+        return self();
+      },
+      execute: async (cmd) => void (await client.execute(cmd)),
+      noLeader: "no leader",
+      notFound: "unable to update data node after 100 retries: node not found",
     };
-    if (backup.err) throw new Error(`error copying shard ${req.shardId} from ${req.host}: ${backup.err}`);
-    const copy = this.shards.get(req.shardId) ?? { state: "cold", size: 0, points: [] };
-    const points = copy.points ?? [];
-    const index = new Map(points.map((p, i) => [p.line, i]));
-    for (const p of backup.points ?? []) {
-      const point = { line: p.line, at: nowNs() };
-      const i = index.get(p.line);
-      if (i === undefined) index.set(p.line, points.push(point) - 1);
-      else points[i] = point;
-    }
-    copy.points = points;
-    // A copy the test gave only a size (no points) keeps the source's size.
-    copy.size = points.length > 0 ? pointBytes(points) : Math.max(copy.size, backup.size ?? 0);
-    copy.lastModified = new Date().toISOString();
-    this.shards.set(req.shardId, copy);
   }
-
-  private async nodeId(): Promise<number> {
-    if (this.metaServers.length === 0) return 0;
-    const data = await this.client().data();
-    return data.dataNodes.find((n) => n.tcpAddr === this.tcpAddr)?.id ?? 0;
-  }
-
-  /** Polls the metadata for up to 10 s (as the Go data node does). */
-  private async waitUntil(check: (data: Awaited<ReturnType<MetaClient["data"]>>) => Promise<boolean>) {
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      if (await check(await this.client().data())) return true;
-      await sleep(100);
-    }
-    return false;
-  }
-
-  /** What a Go data node does on JoinCluster (see the meta tier's DataNodeOperations). */
-  private async join(req: JoinClusterRequest): Promise<RpcNodeInfo> {
-    if (this.failJoin) throw new Error(this.failJoin);
-    if (this.goClient) return this.goJoin(this.goClient, req);
-    if (req.metaServers.length === 0) throw new Error("empty meta servers");
-    if (this.metaServers.length > 0 && !req.metaServers.some((s) => this.metaServers.includes(s))) {
-      throw new Error("already joined to cluster");
-    }
-    this.metaServers = req.metaServers;
-    const status = await this.client().status(this.metaServers[0]);
-    if (!status.leader) throw new Error(`no leader in meta servers: [${req.metaServers.join(" ")}]`);
-    const mine = (data: Awaited<ReturnType<MetaClient["data"]>>) =>
-      data.dataNodes.find((n) => n.tcpAddr === this.tcpAddr);
-    if (req.update) {
-      let node: RpcNodeInfo | undefined;
-      await this.waitUntil(async (data) => Boolean((node = mine(data))));
-      if (!node) throw new Error("unable to update data node, timed out: node not found");
-      return node;
-    }
-    const client = this.client();
-    const existing = mine(await client.data());
-    if (existing) return existing;
-    await client.execute({ type: "CreateDataNodeCommand", httpAddr: this.httpAddr, tcpAddr: this.tcpAddr });
-    const node = mine(await client.data());
-    if (!node) throw new Error("unable to create data node");
-    return node;
-  }
-
-  /** processJoinClusterRequest of coordinator/service.go, over the Go-style client. */
-  private async goJoin(client: GoMetaClient, req: JoinClusterRequest): Promise<RpcNodeInfo> {
-    if (req.metaServers.length === 0) throw new Error("empty meta servers");
-    const current = client.metaServers;
-    if (current.length > 0 && !req.metaServers.some((s) => current.includes(s)))
-      throw new Error("already joined to cluster");
-    client.setMetaServers(req.metaServers);
-    const status = await client.status();
-    if (!status.leader) throw new Error("no leader");
-    const mine = () => client.cache.dataNodes.find((n) => n.tcpAddr === this.tcpAddr);
-    if (req.update) {
-      for (let tries = 0; !mine() && tries < 100; tries++) await sleep(100);
-      const node = mine();
-      if (!node) throw new Error("unable to update data node after 100 retries: node not found");
-      return node;
-    }
-    const existing = mine();
-    if (existing) return existing;
-    await client.execute({ type: "CreateDataNodeCommand", httpAddr: this.httpAddr, tcpAddr: this.tcpAddr });
-    const node = mine();
-    if (!node) throw new Error("unable to create data node");
-    return node;
-  }
-}
-
-/** One request to another stand-in's RPC port; the answer's payload (10 s deadline). */
-function rpcCall(addr: string, frame: Buffer): Promise<Buffer> {
-  const [host, port] = [addr.slice(0, addr.lastIndexOf(":")), Number(addr.slice(addr.lastIndexOf(":") + 1))];
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    const reader = new FrameReader();
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`dial tcp ${addr}: i/o timeout`));
-    }, 10_000);
-    const done = (err: Error | null, value?: Buffer) => {
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(value!);
-    };
-    socket.once("connect", () => socket.write(Buffer.concat([Buffer.from([RPC_MUX_HEADER]), frame])));
-    socket.on("data", (chunk: Buffer) => {
-      reader.push(chunk);
-      const f = reader.next();
-      if (f) done(null, f.payload);
-    });
-    socket.on("error", (err) => done(new Error(`dial tcp ${addr}: ${err.message}`)));
-    socket.on("close", () => done(new Error(`dial tcp ${addr}: connection closed`)));
-  });
 }

@@ -239,6 +239,52 @@ test("demo: Ctrl-C while the nodes start exits at once, stopping what was starte
   );
 });
 
+test("demo: Tab shows its data nodes, the last one empty; quitting stops them and removes the directory", async () => {
+  const env = Object.entries(ENV)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const t = new Tmux(
+    "demo-data",
+    `env ${env} TMPDIR=${home} ${process.execPath} ${BIN} demo -size 1 -data 2; echo EXIT=$?; sleep 60`,
+  );
+  sessions.push(t);
+  await waitUntil(
+    "the demo's view",
+    () => /voters up/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  t.keys("Tab");
+  await waitUntil(
+    "the data tier with both nodes up",
+    () => /data nodes: 2 up, 0 down/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  const rows = t
+    .capture()
+    .split("\n")
+    .filter((l) => /^[> ] +\d+ 127\.0\.0\.1:\d+ /.test(l));
+  assert.equal(rows.length, 2, t.capture());
+  // ID, address, status, version, shards, …: the last node was added after the shards, empty.
+  assert.notEqual(rows[0].replace(/^>/, "").trim().split(/ +/)[4], "0", rows[0]);
+  assert.equal(rows[1].replace(/^>/, "").trim().split(/ +/)[4], "0", rows[1]);
+  t.keys("q");
+  await t.shows("the quit question", /Stop the demo cluster/);
+  t.keys("y");
+  await waitUntil(
+    "exit",
+    () => /EXIT=0/.test(t.capture()),
+    undefined,
+    () => t.capture(),
+  );
+  assert.deepEqual(
+    readdirSync(home).filter((d) => d.startsWith("influx-cluster-")),
+    [],
+    "the demo's cluster directory was removed",
+  );
+});
+
 test("colours in a terminal, none with NO_COLOR", async () => {
   const colour = open("colour", "TERM=xterm-256color");
   const plain = open("nocolour", "TERM=xterm-256color NO_COLOR=1");
