@@ -2,7 +2,8 @@
  * `influx-cluster demo` (`npm start`): starts three real influxd processes on free loopback ports
  * in a temporary directory, forms the cluster, adds three demo data nodes running in this process
  * (./data-node.ts: the data node's cluster RPC, generated points, no storage engine), opens the
- * live view on it, and stops the nodes and deletes the directory on every way out. Without a terminal it prints the table once instead.
+ * live view on it, and stops the nodes and deletes the directory on every way out. Without a
+ * terminal it prints the table once instead.
  * With -secure the nodes run as a secured cluster does (JWT authentication, HTTPS, mutual TLS on
  * Raft) and the view connects the way an operator's would: through the CA and secret files; it
  * starts no data nodes (the demo data node speaks neither TLS nor the meta tier's auth).

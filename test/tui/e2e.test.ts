@@ -29,14 +29,22 @@ after(async () => {
   await cluster?.stop();
 });
 
-function open(name: string, extraEnv = ""): Tmux {
+/** A tmux session running `command` (after `env` with ENV and `extraEnv`), then printing its exit
+ *  code; killed after the tests. */
+function session(name: string, command: string, extraEnv = ""): Tmux {
   const env = Object.entries(ENV)
     .map(([k, v]) => `${k}=${v}`)
     .join(" ");
-  const cmd = `env ${env} ${extraEnv} ${process.execPath} ${BIN} -bind ${bind} -interval 300ms; echo EXIT=$?; sleep 60`;
-  const t = new Tmux(name, cmd);
+  const t = new Tmux(
+    name,
+    `env ${env} ${extraEnv} ${process.execPath} ${BIN} ${command}; echo EXIT=$?; sleep 60`,
+  );
   sessions.push(t);
   return t;
+}
+
+function open(name: string, extraEnv = ""): Tmux {
+  return session(name, `-bind ${bind} -interval 300ms`, extraEnv);
 }
 
 test("piped: prints the table once, without escapes, and exits 0", () => {
@@ -207,14 +215,7 @@ test("in a terminal: m marks a node going down, : runs a command, u opens the ro
 });
 
 test("demo: Ctrl-C while the nodes start exits at once, stopping what was started", async () => {
-  const env = Object.entries(ENV)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(" ");
-  const t = new Tmux(
-    "demo-ctrl-c",
-    `env ${env} TMPDIR=${home} ${process.execPath} ${BIN} demo -size 5; echo EXIT=$?; sleep 60`,
-  );
-  sessions.push(t);
+  const t = session("demo-ctrl-c", "demo -size 5", `TMPDIR=${home}`);
   const started = () => readdirSync(home).filter((d) => d.startsWith("influx-cluster-"));
   await waitUntil(
     "start-up",
@@ -240,27 +241,10 @@ test("demo: Ctrl-C while the nodes start exits at once, stopping what was starte
 });
 
 test("demo: Tab shows its data nodes, the last one empty; quitting stops them and removes the directory", async () => {
-  const env = Object.entries(ENV)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(" ");
-  const t = new Tmux(
-    "demo-data",
-    `env ${env} TMPDIR=${home} ${process.execPath} ${BIN} demo -size 1 -data 2; echo EXIT=$?; sleep 60`,
-  );
-  sessions.push(t);
-  await waitUntil(
-    "the demo's view",
-    () => /voters up/.test(t.capture()),
-    undefined,
-    () => t.capture(),
-  );
+  const t = session("demo-data", "demo -size 1 -data 2", `TMPDIR=${home}`);
+  await t.shows("the demo's view", /voters up/);
   t.keys("Tab");
-  await waitUntil(
-    "the data tier with both nodes up",
-    () => /data nodes: 2 up, 0 down/.test(t.capture()),
-    undefined,
-    () => t.capture(),
-  );
+  await t.shows("the data tier with both nodes up", /data nodes: 2 up, 0 down/);
   const rows = t
     .capture()
     .split("\n")
@@ -272,12 +256,7 @@ test("demo: Tab shows its data nodes, the last one empty; quitting stops them an
   t.keys("q");
   await t.shows("the quit question", /Stop the demo cluster/);
   t.keys("y");
-  await waitUntil(
-    "exit",
-    () => /EXIT=0/.test(t.capture()),
-    undefined,
-    () => t.capture(),
-  );
+  await t.shows("exit", /EXIT=0/);
   assert.deepEqual(
     readdirSync(home).filter((d) => d.startsWith("influx-cluster-")),
     [],
@@ -316,27 +295,10 @@ test("SIGTERM and SIGHUP leave the alternate screen and exit 143 and 129", async
 });
 
 test("a dead admin service: the view opens anyway and says it has no picture, never 'no nodes'", async () => {
-  const env = Object.entries(ENV)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(" ");
-  const t = new Tmux(
-    "dead-admin",
-    `env ${env} ${process.execPath} ${BIN} -bind 127.0.0.1:1 -interval 300ms; echo EXIT=$?; sleep 60`,
-  );
-  sessions.push(t);
-  await waitUntil(
-    "the view",
-    () => /no picture of the cluster yet/.test(t.capture()),
-    undefined,
-    () => t.capture(),
-  );
+  const t = session("dead-admin", "-bind 127.0.0.1:1 -interval 300ms");
+  await t.shows("the view", /no picture of the cluster yet/);
   assert.match(t.capture(), /admin service 127\.0\.0\.1:1 unreachable: connection refused/);
   assert.doesNotMatch(t.capture(), /no nodes in the cluster/);
   t.keys("q");
-  await waitUntil(
-    "exit",
-    () => /EXIT=0/.test(t.capture()),
-    undefined,
-    () => t.capture(),
-  );
+  await t.shows("exit", /EXIT=0/);
 });
