@@ -95,6 +95,8 @@ export class DataNodeOperations {
   readonly rpc: DataNodeRpc;
   /** Copies under way on this node, by `shard:dest`. */
   private readonly copies = new Map<string, CopyShardStatus>();
+  /** Shards a copy, a removal or a remove-data is changing on this node, with what it is. */
+  private readonly busy = new Map<number, string>();
 
   /** Reads this node's metadata and sends commands (through the leader). */
   private readonly client: MetaClient;
@@ -123,6 +125,31 @@ export class DataNodeOperations {
       .catch((err: Error) => {
         throw new OperationError(503, `could not read the leader's metadata at ${leader}: ${err.message}`);
       });
+  }
+
+  /**
+   * Runs `change` with `shards` marked busy. Each guard decides on the copies it sees, so two
+   * changes of one shard at once could each see a copy the other is removing (two remove-shards
+   * of a shard's two copies would both pass "not the last live copy"). A second change of a busy
+   * shard is refused at once (SHARD_BUSY), never queued behind a copy that can take minutes. The
+   * shard operations run on the leader, so this covers every one sent through the meta API.
+   */
+  private async exclusive<T>(shards: number[], what: string, change: () => Promise<T>): Promise<T> {
+    for (const id of shards) {
+      const under = this.busy.get(id);
+      if (under !== undefined)
+        throw refused(
+          409,
+          `shard ${id} is being changed already (${under}); ${what} was not started. Run it again when that ends (influxd-ctl copy-shard-status lists copies)`,
+          "SHARD_BUSY",
+        );
+    }
+    for (const id of shards) this.busy.set(id, what);
+    try {
+      return await change();
+    } finally {
+      for (const id of shards) this.busy.delete(id);
+    }
   }
 
   /** HTTP addresses of every meta node: what a data node is told to use. */
@@ -221,6 +248,13 @@ export class DataNodeOperations {
    */
   async remove(addr: string, force: boolean): Promise<NodeInfo> {
     const { data, node } = await this.find(addr);
+    const held = shardsOfMetadata(data.databases, 0n)
+      .filter((s) => s.owners.includes(node.id))
+      .map((s) => s.id);
+    return this.exclusive(held, `remove-data ${addr}`, () => this.removeNode(data, node, addr, force));
+  }
+
+  private async removeNode(data: MetaData, node: NodeInfo, addr: string, force: boolean): Promise<NodeInfo> {
     if (!force) {
       await this.rpc.listShards(node.tcpAddr).catch((err: Error) => {
         throw new OperationError(
@@ -473,7 +507,17 @@ export class DataNodeOperations {
    * the first copy started. Refused when `dest` already holds the shard or `src` does not.
    */
   async copyShard(src: string, dest: string, rawShard: string | null): Promise<CopyShardResult> {
-    const { id, found, srcNode, destNode } = this.checkCopyShard(src, dest, rawShard);
+    const checked = this.checkCopyShard(src, dest, rawShard);
+    return this.exclusive([checked.id], `copy-shard ${src} ${dest} ${checked.id}`, () =>
+      this.copyChecked(src, dest, checked),
+    );
+  }
+
+  private async copyChecked(
+    src: string,
+    dest: string,
+    { id, found, srcNode, destNode }: ReturnType<DataNodeOperations["checkCopyShard"]>,
+  ): Promise<CopyShardResult> {
     const { shard, nodes } = await this.shardState(id, [destNode]);
     const [srcState, destState] = [nodes.get(srcNode.id)!, nodes.get(destNode.id)!];
     for (const n of [srcState, destState]) {
@@ -487,10 +531,8 @@ export class DataNodeOperations {
     if (!source) {
       throw sourceLacksShard(src, id);
     }
+    // A copy of this shard already under way was refused above (SHARD_BUSY).
     const key = `${id}:${dest}`;
-    if (this.copies.has(key)) {
-      throw refused(409, `shard ${id} is being copied to ${dest} already`, "COPY_IN_PROGRESS");
-    }
     const status: CopyShardStatus = {
       shard: id,
       database: found.database,
@@ -603,6 +645,17 @@ export class DataNodeOperations {
    */
   async removeShard(src: string, rawShard: string | null, force = false): Promise<RemoveShardResult> {
     const { id, srcNode } = this.checkRemoveShard(src, rawShard);
+    return this.exclusive([id], `remove-shard ${src} ${id}`, () =>
+      this.removeChecked(src, id, srcNode, force),
+    );
+  }
+
+  private async removeChecked(
+    src: string,
+    id: number,
+    srcNode: NodeInfo,
+    force: boolean,
+  ): Promise<RemoveShardResult> {
     const { nodes, health } = await this.shardState(id, [srcNode]);
     const srcState = nodes.get(srcNode.id)!;
     const last = isLastLiveCopy(health, srcNode.id);

@@ -283,6 +283,50 @@ test("against a Go meta API the guards are client-side: remove-shard of the last
   }
 });
 
+test("one change per shard at a time: two remove-shards of a shard's two copies sent together leave one copy; a removal during a copy is refused SHARD_BUSY", async () => {
+  await dataNode();
+  await dataNode();
+  const { shards } = await database(2, [40]);
+  const [shard] = shards;
+  const sum = await seed(shard);
+  const [a, b] = await owners(shard);
+  assert.equal(await liveCopies(shard, sum), 2);
+  const removeShard = (src: string) =>
+    request(`http://${cluster.nodes[0].httpAddr}/remove-shard`, {
+      method: "POST",
+      form: { src, shard: String(shard) },
+      timeoutMs: 30_000,
+    });
+  const code = (res: { body: Buffer }) => (JSON.parse(res.body.toString()) as { code: string }).code;
+  // Each alone would pass: the other copy is live. Together, only one may.
+  const both = await Promise.all([removeShard(a.tcpAddr), removeShard(b.tcpAddr)]);
+  assert.deepEqual(
+    both.map((r) => r.status).sort(),
+    [204, 409],
+    both.map((r) => r.body.toString()).join(" | "),
+  );
+  assert.match(code(both.find((r) => r.status === 409)!), /^(SHARD_BUSY|LAST_LIVE_COPY)$/);
+  assert.equal(await liveCopies(shard, sum), 1, "one copy is left, every point in it");
+
+  // A copy under way (held open by its source) makes the shard busy until it ends.
+  const [left] = await owners(shard);
+  const dest = left === a ? b : a; // it dropped its copy above
+  let release = () => {};
+  left.backupGate = new Promise((r) => (release = r));
+  const taken = left.backupsTaken;
+  const copy = ctl([...admin(), "copy-shard", left.tcpAddr, dest.tcpAddr, String(shard)]);
+  await cluster.waitFor("the copy to be streaming", async () => left.backupsTaken > taken, 30_000);
+  const busy = await removeShard(left.tcpAddr);
+  assert.equal(busy.status, 409, busy.body.toString());
+  assert.equal(code(busy), "SHARD_BUSY");
+  assert.match(busy.body.toString(), new RegExp(`copy-shard ${left.tcpAddr} ${dest.tcpAddr} ${shard}`));
+  left.backupGate = null;
+  release();
+  const copied = await copy;
+  assert.equal(copied.code, 0, copied.stderr);
+  assert.equal(await liveCopies(shard, sum), 2, "the copy went on; the removal changed nothing");
+});
+
 test("copy-shard-status lists a copy under way; kill-copy-shard drops it once the data node answers, and the destination is no owner", async () => {
   const [a, b] = [await dataNode(), await dataNode()];
   const { shards } = await database(1, [30]);
