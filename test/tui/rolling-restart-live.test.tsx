@@ -109,6 +109,14 @@ test("another node going down stops the guide; Ctrl-C leaves it for the table", 
 });
 
 test(":leave plans with the what-if marks: the reduced tolerance shows before anything is touched", async () => {
+  // The plan counts the voters active in the leader's Raft view: the node the last test restarted
+  // answers /status before the leader has heard from it again.
+  await cluster.waitFor(
+    "every voter active in the leader's view",
+    async () =>
+      (await status(cluster.nodes[await cluster.leaderIndex()].httpAddr)).raft.servers.every((v) => v.active),
+    30_000,
+  );
   const app = openApp(cluster, open);
   await app.waitFor("first poll", /3\/3 voters up/);
   // The view talks through node1's admin service: :leave is node1's removal.
@@ -126,6 +134,36 @@ test(":leave plans with the what-if marks: the reduced tolerance shows before an
   await app.type(KEY.esc);
   await app.waitFor("cancelled", /cancelled; nothing was changed/);
   assert.equal((await cluster.admin(1).show()).meta.length, 3, "nothing was removed");
+});
+
+test("a removal dialog plans again when another voter comes back: the force it needed is asked no more", async () => {
+  const leader = await cluster.leaderIndex();
+  const [target, other] = [0, 1, 2].filter((i) => i !== leader);
+  const app = openApp(cluster, open);
+  await app.waitFor("first poll", /3\/3 voters up/);
+  await cluster.kill(other);
+  try {
+    await app.waitFor("the node down", /2\/3 voters up/);
+    await app.select(cluster.nodes[target].httpAddr);
+    await app.type("d");
+    // 3 voters less the target, with the other one down: no quorum after the removal.
+    await app.waitFor(
+      "the force dialog",
+      new RegExp(`FORCE-remove meta node ${esc(cluster.nodes[target].httpAddr)}`),
+    );
+    await cluster.restart(other);
+    await app.waitFor(
+      "the plan again, without force",
+      new RegExp(`Remove meta node ${esc(cluster.nodes[target].httpAddr)}.*y removes it`),
+      30_000,
+    );
+    assert.doesNotMatch(app.text(), /FORCE-remove/);
+    await app.type(KEY.esc);
+    await app.waitFor("cancelled", /cancelled; nothing was changed/);
+  } finally {
+    if (!cluster.isRunning(other)) await cluster.restart(other);
+  }
+  assert.equal((await cluster.admin(leader).show()).meta.length, 3, "nothing was removed");
 });
 
 test("refused on a cluster that tolerates 0 failures, in its words", async () => {

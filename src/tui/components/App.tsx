@@ -146,32 +146,30 @@ export function App(props: AppProps) {
     };
   }, [detailKey, polledAt, access, timeoutMs, current, dispatch]);
 
-  // A removal dialog whose node went down or came back asks for a new plan: the force dialog
-  // must not offer what the old reachability allowed. Reachable is HTTP up and, when the leader
-  // reports it, active in the leader's Raft view (a node answers HTTP before the leader hears it).
+  // A removal dialog asks for a new plan when a meta node went down or came back: the node removed
+  // (the force dialog must not offer what the old reachability allowed) or any other voter (the
+  // quorum that remains, and so whether force is needed, changed). Reachable is HTTP up and, when
+  // the leader reports it, active in the leader's Raft view (a node answers HTTP before the
+  // leader hears it). A node not heard either way yet changes nothing.
   const removal = state.removal;
-  const targetRow =
+  const reachable =
     removal && (state.mode === "confirm" || state.mode === "force-confirm")
-      ? state.cluster?.rows.find((r) => r.key === `meta:${removal.target.httpAddr}`)
-      : undefined;
-  const targetUp = targetRow?.up == null ? null : targetRow.up && targetRow.raftActive !== false;
-  const plannedWith = useRef<{ target: string; up: boolean } | null>(null);
+      ? (state.cluster?.rows ?? [])
+          .filter((r) => r.key.startsWith("meta:") && r.up != null)
+          .map((r) => `${r.key}=${r.up && r.raftActive !== false ? "up" : "down"}`)
+          .sort() // the table's order (a sort by latency) is no change
+          .join(" ")
+      : null;
+  const plannedWith = useRef<{ target: string; reachable: string } | null>(null);
   useEffect(() => {
     const r = current().removal;
-    if (!r?.plan || targetUp === null) return;
+    if (!r?.plan || reachable === null) return;
     const seen = plannedWith.current;
-    if (seen?.target !== r.target.httpAddr) {
-      plannedWith.current = { target: r.target.httpAddr, up: targetUp };
-      return;
-    }
-    if (seen.up === targetUp) return;
-    plannedWith.current = { target: r.target.httpAddr, up: targetUp };
-    logger.info(
-      { node: r.target.httpAddr, up: targetUp },
-      "reachability changed; planning the removal again",
-    );
+    plannedWith.current = { target: r.target.httpAddr, reachable };
+    if (seen?.target !== r.target.httpAddr || seen.reachable === reachable) return;
+    logger.info({ node: r.target.httpAddr, reachable }, "reachability changed; planning the removal again");
     void loadPlan(admin, r.target.httpAddr, dispatch);
-  }, [targetUp, removal?.plan, admin, current, dispatch, logger]);
+  }, [reachable, removal?.plan, admin, current, dispatch, logger]);
 
   const handlers: KeyHandlers = {
     quit: () => exit(),
