@@ -101,7 +101,7 @@ export class DataNodeRpc {
   }
 
   /** One request on a fresh connection; resolves with the payload of the expected answer. */
-  private call(
+  call(
     addr: string,
     requestType: number,
     payload: Uint8Array | null,

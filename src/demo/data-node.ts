@@ -22,6 +22,7 @@ import http from "node:http";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import tls from "node:tls";
+import { DataNodeRpc } from "../cluster/data-node-rpc.ts";
 import { MetaClient } from "../meta/client.ts";
 import type { MetaCommand, MetaData } from "../proto/index.ts";
 import {
@@ -55,6 +56,8 @@ export type RpcRequest =
 /** The Go data node's backupShard request and response types (coordinator/service.go). */
 const BACKUP_SHARD_REQUEST = 31;
 const BACKUP_SHARD_RESPONSE = 32;
+/** The copy's client to the source's RPC port: the meta tier's own, with its 10 s deadline. */
+const SOURCE_RPC = new DataNodeRpc({ timeoutMs: 10_000 });
 
 export interface StoredPoint {
   line: string;
@@ -305,7 +308,12 @@ export class DemoDataNode {
   /** CopyShard: dials the source's RPC, asks for a backup of the shard (after `since`), merges it. */
   private async pull(req: CopyShardRequest): Promise<void> {
     const body = JSON.stringify({ shardId: req.shardId, since: req.since?.toString() });
-    const answer = await rpcCall(req.host, encodeFrame(BACKUP_SHARD_REQUEST, Buffer.from(body)));
+    const answer = await SOURCE_RPC.call(
+      req.host,
+      BACKUP_SHARD_REQUEST,
+      Buffer.from(body),
+      BACKUP_SHARD_RESPONSE,
+    );
     const backup = JSON.parse(answer.toString("utf8")) as {
       points?: { line: string; at: string }[];
       size?: number;
@@ -396,31 +404,4 @@ export interface JoinView {
   execute(cmd: MetaCommand): Promise<void>;
   noLeader: string;
   notFound: string;
-}
-
-/** One request to another node's RPC port; the answer's payload (10 s deadline). */
-function rpcCall(addr: string, frame: Buffer): Promise<Buffer> {
-  const [host, port] = [addr.slice(0, addr.lastIndexOf(":")), Number(addr.slice(addr.lastIndexOf(":") + 1))];
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    const reader = new FrameReader();
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`dial tcp ${addr}: i/o timeout`));
-    }, 10_000);
-    const done = (err: Error | null, value?: Buffer) => {
-      clearTimeout(timer);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(value!);
-    };
-    socket.once("connect", () => socket.write(Buffer.concat([Buffer.from([RPC_MUX_HEADER]), frame])));
-    socket.on("data", (chunk: Buffer) => {
-      reader.push(chunk);
-      const f = reader.next();
-      if (f) done(null, f.payload);
-    });
-    socket.on("error", (err) => done(new Error(`dial tcp ${addr}: ${err.message}`)));
-    socket.on("close", () => done(new Error(`dial tcp ${addr}: connection closed`)));
-  });
 }
